@@ -1,0 +1,32 @@
+"""The JSON API under /api/v1/: each app contributes a router."""
+
+from ninja import NinjaAPI
+
+from fangkong import __version__
+from fangkong.core.api import AUTH, install_error_handlers
+
+api = NinjaAPI(
+    title="fangkong API",
+    version=__version__,
+    description=(
+        "The API of fangkong (防控). Authenticate with a personal token "
+        "(`Authorization: Bearer fk_…`, created under *API tokens*) or the browser session "
+        '(with its CSRF token). Errors are `{"error": {"code", "message", "fields"}}`.'
+    ),
+    auth=AUTH,
+    urls_namespace="api",
+)
+install_error_handlers(api)
+
+
+def _register() -> None:
+    from fangkong.areas.api import router as areas_router
+    from fangkong.core.api_views import router as core_router
+    from fangkong.people.api import router as people_router
+
+    api.add_router("/", core_router)
+    api.add_router("/areas", areas_router)
+    api.add_router("/", people_router)
+
+
+_register()

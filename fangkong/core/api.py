@@ -1,0 +1,146 @@
+"""The API shell: authentication, the one error format, pagination, strict schemas.
+
+Every error is ``{"error": {"code", "message", "fields"}}`` with the right status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import PageNumberPagination
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+from pydantic import ConfigDict
+
+from fangkong.core.errors import DomainError
+from fangkong.core.services.tokens import user_for_token
+
+
+class StrictSchema(Schema):
+    """Input schemas refuse unknown fields instead of silently dropping them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]] = {}
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class HeaderToken(APIKeyHeader):
+    param_name = "X-API-Token"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = user_for_token(key or "")
+        if user is not None:
+            request.user = user
+        return user
+
+
+AUTH = [BearerToken(), HeaderToken(), django_auth]
+
+
+class Page(PageNumberPagination):
+    class Input(Schema):
+        page: int = 1
+        page_size: int = 50
+
+    def paginate_queryset(self, queryset, pagination, request, **params):  # type: ignore[override]
+        size = max(1, min(int(pagination.page_size), 500))
+        page = max(1, int(pagination.page))
+        offset = (page - 1) * size
+        return {"items": queryset[offset : offset + size], "count": queryset.count()}
+
+
+def error_response(api: NinjaAPI, request: HttpRequest, status: int, body: dict) -> HttpResponse:
+    return api.create_response(request, {"error": body}, status=status)
+
+
+def _field_name(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "data")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        return error_response(api, request, exc.status, exc.as_dict())
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request, exc: NinjaValidationError):
+        fields: dict[str, list[str]] = {}
+        for err in exc.errors:
+            loc = list(err.get("loc", []))
+            msg = err.get("msg", "invalid")
+            if err.get("type") == "extra_forbidden":
+                msg = _("Unknown field.")
+            elif err.get("type") == "missing":
+                msg = _("This field is required.")
+            fields.setdefault(_field_name(loc), []).append(str(msg))
+        body = {
+            "code": "validation_error",
+            "message": _("Some fields are not valid."),
+            "fields": fields,
+        }
+        return error_response(api, request, 422, body)
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request, exc):
+        body = {
+            "code": "not_authenticated",
+            "message": _("Sign in or send a valid API token."),
+            "fields": {},
+        }
+        return error_response(api, request, 401, body)
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        code = {
+            400: "bad_request",
+            401: "not_authenticated",
+            403: "permission_denied",
+            404: "not_found",
+            405: "method_not_allowed",
+        }.get(exc.status_code, "error")
+        message = str(exc)
+        if exc.status_code == 400 and "parse" in message.lower():
+            message = _("The request body is not valid JSON.")
+        if exc.status_code == 403 and "csrf" in message.lower():
+            message = _("Missing or wrong CSRF token: reload the page and try again.")
+            code = "csrf_failed"
+        return error_response(
+            api, request, exc.status_code, {"code": code, "message": message, "fields": {}}
+        )
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return error_response(
+            api, request, 404, {"code": "not_found", "message": _("Not found."), "fields": {}}
+        )
+
+    @api.exception_handler(DjangoPermissionDenied)
+    def forbidden(request, exc):
+        body = {
+            "code": "permission_denied",
+            "message": _("Your role does not allow this action."),
+            "fields": {},
+        }
+        return error_response(api, request, 403, body)

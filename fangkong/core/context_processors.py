@@ -1,0 +1,36 @@
+"""The navigation a user sees depends on what their roles may do."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+# (label, url name, permission needed or None for every signed-in user)
+NAV = [
+    (_("Home"), "home", None),
+    (_("Persons"), "people:person_list", "person.view"),
+    (_("Areas"), "areas:area_tree", "area.view"),
+    (_("Users"), "user_list", "user.manage"),
+    (_("Audit log"), "audit_list", "audit.view"),
+    (_("Failed tasks"), "failed_tasks", "task.view"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    items = []
+    for label, name, perm in NAV:
+        if perm and not user.can(perm):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append(
+            {
+                "label": label,
+                "url": url,
+                "active": request.path == url or (url != "/" and request.path.startswith(url)),
+            }
+        )
+    return {"nav": items}

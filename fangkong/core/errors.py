@@ -1,0 +1,66 @@
+"""Domain errors: raised by services, shown to users by views and the API.
+
+Every error carries a message fit to show a user (already translated lazily) and, where
+the fault lies in one input, the name of that field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A request that cannot be carried out as asked. Nothing has been written."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(
+        self,
+        message: Any,
+        *,
+        field: str | None = None,
+        fields: dict[str, list[Any]] | None = None,
+        code: str | None = None,
+    ):
+        super().__init__(str(message))
+        self.message = message
+        self.fields: dict[str, list[Any]] = dict(fields or {})
+        if field:
+            self.fields.setdefault(field, []).append(message)
+        if code:
+            self.code = code
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": str(self.message),
+            "fields": {k: [str(m) for m in v] for k, v in self.fields.items()},
+        }
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = "validation_error"
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "permission_denied"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """Someone else changed the thing first (a concurrent edit, the last bed taken)."""
+
+    status = 409
+    code = "conflict"
+
+
+class IllegalTransition(DomainError):
+    status = 409
+    code = "illegal_transition"

@@ -1,0 +1,35 @@
+from django.core.management.base import BaseCommand
+
+from fangkong.areas.services import ensure_county
+from fangkong.core.demo import DEMO_USERS, ensure_demo_users
+from fangkong.people.models import Person
+from fangkong.people.synthetic import populate
+
+
+class Command(BaseCommand):
+    help = "Load the demo county (areas, people, one user per role). Safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--population",
+            type=int,
+            default=5000,
+            help="persons to generate when the county has none (default 5000)",
+        )
+        parser.add_argument("--seed", type=int, default=1, help="random seed (deterministic)")
+        parser.add_argument(
+            "--quiet-logins", action="store_true", help="do not print the demo logins"
+        )
+
+    def handle(self, *args, population, seed, quiet_logins, **opts):
+        ensure_county()
+        if not Person.objects.exists() and population > 0:
+            n = populate(population, seed=seed, stdout=self.stdout)
+            self.stdout.write(f"demo: {n} persons generated (seed {seed})")
+        else:
+            self.stdout.write("demo: county already loaded, reusing it")
+        logins = ensure_demo_users()
+        if not quiet_logins:
+            self.stdout.write("demo logins (username / password / role):")
+            for username, role, _where in DEMO_USERS:
+                self.stdout.write(f"  {username:<11} {logins[username]:<16} {role.label}")

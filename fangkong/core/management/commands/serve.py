@@ -1,0 +1,93 @@
+"""Run the web server and the task worker together (the embedded default)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from fangkong.core.demo import DEMO_USERS, load_logins
+
+
+class Command(BaseCommand):
+    help = "Start the web server (gunicorn) and the background worker; stop both on Ctrl+C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("FANGKONG_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("FANGKONG_PORT", 8000)))
+        parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument("--no-worker", action="store_true")
+
+    def handle(self, *args, host, port, web_workers, no_worker, **opts):
+        bindir = os.path.dirname(sys.executable)
+        procs = [
+            subprocess.Popen(  # noqa: S603 - our own venv's programs
+                [
+                    os.path.join(bindir, "gunicorn"),
+                    "fangkong.wsgi:application",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    str(web_workers),
+                    "--threads",
+                    "4",
+                    "--access-logfile",
+                    "-",
+                    "--graceful-timeout",
+                    "5",
+                ]
+            )
+        ]
+        if not no_worker:
+            procs.append(
+                subprocess.Popen(  # noqa: S603 - our own venv's programs
+                    [
+                        sys.executable,
+                        "-m",
+                        "fangkong.cli",
+                        "db_worker",
+                        "--queue-name",
+                        "*",
+                        "--interval",
+                        "1",
+                    ]
+                )
+            )
+        url = f"http://{host if host != '0.0.0.0' else '127.0.0.1'}:{port}/"  # noqa: S104
+        self.stdout.write(self.style.SUCCESS(f"\nfangkong is running at {url}"))
+        logins = load_logins()
+        if logins:
+            self.stdout.write("demo logins (username / password):")
+            for username, role, _where in DEMO_USERS:
+                if username in logins:
+                    self.stdout.write(f"  {username:<11} {logins[username]:<16} {role.label}")
+        if not settings.FANGKONG_REQUIRE_2FA:
+            self.stdout.write(
+                "note: two-factor sign-in is NOT required in this embedded demo "
+                "(set FANGKONG_REQUIRE_2FA=1 or FANGKONG_PRODUCTION=1 to require it "
+                "for county command and system admins)."
+            )
+        self.stdout.write("Ctrl+C stops the server and the worker.\n")
+        stopping = False
+
+        def stop(*_a):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.terminate()
+            for p in procs:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()

@@ -1,0 +1,76 @@
+import logging
+import re
+import time
+import uuid
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from fangkong.core.context import client_ip_var, request_id_var
+
+log = logging.getLogger("fangkong.request")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (or keeps a sane one from the proxy), logs it, returns it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = rid
+        token = request_id_var.set(rid)
+        ip_token = client_ip_var.set(request.META.get("REMOTE_ADDR", ""))
+        start = time.perf_counter()
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+            client_ip_var.reset(ip_token)
+        response["X-Request-ID"] = rid
+        if not request.path.startswith(settings.STATIC_URL):
+            log.info(
+                "request",
+                extra={
+                    "request_id": rid,
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - start) * 1000, 1),
+                    "user": getattr(getattr(request, "user", None), "username", "") or "",
+                },
+            )
+        return response
+
+
+class TwoFactorRequiredMiddleware:
+    """Where 2FA is required for a role, a signed-in user without a verified device may only
+    set one up or sign out."""
+
+    ALLOWED = ("two_factor_setup", "two_factor_verify", "logout", "set_language")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and request.path.startswith("/")
+            and not request.path.startswith((settings.STATIC_URL, "/api/", "/healthz", "/readyz"))
+        ):
+            from fangkong.core.services.two_factor import needs_second_factor
+
+            need = needs_second_factor(user)
+            if need is not None:
+                allowed = {reverse(name) for name in self.ALLOWED}
+                if request.path not in allowed:
+                    target = "two_factor_verify" if need == "verify" else "two_factor_setup"
+                    return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)

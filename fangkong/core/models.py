@@ -1,0 +1,202 @@
+"""Platform models: users and their roles and areas, the change log, the domain timeline,
+API tokens. Domain apps build on ``BaseModel`` and ``ScopedManager``."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.roles import Role, roles_with
+from fangkong.core.scoping import ScopedManager
+
+
+class User(AbstractUser):
+    """An account. Roles and areas are what it may do and where."""
+
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    phone = models.CharField(_("work phone"), max_length=20, blank=True)
+    areas = models.ManyToManyField(
+        "areas.Area", verbose_name=_("areas"), blank=True, related_name="users"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @cached_property
+    def role_codes(self) -> frozenset[str]:
+        return frozenset(self.role_set.values_list("role", flat=True))
+
+    @cached_property
+    def area_paths(self) -> tuple[str, ...]:
+        """Tree paths of the user's areas, nested ones folded into their ancestor."""
+        paths = sorted(self.areas.values_list("path", flat=True))
+        folded: list[str] = []
+        for p in paths:
+            if not any(p.startswith(q) for q in folded):
+                folded.append(p)
+        return tuple(folded)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_codes.intersection(roles))
+
+    def can(self, action: str) -> bool:
+        return self.is_active and bool(self.role_codes & roles_with(action))
+
+    def role_labels(self) -> list[str]:
+        return [str(Role(r).label) for r in sorted(self.role_codes) if r in Role.values]
+
+
+class UserRole(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_set")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("user role")
+        verbose_name_plural = _("user roles")
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="uniq_user_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_role_display()}"
+
+
+class BaseModel(models.Model):
+    """Timestamps and author, for every domain record."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("the audit log is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("the audit log is append-only")
+
+
+class AuditLog(models.Model):
+    """One write, reveal, export or sign-in: who, when, what, before and after."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Create")
+        UPDATE = "update", _("Update")
+        DELETE = "delete", _("Delete")
+        REVEAL = "reveal", _("Reveal personal data")
+        EXPORT = "export", _("Export")
+        IMPORT = "import", _("Import")
+        MERGE = "merge", _("Merge")
+        LOGIN = "login", _("Sign in")
+        LOGIN_FAILED = "login_failed", _("Failed sign-in")
+        LOGOUT = "logout", _("Sign out")
+        PURGE = "purge", _("Purge personal data")
+        ROTATE_KEYS = "rotate_keys", _("Rotate keys")
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=True,
+    )
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+        raise PermissionError("the audit log is append-only")
+
+
+class TimelineEvent(models.Model):
+    """A typed domain event on a person, household or room: what an operator reads."""
+
+    at = models.DateTimeField(_("time"), db_index=True)
+    subject_type = models.CharField(_("subject type"), max_length=60)
+    subject_id = models.BigIntegerField(_("subject id"))
+    kind = models.CharField(_("event"), max_length=40)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    area = models.ForeignKey(
+        "areas.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedManager()
+    scope_field = "area"
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.summary}"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its hash is stored; the token is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(_("prefix"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

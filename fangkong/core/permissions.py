@@ -1,0 +1,19 @@
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.errors import NotFound, PermissionDenied
+from fangkong.core.scoping import user_covers_area
+
+
+def require(user: Any, action: str) -> None:
+    """Raise PermissionDenied unless the user's roles allow ``action``."""
+    if not getattr(user, "is_authenticated", False) or not user.can(action):
+        raise PermissionDenied(_("Your role does not allow this action."))
+
+
+def require_area(user: Any, area: Any, *, field: str = "area") -> None:
+    """Raise unless ``area`` lies within the user's areas. Another area's records do not
+    exist for this user, so the refusal reads as not found."""
+    if not user_covers_area(user, area):
+        raise NotFound(_("No such area within your areas."), field=field)

@@ -1,0 +1,73 @@
+"""Roles and the named permissions each one holds.
+
+Permissions are named per action (``person.view``, ``pii.reveal``) and checked in services;
+views and the API only translate a refusal into a page or a status code.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COUNTY_COMMAND = "county_command", _("County command")
+    TOWNSHIP_OFFICER = "township_officer", _("Township officer")
+    VILLAGE_CADRE = "village_cadre", _("Village/community cadre")
+    SITE_MANAGER = "site_manager", _("Isolation site manager")
+    TRANSFER_DISPATCHER = "transfer_dispatcher", _("Transfer dispatcher")
+    SAMPLER = "sampler", _("Sampler")
+    LAB_TECHNICIAN = "lab_technician", _("Lab technician")
+    CHECKPOINT_OFFICER = "checkpoint_officer", _("Checkpoint officer")
+    AUDITOR = "auditor", _("Auditor")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+
+
+R = Role
+_OPERATORS = {R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.VILLAGE_CADRE}
+
+# action -> roles that may perform it
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # registry
+    "area.view": frozenset(Role),
+    "area.manage": frozenset({R.COUNTY_COMMAND, R.SYSTEM_ADMIN}),
+    "responsibility.manage": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER}),
+    "person.view": frozenset(
+        _OPERATORS
+        | {R.SITE_MANAGER, R.TRANSFER_DISPATCHER, R.SAMPLER, R.CHECKPOINT_OFFICER, R.AUDITOR}
+    ),
+    "person.edit": frozenset(_OPERATORS),
+    "person.merge": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER}),
+    "person.import": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER}),
+    "person.export": frozenset(_OPERATORS | {R.AUDITOR}),
+    # personal data in full
+    "pii.reveal": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.VILLAGE_CADRE}),
+    "pii.export_full": frozenset({R.COUNTY_COMMAND}),
+    "category.manage": frozenset({R.COUNTY_COMMAND}),
+    # platform
+    "user.manage": frozenset({R.SYSTEM_ADMIN}),
+    "audit.view": frozenset({R.AUDITOR, R.SYSTEM_ADMIN}),
+    "task.view": frozenset({R.SYSTEM_ADMIN, R.COUNTY_COMMAND}),
+    "task.retry": frozenset({R.SYSTEM_ADMIN}),
+    "token.own": frozenset(Role),
+}
+
+
+def roles_with(action: str) -> frozenset[str]:
+    try:
+        return PERMISSIONS[action]
+    except KeyError:  # a typo in an action name must not silently deny or allow
+        raise KeyError(f"unknown permission {action!r}") from None
+
+
+# What each role's home page offers, in the order shown in the navigation.
+ROLE_DESCRIPTIONS: dict[str, str] = {
+    R.COUNTY_COMMAND: _("See and direct the whole county: people, capacity, testing, reports."),
+    R.TOWNSHIP_OFFICER: _("Manage the people, households and ledgers of your township."),
+    R.VILLAGE_CADRE: _("Keep your village's households, home isolation and services."),
+    R.SITE_MANAGER: _("Run your isolation site: check-in, release and room turnover."),
+    R.TRANSFER_DISPATCHER: _("Plan and track closed-loop transfers."),
+    R.SAMPLER: _("Scan people and tubes at your testing point."),
+    R.LAB_TECHNICIAN: _("Receive boxes, record and publish results."),
+    R.CHECKPOINT_OFFICER: _("Log every vehicle and person at your checkpoint."),
+    R.AUDITOR: _("Read records and the audit log; change nothing."),
+    R.SYSTEM_ADMIN: _("Manage accounts, roles, areas and background tasks."),
+}

@@ -1,0 +1,57 @@
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def csrf_failure(request, reason=""):
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse(
+            {
+                "error": {
+                    "code": "csrf_failed",
+                    "message": _("Missing or wrong CSRF token: reload the page and try again."),
+                    "fields": {},
+                }
+            },
+            status=403,
+        )
+    return render(
+        request,
+        "core/error.html",
+        {
+            "code": 403,
+            "message": _(
+                "Your form expired or was sent from elsewhere. Reload the page and try "
+                "again; nothing was saved."
+            ),
+        },
+        status=403,
+    )
+
+
+def page_not_found(request, exception=None):
+    return render(
+        request,
+        "core/error.html",
+        {"code": 404, "message": _("Not found, or not within your areas.")},
+        status=404,
+    )
+
+
+def permission_denied(request, exception=None):
+    return render(
+        request,
+        "core/error.html",
+        {"code": 403, "message": _("Your role does not allow this action.")},
+        status=403,
+    )
+
+
+def server_error(request):
+    return render(
+        request,
+        "core/error.html",
+        {"code": 500, "message": _("Something went wrong on our side; it has been logged.")},
+        status=500,
+    )

@@ -1,0 +1,200 @@
+"""Generic list / detail / create views that apps fill in declaratively (like NetBox's).
+
+A list view names its model (through ``get_queryset``), a django-filter ``filterset_class``
+and its ``columns``; filtering, sorting, paging, htmx partial updates and the Excel export
+(masked unless the role may and asks, audited) come from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import timezone
+from django.views import View
+
+from fangkong.core import audit
+from fangkong.core.errors import DomainError
+from fangkong.core.export import write_xlsx, xlsx_response
+from fangkong.core.views.mixins import PermissionMixin
+
+
+@dataclass
+class Column:
+    """One column of a list: label, how to read the value, and whether it sorts or links."""
+
+    name: str
+    label: Any
+    accessor: str | Callable[[Any], Any] | None = None
+    order_by: str | None = None
+    link: bool = False
+    full: str | None = None  # accessor of the unmasked value, for a permitted full export
+
+    def value(self, obj: Any, *, full: bool = False) -> Any:
+        acc = (self.full if full and self.full else None) or self.accessor or self.name
+        if callable(acc):
+            return acc(obj)
+        value: Any = obj
+        for part in acc.split("."):
+            value = getattr(value, part, None)
+            if value is None:
+                return ""
+        if callable(value):
+            value = value()
+        return value
+
+
+class ObjectListView(PermissionMixin, View):
+    template_name = "core/object_list.html"
+    table_template = "core/_object_table.html"
+    filterset_class: Any = None
+    columns: list[Column] = []
+    title: Any = ""
+    create_url: str | None = None
+    export_permission = ""
+    export_name = "export"
+    default_order = "-pk"
+    page_size = settings.FANGKONG_PAGE_SIZE
+
+    def get_queryset(self):
+        raise NotImplementedError
+
+    def filtered(self):
+        qs = self.get_queryset()
+        fs = None
+        if self.filterset_class is not None:
+            fs = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
+            qs = fs.qs if fs.is_bound and fs.is_valid() else qs
+        sort = self.request.GET.get("sort", "")
+        allowed = {c.order_by for c in self.columns if c.order_by}
+        key = sort.lstrip("-")
+        qs = qs.order_by(sort if key in allowed else self.default_order)
+        return fs, qs
+
+    def get(self, request, *args, **kwargs):
+        fs, qs = self.filtered()
+        if request.GET.get("export") == "xlsx":
+            return self.export(qs)
+        paginator = Paginator(qs, self.page_size)
+        page = paginator.get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        ctx = {
+            "title": self.title,
+            "filter": fs,
+            "columns": self.columns,
+            "rows": [(obj, [c.value(obj) for c in self.columns]) for obj in page.object_list],
+            "page": page,
+            "query": query.urlencode(),
+            "sort": request.GET.get("sort", ""),
+            "create_url": self.create_url if self.can_create() else None,
+            "can_export": bool(self.export_permission) and request.user.can(self.export_permission),
+            "can_export_full": request.user.can("pii.export_full"),
+            "table_template": self.table_template,
+        }
+        ctx.update(self.extra_context())
+        template = self.table_template if request.htmx else self.template_name
+        return render(request, template, ctx)
+
+    def extra_context(self) -> dict[str, Any]:
+        return {}
+
+    def can_create(self) -> bool:
+        return False
+
+    def export(self, qs):
+        user = self.request.user
+        if not self.export_permission or not user.can(self.export_permission):
+            raise PermissionDenied
+        full = self.request.GET.get("full") == "1"
+        if full and not user.can("pii.export_full"):
+            raise PermissionDenied
+        limit = settings.FANGKONG_EXPORT_MAX_ROWS
+        rows = (
+            [c.value(obj, full=full) for c in self.columns]
+            for obj in qs[:limit].iterator(chunk_size=2000)
+        )
+        fileobj = write_xlsx([str(c.label) for c in self.columns], rows, title=str(self.title))
+        audit.record(
+            audit.Action.EXPORT,
+            by=user,
+            object_type=qs.model._meta.label_lower,
+            object_repr=str(self.title),
+            detail=f"{'full' if full else 'masked'}; filters: {self.request.GET.urlencode()}"[:500],
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return xlsx_response(fileobj, f"{self.export_name}-{stamp}.xlsx")
+
+
+class ObjectDetailView(PermissionMixin, View):
+    template_name = ""
+
+    def get_queryset(self):
+        raise NotImplementedError
+
+    def get_object(self):
+        obj = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if obj is None:
+            raise Http404
+        return obj
+
+    def get_context(self, obj) -> dict[str, Any]:
+        return {"object": obj}
+
+    def get(self, request, *args, **kwargs):
+        obj = self.get_object()
+        return render(request, self.template_name, self.get_context(obj))
+
+
+class ServiceFormView(PermissionMixin, View):
+    """A form whose valid data goes to a service; a DomainError lands on the form, field by
+    field, and nothing is written."""
+
+    template_name = "core/object_form.html"
+    form_class: Any = None
+    title: Any = ""
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    def get_initial(self) -> dict[str, Any]:
+        return {}
+
+    def perform(self, form) -> Any:
+        raise NotImplementedError
+
+    def success_url(self, result) -> str:
+        return result.get_absolute_url()
+
+    def context(self, form) -> dict[str, Any]:
+        return {"form": form, "title": self.title}
+
+    def get(self, request, *args, **kwargs):
+        form = self.form_class(initial=self.get_initial(), **self.get_form_kwargs())
+        return render(request, self.template_name, self.context(form))
+
+    def post(self, request, *args, **kwargs):
+        form = self.form_class(request.POST, request.FILES or None, **self.get_form_kwargs())
+        if form.is_valid():
+            try:
+                result = self.perform(form)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                return HttpResponseRedirect(self.success_url(result))
+        return render(request, self.template_name, self.context(form), status=422)
+
+
+def add_domain_error(form, exc: DomainError) -> None:
+    if not exc.fields:
+        form.add_error(None, str(exc.message))
+    for field, messages in exc.fields.items():
+        target = field if field in form.fields else None
+        for m in messages:
+            form.add_error(target, str(m) if target else f"{field}: {m}")

@@ -1,0 +1,21 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from fangkong.core.roles import ROLE_DESCRIPTIONS, Role
+from fangkong.core.services.two_factor import confirmed_device
+
+
+@login_required
+def home(request):
+    user = request.user
+    roles = [(Role(r).label, ROLE_DESCRIPTIONS.get(r, "")) for r in sorted(user.role_codes)]
+    areas = user.areas.order_by("path")
+    return render(
+        request,
+        "core/home.html",
+        {
+            "roles": roles,
+            "areas": areas,
+            "has_2fa": confirmed_device(user) is not None,
+        },
+    )

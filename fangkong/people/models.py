@@ -1,0 +1,116 @@
+"""Persons and households: what every other module points at."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.models import BaseModel
+from fangkong.core.pii import BlindIndexField, EncryptedTextField
+from fangkong.core.scoping import ScopedManager
+from fangkong.people.choices import DocType, PersonStatus, Sex
+
+
+class KeyCategory(BaseModel):
+    """One of the key-person lists (12类重点人员); configurable."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("key category")
+        verbose_name_plural = _("key categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Household(BaseModel):
+    """A household (户): an address in a group or building, and its members."""
+
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="households"
+    )
+    address = models.CharField(_("address"), max_length=200)
+    floor = models.SmallIntegerField(_("floor"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = ScopedManager()
+    scope_field = "area"
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Person(BaseModel):
+    """A person (人员). ID number and phone are encrypted; find them by their blind index."""
+
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="persons"
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    name = models.CharField(_("name"), max_length=60, db_index=True)
+    name_initials = models.CharField(_("pinyin initials"), max_length=30, blank=True, db_index=True)
+    doc_type = models.CharField(
+        _("document type"), max_length=20, choices=DocType.choices, default=DocType.RESIDENT_ID
+    )
+    id_number = EncryptedTextField(_("document number"), kind="id_number")
+    id_number_index = BlindIndexField(source="id_number")
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = EncryptedTextField(_("phone"), kind="phone")
+    phone_index = BlindIndexField(source="phone")
+    categories = models.ManyToManyField(
+        KeyCategory, verbose_name=_("key categories"), blank=True, related_name="persons"
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PersonStatus.choices, default=PersonStatus.ACTIVE
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+    left_control_at = models.DateTimeField(_("left control at"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("personal data purged at"), null=True, blank=True)
+
+    objects = ScopedManager()
+    scope_field = "area"
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        indexes = [
+            models.Index(fields=["area", "name"]),
+            models.Index(fields=["area", "name_initials"]),
+            models.Index(fields=["name", "birth_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:person_detail", args=[self.pk])
+
+    @property
+    def id_number_masked(self) -> str:
+        return self._meta.get_field("id_number").mask(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return self._meta.get_field("phone").mask(self.phone)

@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from fangkong.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("areas/", include("fangkong.areas.urls")),
+    path("people/", include("fangkong.people.urls")),
+    path("", include("fangkong.core.urls")),
+]
+
+handler403 = "fangkong.core.views.errors.permission_denied"
+handler404 = "fangkong.core.views.errors.page_not_found"
+handler500 = "fangkong.core.views.errors.server_error"
