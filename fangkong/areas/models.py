@@ -38,5 +38,5 @@ class Area(MP_Node):
 
     def full_name(self) -> str:
         """Names from the township down, as an address line (county omitted)."""
-        names = [a.name for a in self.get_ancestors() if a.depth > 1]
+        names = [a.name for a in Area.objects.get_ancestors(self) if a.depth > 1]
         return " ".join([*names, self.name])

@@ -20,8 +20,8 @@ def add_area(*, parent: Area | None, code: str, name: str, kind: str) -> Area:
     if Area.objects.filter(code=code).exists():
         raise ValidationFailed(_("The code %(c)s is already used.") % {"c": code}, field="code")
     if parent is None:
-        return Area.add_root(code=code, name=name, kind=kind)
-    return parent.add_child(code=code, name=name, kind=kind)
+        return Area.objects.add_root(create_kwargs={"code": code, "name": name, "kind": kind})
+    return Area.objects.add_child(parent, create_kwargs={"code": code, "name": name, "kind": kind})
 
 
 @transaction.atomic

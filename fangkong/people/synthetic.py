@@ -12,6 +12,7 @@ from faker import Faker
 
 from fangkong.areas.choices import AreaKind
 from fangkong.areas.models import Area
+from fangkong.areas.services import add_area
 from fangkong.people.idnumber import check_character
 from fangkong.people.models import Household, Person
 from fangkong.people.services import pinyin_initials
@@ -69,9 +70,11 @@ def ensure_villages(per_township: int = 3) -> list[Area]:
         for i in range(1, per_township + 1):
             kind = AreaKind.COMMUNITY if town.kind == AreaKind.STREET else AreaKind.VILLAGE
             suffix = "社区" if kind == AreaKind.COMMUNITY else "村"
-            town = Area.objects.get(pk=town.pk)
-            town.add_child(
-                code=f"{town.code}{i:03d}", name=f"{town.name[:-2]}第{i}{suffix}", kind=kind
+            add_area(
+                parent=Area.objects.get(pk=town.pk),
+                code=f"{town.code}{i:03d}",
+                name=f"{town.name[:-2]}第{i}{suffix}",
+                kind=kind,
             )
     return list(Area.objects.filter(depth=3))
 

@@ -1,0 +1,144 @@
+"""Shared fixtures: a small county, one user per role, signed-in clients, and the access
+checker every view and endpoint test uses (anonymous, wrong role, wrong area, permitted)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from fangkong.core import pii
+from fangkong.core.roles import Role
+from tests.factories import PersonFactory, UserFactory, add_area
+
+PASSWORD = "correct-horse-9"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_keyring():
+    """A throwaway keyring: tests never touch a developer's var/pii_keys.json."""
+    pii.set_keyring(pii.Keyring.generate())
+    yield
+    pii.set_keyring(None)
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    # Assertions on messages read in English unless a test asks for Chinese.
+    settings.LANGUAGE_CODE = "en"
+
+
+@dataclass
+class County:
+    county: object
+    town_a: object  # 钟多街道
+    town_b: object  # 龙潭镇
+    village_a: object
+    village_b: object
+
+
+@pytest.fixture
+def county(db) -> County:
+    c = add_area(None, "500242", "酉阳土家族苗族自治县", "county")
+    a = add_area(c, "500242002", "钟多街道", "street")
+    b = add_area(c, "500242101", "龙潭镇", "town")
+    va = add_area(a, "500242002001", "桃花社区", "community")
+    vb = add_area(b, "500242101001", "龙潭村", "village")
+    return County(county=c, town_a=a, town_b=b, village_a=va, village_b=vb)
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role: str, *areas, **kw):
+        return UserFactory(roles=[role], areas=list(areas), **kw)
+
+    return make
+
+
+@pytest.fixture
+def users(county, make_user):
+    """One user per role; operators in township A (village cadre in its village)."""
+    return {
+        "county": make_user(Role.COUNTY_COMMAND, county.county, username="county"),
+        "township_a": make_user(Role.TOWNSHIP_OFFICER, county.town_a, username="town_a"),
+        "township_b": make_user(Role.TOWNSHIP_OFFICER, county.town_b, username="town_b"),
+        "village_a": make_user(Role.VILLAGE_CADRE, county.village_a, username="village_a"),
+        "sampler_a": make_user(Role.SAMPLER, county.town_a, username="sampler_a"),
+        "lab": make_user(Role.LAB_TECHNICIAN, county.county, username="lab"),
+        "auditor": make_user(Role.AUDITOR, county.county, username="auditor"),
+        "admin": make_user(Role.SYSTEM_ADMIN, county.county, username="admin"),
+    }
+
+
+@pytest.fixture
+def login():
+    def signed_in(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return signed_in
+
+
+@pytest.fixture
+def person_a(county):
+    return PersonFactory(area=county.village_a, name="张三")
+
+
+@pytest.fixture
+def person_b(county):
+    return PersonFactory(area=county.village_b, name="李四")
+
+
+@dataclass
+class AccessCase:
+    who: str
+    expect: int
+
+
+class AccessChecker:
+    """Checks one URL against anonymous, wrong-role, wrong-area and permitted users.
+
+    ``check(url, allowed=[...], denied_role=[...], other_area=[...])``: allowed users get 200
+    (or ``ok``), users without the role 403, users of another area 404, anonymous a redirect
+    to sign in (pages) or 401 (API)."""
+
+    def __init__(self, users, login):
+        self.users, self.login = users, login
+
+    def check(
+        self,
+        url,
+        *,
+        allowed=(),
+        denied_role=(),
+        other_area=(),
+        method="get",
+        data=None,
+        ok=200,
+        api=False,
+    ):
+        results = {}
+        anon = (
+            getattr(Client(), method)(url, data=data, content_type="application/json")
+            if api and method != "get"
+            else getattr(Client(), method)(url, data=data)
+        )
+        results["anonymous"] = anon.status_code
+        assert anon.status_code in ((401,) if api else (302, 401)), (url, "anonymous", anon)
+        for group, expected in ((allowed, ok), (denied_role, 403), (other_area, 404)):
+            for key in group:
+                client = self.login(self.users[key])
+                if api and method != "get":
+                    resp = getattr(client, method)(url, data=data, content_type="application/json")
+                else:
+                    resp = getattr(client, method)(url, data=data)
+                results[key] = resp.status_code
+                assert resp.status_code == expected, (url, key, resp.status_code, expected)
+        return results
+
+
+@pytest.fixture
+def access(users, login):
+    return AccessChecker(users, login)
