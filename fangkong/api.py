@@ -21,12 +21,18 @@ install_error_handlers(api)
 
 def _register() -> None:
     from fangkong.areas.api import router as areas_router
+    from fangkong.control.api import router as control_router
     from fangkong.core.api_views import router as core_router
     from fangkong.people.api import router as people_router
+    from fangkong.policy.api import router as policy_router
+    from fangkong.sites.api import router as sites_router
 
     api.add_router("/", core_router)
     api.add_router("/areas", areas_router)
     api.add_router("/", people_router)
+    api.add_router("/policy", policy_router)
+    api.add_router("/control", control_router)
+    api.add_router("/sites", sites_router)
 
 
 _register()

@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "fangkong.core",
     "fangkong.areas",
     "fangkong.people",
+    "fangkong.policy",
+    "fangkong.control",
+    "fangkong.sites",
 ]
 
 MIDDLEWARE = [

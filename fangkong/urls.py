@@ -7,6 +7,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("areas/", include("fangkong.areas.urls")),
     path("people/", include("fangkong.people.urls")),
+    path("policy/", include("fangkong.policy.urls")),
+    path("control/", include("fangkong.control.urls")),
+    path("sites/", include("fangkong.sites.urls")),
     path("", include("fangkong.core.urls")),
 ]
 

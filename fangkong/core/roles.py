@@ -42,6 +42,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "pii.reveal": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.VILLAGE_CADRE}),
     "pii.export_full": frozenset({R.COUNTY_COMMAND}),
     "category.manage": frozenset({R.COUNTY_COMMAND}),
+    # policy and control episodes
+    "policy.view": frozenset(Role),
+    "policy.manage": frozenset({R.COUNTY_COMMAND}),
+    "episode.view": frozenset(_OPERATORS | {R.SITE_MANAGER, R.TRANSFER_DISPATCHER, R.AUDITOR}),
+    "episode.manage": frozenset(_OPERATORS | {R.SITE_MANAGER}),
+    # isolation sites
+    "site.view": frozenset(_OPERATORS | {R.SITE_MANAGER, R.TRANSFER_DISPATCHER, R.AUDITOR}),
+    "site.manage": frozenset({R.COUNTY_COMMAND, R.SITE_MANAGER}),
+    "stay.manage": frozenset({R.COUNTY_COMMAND, R.SITE_MANAGER}),
+    "room.turnover": frozenset({R.COUNTY_COMMAND, R.SITE_MANAGER}),
+    "capacity.view": frozenset(_OPERATORS | {R.SITE_MANAGER, R.TRANSFER_DISPATCHER, R.AUDITOR}),
     # platform
     "user.manage": frozenset({R.SYSTEM_ADMIN}),
     "audit.view": frozenset({R.AUDITOR, R.SYSTEM_ADMIN}),
