@@ -26,6 +26,7 @@ def _register() -> None:
     from fangkong.people.api import router as people_router
     from fangkong.policy.api import router as policy_router
     from fangkong.sites.api import router as sites_router
+    from fangkong.testing.api import router as testing_router
 
     api.add_router("/", core_router)
     api.add_router("/areas", areas_router)
@@ -33,6 +34,7 @@ def _register() -> None:
     api.add_router("/policy", policy_router)
     api.add_router("/control", control_router)
     api.add_router("/sites", sites_router)
+    api.add_router("/testing", testing_router)
 
 
 _register()

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "fangkong.policy",
     "fangkong.control",
     "fangkong.sites",
+    "fangkong.testing",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("policy/", include("fangkong.policy.urls")),
     path("control/", include("fangkong.control.urls")),
     path("sites/", include("fangkong.sites.urls")),
+    path("testing/", include("fangkong.testing.urls")),
     path("", include("fangkong.core.urls")),
 ]
 

@@ -53,6 +53,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "stay.manage": frozenset({R.COUNTY_COMMAND, R.SITE_MANAGER}),
     "room.turnover": frozenset({R.COUNTY_COMMAND, R.SITE_MANAGER}),
     "capacity.view": frozenset(_OPERATORS | {R.SITE_MANAGER, R.TRANSFER_DISPATCHER, R.AUDITOR}),
+    # mass testing
+    "testing.view": frozenset(_OPERATORS | {R.SAMPLER, R.LAB_TECHNICIAN, R.AUDITOR}),
+    "testing.manage": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER}),
+    "testing.sample": frozenset({R.SAMPLER, R.COUNTY_COMMAND}),
+    "testing.transport": frozenset({R.SAMPLER, R.LAB_TECHNICIAN, R.COUNTY_COMMAND}),
+    "testing.lab": frozenset({R.LAB_TECHNICIAN}),
+    "testing.result.view": frozenset(_OPERATORS | {R.AUDITOR}),
     # platform
     "user.manage": frozenset({R.SYSTEM_ADMIN}),
     "audit.view": frozenset({R.AUDITOR, R.SYSTEM_ADMIN}),
