@@ -65,7 +65,8 @@ class Page(PageNumberPagination):
 
     def paginate_queryset(self, queryset, pagination, request, **params):  # type: ignore[override]
         size = max(1, min(int(pagination.page_size), 500))
-        page = max(1, int(pagination.page))
+        # Bounded both ways: a huge page number must not overflow the database's OFFSET.
+        page = max(1, min(int(pagination.page), 1_000_000))
         offset = (page - 1) * size
         return {"items": queryset[offset : offset + size], "count": queryset.count()}
 
@@ -99,6 +100,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
             "code": "validation_error",
             "message": _("Some fields are not valid."),
             "fields": fields,
+        }
+        return error_response(api, request, 422, body)
+
+    @api.exception_handler(OverflowError)
+    def out_of_range(request, exc):
+        # An id or number beyond what the database stores (SQLite: 64-bit integers) is bad
+        # input, not a server fault.
+        body = {
+            "code": "validation_error",
+            "message": _("A number is out of range."),
+            "fields": {},
         }
         return error_response(api, request, 422, body)
 

@@ -83,6 +83,9 @@ class UserForm(forms.Form):
         if editing:
             del self.fields["password"]
             self.fields["username"].disabled = True
+            # A disabled field takes its value from ``initial``, which a POST does not carry;
+            # the username cannot change anyway, so it must not be required.
+            self.fields["username"].required = False
         else:
             self.fields["password"].required = True
 

@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from fangkong.core.views import admin, auth, health, home, pii
 
@@ -19,6 +21,7 @@ urlpatterns = [
     path("admin/tasks/failed/", admin.FailedTaskListView.as_view(), name="failed_tasks"),
     path("admin/tasks/<uuid:pk>/retry/", admin.task_retry, name="task_retry"),
     path("reveal/<str:model>/<int:pk>/<str:field>/", pii.reveal_field, name="reveal"),
+    path("favicon.ico", RedirectView.as_view(url=static("core/favicon.svg"), permanent=True)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

@@ -91,9 +91,10 @@ def retry_failed(result_id: Any, *, by: Any) -> Any:
     result = final_failures().filter(pk=result_id).first()
     if result is None:
         raise NotFound(_("No such failed task."))
-    kwargs = dict(result.kwargs or {})
+    stored = result.args_kwargs or {}
+    kwargs = dict(stored.get("kwargs") or {})
     kwargs.pop("_attempt", None)
-    new = result.task.enqueue(*(result.args or []), **kwargs)
+    new = result.task.enqueue(*(stored.get("args") or []), **kwargs)
     audit.record(
         audit.Action.UPDATE,
         by=by,

@@ -7,6 +7,7 @@ and its ``columns``; filtering, sorting, paging, htmx partial updates and the Ex
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,15 @@ class Column:
             value = value()
         return value
 
+    def display(self, obj: Any) -> Any:
+        """The value as a list page shows it: dates as 2022-11-23, times in local time."""
+        value = self.value(obj)
+        if isinstance(value, dt.datetime):
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
 
 class ObjectListView(PermissionMixin, View):
     template_name = "core/object_list.html"
@@ -89,7 +99,7 @@ class ObjectListView(PermissionMixin, View):
             "title": self.title,
             "filter": fs,
             "columns": self.columns,
-            "rows": [(obj, [c.value(obj) for c in self.columns]) for obj in page.object_list],
+            "rows": [(obj, [c.display(obj) for c in self.columns]) for obj in page.object_list],
             "page": page,
             "query": query.urlencode(),
             "sort": request.GET.get("sort", ""),
