@@ -1,0 +1,73 @@
+"""Reads on control episodes: scoped lists, the active episode of a person, who is due,
+and "day N of M"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from fangkong.control.choices import EpisodeStatus, PhaseStatus
+from fangkong.control.models import ControlEpisode, ControlPhase
+
+
+def _ordered_phases() -> Prefetch:
+    return Prefetch("phases", queryset=ControlPhase.objects.order_by("order"))
+
+
+def episodes_for(user: Any) -> QuerySet[ControlEpisode]:
+    """Episodes in the user's areas, with their person, area and phases."""
+    return (
+        ControlEpisode.objects.visible_to(user)
+        .select_related("person", "area")
+        .prefetch_related(_ordered_phases())
+    )
+
+
+def phases_for(user: Any) -> QuerySet[ControlPhase]:
+    return ControlPhase.objects.visible_to(user).select_related(
+        "episode", "episode__person", "episode__area"
+    )
+
+
+def active_episode_for(person: Any) -> ControlEpisode | None:
+    """The person's episode under way, if any (at most one, by constraint)."""
+    return (
+        ControlEpisode.objects.filter(person=person, status=EpisodeStatus.ACTIVE)
+        .prefetch_related(_ordered_phases())
+        .first()
+    )
+
+
+def local_date(on: dt.date | dt.datetime | None = None) -> dt.date:
+    """A calendar day in Asia/Shanghai: today, or the local day of an aware datetime."""
+    if on is None:
+        return timezone.localdate()
+    if isinstance(on, dt.datetime):
+        return timezone.localdate(on) if timezone.is_aware(on) else on.date()
+    return on
+
+
+def day_of(phase: ControlPhase, on: dt.date | dt.datetime | None = None) -> tuple[int, int]:
+    """("day N of M") of a phase, in calendar days in Asia/Shanghai: day 1 is the start date.
+    N is 0 before the phase starts and passes M when someone stays past the planned end; a
+    phase that has ended counts to its actual end unless ``on`` is given."""
+    day = phase.actual_end_date if on is None and phase.actual_end_date else local_date(on)
+    n = (day - phase.start_date).days + 1
+    return max(n, 0), phase.planned_days
+
+
+def episodes_due(
+    on_date: dt.date, kind: str | None = None, *, user: Any = None
+) -> QuerySet[ControlPhase]:
+    """Phases in progress whose planned end is on or before ``on_date`` (the overdue
+    included), of one kind if given, within the user's areas if a user is given."""
+    qs = ControlPhase.objects.visible_to(user) if user is not None else ControlPhase.objects.all()
+    qs = qs.filter(status=PhaseStatus.ACTIVE, planned_end_date__lte=on_date)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.select_related("episode", "episode__person", "episode__area").order_by(
+        "planned_end_date", "pk"
+    )
