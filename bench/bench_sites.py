@@ -1,0 +1,345 @@
+"""Benchmark of isolation sites: 30 sites / 5,000 rooms with a realistic occupancy.
+
+    .venv/bin/python -m bench.bench_sites                 # SQLite in a fresh temp dir
+    DATABASE_URL=postgres://... .venv/bin/python -m bench.bench_sites   # an empty database
+
+Measures, each with its ratio to raw SQL doing the same row work:
+  * the county capacity page (server time through the full Django stack) — target < 200 ms
+  * check-in service throughput (a new episode per person)               — target >= 200/s
+  * release service throughput (one at a time)                           — target >= 200/s
+  * releasing everyone due on a day (1,000 persons, batch per site)      — target < 10 s
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+
+def setup_django() -> None:
+    if not os.environ.get("DATABASE_URL"):
+        os.environ.setdefault("FANGKONG_VAR_DIR", tempfile.mkdtemp(prefix="bench-sites-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
+    os.environ.setdefault("FANGKONG_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from fangkong.core import pii
+
+    pii.set_keyring(pii.Keyring.generate())
+    call_command("migrate", verbosity=0)
+
+
+def timed(fn, *a, **kw):
+    t = time.perf_counter()
+    out = fn(*a, **kw)
+    return time.perf_counter() - t, out
+
+
+def build(n_sites: int, n_rooms: int, n_persons: int):
+    from django.utils import timezone
+
+    from fangkong.areas.services import add_area
+    from fangkong.core.models import User, UserRole
+    from fangkong.core.roles import Role
+    from fangkong.people.models import Person
+    from fangkong.sites import services
+    from fangkong.sites.choices import SiteKind
+
+    county = add_area(parent=None, code="500242", name="酉阳县", kind="county")
+    towns = [
+        add_area(parent=county, code=f"500242{100 + i:03d}", name=f"镇{i}", kind="town")
+        for i in range(10)
+    ]
+    villages = [
+        add_area(parent=t, code=f"{t.code}{j + 1:03d}", name=f"{t.name}村{j}", kind="village")
+        for t in towns
+        for j in range(3)
+    ]
+    users = {}
+    for key, role in (("county", Role.COUNTY_COMMAND), ("manager", Role.SITE_MANAGER)):
+        u = User.objects.create(username=f"bench_{key}")
+        UserRole.objects.create(user=u, role=role)
+        u.areas.set([county])
+        users[key] = User.objects.get(pk=u.pk)
+    by = users["county"]
+    kinds = list(SiteKind.values)
+    per_site = n_rooms // n_sites
+    sites = []
+    for i in range(n_sites):
+        site = services.create_site(
+            by=by,
+            data=services.SiteData(
+                name=f"隔离点{i:02d}",
+                kind=kinds[i % len(kinds)],
+                address=f"{towns[i % 10].name}路{i}号",
+                area=towns[i % 10],
+                manager_name="负责人",
+                manager_phone="13800138000",
+            ),
+        )
+        rooms = per_site + (1 if i < n_rooms % n_sites else 0)
+        floors = -(-rooms // 20)
+        made = services.bulk_create_rooms(site, by=by, floors=floors, rooms_per_floor=20)
+        extra = [r.pk for r in made[rooms:]]
+        if extra:
+            from fangkong.sites.models import Room
+
+            Room.objects.filter(pk__in=extra).delete()
+        sites.append(site)
+    today = timezone.localdate()
+    Person.objects.bulk_create(
+        [
+            Person(
+                area=villages[k % len(villages)],
+                name=f"人员{k}",
+                name_initials="ry",
+                birth_date=dt.date(1950, 1, 1) + dt.timedelta(days=(k * 37) % 25000),
+                sex="MF"[k % 2],
+            )
+            for k in range(n_persons)
+        ],
+        batch_size=5000,
+    )
+    del today
+    return users, sites
+
+
+def ready_rooms(n: int):
+    from fangkong.sites.models import Room
+
+    # spread over sites: round-robin by room order within each site
+    rooms = list(
+        Room.objects.filter(state="ready")
+        .select_related("site__area")
+        .order_by("number", "site_id")[:n]
+    )
+    return rooms
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--sites", type=int, default=30)
+    p.add_argument("--rooms", type=int, default=5000)
+    p.add_argument("--due", type=int, default=1000, help="persons due on the day (batch)")
+    p.add_argument("--singles", type=int, default=300, help="single releases / check-ins timed")
+    p.add_argument("--checkins", type=int, default=1500, help="check-ins (new episodes) timed")
+    args = p.parse_args(argv)
+    setup_django()
+
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.utils import timezone
+
+    from fangkong.control.services import start_episode
+    from fangkong.people.models import Person
+    from fangkong.sites import services
+    from fangkong.sites.models import Room, Stay
+
+    vendor = connection.vendor
+    n_due = args.due + args.singles
+    n_persons = n_due + args.checkins + 200
+    print(f"# isolation sites bench on {vendor}: {args.sites} sites / {args.rooms} rooms")
+    t_build, (users, sites) = timed(build, args.sites, args.rooms, n_persons)
+    manager, county_user = users["manager"], users["county"]
+    print(f"built in {t_build:.1f}s")
+    persons = list(Person.objects.select_related("area").order_by("pk"))
+    due_persons, new_persons = persons[:n_due], persons[n_due : n_due + args.checkins]
+    today = timezone.localdate()
+
+    # Persons due today: under control since 4 days (5-day centralized phase), then placed.
+    t0 = time.perf_counter()
+    for person in due_persons:
+        start_episode(person, "close_contact", start_date=today - dt.timedelta(days=4), by=None)
+    t_eps = time.perf_counter() - t0
+    rooms = ready_rooms(n_due + args.checkins)
+    t0 = time.perf_counter()
+    for person, room in zip(due_persons, rooms[:n_due], strict=True):
+        services.check_in(room, [person], by=manager)
+    t_place = time.perf_counter() - t0
+    print(
+        f"setup: {n_due} episodes {n_due / t_eps:.0f}/s; {n_due} check-ins (episode exists) "
+        f"{n_due / t_place:.0f}/s"
+    )
+
+    # --- check-in throughput: a new episode per person --------------------------------
+    t0 = time.perf_counter()
+    for person, room in zip(new_persons, rooms[n_due:], strict=True):
+        services.check_in(room, [person], by=manager)
+    t_checkin = time.perf_counter() - t0
+    checkin_rate = len(new_persons) / t_checkin
+
+    # Rest of a realistic occupancy: some rooms in turnover, reserved and out of service.
+    free = list(Room.objects.filter(state="ready").values_list("pk", flat=True))
+    now = timezone.now()
+    k = len(free)
+    Room.objects.filter(pk__in=free[: k // 6]).update(
+        state="awaiting_disinfection", vacated_at=now - dt.timedelta(hours=2)
+    )
+    Room.objects.filter(pk__in=free[k // 6 : k // 4]).update(state="disinfected", vacated_at=now)
+    Room.objects.filter(pk__in=free[k // 4 : k // 4 + 100]).update(state="reserved")
+    Room.objects.filter(pk__in=free[k // 4 + 100 : k // 4 + 250]).update(state="out_of_service")
+    occupied = Room.objects.filter(state="occupied").count()
+    print(
+        f"occupancy: {occupied} of {args.rooms} rooms occupied, "
+        f"{Stay.objects.filter(status='open').count()} persons in rooms"
+    )
+
+    # raw baseline for check-in: INSERT the stay + UPDATE the room, one transaction each
+    spare_rooms = list(Room.objects.filter(state="ready").values_list("pk", "site_id")[:200])
+    spare_persons = [p.pk for p in persons[n_due + args.checkins :]][: len(spare_rooms)]
+    tbl = Stay._meta.db_table
+    ins = (
+        f"INSERT INTO {tbl} (person_id, room_id, site_id, status, check_in_at, reason, "
+        "minor_unaccompanied, elderly, early_reason, due_flag, overstay_reason, created_at, "
+        "updated_at) VALUES (%s, %s, %s, 'open', %s, 'close_contact', false, false, '', '', '', %s, %s)"
+    )
+    upd = (
+        f"UPDATE {Room._meta.db_table} SET state = 'occupied', state_changed_at = %s WHERE id = %s"
+    )
+    pairs = list(zip(spare_persons, spare_rooms, strict=False))
+    assert pairs, "no spare rooms left for the raw check-in baseline"
+    t0 = time.perf_counter()
+    for pid, (rid, sid) in pairs:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(ins, [pid, rid, sid, now, now, now])
+            cur.execute(upd, [now, rid])
+    t_raw_ci = (time.perf_counter() - t0) / len(pairs)
+    Stay.objects.filter(person_id__in=spare_persons).delete()
+    Room.objects.filter(pk__in=[r for r, _s in spare_rooms]).update(state="ready")
+
+    # --- county capacity page ---------------------------------------------------------
+    client = Client()
+    client.force_login(county_user)
+    assert client.get("/sites/capacity/").status_code == 200
+    page_times = []
+    for _ in range(15):
+        t, resp = timed(client.get, "/sites/capacity/")
+        assert resp.status_code == 200
+        page_times.append(t)
+    page_ms = statistics.median(page_times) * 1000
+    raw_sql = [
+        f"SELECT site_id, state, COUNT(*), SUM(beds) FROM {Room._meta.db_table} GROUP BY site_id, state",
+        f"SELECT site_id, COUNT(*) FROM {tbl} WHERE status = 'open' GROUP BY site_id",
+        f"SELECT site_id, check_in_at FROM {tbl} WHERE check_in_at >= %s AND moved_from_id IS NULL",
+    ]
+    raw_times = []
+    for _ in range(15):
+        t0 = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute(raw_sql[0])
+            cur.fetchall()
+            cur.execute(raw_sql[1])
+            cur.fetchall()
+            cur.execute(raw_sql[2], [now - dt.timedelta(days=7)])
+            cur.fetchall()
+        raw_times.append(time.perf_counter() - t0)
+    raw_page_ms = statistics.median(raw_times) * 1000
+
+    # --- release: singles, then everyone due on the day, site by site -----------------
+    services.flag_due_releases()
+    due = list(
+        Stay.objects.filter(status="open", due_flag="today")
+        .select_related("site__area")
+        .order_by("pk")
+    )
+    singles, batch = due[: args.singles], due[args.singles :]
+    t0 = time.perf_counter()
+    for stay in singles:
+        services.release(stay, by=manager)
+    t_rel = time.perf_counter() - t0
+    release_rate = len(singles) / t_rel
+    by_site: dict[int, list] = {}
+    for stay in batch:
+        by_site.setdefault(stay.site_id, []).append(stay)
+    t0 = time.perf_counter()
+    for stays in by_site.values():
+        services.release_batch(stays, by=manager)
+    t_batch = time.perf_counter() - t0
+    assert not Stay.objects.filter(status="open", due_flag="today").exists()
+
+    # raw baseline for release: UPDATE stay, phase (complete), next phase (activate), room
+    from fangkong.control.models import ControlPhase
+
+    pt, rt = ControlPhase._meta.db_table, Room._meta.db_table
+    rows = list(
+        Stay.objects.filter(pk__in=[s.pk for s in due]).values_list("pk", "phase_id", "room_id")
+    )
+    nxt = dict(
+        ControlPhase.objects.filter(
+            order=2, episode__phases__pk__in=[r[1] for r in rows]
+        ).values_list("episode__phases__pk", "pk")
+    )
+
+    def raw_release(pk, phase_id, room_id, cur):
+        cur.execute(
+            f"UPDATE {tbl} SET status = 'released', check_out_at = %s WHERE id = %s", [now, pk]
+        )
+        cur.execute(
+            f"UPDATE {pt} SET status = 'completed', actual_end_date = %s WHERE id = %s",
+            [today, phase_id],
+        )
+        cur.execute(f"UPDATE {pt} SET status = 'active' WHERE id = %s", [nxt.get(phase_id, 0)])
+        cur.execute(
+            f"UPDATE {rt} SET state = 'awaiting_disinfection', vacated_at = %s WHERE id = %s",
+            [now, room_id],
+        )
+
+    t0 = time.perf_counter()
+    for r in rows[: args.singles]:
+        with transaction.atomic(), connection.cursor() as cur:
+            raw_release(*r, cur)
+    t_raw_rel = (time.perf_counter() - t0) / max(1, len(rows[: args.singles]))
+    t0 = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+        for r in rows[args.singles :]:
+            raw_release(*r, cur)
+    t_raw_batch = time.perf_counter() - t0
+
+    figures = [
+        (
+            "county capacity page, median server time",
+            f"{page_ms:.1f} ms",
+            "< 200 ms",
+            page_ms / raw_page_ms,
+            page_ms < 200,
+        ),
+        (
+            "check-in (new episode each)",
+            f"{checkin_rate:.0f} /s",
+            ">= 200/s",
+            (1 / checkin_rate) / t_raw_ci,
+            checkin_rate >= 200,
+        ),
+        (
+            "release, one at a time",
+            f"{release_rate:.0f} /s",
+            ">= 200/s",
+            (1 / release_rate) / t_raw_rel,
+            release_rate >= 200,
+        ),
+        (
+            f"release everyone due ({len(batch)}), batch per site",
+            f"{t_batch:.2f} s",
+            "< 10 s",
+            t_batch / t_raw_batch,
+            t_batch < 10,
+        ),
+    ]
+    print()
+    print(f"| figure ({vendor}) | measured | target | × raw SQL | ok |")
+    print("|---|---|---|---|---|")
+    for name, value, target, ratio, ok in figures:
+        print(f"| {name} | {value} | {target} | {ratio:.1f}× | {'yes' if ok else 'NO'} |")
+    return 0 if all(f[4] for f in figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

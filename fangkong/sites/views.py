@@ -1,0 +1,277 @@
+"""Pages of isolation sites: the command centre's capacity page and the site manager's
+phone pages (board, room, due list, overstays)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from fangkong.core.errors import DomainError
+from fangkong.core.timeline import timeline_of
+from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
+from fangkong.people.selectors import search_persons
+from fangkong.sites import selectors, services
+from fangkong.sites.choices import RoomState
+from fangkong.sites.forms import BulkRoomsForm, SiteForm
+from fangkong.sites.models import Room
+
+
+def _need(request: HttpRequest, permission: str) -> None:
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    if not request.user.can(permission):
+        raise PermissionDenied
+
+
+def _get(qs, pk: int):
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+class SiteListView(ObjectListView):
+    permission = "site.view"
+    title = _l("Isolation sites")
+    default_order = "name"
+    create_url = "/sites/new/"
+    columns = [
+        Column("name", _l("Name"), order_by="name", link=True),
+        Column("kind", _l("Kind"), accessor="get_kind_display"),
+        Column("status", _l("Status"), accessor="get_status_display", order_by="status"),
+        Column("area", _l("Area"), accessor="area.name"),
+        Column("manager_name", _l("Manager")),
+    ]
+
+    def get_queryset(self):
+        return selectors.sites_for(self.request.user)
+
+    def can_create(self):
+        return self.request.user.can("site.manage")
+
+
+class SiteCreateView(ServiceFormView):
+    permission = "site.manage"
+    form_class = SiteForm
+    title = _l("Register an isolation site")
+
+    def get_form_kwargs(self):
+        return {"user": self.request.user}
+
+    def perform(self, form):
+        return services.create_site(
+            by=self.request.user, data=services.SiteData(**form.cleaned_data)
+        )
+
+
+class SiteDetailView(ObjectDetailView):
+    permission = "site.view"
+    template_name = "sites/site_detail.html"
+
+    def get_queryset(self):
+        return selectors.sites_for(self.request.user)
+
+    def get_context(self, obj):
+        user = self.request.user
+        report = selectors.capacity(user, site=obj)
+        return {
+            "object": obj,
+            "cap": report.sites[0] if report.sites else None,
+            "turnaround": selectors.turnaround(user, site=obj).get(obj.pk),
+            "overdue": selectors.overdue_turnovers(user, site=obj),
+            "can_manage": user.can("site.manage"),
+        }
+
+
+class BulkRoomsView(ServiceFormView):
+    permission = "site.manage"
+    form_class = BulkRoomsForm
+    title = _l("Add rooms: floors × rooms per floor")
+
+    def perform(self, form):
+        site = _get(selectors.sites_for(self.request.user), self.kwargs["pk"])
+        services.bulk_create_rooms(site, by=self.request.user, **form.cleaned_data)
+        return site
+
+
+def capacity(request: HttpRequest) -> HttpResponse:
+    _need(request, "capacity.view")
+    report = selectors.capacity(request.user)
+    return render(
+        request, "sites/capacity.html", {"title": _("Isolation capacity"), "report": report}
+    )
+
+
+def board(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, "site.view")
+    site = _get(selectors.sites_for(request.user), pk)
+    groups = selectors.board(site)
+    return render(
+        request,
+        "sites/board.html",
+        {
+            "title": _("Rooms of %(site)s") % {"site": site.name},
+            "site": site,
+            "groups": [(RoomState(s).label, s, rooms) for s, rooms in groups],
+            "can_turnover": request.user.can("room.turnover"),
+        },
+    )
+
+
+@require_POST
+def room_step(request: HttpRequest, pk: int) -> HttpResponse:
+    """One turnover step from the board (htmx swaps the room's card) or a plain form."""
+    _need(request, "room.turnover")
+    room = _get(selectors.rooms_for(request.user).select_related("site__area"), pk)
+    error = ""
+    try:
+        services.record_step(
+            room, request.POST.get("step", ""), by=request.user, note=request.POST.get("note", "")
+        )
+    except DomainError as exc:
+        error = str(exc.message)
+    if request.htmx:
+        room.refresh_from_db()
+        return render(
+            request,
+            "sites/_room_card.html",
+            {"room": room, "can_turnover": True, "error": error},
+            status=200 if not error else 409,
+        )
+    if error:
+        messages.error(request, error)
+    return redirect(request.POST.get("next") or reverse("sites:board", args=[room.site_id]))
+
+
+def room_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, "site.view")
+    room = _get(selectors.rooms_for(request.user).select_related("site__area"), pk)
+    stays = selectors.open_stays_for(request.user).filter(room=room)
+    return render(
+        request,
+        "sites/room_detail.html",
+        {
+            "title": f"{room.site.name} {room.number}",
+            "room": room,
+            "stays": stays,
+            "timeline": timeline_of(room, limit=50),
+            "can_stay": request.user.can("stay.manage"),
+            "can_turnover": request.user.can("room.turnover"),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+def room_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check in by document number or phone, one per line (a household: several lines)."""
+    _need(request, "stay.manage")
+    room = _get(selectors.rooms_for(request.user).select_related("site__area"), pk)
+    persons, missing = [], []
+    for line in (request.POST.get("people") or "").splitlines():
+        if not line.strip():
+            continue
+        found = list(search_persons(request.user, line.strip())[:2])
+        if len(found) != 1:
+            missing.append(line.strip())
+        else:
+            persons.append(found[0])
+    try:
+        if missing:
+            raise DomainError(_("Not found within your areas: %(l)s") % {"l": ", ".join(missing)})
+        services.check_in(
+            room, persons, by=request.user, reason=request.POST.get("reason") or "close_contact"
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Checked in."))
+    return redirect("sites:room_detail", pk=room.pk)
+
+
+@require_POST
+def stay_release(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, "stay.manage")
+    stay = _get(selectors.stays_for(request.user).select_related("site__area"), pk)
+    try:
+        services.release(stay, by=request.user, early_reason=request.POST.get("early_reason", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("%(name)s released.") % {"name": stay.person.name})
+    return redirect(request.POST.get("next") or reverse("sites:room_detail", args=[stay.room_id]))
+
+
+def due(request: HttpRequest) -> HttpResponse:
+    _need(request, "site.view")
+    on = timezone.localdate()
+    if request.method == "POST":
+        _need(request, "stay.manage")
+        ids = [int(i) for i in request.POST.getlist("stay") if i.isdigit()]
+        stays = list(selectors.stays_for(request.user).filter(pk__in=ids))
+        try:
+            if not stays:
+                raise DomainError(_("Choose at least one person to release."))
+            done = services.release_batch(stays, by=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            for msgs in exc.fields.values():
+                for m in msgs:
+                    messages.error(request, str(m))
+        else:
+            messages.success(request, _("%(n)d released.") % {"n": len(done)})
+        return redirect("sites:due")
+    groups: dict = {}
+    for stay in selectors.due_stays(request.user, on=on):
+        groups.setdefault(stay.site, []).append(stay)
+    return render(
+        request,
+        "sites/due.html",
+        {
+            "title": _("Releases due today and tomorrow"),
+            "groups": groups,
+            "today": on,
+            "tomorrow": on + dt.timedelta(days=1),
+            "can_stay": request.user.can("stay.manage"),
+        },
+    )
+
+
+def overstays(request: HttpRequest) -> HttpResponse:
+    _need(request, "site.view")
+    if request.method == "POST":
+        _need(request, "stay.manage")
+        stay = _get(
+            selectors.stays_for(request.user).select_related("site__area"),
+            int(request.POST.get("stay", "0") or 0),
+        )
+        try:
+            services.record_overstay_reason(
+                stay, by=request.user, reason=request.POST.get("reason", "")
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("sites:overstays")
+    return render(
+        request,
+        "sites/overstays.html",
+        {
+            "title": _("Past the planned end"),
+            "stays": selectors.overstays(request.user)[:500],
+            "today": timezone.localdate(),
+            "can_stay": request.user.can("stay.manage"),
+        },
+    )
+
+
+def room_url(room: Room) -> str:
+    return reverse("sites:room_detail", args=[room.pk])
