@@ -1,18 +1,40 @@
+"""The people registry API: persons, households, key categories, duplicates, merge, imports."""
+
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
+from fangkong.core import audit
 from fangkong.core.api import ErrorOut, Page, StrictSchema
-from fangkong.core.errors import NotFound
+from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.people import selectors, services
 from fangkong.people.choices import DocType, Sex
+from fangkong.people.models import Household, ImportJob, KeyCategory
+from fangkong.people.services import imports
 
 router = Router(tags=["people"])
+ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+# --- schemas ---------------------------------------------------------------------------------
+class CategoryRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class HouseholdRef(Schema):
+    id: int
+    address: str
+    floor: int | None
+    area_id: int
 
 
 class PersonOut(Schema):
@@ -28,28 +50,26 @@ class PersonOut(Schema):
     household_id: int | None
 
 
+class ChainLinkOut(Schema):
+    level: str
+    area: str
+    role: str
+    name: str
+    phone: str
+
+
+class PersonDetailOut(PersonOut):
+    notes: str
+    household: HouseholdRef | None
+    categories: list[CategoryRef]
+    chain: list[ChainLinkOut]
+
+
 class PersonFilter(Schema):
     q: str = Field("", max_length=60, description="ID number, phone, name or pinyin initials")
     area: int | None = Field(None, description="Only this area and below")
-
-
-@router.get("/persons", response=list[PersonOut], summary="Persons in your areas")
-@paginate(Page)
-def list_persons(request: HttpRequest, filters: Query[PersonFilter]):
-    require(request.user, "person.view")
-    qs = selectors.search_persons(request.user, filters.q)
-    if filters.area:
-        area = Area.objects.filter(pk=filters.area).first()
-        if area is None:
-            return qs.none()
-        qs = qs.filter(area__path__startswith=area.path)
-    return qs.order_by("pk")
-
-
-@router.get("/persons/{person_id}", response={200: PersonOut, 404: ErrorOut})
-def get_person(request: HttpRequest, person_id: int):
-    require(request.user, "person.view")
-    return get_object_or_404(selectors.persons_for(request.user), pk=person_id)
+    category: str = Field("", max_length=32, description="Key category code")
+    household: int | None = Field(None, description="Members of this household")
 
 
 class PersonIn(StrictSchema):
@@ -61,6 +81,7 @@ class PersonIn(StrictSchema):
     birth_date: dt.date | None = None
     phone: str = Field("", max_length=20)
     household_id: int | None = None
+    categories: list[str] = Field(default_factory=list, description="Key category codes")
     notes: str = Field("", max_length=2000)
 
 
@@ -69,35 +90,391 @@ class PersonCreated(Schema):
     person: PersonOut
 
 
+class HouseholdOut(HouseholdRef):
+    area_name: str = Field(..., alias="area.name")
+    notes: str
+
+
+class HouseholdDetailOut(HouseholdOut):
+    members: list[PersonOut] = Field(..., alias="active_members")
+    chain: list[ChainLinkOut]
+
+
+class HouseholdIn(StrictSchema):
+    area_id: int
+    address: str = Field(..., max_length=200)
+    floor: int | None = None
+    notes: str = Field("", max_length=2000)
+
+
+class CategoryOut(CategoryRef):
+    description: str
+    active: bool
+    sort_order: int
+    persons: int = Field(0, alias="person_count", description="Persons in your areas")
+
+
+class CategoryIn(StrictSchema):
+    code: str = Field(..., max_length=32)
+    name: str = Field(..., max_length=100)
+    description: str = Field("", max_length=2000)
+    active: bool = True
+    sort_order: int = Field(0, ge=0, le=32767)
+
+
+class TownshipCountOut(Schema):
+    township_id: int
+    township_code: str
+    township_name: str
+    total: int
+    by_category: dict[str, int] = Field(..., description="category code -> persons")
+
+
+class DuplicateGroupOut(Schema):
+    reason: str = Field(..., description="name_birth or name_phone")
+    name: str
+    persons: list[PersonOut]
+
+
+class MergeIn(StrictSchema):
+    keep_id: int
+    drop_id: int
+
+
+class ImportJobOut(Schema):
+    id: int
+    filename: str
+    mode: str
+    status: str
+    total_rows: int
+    processed_rows: int
+    created_count: int
+    matched_count: int
+    households_created: int
+    error_count: int
+    message: str
+    finished: bool
+
+
+class RowErrorOut(Schema):
+    row: int
+    field: str
+    message: str
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def _area(user: Any, pk: int) -> Area:
+    area = Area.objects.filter(pk=pk).first()
+    if area is None:
+        raise NotFound(_("No such area within your areas."), field="area_id")
+    return area
+
+
+def _household(user: Any, pk: int | None) -> Household | None:
+    if pk is None:
+        return None
+    household = Household.objects.visible_to(user).filter(pk=pk).first()
+    if household is None:
+        raise NotFound(_("No such household within your areas."), field="household_id")
+    return household
+
+
+def _categories(codes: list[str]) -> list[KeyCategory]:
+    found = {c.code: c for c in KeyCategory.objects.filter(code__in=codes, active=True)}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown key category %(c)s.") % {"c": ", ".join(unknown)}, field="categories"
+        )
+    return [found[c] for c in codes]
+
+
+def _chain(area: Any, floor: int | None, full: bool) -> list[dict[str, str]]:
+    out = []
+    for link in selectors.chain_for(area, floor=floor):
+        phone = getattr(link, "phone", "") if full else getattr(link, "phone_masked", "")
+        out.append(
+            {
+                "level": str(getattr(link, "level_label", "") or getattr(link, "level", "")),
+                "area": str(getattr(link, "area", "")),
+                "role": str(getattr(link, "role_label", "") or getattr(link, "role", "")),
+                "name": str(getattr(link, "name", "")),
+                "phone": phone or "",
+            }
+        )
+    return out
+
+
+def _person_data(p: PersonIn) -> services.PersonData:
+    return services.PersonData(
+        name=p.name,
+        doc_type=p.doc_type,
+        id_number=p.id_number,
+        sex=p.sex or "",
+        birth_date=p.birth_date,
+        phone=p.phone,
+        notes=p.notes,
+    )
+
+
+def _person_detail(request: HttpRequest, person: Any, full_chain: bool) -> Any:
+    if full_chain:
+        require(request.user, "pii.reveal")
+        audit.record(audit.Action.REVEAL, person, by=request.user, detail="responsibility chain")
+    floor = person.household.floor if person.household_id else None
+    person.chain = _chain(person.area, floor, full_chain)
+    return person
+
+
+# --- persons ---------------------------------------------------------------------------------
+@router.get("/persons", response=list[PersonOut], summary="Search and list persons in your areas")
+@paginate(Page)
+def list_persons(request: HttpRequest, filters: Query[PersonFilter]):
+    """`q` is one search box: an exact ID number or phone, a name prefix, or pinyin initials
+    (`zs` finds 张三)."""
+    require(request.user, "person.view")
+    qs = selectors.search_persons(request.user, filters.q)
+    if filters.area:
+        area = Area.objects.filter(pk=filters.area).first()
+        if area is None:
+            return qs.none()
+        qs = qs.filter(area__path__startswith=area.path)
+    if filters.category:
+        qs = qs.filter(categories__code=filters.category)
+    if filters.household:
+        qs = qs.filter(household_id=filters.household)
+    return qs.order_by("pk")
+
+
+@router.get(
+    "/persons/{person_id}",
+    response={200: PersonDetailOut, **ERRORS},
+    summary="One person: household, key categories and responsibility chain",
+)
+def get_person(request: HttpRequest, person_id: int, full_chain: bool = False):
+    """`full_chain=true` shows the chain's phone numbers in full (pii.reveal; logged)."""
+    require(request.user, "person.view")
+    person = (
+        selectors.persons_for(request.user).select_related("household").filter(pk=person_id).first()
+    )
+    if person is None:
+        raise NotFound(_("No such person."))
+    return _person_detail(request, person, full_chain)
+
+
 @router.post(
     "/persons",
-    response={201: PersonCreated, 200: PersonCreated, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: PersonCreated, 200: PersonCreated, **ERRORS},
     summary="Register a person (an existing ID number returns the existing person)",
 )
 def create_person(request: HttpRequest, payload: PersonIn):
     require(request.user, "person.edit")
-    area = Area.objects.filter(pk=payload.area_id).first()
-    if area is None:
-        raise NotFound("No such area.", field="area_id")
-    household = None
-    if payload.household_id is not None:
-        from fangkong.people.models import Household
+    person, created = services.create_person(
+        by=request.user,
+        area=_area(request.user, payload.area_id),
+        data=_person_data(payload),
+        household=_household(request.user, payload.household_id),
+        categories=_categories(payload.categories),
+    )
+    return Status(201 if created else 200, {"created": created, "person": person})
 
-        household = (
-            Household.objects.visible_to(request.user).filter(pk=payload.household_id).first()
-        )
-        if household is None:
-            raise NotFound("No such household.", field="household_id")
-    data = services.PersonData(
-        name=payload.name,
-        doc_type=payload.doc_type,
-        id_number=payload.id_number,
-        sex=payload.sex or "",
-        birth_date=payload.birth_date,
-        phone=payload.phone,
+
+@router.put("/persons/{person_id}", response={200: PersonOut, **ERRORS}, summary="Change a person")
+def update_person(request: HttpRequest, person_id: int, payload: PersonIn):
+    require(request.user, "person.edit")
+    person = selectors.persons_for(request.user).filter(pk=person_id).first()
+    if person is None:
+        raise NotFound(_("No such person."))
+    return services.update_person(
+        person,
+        by=request.user,
+        area=_area(request.user, payload.area_id),
+        data=_person_data(payload),
+        household=_household(request.user, payload.household_id),
+        categories=_categories(payload.categories),
+    )
+
+
+# --- households ------------------------------------------------------------------------------
+@router.get("/households", response=list[HouseholdOut], summary="Households in your areas")
+@paginate(Page)
+def list_households(request: HttpRequest, area: int | None = None, q: str = ""):
+    require(request.user, "person.view")
+    qs = selectors.households_for(request.user)
+    if area:
+        a = Area.objects.filter(pk=area).first()
+        qs = qs.filter(area__path__startswith=a.path) if a else qs.none()
+    if q:
+        qs = qs.filter(address__contains=q[:100])
+    return qs.order_by("pk")
+
+
+@router.get(
+    "/households/{household_id}",
+    response={200: HouseholdDetailOut, **ERRORS},
+    summary="One household with its members and responsibility chain",
+)
+def get_household(request: HttpRequest, household_id: int):
+    require(request.user, "person.view")
+    h = selectors.households_for(request.user).filter(pk=household_id).first()
+    if h is None:
+        raise NotFound(_("No such household."))
+    h.active_members = list(selectors.persons_for(request.user).filter(household=h).order_by("pk"))
+    h.chain = _chain(h.area, h.floor, False)
+    return h
+
+
+@router.post("/households", response={201: HouseholdOut, **ERRORS}, summary="Register a household")
+def create_household(request: HttpRequest, payload: HouseholdIn):
+    require(request.user, "person.edit")
+    h = services.create_household(
+        by=request.user,
+        area=_area(request.user, payload.area_id),
+        address=payload.address,
+        floor=payload.floor,
         notes=payload.notes,
     )
-    person, created = services.create_person(
-        by=request.user, area=area, data=data, household=household
+    return Status(201, h)
+
+
+@router.put(
+    "/households/{household_id}",
+    response={200: HouseholdOut, **ERRORS},
+    summary="Change a household (its members move with it)",
+)
+def update_household(request: HttpRequest, household_id: int, payload: HouseholdIn):
+    require(request.user, "person.edit")
+    h = selectors.households_for(request.user).filter(pk=household_id).first()
+    if h is None:
+        raise NotFound(_("No such household."))
+    return services.update_household(
+        h,
+        by=request.user,
+        area=_area(request.user, payload.area_id),
+        address=payload.address,
+        floor=payload.floor,
+        notes=payload.notes,
     )
-    return (201 if created else 200), {"created": created, "person": person}
+
+
+# --- key categories --------------------------------------------------------------------------
+@router.get(
+    "/categories",
+    response=list[CategoryOut],
+    summary="Key-person categories (12类重点人员) with persons in your areas",
+)
+def list_categories(request: HttpRequest):
+    require(request.user, "person.view")
+    counts = selectors.category_counts(request.user)
+    cats = list(KeyCategory.objects.all())
+    for c in cats:
+        c.person_count = counts.get(c.pk, 0)
+    return cats
+
+
+@router.get(
+    "/categories/counts",
+    response=list[TownshipCountOut],
+    summary="Persons per key category per township in your areas",
+)
+def category_township_counts(request: HttpRequest):
+    require(request.user, "person.view")
+    codes = dict(KeyCategory.objects.values_list("pk", "code"))
+    return [
+        {
+            "township_id": t.township.pk,
+            "township_code": t.township.code,
+            "township_name": t.township.name,
+            "total": t.total,
+            "by_category": {codes[k]: v for k, v in t.counts.items()},
+        }
+        for t in selectors.counts_by_township(request.user)
+    ]
+
+
+@router.post("/categories", response={201: CategoryOut, **ERRORS}, summary="Add a key category")
+def create_category(request: HttpRequest, payload: CategoryIn):
+    return Status(201, services.create_category(by=request.user, **payload.dict()))
+
+
+@router.put(
+    "/categories/{category_id}",
+    response={200: CategoryOut, **ERRORS},
+    summary="Change or retire a key category",
+)
+def update_category(request: HttpRequest, category_id: int, payload: CategoryIn):
+    require(request.user, "category.manage")
+    cat = KeyCategory.objects.filter(pk=category_id).first()
+    if cat is None:
+        raise NotFound(_("No such key category."))
+    return services.update_category(cat, by=request.user, **payload.dict())
+
+
+# --- duplicates and merge --------------------------------------------------------------------
+@router.get(
+    "/duplicates",
+    response={200: list[DuplicateGroupOut], 403: ErrorOut},
+    summary="Likely duplicate persons in your areas (same name and birth date or phone)",
+)
+def list_duplicates(request: HttpRequest, limit: int = Query(100, ge=1, le=500)):
+    require(request.user, "person.merge")
+    return [
+        {"reason": g.reason, "name": g.name, "persons": g.persons}
+        for g in selectors.likely_duplicates(request.user, limit=limit)
+    ]
+
+
+@router.post(
+    "/merge",
+    response={200: PersonOut, **ERRORS},
+    summary="Merge two records of one person: every reference moves to the kept one",
+)
+def merge(request: HttpRequest, payload: MergeIn):
+    require(request.user, "person.merge")
+    found = {
+        p.pk: p
+        for p in selectors.persons_for(request.user).filter(
+            pk__in=[payload.keep_id, payload.drop_id]
+        )
+    }
+    for field, pk in (("keep_id", payload.keep_id), ("drop_id", payload.drop_id)):
+        if pk not in found:
+            raise NotFound(_("No such person within your areas."), field=field)
+    return services.merge_persons(found[payload.keep_id], found[payload.drop_id], by=request.user)
+
+
+# --- imports ---------------------------------------------------------------------------------
+@router.post(
+    "/imports",
+    response={201: ImportJobOut, **ERRORS},
+    summary="Upload a person sheet (.xlsx) to import in the background",
+)
+def create_import(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    mode: Form[ImportJob.Mode] = ImportJob.Mode.ALL_OR_NOTHING,
+):
+    """`mode`: `all` imports nothing when any row is bad; `good` imports the good rows."""
+    job = imports.start_import(
+        by=request.user, filename=file.name or "", content=file.read(), mode=mode
+    )
+    return Status(201, job)
+
+
+@router.get(
+    "/imports/{job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import's progress"
+)
+def get_import(request: HttpRequest, job_id: int):
+    require(request.user, "person.import")
+    return imports.get_import_job(request.user, job_id)
+
+
+@router.get(
+    "/imports/{job_id}/errors",
+    response=list[RowErrorOut],
+    summary="An import's bad rows: row number, column and reason",
+)
+@paginate(Page)
+def get_import_errors(request: HttpRequest, job_id: int):
+    require(request.user, "person.import")
+    return imports.get_import_job(request.user, job_id).row_errors.all()

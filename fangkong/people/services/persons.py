@@ -1,0 +1,208 @@
+"""Writes on persons. Every write is validated, atomic and audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+
+from fangkong.core import audit
+from fangkong.core.errors import Conflict, NotFound, ValidationFailed
+from fangkong.core.permissions import require, require_area
+from fangkong.core.pii import blind_index
+from fangkong.core.timeline import record_event
+from fangkong.people.choices import DocType, PersonStatus, Sex
+from fangkong.people.idnumber import IdNumberError, normalise_id, parse_resident_id, validate_phone
+from fangkong.people.models import Household, KeyCategory, Person
+
+
+def pinyin_initials(name: str) -> str:
+    """``张三`` -> ``zs``; Latin letters are kept, lower-cased."""
+    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p).lower()[:30]
+
+
+@dataclass
+class PersonData:
+    name: str
+    doc_type: str = DocType.RESIDENT_ID
+    id_number: str = ""
+    sex: str = ""
+    birth_date: dt.date | None = None
+    phone: str = ""
+    notes: str = ""
+
+
+def clean_person_data(data: PersonData) -> dict[str, Any]:
+    """Validate one person's fields; raise ValidationFailed naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+    name = (data.name or "").strip()
+    if not name:
+        errors.setdefault("name", []).append(_("A name is required."))
+    elif len(name) > 60:
+        errors.setdefault("name", []).append(_("At most 60 characters."))
+    out["name"] = name
+    if data.doc_type not in DocType.values:
+        errors.setdefault("doc_type", []).append(_("Unknown document type."))
+    out["doc_type"] = data.doc_type
+    number = normalise_id(data.id_number or "")
+    out["id_number"] = number
+    if data.sex and data.sex not in Sex.values:
+        errors.setdefault("sex", []).append(_("Unknown sex."))
+    out["sex"] = data.sex or Sex.UNKNOWN
+    out["birth_date"] = data.birth_date
+    if data.doc_type == DocType.RESIDENT_ID and number:
+        try:
+            rid = parse_resident_id(number)
+        except IdNumberError as exc:
+            errors.setdefault("id_number", []).append(str(exc))
+        else:
+            if data.birth_date and data.birth_date != rid.birth_date:
+                errors.setdefault("birth_date", []).append(
+                    _("The ID number gives the birth date %(d)s.") % {"d": rid.birth_date}
+                )
+            if data.sex and data.sex != Sex.UNKNOWN and data.sex != rid.sex:
+                errors.setdefault("sex", []).append(
+                    _("The ID number gives the sex %(s)s.") % {"s": Sex(rid.sex).label}
+                )
+            out["birth_date"], out["sex"] = rid.birth_date, rid.sex
+    elif len(number) > 40:
+        errors.setdefault("id_number", []).append(_("At most 40 characters."))
+    if out["birth_date"] and out["birth_date"] > dt.date.today():  # noqa: DTZ011
+        errors.setdefault("birth_date", []).append(_("The birth date lies in the future."))
+    try:
+        out["phone"] = validate_phone(data.phone or "")
+    except IdNumberError as exc:
+        errors.setdefault("phone", []).append(str(exc))
+    out["notes"] = (data.notes or "").strip()
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    return out
+
+
+def find_by_id_number(number: str, qs=None) -> Person | None:
+    """The active person holding this document number (merged records lead to their keeper)."""
+    if not number:
+        return None
+    qs = qs if qs is not None else Person.objects.all()
+    found = qs.filter(id_number_index=blind_index(number)).order_by("status", "pk").first()
+    while found is not None and found.status == PersonStatus.MERGED and found.merged_into_id:
+        found = Person.objects.get(pk=found.merged_into_id)
+    return found
+
+
+def _check_household(by: Any, area: Any, household: Household | None) -> None:
+    if household is None:
+        return
+    if not Household.objects.visible_to(by).filter(pk=household.pk).exists():
+        raise NotFound(_("No such household within your areas."), field="household")
+    if household.area_id != area.pk:
+        raise ValidationFailed(
+            _("The household is in another area (%(a)s).") % {"a": household.area},
+            field="household",
+        )
+
+
+@transaction.atomic
+def create_person(
+    *,
+    by: Any,
+    area: Any,
+    data: PersonData,
+    household: Household | None = None,
+    categories: Iterable[KeyCategory] = (),
+) -> tuple[Person, bool]:
+    """Create a person, or return the existing one with the same document number.
+
+    Returns ``(person, created)``."""
+    require(by, "person.edit")
+    require_area(by, area)
+    _check_household(by, area, household)
+    values = clean_person_data(data)
+    existing = find_by_id_number(values["id_number"])
+    if existing is not None:
+        if not Person.objects.visible_to(by).filter(pk=existing.pk).exists():
+            # Not a copy, and nothing of another area's record handed back.
+            raise Conflict(
+                _(
+                    "A person with this document number is registered outside your areas; "
+                    "ask the county command centre to move the record."
+                ),
+                field="id_number",
+            )
+        return existing, False
+    person = Person(
+        area=area,
+        household=household,
+        created_by=by,
+        name_initials=pinyin_initials(values["name"]),
+        **values,
+    )
+    person.save()
+    categories = list(categories)
+    if categories:
+        person.categories.set(categories)
+    after = audit.snapshot(person)
+    after["categories"] = sorted(c.code for c in categories)  # type: ignore[index]
+    audit.record(audit.Action.CREATE, person, by=by, after=after)
+    record_event(person, "registered", _("Registered"), by=by)
+    return person, True
+
+
+def _person_state(person: Person) -> dict[str, Any]:
+    state = audit.snapshot(person) or {}
+    state["categories"] = sorted(person.categories.values_list("code", flat=True))
+    return state
+
+
+@transaction.atomic
+def update_person(
+    person: Person,
+    *,
+    by: Any,
+    area: Any,
+    data: PersonData,
+    household: Household | None = None,
+    categories: Iterable[KeyCategory] | None = None,
+) -> Person:
+    """Change a person's details; a document number held by someone else is a conflict."""
+    require(by, "person.edit")
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    require_area(by, person.area)
+    require_area(by, area)
+    if person.status != PersonStatus.ACTIVE:
+        raise Conflict(_("This record was merged into another; edit that one."))
+    _check_household(by, area, household)
+    values = clean_person_data(data)
+    if values["id_number"]:
+        other = (
+            Person.objects.filter(id_number_index=blind_index(values["id_number"]))
+            .exclude(pk=person.pk)
+            .filter(status=PersonStatus.ACTIVE)
+            .first()
+        )
+        if other is not None:
+            raise Conflict(
+                _("Another person already holds this document number; merge the two instead."),
+                field="id_number",
+            )
+    before = _person_state(person)
+    for key, value in values.items():
+        setattr(person, key, value)
+    person.name_initials = pinyin_initials(values["name"])
+    person.area = area
+    person.household = household
+    person.save()
+    if categories is not None:
+        person.categories.set(list(categories))
+    after = _person_state(person)
+    audit.record(audit.Action.UPDATE, person, by=by, before=before, after=after)
+    changed = sorted(k for k in after if before.get(k) != after.get(k))
+    if changed:
+        record_event(person, "updated", _("Details changed"), by=by, data={"fields": changed})
+    return person

@@ -1,0 +1,75 @@
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from fangkong.core.errors import DomainError
+from fangkong.core.views.generic import add_domain_error
+from fangkong.core.views.mixins import PermissionMixin
+from fangkong.people import selectors, services
+from fangkong.people.forms import MergeForm
+from fangkong.people.services.merge import related_reference_count
+
+REASONS = {
+    "name_birth": gettext_lazy("Same name and birth date"),
+    "name_phone": gettext_lazy("Same name and phone"),
+}
+
+
+class DuplicateListView(PermissionMixin, View):
+    permission = "person.merge"
+
+    def get(self, request):
+        groups = selectors.likely_duplicates(request.user)
+        for g in groups:
+            g.reason_label = REASONS[g.reason]
+        return render(
+            request,
+            "people/duplicates.html",
+            {"title": gettext_lazy("Likely duplicates"), "groups": groups},
+        )
+
+
+class MergeView(PermissionMixin, View):
+    """Compare two records and keep one (``?a=<id>&b=<id>``)."""
+
+    permission = "person.merge"
+    template_name = "people/merge.html"
+
+    def persons(self, request):
+        ids = [request.GET.get("a"), request.GET.get("b")]
+        if not all(i and i.isdigit() for i in ids) or ids[0] == ids[1]:
+            raise Http404
+        found = {p.pk: p for p in selectors.persons_for(request.user).filter(pk__in=ids)}
+        if len(found) != 2:
+            raise Http404
+        persons = [found[int(i)] for i in ids]
+        for p in persons:
+            p.references = related_reference_count(p)
+        return persons
+
+    def render_form(self, request, form, persons, status=200):
+        ctx = {"title": _("Merge two records"), "form": form, "persons": persons}
+        return render(request, self.template_name, ctx, status=status)
+
+    def get(self, request):
+        persons = self.persons(request)
+        return self.render_form(request, MergeForm(persons=persons), persons)
+
+    def post(self, request):
+        persons = self.persons(request)
+        form = MergeForm(request.POST, persons=persons)
+        if form.is_valid():
+            keep = next(p for p in persons if str(p.pk) == form.cleaned_data["keep"])
+            drop = next(p for p in persons if p is not keep)
+            try:
+                services.merge_persons(keep, drop, by=request.user)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("The two records were merged."))
+                return HttpResponseRedirect(reverse("people:person_detail", args=[keep.pk]))
+        return self.render_form(request, form, persons, status=422)

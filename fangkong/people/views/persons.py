@@ -1,0 +1,195 @@
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from fangkong.core import audit
+from fangkong.core.errors import NotFound
+from fangkong.core.timeline import timeline_of
+from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
+from fangkong.core.views.mixins import PermissionMixin
+from fangkong.people import selectors, services
+from fangkong.people.filters import PersonFilter
+from fangkong.people.forms import PersonForm
+from fangkong.people.models import Household
+
+
+class PersonListView(ObjectListView):
+    """The person list and the search results page (``?q=``)."""
+
+    permission = "person.view"
+    title = _("Persons")
+    template_name = "people/person_list.html"
+    filterset_class = PersonFilter
+    export_permission = "person.export"
+    export_name = "persons"
+    default_order = "pk"
+    create_url = "/people/persons/new/"
+    columns = [
+        Column("name", _("Name"), order_by="name", link=True),
+        Column("id_number", _("Document number"), accessor="id_number_masked", full="id_number"),
+        Column("sex", _("Sex"), accessor="get_sex_display"),
+        Column("birth_date", _("Birth date"), order_by="birth_date"),
+        Column("phone", _("Phone"), accessor="phone_masked", full="phone"),
+        Column("area", _("Area"), accessor="area.name"),
+    ]
+
+    def get_queryset(self):
+        return selectors.persons_for(self.request.user)
+
+    def can_create(self):
+        return self.request.user.can("person.edit")
+
+    def extra_context(self):
+        user = self.request.user
+        return {"can_import": user.can("person.import"), "can_merge": user.can("person.merge")}
+
+
+def _chain_context(request, person, *, full=False):
+    floor = person.household.floor if person.household_id else None
+    return {"chain": selectors.chain_for(person.area, floor=floor), "full": full, "person": person}
+
+
+class PersonDetailView(ObjectDetailView):
+    permission = "person.view"
+    template_name = "people/person_detail.html"
+
+    def get_queryset(self):
+        return selectors.persons_for(self.request.user).select_related("household")
+
+    def get_context(self, obj):
+        user = self.request.user
+        members = []
+        if obj.household_id:
+            members = list(
+                selectors.persons_for(user).filter(household_id=obj.household_id).order_by("pk")
+            )
+        return {
+            "object": obj,
+            "members": members,
+            "categories": list(obj.categories.all()),
+            "timeline": timeline_of(obj),
+            "can_reveal": user.can("pii.reveal"),
+            "can_edit": user.can("person.edit"),
+            **_chain_context(self.request, obj),
+        }
+
+
+class PersonChainRevealView(PermissionMixin, View):
+    """The responsibility chain with full phone numbers (an htmx swap; audited)."""
+
+    permission = "pii.reveal"
+
+    def post(self, request, pk):
+        person = (
+            selectors.persons_for(request.user).select_related("household").filter(pk=pk).first()
+        )
+        if person is None:
+            raise Http404
+        audit.record(audit.Action.REVEAL, person, by=request.user, detail="responsibility chain")
+        return render(request, "people/_chain.html", _chain_context(request, person, full=True))
+
+
+def _person_data(d):
+    return services.PersonData(
+        name=d["name"],
+        doc_type=d["doc_type"],
+        id_number=d["id_number"],
+        sex=d["sex"],
+        birth_date=d["birth_date"],
+        phone=d["phone"],
+        notes=d["notes"],
+    )
+
+
+def _household(user, pk):
+    if not pk:
+        return None
+    household = Household.objects.visible_to(user).filter(pk=pk).first()
+    if household is None:
+        raise NotFound(_("No such household within your areas."), field="household")
+    return household
+
+
+class PersonCreateView(ServiceFormView):
+    permission = "person.edit"
+    form_class = PersonForm
+    title = _("Register a person")
+
+    def get_form_kwargs(self):
+        return {"user": self.request.user}
+
+    def get_initial(self):
+        household = (
+            Household.objects.visible_to(self.request.user)
+            .filter(pk=self.request.GET.get("household") or 0)
+            .first()
+        )
+        if household is None:
+            return {}
+        return {"household": household.pk, "area": household.area_id}
+
+    def perform(self, form):
+        d = form.cleaned_data
+        person, _created = services.create_person(
+            by=self.request.user,
+            area=d["area"],
+            data=_person_data(d),
+            household=_household(self.request.user, d["household"]),
+            categories=d["categories"],
+        )
+        return person
+
+    def success_url(self, result):
+        return reverse("people:person_detail", args=[result.pk])
+
+
+class PersonEditView(ServiceFormView):
+    permission = "person.edit"
+    form_class = PersonForm
+    title = _("Edit person")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.person = selectors.persons_for(request.user).filter(pk=kwargs["pk"]).first()
+            if self.person is None:
+                raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {"user": self.request.user}
+
+    def get_initial(self):
+        p = self.person
+        return {
+            "area": p.area_id,
+            "household": p.household_id,
+            "name": p.name,
+            "doc_type": p.doc_type,
+            "id_number": p.id_number,
+            "sex": p.sex,
+            "birth_date": p.birth_date,
+            "phone": p.phone,
+            "categories": list(p.categories.all()),
+            "notes": p.notes,
+        }
+
+    def get(self, request, *args, **kwargs):
+        # The form shows the document number and phone in full: a logged viewing.
+        audit.record(audit.Action.REVEAL, self.person, by=request.user, detail="edit form")
+        return super().get(request, *args, **kwargs)
+
+    def perform(self, form):
+        d = form.cleaned_data
+        return services.update_person(
+            self.person,
+            by=self.request.user,
+            area=d["area"],
+            data=_person_data(d),
+            household=_household(self.request.user, d["household"]),
+            categories=d["categories"],
+        )
+
+    def success_url(self, result):
+        return reverse("people:person_detail", args=[result.pk])

@@ -1,0 +1,136 @@
+"""The people API: persons, households, categories; errors in the project's format."""
+
+import pytest
+
+from fangkong.areas.services.responsibilities import assign_responsibility
+from fangkong.core.models import AuditLog
+from fangkong.people.models import KeyCategory, Person
+
+ZHANG = "513101198201130014"
+
+
+def post(client, url, data, method="post"):
+    return getattr(client, method)(url, data, content_type="application/json")
+
+
+@pytest.fixture
+def api(users, login):
+    return login(users["township_a"])
+
+
+def test_create_read_update_a_person(api, users, county):
+    h = post(
+        api,
+        "/api/v1/households",
+        {"area_id": county.village_a.pk, "address": "桃花路1号", "floor": 2},
+    )
+    assert h.status_code == 201
+    hid = h.json()["id"]
+    body = {
+        "area_id": county.village_a.pk,
+        "name": "张三",
+        "id_number": ZHANG,
+        "phone": "13800138000",
+        "household_id": hid,
+        "categories": ["kc01"],
+    }
+    resp = post(api, "/api/v1/persons", body)
+    assert resp.status_code == 201 and resp.json()["created"]
+    pid = resp.json()["person"]["id"]
+    again = post(api, "/api/v1/persons", {**body, "name": "张叁"})
+    assert again.status_code == 200 and again.json()["person"]["id"] == pid
+    assign_responsibility(
+        by=users["county"],
+        area=county.village_a,
+        role="village_cadre",
+        person_name="刘书记",
+        phone="13312345678",
+    )
+    detail = api.get(f"/api/v1/persons/{pid}").json()
+    assert detail["household"]["address"] == "桃花路1号"
+    assert [c["code"] for c in detail["categories"]] == ["kc01"]
+    assert detail["chain"][0]["name"] == "刘书记" and detail["chain"][0]["phone"] == "133****5678"
+    full = api.get(f"/api/v1/persons/{pid}?full_chain=true").json()
+    assert full["chain"][0]["phone"] == "13312345678"
+    assert AuditLog.objects.filter(action="reveal", detail="responsibility chain").exists()
+    updated = post(
+        api, f"/api/v1/persons/{pid}", {**body, "categories": ["kc03"], "phone": ""}, method="put"
+    )
+    assert updated.status_code == 200 and updated.json()["phone_masked"] == ""
+    assert list(Person.objects.get(pk=pid).categories.values_list("code", flat=True)) == ["kc03"]
+    members = api.get(f"/api/v1/households/{hid}").json()["members"]
+    assert [m["id"] for m in members] == [pid]
+    assert api.get("/api/v1/persons", {"category": "kc03"}).json()["count"] == 1
+    assert api.get("/api/v1/persons", {"household": hid}).json()["count"] == 1
+
+
+def test_errors_name_the_field(api, county):
+    resp = post(
+        api,
+        "/api/v1/persons",
+        {"area_id": county.village_a.pk, "name": "张三", "id_number": "513101198201130015"},
+    )
+    assert resp.status_code == 422
+    assert "check character" in resp.json()["error"]["fields"]["id_number"][0]
+    resp = post(api, "/api/v1/persons", {"area_id": county.village_b.pk, "name": "张三"})
+    assert resp.status_code == 404 and "area" in resp.json()["error"]["fields"]
+    resp = post(
+        api,
+        "/api/v1/persons",
+        {"area_id": county.village_a.pk, "name": "张三", "categories": ["nope"]},
+    )
+    assert resp.status_code == 422 and "categories" in resp.json()["error"]["fields"]
+    resp = post(
+        api, "/api/v1/persons", {"area_id": county.village_a.pk, "name": "张三", "blood": "A"}
+    )
+    assert resp.status_code == 422 and "blood" in resp.json()["error"]["fields"]
+    resp = post(api, "/api/v1/households", {"area_id": county.village_b.pk, "address": "x"})
+    assert resp.status_code == 404
+
+
+def test_categories_api(users, login, county):
+    kc01 = KeyCategory.objects.get(code="kc01")
+    p = Person.objects.create(area=county.village_a, name="张三")
+    p.categories.add(kc01)
+    client = login(users["township_a"])
+    cats = client.get("/api/v1/categories").json()
+    assert len(cats) == 12 and cats[0]["persons"] == 1
+    counts = client.get("/api/v1/categories/counts").json()
+    assert counts == [
+        {
+            "township_id": county.town_a.pk,
+            "township_code": "500242002",
+            "township_name": "钟多街道",
+            "total": 1,
+            "by_category": {"kc01": 1},
+        }
+    ]
+    assert post(client, "/api/v1/categories", {"code": "kc13", "name": "x"}).status_code == 403
+    county_client = login(users["county"])
+    made = post(county_client, "/api/v1/categories", {"code": "kc13", "name": "学校师生"})
+    assert made.status_code == 201
+    changed = post(
+        county_client,
+        f"/api/v1/categories/{made.json()['id']}",
+        {"code": "kc13", "name": "学校师生", "active": False},
+        method="put",
+    )
+    assert changed.json()["active"] is False
+
+
+def test_openapi_documents_the_people_endpoints(users, login):
+    schema = login(users["county"]).get("/api/v1/openapi.json").json()
+    for path in [
+        "/api/v1/persons",
+        "/api/v1/persons/{person_id}",
+        "/api/v1/households",
+        "/api/v1/categories",
+        "/api/v1/categories/counts",
+        "/api/v1/duplicates",
+        "/api/v1/merge",
+        "/api/v1/imports",
+        "/api/v1/imports/{job_id}",
+    ]:
+        assert path in schema["paths"], path
+        for op in schema["paths"][path].values():
+            assert op.get("summary"), (path, op)
