@@ -3,6 +3,7 @@ checker every view and endpoint test uses (anonymous, wrong role, wrong area, pe
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
@@ -21,6 +22,47 @@ def _test_keyring():
     pii.set_keyring(pii.Keyring.generate())
     yield
     pii.set_keyring(None)
+
+
+@pytest.fixture(autouse=True)
+def _audit_log_flushable_on_sqlite(request, django_db_blocker):
+    """Transactional tests (the worker, live-server browser tests, races) empty every table
+    afterwards with ``flush``. On SQLite that is a DELETE, which the audit log's append-only
+    trigger refuses (PostgreSQL flushes with TRUNCATE, which row triggers do not see). So on
+    SQLite a transactional test runs without the DELETE trigger and every other test with
+    it (created inside the test's transaction when missing)."""
+    from django.db import connection
+
+    if (
+        connection.vendor != "sqlite"
+        or not request.node.get_closest_marker("django_db")
+        and ("db" not in request.fixturenames and "transactional_db" not in request.fixturenames)
+    ):
+        yield
+        return
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+    request.getfixturevalue("django_db_setup")
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM sqlite_master WHERE type='trigger' AND name=%s", [_NO_DELETE])
+        present = cur.fetchone() is not None
+        if transactional and present:
+            cur.execute(f"DROP TRIGGER {_NO_DELETE}")
+        elif not transactional and not present:
+            cur.execute(_no_delete_sql())
+    yield
+
+
+_NO_DELETE = "core_auditlog_no_delete"
+
+
+def _no_delete_sql() -> str:
+    migration = importlib.import_module("fangkong.core.migrations.0002_audit_append_only")
+    return next(sql for sql in migration.SQLITE_FORWARD if _NO_DELETE in sql)
 
 
 @pytest.fixture(autouse=True)

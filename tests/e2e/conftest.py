@@ -15,7 +15,6 @@ and htmx load without ``collectstatic``.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from collections.abc import Iterator
@@ -28,7 +27,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.conftest import PASSWORD
 
-CHROMIUM = os.environ.get("FANGKONG_E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("FANGKONG_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 REPO = Path(__file__).resolve().parents[2]
 ZH_MO = REPO / "fangkong" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo"
@@ -44,27 +43,6 @@ def _english_by_default():
 @pytest.fixture(autouse=True)
 def _e2e_db(transactional_db):
     """The live server thread reads the test database: every e2e test is transactional."""
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _audit_log_flushable(django_db_setup, django_db_blocker):
-    """Transactional tests empty every table between tests with ``flush``; on SQLite that is
-    a DELETE, which the audit log's append-only trigger refuses (PostgreSQL flushes with
-    TRUNCATE, which row triggers do not see). Lift the DELETE trigger for this module's tests
-    and put it back afterwards, after the last test's flush."""
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        yield
-        return
-    migration = importlib.import_module("fangkong.core.migrations.0002_audit_append_only")
-    no_delete = [sql for sql in migration.SQLITE_FORWARD if "BEFORE DELETE" in sql]
-    with django_db_blocker.unblock(), connection.cursor() as cur:
-        cur.execute("DROP TRIGGER IF EXISTS core_auditlog_no_delete")
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cur:
-        for sql in no_delete:
-            cur.execute(sql)
 
 
 @pytest.fixture(autouse=True, scope="package")
