@@ -1,3 +1,607 @@
-from ninja import Router
+"""The testing API: points, rounds, scanning, device uploads, boxes, lab results, coverage,
+turnaround, a person's results. Samplers and lab technicians use their own tokens."""
+
+import datetime as dt
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from fangkong.areas.models import Area
+from fangkong.core.api import ErrorOut, Page, StrictSchema
+from fangkong.core.errors import NotFound, ValidationFailed
+from fangkong.core.permissions import require
+from fangkong.people.models import Person
+from fangkong.testing import selectors, services
+from fangkong.testing.choices import PointKind, TubeKind
+from fangkong.testing.models import Lab
 
 router = Router(tags=["testing"])
+ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+# --- schemas ---------------------------------------------------------------------------------
+class PointOut(Schema):
+    id: int
+    name: str
+    kind: str
+    area_id: int
+    address: str
+    hours: str
+    active: bool
+
+
+class PointIn(StrictSchema):
+    name: str = Field(..., max_length=100)
+    kind: PointKind
+    area_id: int
+    address: str = Field("", max_length=200)
+    hours: str = Field("", max_length=60)
+    sampler_ids: list[int] = []
+
+
+class RoundOut(Schema):
+    id: int
+    name: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    pooling_ratio: int
+    area_ids: list[int]
+
+    @staticmethod
+    def resolve_area_ids(obj: Any) -> list[int]:
+        return [a.pk for a in obj.areas.all()]
+
+
+class RoundIn(StrictSchema):
+    name: str = Field(..., max_length=100)
+    area_ids: list[int]
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    pooling_ratio: int = 10
+    single_category_ids: list[int] = []
+
+
+class ScanIn(StrictSchema):
+    round_id: int
+    point_id: int
+    person: str = Field(..., max_length=200, description="ID number or personal QR payload")
+    tube: str = Field(..., max_length=40, description="Tube barcode")
+    client_uuid: str | None = Field(None, max_length=40)
+    confirm_repeat: bool = False
+
+
+class ScanOut(Schema):
+    member_id: int
+    tube: str
+    kind: str
+    swabs: int
+    capacity: int
+    tube_closed: bool
+    repeat: bool
+    created: bool
+    person_name: str
+
+
+class UploadTubeIn(Schema):
+    barcode: Any = ""
+    kind: Any = TubeKind.POOLED
+    closed: bool = False
+
+
+class UploadMemberIn(Schema):
+    client_uuid: Any = ""
+    tube: Any = ""
+    person_id: Any = None
+    id_number: Any = ""
+    sampled_at: Any = ""
+
+
+class UploadIn(StrictSchema):
+    round_id: int
+    point_id: int
+    tubes: list[UploadTubeIn] = Field([], max_length=5000)
+    members: list[UploadMemberIn] = Field([], max_length=50000)
+
+
+class RowProblemOut(Schema):
+    section: str
+    index: int
+    field: str
+    message: str
+
+
+class UploadOut(Schema):
+    recorded: int
+    already_recorded: int
+    tubes_created: int
+    tubes_closed: int
+    errors: list[RowProblemOut]
+    warnings: list[RowProblemOut]
+
+
+class TubeOut(Schema):
+    id: int
+    barcode: str
+    round_id: int
+    point_id: int
+    kind: str
+    capacity: int
+    member_count: int
+    state: str
+    box_id: int | None
+    first_sampled_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    received_at: dt.datetime | None
+    tested_at: dt.datetime | None
+    reported_at: dt.datetime | None
+
+
+class BoxIn(StrictSchema):
+    barcode: str = Field(..., max_length=40)
+    point_id: int
+
+
+class BoxOut(Schema):
+    id: int
+    barcode: str
+    state: str
+    point_id: int | None
+    lab_id: int | None
+    courier_name: str
+    handed_over_at: dt.datetime | None
+    received_at: dt.datetime | None
+    missing: list[str]
+    extra: list[str]
+    tubes: list[str]
+
+    @staticmethod
+    def resolve_tubes(obj: Any) -> list[str]:
+        return sorted(t.barcode for t in obj.tubes.all())
+
+
+class BoxTubeIn(StrictSchema):
+    tube: str = Field(..., max_length=40)
+
+
+class HandoverIn(StrictSchema):
+    courier_name: str = Field(..., max_length=60)
+    courier_phone: str = Field("", max_length=20)
+    lab_id: int | None = None
+
+
+class ReceiveIn(StrictSchema):
+    lab_id: int | None = None
+    scanned: list[str] | None = Field(None, description="Tube barcodes read at the lab; "
+                                      "omit to take the box's list as it is")  # fmt: skip
+
+
+class ReceiptOut(Schema):
+    box: str
+    received: list[str]
+    missing: list[str]
+    extra: list[str]
+    unknown: list[str]
+    refused: list[str]
+
+
+class ResultRowIn(Schema):
+    barcode: Any = ""
+    outcome: Any = ""
+    ct: Any = None
+
+
+class ResultsIn(StrictSchema):
+    lab_id: int | None = None
+    results: list[ResultRowIn] = Field(..., max_length=20000)
+
+
+class ResultRowError(Schema):
+    row: int
+    field: str
+    message: str
+
+
+class ResultsOut(Schema):
+    recorded: int
+    positives: list[str]
+    errors: list[ResultRowError]
+
+
+class PublishIn(StrictSchema):
+    tubes: list[str] | None = Field(None, description="Barcodes; omit for all tested tubes")
+    lab_id: int | None = None
+
+
+class PublishOut(Schema):
+    published: int
+
+
+class CoverageRowOut(Schema):
+    area_id: int
+    name: str
+    target: int
+    sampled: int
+    missing: int
+    percent: float
+
+
+class CoverageOut(Schema):
+    round_id: int
+    area_id: int | None
+    target: int
+    sampled: int
+    missing: int
+    percent: float
+    by_village: list[CoverageRowOut]
+    by_building: list[CoverageRowOut]
+
+
+class MissingPersonOut(Schema):
+    id: int
+    name: str
+    id_number_masked: str
+    area_id: int
+    household_id: int | None
+
+
+class StageOut(Schema):
+    count: int
+    median_h: float | None
+    p90_h: float | None
+
+
+class TurnaroundOut(Schema):
+    key: int | None
+    name: str
+    tubes: int
+    past_target: int
+    stages: dict[str, StageOut]
+
+
+class PersonResultOut(Schema):
+    sampled_at: dt.datetime
+    round: str
+    point: str
+    tube: str
+    kind: str
+    status: str
+    outcome: str | None
+
+
+class RetestOut(Schema):
+    id: int
+    person_id: int
+    person_name: str = Field(..., alias="person.name")
+    area_id: int
+    reason: str
+    state: str
+    source_tube_id: int | None
+    round_id: int | None
+
+
+class CandidateOut(Schema):
+    id: int
+    person_id: int
+    person_name: str = Field(..., alias="person.name")
+    household_id: int | None
+    area_id: int
+    tube_id: int
+    chain: list[dict[str, Any]]
+    state: str
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def _area(request, pk: int) -> Area:
+    area = Area.objects.filter(pk=pk).first()
+    if area is None:
+        raise NotFound(_("No such area."), field="area_id")
+    return area
+
+
+def _point(request, pk: int):
+    point = selectors.points_for(request.user).filter(pk=pk).first()
+    if point is None:
+        raise NotFound(_("No such testing point within your areas."), field="point_id")
+    return point
+
+
+def _round(request, pk: int):
+    rnd = selectors.rounds_for(request.user).filter(pk=pk).first()
+    if rnd is None:
+        raise NotFound(_("No such screening round within your areas."), field="round_id")
+    return rnd
+
+
+def _box(request, barcode: str):
+    box = selectors.boxes_for(request.user).filter(barcode=barcode).first()
+    if box is None and request.user.can("testing.lab"):
+        from fangkong.testing.models import Box
+
+        box = Box.objects.filter(barcode=barcode).first()  # labs receive from every area
+    if box is None:
+        raise NotFound(_("No such box."), field="box")
+    return box
+
+
+def _lab(request, lab_id: int | None) -> Lab | None:
+    if lab_id is None:
+        return Lab.objects.filter(technicians=request.user).first()
+    lab = Lab.objects.filter(pk=lab_id).first()
+    if lab is None:
+        raise NotFound(_("No such lab."), field="lab_id")
+    return lab
+
+
+# --- points and rounds -----------------------------------------------------------------------
+@router.get("/points", response=list[PointOut])
+@paginate(Page)
+def list_points(request):
+    require(request.user, "testing.view")
+    return selectors.points_for(request.user).order_by("pk")
+
+
+@router.post("/points", response={201: PointOut, **ERRORS})
+def create_point(request, data: PointIn):
+    from fangkong.core.models import User
+
+    point = services.create_point(
+        name=data.name, kind=data.kind, area=_area(request, data.area_id), address=data.address,
+        hours=data.hours, samplers=User.objects.filter(pk__in=data.sampler_ids), by=request.user,
+    )  # fmt: skip
+    return Status(201, point)
+
+
+@router.get("/points/{point_id}", response={200: PointOut, **ERRORS})
+def get_point(request, point_id: int):
+    require(request.user, "testing.view")
+    return _point(request, point_id)
+
+
+@router.get("/rounds", response=list[RoundOut])
+@paginate(Page)
+def list_rounds(request):
+    require(request.user, "testing.view")
+    return selectors.rounds_for(request.user).order_by("-pk")
+
+
+@router.post("/rounds", response={201: RoundOut, **ERRORS})
+def create_round(request, data: RoundIn):
+    from fangkong.people.models import KeyCategory
+
+    rnd = services.create_round(
+        name=data.name, areas=[_area(request, pk) for pk in data.area_ids],
+        starts_at=data.starts_at, ends_at=data.ends_at, pooling_ratio=data.pooling_ratio,
+        single_categories=KeyCategory.objects.filter(pk__in=data.single_category_ids),
+        by=request.user,
+    )  # fmt: skip
+    return Status(201, rnd)
+
+
+@router.get("/rounds/{round_id}", response={200: RoundOut, **ERRORS})
+def get_round(request, round_id: int):
+    require(request.user, "testing.view")
+    return _round(request, round_id)
+
+
+@router.get("/rounds/{round_id}/coverage", response={200: CoverageOut, **ERRORS})
+def round_coverage(
+    request, round_id: int, area_id: int | None = None, buildings: bool | None = None
+):
+    require(request.user, "testing.result.view")
+    rnd = _round(request, round_id)
+    area = _area(request, area_id) if area_id else None
+    cov = selectors.coverage(rnd, area=area, user=request.user, buildings=buildings)
+    return {
+        "round_id": rnd.pk, "area_id": area_id, "target": cov.target, "sampled": cov.sampled,
+        "missing": cov.missing, "percent": cov.percent,
+        "by_village": [r.as_dict() for r in cov.by_village],
+        "by_building": [r.as_dict() for r in cov.by_building],
+    }  # fmt: skip
+
+
+@router.get("/rounds/{round_id}/missing", response=list[MissingPersonOut])
+@paginate(Page)
+def round_missing(request, round_id: int, area_id: int | None = None):
+    require(request.user, "testing.result.view")
+    rnd = _round(request, round_id)
+    area = _area(request, area_id) if area_id else None
+    return selectors.missing_persons(rnd, area=area, user=request.user).order_by("area_id", "pk")
+
+
+# --- sampling --------------------------------------------------------------------------------
+@router.post("/scan", response={200: ScanOut, 201: ScanOut, **ERRORS})
+def scan(request, data: ScanIn):
+    """One swab: the person (ID number or QR payload) into the tube. A repeat in the round
+    answers 409 with code ``repeat`` unless ``confirm_repeat``."""
+    require(request.user, "testing.sample")
+    point = _point(request, data.point_id)
+    rnd = _round(request, data.round_id)
+    person = services.find_person(data.person)
+    if person is None:
+        raise NotFound(_("No person with this ID number or QR code."), field="person")
+    res = services.sample(
+        rnd, point, person=person, tube_barcode=data.tube, by=request.user,
+        client_uuid=data.client_uuid, confirm_repeat=data.confirm_repeat,
+    )  # fmt: skip
+    out = {
+        "member_id": res.member.pk, "tube": res.tube.barcode, "kind": res.tube.kind,
+        "swabs": res.tube.member_count, "capacity": res.tube.capacity,
+        "tube_closed": res.tube.state != "open", "repeat": res.repeat, "created": res.created,
+        "person_name": person.name,
+    }  # fmt: skip
+    return Status(201 if res.created else 200, out)
+
+
+@router.post("/uploads", response={200: UploadOut, **ERRORS})
+def upload(request, data: UploadIn):
+    """A device's batch of tubes and swabs taken offline. Idempotent by ``client_uuid``:
+    sent twice, recorded once. Bad rows come back with section, index, field and reason; the
+    good rows are recorded."""
+    require(request.user, "testing.sample")
+    point = _point(request, data.point_id)
+    rnd = _round(request, data.round_id)
+    report = services.upload_batch(
+        rnd, point, tubes=[t.dict() for t in data.tubes], members=[m.dict() for m in data.members],
+        by=request.user,
+    )  # fmt: skip
+    return report.as_dict()
+
+
+@router.get("/tubes", response=list[TubeOut])
+@paginate(Page)
+def list_tubes(request, round_id: int | None = None, state: str = "", point_id: int | None = None):
+    require(request.user, "testing.view")
+    qs = selectors.tubes_for(request.user)
+    if round_id:
+        qs = qs.filter(round_id=round_id)
+    if point_id:
+        qs = qs.filter(point_id=point_id)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-pk")
+
+
+@router.get("/tubes/{barcode}", response={200: TubeOut, **ERRORS})
+def get_tube(request, barcode: str):
+    require(request.user, "testing.view")
+    return get_object_or_404(selectors.tubes_for(request.user), barcode=barcode)
+
+
+@router.post("/tubes/{barcode}/close", response={200: TubeOut, **ERRORS})
+def close_tube(request, barcode: str):
+    require(request.user, "testing.sample")
+    tube = get_object_or_404(selectors.tubes_for(request.user), barcode=barcode)
+    return services.close_tube(tube, by=request.user)
+
+
+# --- transport -------------------------------------------------------------------------------
+@router.post("/boxes", response={201: BoxOut, **ERRORS})
+def create_box(request, data: BoxIn):
+    require(request.user, "testing.transport")
+    box = services.create_box(
+        barcode=data.barcode, point=_point(request, data.point_id), by=request.user
+    )
+    return Status(201, box)
+
+
+@router.get("/boxes/{barcode}", response={200: BoxOut, **ERRORS})
+def get_box(request, barcode: str):
+    require(request.user, "testing.view")
+    return _box(request, barcode)
+
+
+@router.post("/boxes/{barcode}/tubes", response={200: BoxOut, **ERRORS})
+def box_add_tube(request, barcode: str, data: BoxTubeIn):
+    require(request.user, "testing.transport")
+    box = _box(request, barcode)
+    services.add_tube(box, data.tube, by=request.user)
+    return box
+
+
+@router.post("/boxes/{barcode}/handover", response={200: BoxOut, **ERRORS})
+def box_handover(request, barcode: str, data: HandoverIn):
+    require(request.user, "testing.transport")
+    box = _box(request, barcode)
+    lab = _lab(request, data.lab_id) if data.lab_id else None
+    return services.hand_over(
+        box, courier_name=data.courier_name, courier_phone=data.courier_phone, lab=lab,
+        by=request.user,
+    )  # fmt: skip
+
+
+@router.post("/boxes/{barcode}/receive", response={200: ReceiptOut, **ERRORS})
+def box_receive(request, barcode: str, data: ReceiveIn):
+    require(request.user, "testing.lab")
+    box = _box(request, barcode)
+    lab = _lab(request, data.lab_id)
+    if lab is None:
+        raise ValidationFailed(_("Which lab? You belong to none; give lab_id."), field="lab_id")
+    r = services.receive_box(box, lab=lab, scanned=data.scanned, by=request.user)
+    return {"box": box.barcode, "received": r.received, "missing": r.missing, "extra": r.extra,
+            "unknown": r.unknown, "refused": r.refused}  # fmt: skip
+
+
+# --- lab -------------------------------------------------------------------------------------
+@router.post("/results", response={200: ResultsOut, **ERRORS})
+def post_results(request, data: ResultsIn):
+    """Results from a lab's system (a lab technician's token): rows of barcode, outcome
+    (negative/positive/invalid) and ct; bad rows reported by row number (from 1)."""
+    require(request.user, "testing.lab")
+    rows = [r.dict() for r in data.results]
+    return services.record_results(rows, lab=_lab(request, data.lab_id), by=request.user).as_dict()
+
+
+@router.post("/results/import", response={200: ResultsOut, **ERRORS})
+def import_results(request, file: UploadedFile = File(...), lab_id: int | None = None):  # noqa: B008
+    """A lab's .xlsx or .csv export (columns barcode, outcome, ct); rows counted from the
+    header as row 1."""
+    require(request.user, "testing.lab")
+    report = services.import_results(
+        file.read(), file.name or "", lab=_lab(request, lab_id), by=request.user
+    )
+    return report.as_dict()
+
+
+@router.post("/results/publish", response={200: PublishOut, **ERRORS})
+def publish(request, data: PublishIn):
+    require(request.user, "testing.lab")
+    tubes = None
+    if data.tubes is not None:
+        from fangkong.testing.models import Tube
+
+        tubes = list(Tube.objects.filter(barcode__in=data.tubes))
+    n = services.publish_results(tubes, lab=_lab(request, data.lab_id), by=request.user)
+    return {"published": n}
+
+
+# --- follow-up, turnaround, personal results -------------------------------------------------
+@router.get("/retests", response=list[RetestOut])
+@paginate(Page)
+def list_retests(request, state: str = "open"):
+    require(request.user, "testing.result.view")
+    qs = selectors.retests_for(request.user)
+    return qs.filter(state=state).order_by("pk") if state else qs.order_by("pk")
+
+
+@router.get("/case-candidates", response=list[CandidateOut])
+@paginate(Page)
+def list_candidates(request):
+    require(request.user, "testing.result.view")
+    return selectors.candidates_for(request.user).order_by("-pk")
+
+
+class TurnaroundQuery(Schema):
+    group: str = Field("point", pattern="^(point|lab|round)$")
+    round_id: int | None = None
+
+
+@router.get("/turnaround", response={200: list[TurnaroundOut], **ERRORS})
+def get_turnaround(request, q: Query[TurnaroundQuery]):
+    require(request.user, "testing.view")
+    tubes = selectors.tubes_for(request.user)
+    if q.round_id:
+        tubes = tubes.filter(round_id=q.round_id)
+    rows = selectors.turnaround(tubes, group=q.group)
+    return [{"key": r.key, "name": r.name, "tubes": r.tubes, "past_target": r.past_target,
+             "stages": {k: vars(v) for k, v in r.stages.items()}} for r in rows]  # fmt: skip
+
+
+@router.get("/overdue", response=list[TubeOut])
+@paginate(Page)
+def get_overdue(request, stage: str = Query("receipt", pattern="^(receipt|test|report)$")):  # noqa: B008
+    require(request.user, "testing.view")
+    return selectors.overdue(selectors.tubes_for(request.user), stage)
+
+
+@router.get("/persons/{person_id}/results", response={200: list[PersonResultOut], **ERRORS})
+def person_results(request, person_id: int):
+    """A person's swabs and released results (positive pools show as awaiting retest)."""
+    require(request.user, "testing.result.view")
+    person = Person.objects.visible_to(request.user).filter(pk=person_id).first()
+    if person is None:
+        raise NotFound(_("No such person within your areas."), field="person_id")
+    return [vars(r) for r in selectors.results_for_person(person)]

@@ -1,0 +1,54 @@
+"""Writes of the testing pipeline (re-exported here for callers)."""
+
+from fangkong.testing.services.doortodoor import send_missing_to_door_to_door
+from fangkong.testing.services.followup import FollowUp, follow_up_positive
+from fangkong.testing.services.lab import (
+    ResultsReport,
+    import_results,
+    publish_results,
+    read_result_file,
+    record_result,
+    record_results,
+)
+from fangkong.testing.services.persons import find_person, person_qr_payload
+from fangkong.testing.services.sampling import SampleResult, close_tube, needs_single_tube, sample
+from fangkong.testing.services.setup import create_lab, create_point, create_round, set_samplers
+from fangkong.testing.services.transport import (
+    Receipt,
+    add_tube,
+    create_box,
+    hand_over,
+    receive_box,
+    remove_tube,
+)
+from fangkong.testing.services.upload import UploadReport, upload_batch
+
+__all__ = [
+    "FollowUp",
+    "Receipt",
+    "ResultsReport",
+    "SampleResult",
+    "UploadReport",
+    "add_tube",
+    "close_tube",
+    "create_box",
+    "create_lab",
+    "create_point",
+    "create_round",
+    "find_person",
+    "follow_up_positive",
+    "hand_over",
+    "import_results",
+    "needs_single_tube",
+    "person_qr_payload",
+    "publish_results",
+    "read_result_file",
+    "receive_box",
+    "record_result",
+    "record_results",
+    "remove_tube",
+    "sample",
+    "send_missing_to_door_to_door",
+    "set_samplers",
+    "upload_batch",
+]

@@ -1,0 +1,60 @@
+"""Helpers shared by the testing services: checks, state moves, barcodes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from fangkong.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from fangkong.core.permissions import require, require_area
+from fangkong.core.roles import Role
+from fangkong.testing.choices import BOX_TRANSITIONS, TUBE_TRANSITIONS, BoxState, TubeState
+from fangkong.testing.models import Box, TestingPoint, Tube
+
+BARCODE_RE = re.compile(r"^[0-9A-Za-z_-]{4,40}$")
+
+
+def clean_barcode(value: Any, *, field: str = "barcode") -> str:
+    code = str(value or "").strip()
+    if not code:
+        raise ValidationFailed(_("Scan or type a barcode."), field=field)
+    if not BARCODE_RE.match(code):
+        raise ValidationFailed(
+            _("%(code)r is not a barcode: 4 to 40 letters, digits, '-' or '_'.") % {"code": code},
+            field=field,
+        )
+    return code
+
+
+def check_sampler(by: Any, point: TestingPoint) -> None:
+    """A sampler samples at the points they are assigned to; county command anywhere."""
+    require(by, "testing.sample")
+    require_area(by, point.area, field="point")
+    if by.has_role(Role.COUNTY_COMMAND):
+        return
+    if not point.samplers.filter(pk=by.pk).exists():
+        raise PermissionDenied(_("You are not a sampler of %(point)s.") % {"point": point})
+    if not point.active:
+        raise ValidationFailed(_("This testing point is closed."), field="point")
+
+
+def move_tube(tube: Tube, to: str) -> None:
+    if to not in TUBE_TRANSITIONS[tube.state]:
+        raise IllegalTransition(
+            _("Tube %(code)s is %(now)s and cannot become %(to)s.")
+            % {"code": tube.barcode, "now": tube.get_state_display(), "to": TubeState(to).label},
+            field="tube",
+        )
+    tube.state = to
+
+
+def move_box(box: Box, to: str) -> None:
+    if to not in BOX_TRANSITIONS[box.state]:
+        raise IllegalTransition(
+            _("Box %(code)s is %(now)s and cannot become %(to)s.")
+            % {"code": box.barcode, "now": box.get_state_display(), "to": BoxState(to).label},
+            field="box",
+        )
+    box.state = to

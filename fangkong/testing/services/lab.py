@@ -1,0 +1,295 @@
+"""检、报: results per tube by hand, from the lab's file or by API; publishing them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core import audit
+from fangkong.core.errors import Conflict, NotFound, ValidationFailed
+from fangkong.core.permissions import require
+from fangkong.testing.choices import OUTCOME_ALIASES, Outcome, TubeKind, TubeState
+from fangkong.testing.models import Lab, Result, Tube
+from fangkong.testing.services._common import move_tube
+
+MAX_ROWS = 100_000
+HEADERS = {
+    "barcode": ("barcode", "tube", "条码", "管码", "样本编号"),
+    "outcome": ("outcome", "result", "结果", "检测结果"),
+    "ct": ("ct", "ct值", "ct values", "ct_values"),
+}
+
+
+def parse_outcome(value: Any) -> str | None:
+    return OUTCOME_ALIASES.get(str(value or "").strip().lower())
+
+
+def parse_ct(value: Any) -> dict[str, float]:
+    """``"ORF1ab:32.1;N:30.5"``, ``"31.2"`` or a dict; raises ValueError."""
+    if value in (None, ""):
+        return {}
+    if isinstance(value, dict):
+        return {str(k): float(v) for k, v in value.items()}
+    if isinstance(value, int | float):
+        return {"ct": float(value)}
+    out: dict[str, float] = {}
+    for part in str(value).replace("，", ";").replace(",", ";").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        if ":" in part:
+            k, v = part.split(":", 1)
+            out[k.strip()] = float(v)
+        else:
+            out["ct"] = float(part)
+    return out
+
+
+def _lab_of(by: Any, lab: Lab | None) -> Lab | None:
+    return lab or Lab.objects.filter(technicians=by).first()
+
+
+@transaction.atomic
+def record_result(
+    tube: Tube,
+    *,
+    outcome: str,
+    by: Any,
+    ct_values: Any = None,
+    lab: Lab | None = None,
+    tested_at: dt.datetime | None = None,
+) -> Result:
+    """Record the lab's result for a received tube; a positive one starts its follow-up at
+    once, in this transaction."""
+    require(by, "testing.lab")
+    tube = Tube.objects.select_for_update().get(pk=tube.pk)
+    result = _record(tube, outcome, ct_values, _lab_of(by, lab), tested_at, by)
+    audit.record(audit.Action.CREATE, result, by=by, after=audit.snapshot(result))
+    if result.outcome == Outcome.POSITIVE:
+        from fangkong.testing.services.followup import follow_up_positive
+
+        follow_up_positive(tube, by=by)
+    return result
+
+
+def _record(tube: Tube, outcome: str, ct_values: Any, lab: Lab | None, tested_at, by) -> Result:
+    if outcome not in Outcome.values:
+        outcome = parse_outcome(outcome) or ""
+    if not outcome:
+        raise ValidationFailed(_("The outcome is negative, positive or invalid."), field="outcome")
+    try:
+        ct = parse_ct(ct_values)
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            _("Ct values are numbers, e.g. ORF1ab:32.1;N:30.5."), field="ct"
+        ) from None
+    if tube.state in (TubeState.TESTED, TubeState.REPORTED):
+        raise Conflict(
+            _("Tube %(code)s has a result already.") % {"code": tube.barcode}, field="barcode"
+        )
+    if tube.state != TubeState.RECEIVED:
+        raise ValidationFailed(
+            _("Tube %(code)s was never received at a lab: receive its box first.")
+            % {"code": tube.barcode},
+            field="barcode",
+            code="not_received",
+        )
+    now = tested_at or timezone.now()
+    move_tube(tube, TubeState.TESTED)
+    tube.tested_at = now
+    tube.save(update_fields=["state", "tested_at", "updated_at"])
+    return Result.objects.create(
+        tube=tube, outcome=outcome, ct_values=ct, lab=lab or tube.lab, tested_at=now, created_by=by
+    )
+
+
+@dataclass
+class ResultsReport:
+    recorded: int = 0
+    positives: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)  # row, field, message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"recorded": self.recorded, "positives": self.positives, "errors": self.errors}
+
+
+def record_results(
+    rows: Sequence[dict[str, Any]], *, by: Any, lab: Lab | None = None, first_row: int = 1
+) -> ResultsReport:
+    """Record many results (a lab file or an API batch): each row ``barcode``, ``outcome``,
+    ``ct``. Unknown barcodes, bad outcomes, tubes never received and tubes already tested
+    are reported with their row number; the good rows are recorded."""
+    require(by, "testing.lab")
+    lab = _lab_of(by, lab)
+    report = ResultsReport()
+    codes = [str(r.get("barcode") or "").strip() for r in rows]
+    tubes = {t.barcode: t for t in Tube.objects.filter(barcode__in=[c for c in codes if c])}
+    seen: set[str] = set()
+    with transaction.atomic():
+        for n, (row, code) in enumerate(zip(rows, codes, strict=True), start=first_row):
+
+            def bad(fld: str, msg: Any, n: int = n) -> None:
+                report.errors.append({"row": n, "field": fld, "message": str(msg)})
+
+            if not code:
+                bad("barcode", _("The barcode is empty."))
+                continue
+            if code in seen:
+                bad("barcode", _("This tube appears twice in the file."))
+                continue
+            seen.add(code)
+            tube = tubes.get(code)
+            if tube is None:
+                bad("barcode", _("Unknown tube %(code)s.") % {"code": code})
+                continue
+            outcome = parse_outcome(row.get("outcome"))
+            if outcome is None:
+                bad("outcome", _("%(v)r is not an outcome: negative, positive or invalid.")
+                    % {"v": row.get("outcome")})  # fmt: skip
+                continue
+            try:
+                with transaction.atomic():
+                    result = _record(tube, outcome, row.get("ct"), lab, None, by)
+                    if outcome == Outcome.POSITIVE:
+                        from fangkong.testing.services.followup import follow_up_positive
+
+                        follow_up_positive(tube, by=by)
+            except (ValidationFailed, Conflict) as exc:
+                fld = next(iter(exc.fields), "barcode")
+                bad(fld, exc.message)
+                continue
+            report.recorded += 1
+            if result.outcome == Outcome.POSITIVE:
+                report.positives.append(code)
+        if report.recorded:
+            audit.record(
+                audit.Action.IMPORT,
+                by=by,
+                object_type=Result._meta.label_lower,
+                object_repr=f"results from {lab or by}",
+                detail=f"{report.recorded} results, {len(report.positives)} positive, "
+                f"{len(report.errors)} bad rows",
+            )
+    return report
+
+
+def _norm(h: Any) -> str:
+    return str(h or "").strip().lower()
+
+
+def read_result_file(content: bytes, filename: str) -> list[dict[str, Any]]:
+    """Rows of a lab's .xlsx or .csv export as dicts with ``barcode``, ``outcome``, ``ct``
+    (headers in English or Chinese). A file without the barcode or outcome column is refused
+    whole, naming the column."""
+    name = filename.lower()
+    if name.endswith(".csv"):
+        text = content.decode("utf-8-sig", errors="replace")
+        table: Iterable[Sequence[Any]] = csv.reader(io.StringIO(text))
+    elif name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds on a broken file
+            raise ValidationFailed(_("This is not a readable .xlsx file."), field="file") from None
+        table = wb.worksheets[0].iter_rows(values_only=True)
+    else:
+        raise ValidationFailed(_("Send a .xlsx or .csv file."), field="file")
+    it = iter(table)
+    header = [_norm(h) for h in next(it, [])]
+    cols: dict[str, int] = {}
+    for key, names in HEADERS.items():
+        for i, h in enumerate(header):
+            if h in names:
+                cols[key] = i
+                break
+    for key in ("barcode", "outcome"):
+        if key not in cols:
+            raise ValidationFailed(
+                _("The file has no %(col)s column (headers: barcode, outcome, ct).") % {"col": key},
+                field=key,
+            )
+    rows = []
+    for values in it:
+        if not any(v not in (None, "") for v in values):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise ValidationFailed(_("At most %(n)d rows a file.") % {"n": MAX_ROWS}, field="file")
+        rows.append(
+            {
+                "barcode": str(_cell(values, cols, "barcode") or "").strip(),
+                "outcome": _cell(values, cols, "outcome"),
+                "ct": _cell(values, cols, "ct"),
+            }
+        )
+    return rows
+
+
+def _cell(values: Sequence[Any], cols: dict[str, int], key: str) -> Any:
+    i = cols.get(key)
+    return values[i] if i is not None and i < len(values) else None
+
+
+def import_results(
+    content: bytes, filename: str, *, by: Any, lab: Lab | None = None
+) -> ResultsReport:
+    require(by, "testing.lab")
+    rows = read_result_file(content, filename)
+    return record_results(rows, by=by, lab=lab, first_row=2)  # row 1 is the header
+
+
+def publish_results(tubes: Iterable[Tube] | None = None, *, by: Any, lab: Lab | None = None) -> int:
+    """Report (报) tested tubes: given ones, or all the lab's tested tubes. A negative or
+    invalid result is released to every member; a positive pool to none (they are retested
+    singly); a positive single tube to its person."""
+    require(by, "testing.lab")
+    with transaction.atomic():
+        qs = Tube.objects.select_for_update().filter(state=TubeState.TESTED)
+        if tubes is not None:
+            qs = qs.filter(pk__in=[t.pk for t in tubes])
+        elif lab is not None:
+            qs = qs.filter(lab=lab)
+        now = timezone.now()
+        todo = list(qs.select_related("result"))
+        if not todo:
+            if tubes is not None:
+                raise ValidationFailed(
+                    _("None of these tubes is tested and unreported."), field="tubes"
+                )
+            return 0
+        hold = [
+            t.pk for t in todo if t.kind == TubeKind.POOLED and t.result.outcome == Outcome.POSITIVE
+        ]
+        ids = [t.pk for t in todo]
+        Tube.objects.filter(pk__in=ids).update(
+            state=TubeState.REPORTED, reported_at=now, updated_at=now
+        )
+        Result.objects.filter(tube_id__in=ids).update(
+            reported_at=now, released=True, updated_at=now
+        )
+        if hold:
+            Result.objects.filter(tube_id__in=hold).update(released=False)
+        audit.record(
+            audit.Action.UPDATE,
+            by=by,
+            object_type=Result._meta.label_lower,
+            object_repr=f"{len(ids)} results",
+            after={"reported": [t.barcode for t in todo][:200], "held": len(hold)},
+            detail="results published",
+        )
+    return len(ids)
+
+
+def tube_for_result(barcode: str) -> Tube:
+    tube = Tube.objects.filter(barcode=(barcode or "").strip()).first()
+    if tube is None:
+        raise NotFound(_("Unknown tube %(code)s.") % {"code": barcode}, field="barcode")
+    return tube

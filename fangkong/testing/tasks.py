@@ -1,0 +1,42 @@
+"""Background work of the testing pipeline: sending the notifications a positive queued."""
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from fangkong.core.services.tasks import bind_retry, retrying
+from fangkong.testing.choices import NotificationState
+from fangkong.testing.gateway import get_gateway
+from fangkong.testing.models import Notification
+
+
+def deliver(ids: list[int]) -> int:
+    """Send the queued notifications among ``ids``; returns how many were sent. A message
+    without a phone number, or that the gateway refuses, is marked failed with the reason."""
+    gateway = get_gateway()
+    sent = 0
+    for n in Notification.objects.filter(pk__in=ids, state=NotificationState.QUEUED):
+        if not n.phone:
+            n.state, n.error = NotificationState.FAILED, "no phone number"
+        else:
+            try:
+                gateway.send(n.phone, n.message)
+            except Exception as exc:  # any gateway failure is recorded, not raised
+                n.state, n.error = NotificationState.FAILED, f"{type(exc).__name__}: {exc}"[:300]
+            else:
+                n.state, n.sent_at = NotificationState.SENT, timezone.now()
+                sent += 1
+        n.save(update_fields=["state", "error", "sent_at"])
+    return sent
+
+
+@bind_retry
+@task()
+@retrying(max_attempts=3, base_delay=5)
+def send_notifications(ids: list[int]) -> int:
+    return deliver(ids)
+
+
+def queue_on_commit(ids: list[int]) -> None:
+    if ids:
+        transaction.on_commit(lambda: send_notifications.enqueue(list(ids)))
