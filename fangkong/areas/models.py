@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
-from fangkong.areas.choices import LEVEL_OF_KIND, AreaKind
+from fangkong.areas.choices import LEVEL_OF_KIND, AreaKind, ResponsibilityRole
+from fangkong.core.models import BaseModel
+from fangkong.core.pii import EncryptedTextField
+from fangkong.core.scoping import ScopedQuerySet
 
 
 class Area(MP_Node):
@@ -40,3 +48,67 @@ class Area(MP_Node):
         """Names from the township down, as an address line (county omitted)."""
         names = [a.name for a in Area.objects.get_ancestors(self) if a.depth > 1]
         return " ".join([*names, self.name])
+
+    def ancestor_paths(self) -> list[str]:
+        """Paths of this node and every ancestor, the county first (no query)."""
+        step = self.steplen
+        return [self.path[: step * i] for i in range(1, len(self.path) // step + 1)]
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+class ResponsibilityQuerySet(ScopedQuerySet):
+    def active(self, on: dt.date | None = None) -> ResponsibilityQuerySet:
+        """Assignments in force on ``on`` (today in local time by default)."""
+        on = on or today()
+        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on), starts_on__lte=on)
+
+
+class ResponsibilityManager(models.Manager.from_queryset(ResponsibilityQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class Responsibility(BaseModel):
+    """Someone who answers for an area (包保责任人, 网格员, 楼栋长, 楼层党员中心户).
+
+    Active from ``starts_on`` until the day before ``ended_on``; the history stays."""
+
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="responsibilities"
+    )
+    role = models.CharField(_("role"), max_length=24, choices=ResponsibilityRole.choices)
+    person_name = models.CharField(_("name"), max_length=60)
+    title = models.CharField(_("title"), max_length=60, blank=True)
+    phone = EncryptedTextField(_("phone"), kind="phone")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responsibilities",
+    )
+    floor = models.SmallIntegerField(_("floor"), null=True, blank=True)
+    starts_on = models.DateField(_("starts on"), default=today)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    objects = ResponsibilityManager()
+    scope_field = "area"
+
+    class Meta:
+        verbose_name = _("responsibility")
+        verbose_name_plural = _("responsibilities")
+        indexes = [models.Index(fields=["area", "ended_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.area} · {self.get_role_display()} · {self.person_name}"
+
+    @property
+    def phone_masked(self) -> str:
+        return self._meta.get_field("phone").mask(self.phone)
+
+    def is_active(self, on: dt.date | None = None) -> bool:
+        on = on or today()
+        return self.starts_on <= on and (self.ended_on is None or self.ended_on > on)

@@ -1,10 +1,24 @@
+"""Reads on the grid: the user's areas, people counts per node, who answers for an area."""
+
 from __future__ import annotations
 
+import datetime as dt
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from fangkong.areas.models import Area
+from fangkong.areas.choices import (
+    KINDS_OF_LEVEL,
+    LEVEL_OF_KIND,
+    ROLE_ORDER,
+    AreaLevel,
+    ResponsibilityRole,
+)
+from fangkong.areas.models import Area, Responsibility
 
 
 def areas_for(user: Any) -> QuerySet[Area]:
@@ -15,3 +29,170 @@ def areas_for(user: Any) -> QuerySet[Area]:
     for path in user.area_paths:
         q |= Q(path__startswith=path)
     return Area.objects.filter(q)
+
+
+def visible_area(user: Any, area_id: Any) -> Area | None:
+    """One area if it lies within the user's areas, else None (the caller answers 404)."""
+    try:
+        pk = int(area_id)
+    except (TypeError, ValueError):
+        return None
+    return areas_for(user).filter(pk=pk).first()
+
+
+# --- people counts ---------------------------------------------------------------------------
+@dataclass
+class AreaNode:
+    area: Area
+    persons: int
+    has_children: bool
+
+
+def person_counts(user: Any, nodes: Iterable[Area]) -> dict[int, int]:
+    """Persons (visible to the user) in each node's subtree, in two queries whatever the
+    number of nodes: persons counted per area id, then rolled up by path prefix."""
+    from fangkong.people.choices import PersonStatus
+    from fangkong.people.models import Person
+
+    nodes = list(nodes)
+    if not nodes:
+        return {}
+    prefixes = _folded({n.path for n in nodes})
+    if len(prefixes) > 1:  # siblings: one prefix (their parent) keeps the query short
+        common = os.path.commonprefix(prefixes)
+        common = common[: len(common) - len(common) % Area.steplen]
+        prefixes = [common] if common else prefixes
+    q = Q()
+    for prefix in prefixes:
+        q |= Q(path__startswith=prefix)
+    paths = dict(Area.objects.filter(q).values_list("pk", "path"))
+    per_area = (
+        Person.objects.visible_to(user)
+        .filter(area_id__in=Area.objects.filter(q).values("pk"))
+        .exclude(status=PersonStatus.MERGED)
+        .values_list("area_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_path: dict[str, int] = defaultdict(int)
+    for area_id, n in per_area:
+        by_path[paths[area_id]] += n
+    lengths = sorted({len(n.path) for n in nodes})
+    rolled: dict[str, int] = defaultdict(int)
+    for path, n in by_path.items():
+        for length in lengths:
+            if len(path) >= length:
+                rolled[path[:length]] += n
+    return {node.pk: rolled.get(node.path, 0) for node in nodes}
+
+
+def _folded(paths: set[str]) -> list[str]:
+    out: list[str] = []
+    for p in sorted(paths):
+        if not any(p.startswith(q) for q in out):
+            out.append(p)
+    return out
+
+
+def top_areas(user: Any) -> QuerySet[Area]:
+    """The user's own areas (the roots of what they see)."""
+    if not getattr(user, "is_authenticated", False) or not user.area_paths:
+        return Area.objects.none()
+    return Area.objects.filter(path__in=user.area_paths).order_by("code")
+
+
+def children_with_counts(user: Any, parent: Area | None) -> list[AreaNode]:
+    """The children of ``parent`` (the user's own areas when None), each with its people
+    count; the caller has checked that ``parent`` is visible to the user."""
+    if parent is None:
+        nodes = list(top_areas(user))
+    else:
+        nodes = list(
+            Area.objects.filter(path__startswith=parent.path, depth=parent.depth + 1).order_by(
+                "code"
+            )
+        )
+    counts = person_counts(user, nodes)
+    return [AreaNode(n, counts.get(n.pk, 0), n.numchild > 0) for n in nodes]
+
+
+# --- who answers -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChainLink:
+    """One person who answers for a place, from the floor up to the county."""
+
+    level: int  # AreaLevel of the area the assignment is on
+    level_label: str
+    area: Area
+    role: str
+    role_label: str
+    name: str
+    title: str
+    phone_masked: str
+    phone: str  # the full number: the caller decides whether to show it
+    floor: int | None
+    responsibility_id: int
+    user_id: int | None
+
+
+def responsibility_chain(
+    area: Area, floor: int | None = None, *, on: dt.date | None = None
+) -> list[ChainLink]:
+    """Who answers for a place in ``area`` (on ``floor`` of a building), the most local
+    first: floor lead, building, group/estate, village cadres, township leader, county
+    leader. One query for the assignments on the area and all its ancestors."""
+    if area is None:
+        return []
+    paths = area.ancestor_paths()
+    floor_leads = Q(role=ResponsibilityRole.FLOOR_LEAD)
+    # Only the floor lead of this floor of this building (not every floor's, decrypted).
+    wanted = ~floor_leads if floor is None else ~floor_leads | Q(floor=floor, area_id=area.pk)
+    rows = (
+        Responsibility.objects.active(on)
+        .filter(wanted, area__path__in=paths)
+        .select_related("area")
+        .order_by("pk")
+    )
+    links: list[ChainLink] = []
+    for r in rows:
+        level = LEVEL_OF_KIND.get(r.area.kind, r.area.depth)
+        links.append(
+            ChainLink(
+                level=level,
+                level_label=str(AreaLevel(level).label) if level in AreaLevel.values else "",
+                area=r.area,
+                role=r.role,
+                role_label=str(r.get_role_display()),
+                name=r.person_name,
+                title=r.title,
+                phone_masked=r.phone_masked,
+                phone=r.phone,
+                floor=r.floor,
+                responsibility_id=r.pk,
+                user_id=r.user_id,
+            )
+        )
+    links.sort(key=lambda link: (-link.area.depth, ROLE_ORDER.get(link.role, 99)))
+    return links
+
+
+def responsibilities_for(user: Any) -> QuerySet[Responsibility]:
+    return Responsibility.objects.visible_to(user).select_related("area", "user")
+
+
+UNASSIGNED_LEVELS = (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE, AreaLevel.GROUP, AreaLevel.BUILDING)
+
+
+def unassigned_areas(user: Any, level: int, *, on: dt.date | None = None) -> QuerySet[Area]:
+    """Areas of ``level`` within the user's areas with no one answering for them."""
+    active = Responsibility.objects.active(on).values("area_id")
+    return (
+        areas_for(user)
+        .filter(kind__in=KINDS_OF_LEVEL.get(level, ()))
+        .exclude(pk__in=active)
+        .order_by("path")
+    )
+
+
+def unassigned_counts(user: Any) -> dict[int, int]:
+    return {level: unassigned_areas(user, level).count() for level in UNASSIGNED_LEVELS}
