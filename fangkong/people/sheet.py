@@ -5,15 +5,24 @@ Pure functions over cell values; the import service does the database work."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Font
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.xml.constants import SHARED_STRINGS
+from openpyxl.xml.functions import iterparse
 
 from fangkong.core.errors import ValidationFailed
 from fangkong.people.choices import DocType, Sex
@@ -82,20 +91,173 @@ class Row:
         self.errors.append((HEADER_OF.get(key, key), str(message)))
 
 
-def open_sheet(content: bytes):
-    """The first worksheet (read-only) and its column map; SheetError when unusable."""
+class Sheet:
+    """The first worksheet of a workbook, read as values in one pass.
+
+    openpyxl reads the workbook's parts (shared strings, styles, date system, which part is
+    the first sheet); the sheet's cells are read here in a tight loop, which is about three
+    times faster than openpyxl's read-only worksheet (no cell objects, no coordinate
+    parsing per cell, no separate pass to find the sheet's size when a file does not state
+    it). Values are what openpyxl gives with ``data_only=True``: numbers as int or float,
+    date-formatted numbers as datetimes, shared and inline strings, booleans, the cached
+    value of a formula."""
+
+    def __init__(self, content: bytes):
+        reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=True)
+        self.archive = reader.archive
+        reader.read_manifest()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        wb = reader.wb
+        self.strings: list[str] = []
+        part = reader.package.find(SHARED_STRINGS)
+        if part is not None:
+            with reader.archive.open(part.PartName[1:]) as src:
+                for _event, el in iterparse(src):
+                    if el.tag == _SI_TAG:
+                        # as openpyxl's read_string_table
+                        self.strings.append(_text_of(el).replace("x005F_", ""))
+                        el.clear()
+        self.epoch = wb.epoch
+        self.date_formats = wb._date_formats
+        self.timedelta_formats = wb._timedelta_formats
+        self.path = next(
+            (
+                rel.target
+                for _sheet, rel in reader.parser.find_sheets()
+                if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+            ),
+            None,
+        )
+        self.columns: dict[int, str] = {}
+
+    def close(self) -> None:
+        self.archive.close()
+
+    def __enter__(self) -> Sheet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _cell(self, c: Any) -> Any:
+        kind = c.get("t", "n")
+        if kind == "inlineStr":
+            child = c.find(_INLINE_TAG)
+            return _text_of(child) if child is not None else None
+        value = c.findtext(_VALUE_TAG) or None
+        if value is None:
+            return None
+        if kind == "s":
+            return self.strings[int(value)]
+        if kind == "n":
+            number = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
+            style = c.get("s")
+            if style and int(style) in self.date_formats:
+                try:
+                    return from_excel(
+                        number, self.epoch, timedelta=int(style) in self.timedelta_formats
+                    )
+                except (OverflowError, ValueError):
+                    return "#VALUE!"
+            return number
+        if kind == "b":
+            return bool(int(value))
+        if kind == "d":
+            return from_ISO8601(value)
+        return value  # "str" (a formula's cached text), "e" (an error such as #N/A)
+
+    def rows(self) -> Generator[tuple[int, tuple[Any, ...]], None, None]:
+        """(row number as Excel shows it, the row's values by column index from 0)."""
+        if self.path is None:
+            return
+        number = 0
+        with self.archive.open(self.path) as src:
+            for _event, el in iterparse(src):
+                if el.tag != _ROW_TAG:
+                    continue
+                r = el.get("r")
+                number = int(r) if r else number + 1
+                values: list[Any] = []
+                col = 0
+                for c in el:
+                    if c.tag != _CELL_TAG:
+                        continue
+                    ref = c.get("r")
+                    col = _column_of(ref) if ref else col + 1
+                    value = self._cell(c)
+                    if value is not None:
+                        if col > len(values):
+                            values.extend([None] * (col - len(values)))
+                        values[col - 1] = value
+                el.clear()
+                yield number, tuple(values)
+
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW_TAG, _CELL_TAG, _VALUE_TAG, _INLINE_TAG = (_NS + t for t in ("row", "c", "v", "is"))
+_SI_TAG, _T_TAG, _RUN_TAG = (_NS + t for t in ("si", "t", "r"))
+
+
+def _text_of(el: Any) -> str:
+    """A string item (``<si>`` or ``<is>``) without its formatting and phonetic runs: what
+    openpyxl's ``Text.content`` gives, without building its objects."""
+    parts = []
+    for node in el:
+        if node.tag == _T_TAG:
+            parts.append(node.text or "")
+        elif node.tag == _RUN_TAG:
+            t = node.find(_T_TAG)
+            if t is not None:
+                parts.append(t.text or "")
+    return "".join(parts)
+
+
+_COLUMN_RE = re.compile(r"[A-Z]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _column_of(ref: str) -> int:
+    """``"C12"`` -> 3."""
+    m = _COLUMN_RE.match(ref)
+    return column_index_from_string(m[0]) if m else 0
+
+
+def open_sheet(content: bytes) -> Sheet:
+    """The first worksheet and its column map (``Sheet.columns``, from the first row);
+    SheetError when the file is not a workbook or its columns are wrong. Close it after use."""
     if not content or not zipfile.is_zipfile(io.BytesIO(content)):
         raise SheetError(_("The file is not an Excel workbook (.xlsx)."), field="file")
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        book = Sheet(content)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same error
         raise SheetError(_("The file is not an Excel workbook (.xlsx)."), field="file") from exc
-    ws = wb.worksheets[0] if wb.worksheets else None
-    if ws is None:
+    if book.path is None:
+        book.close()
         raise SheetError(_("The workbook has no sheet."), field="file")
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None) or ()
-    return wb, rows, column_map(header)
+    try:
+        rows = book.rows()
+        number, header = next(rows, (0, ()))
+        rows.close()  # only the first row: the rest is read by the import
+        book.columns = column_map(header if number == 1 else ())
+    except SheetError:
+        book.close()
+        raise
+    except Exception as exc:  # noqa: BLE001 - broken sheet XML is the same error
+        book.close()
+        raise SheetError(_("The file is not an Excel workbook (.xlsx)."), field="file") from exc
+    return book
+
+
+def data_rows(book: Sheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """The rows below the header that hold anything, with their Excel row numbers;
+    SheetError when the sheet turns out to be broken part way."""
+    try:
+        for number, values in book.rows():
+            if number > 1 and any(v is not None and v != "" for v in values):
+                yield number, values
+    except (ParseError, zipfile.BadZipFile, ValueError, IndexError, EOFError) as exc:
+        raise SheetError(_("The file is not an Excel workbook (.xlsx)."), field="file") from exc
 
 
 def column_map(header: tuple[Any, ...]) -> dict[int, str]:

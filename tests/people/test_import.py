@@ -8,7 +8,7 @@ from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
 from fangkong.core.errors import PermissionDenied, ValidationFailed
-from fangkong.core.models import AuditLog
+from fangkong.core.models import AuditLog, TimelineEvent
 from fangkong.people.idnumber import check_character
 from fangkong.people.models import Household, ImportJob, Person
 from fangkong.people.services.imports import run_import, start_import
@@ -53,8 +53,20 @@ def test_good_rows_are_imported_into_households(users, county):
     assert list(zhang.categories.values_list("code", flat=True)) == ["kc01"]
     smith = Person.objects.get(name="John Smith")
     assert (smith.doc_type, smith.sex) == ("passport", "M")
-    assert AuditLog.objects.filter(action="create", object_type="people.person").count() == 3
-    assert AuditLog.objects.filter(action="import", detail__startswith="3 created").exists()
+    # one audit row for the import: counts and the ids written, no personal data
+    entry = AuditLog.objects.get(action="import", detail__startswith="3 created")
+    ids = sorted(Person.objects.values_list("pk", flat=True))
+    assert entry.after["person_ids"] == ids and entry.after["created"] == 3
+    assert entry.after["household_ids"] == [zhang.household_id]
+    assert ZHANG not in str(entry.after) and "张三" not in str(entry.after)
+    assert not AuditLog.objects.filter(action="create", object_type="people.person").exists()
+    # each person's timeline says where they came from
+    assert TimelineEvent.objects.filter(
+        subject_type="people.person",
+        subject_id=zhang.pk,
+        kind="registered",
+        actor=users["township_a"],
+    ).exists()
 
 
 BAD = [
@@ -158,8 +170,8 @@ def test_a_failure_while_writing_leaves_nothing_half_written(users, county, monk
     def boom(*a, **kw):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(audit, "record_many_created", boom)
     job = start_import(by=users["township_a"], filename="x.xlsx", content=xlsx(GOOD), mode="good")
+    monkeypatch.setattr(audit, "record", boom)  # the import's last write
     with pytest.raises(RuntimeError):
         run_import(job.pk)
     job.refresh_from_db()
