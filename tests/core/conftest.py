@@ -13,12 +13,6 @@ from fangkong.core import pii
 from fangkong.core.services.tokens import create_token
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Password hashing at production strength costs ~0.25 s per user; tests need none of it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def xlsx_rows(response) -> list[list]:
     """The rows of an Excel download, header first."""
     body = b"".join(response.streaming_content)

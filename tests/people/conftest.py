@@ -42,9 +42,3 @@ def row(
 @pytest.fixture
 def sheet():
     return xlsx
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The shared ``users`` fixture hashes eight passwords; PBKDF2 makes that seconds a test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -5,12 +5,6 @@ import pytest
 from fangkong.policy.loader import DATA_DIR, read_file
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Password hashing at production strength costs much per user; these tests need none."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def county_set(**overrides):
     """A county rule set for the conftest county (500242): close contacts 3+4 from 2022-11-15."""
     data = {
