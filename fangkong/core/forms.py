@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.areas.models import Area
 from fangkong.core.models import User
@@ -96,7 +97,7 @@ class ResetPasswordForm(forms.Form):
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"),
+        label=pgettext_lazy("thing", "Name"),
         max_length=80,
         help_text=_("What the token is for, e.g. 'sampling tablet 3'."),
     )

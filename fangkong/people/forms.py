@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.areas.models import Area
 from fangkong.areas.selectors import areas_for
@@ -64,7 +65,7 @@ class HouseholdForm(forms.Form):
 
 class CategoryForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=32)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=100)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views import View
 
 from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
@@ -21,7 +22,7 @@ class RuleSetListView(ObjectListView):
     default_order = "-effective_from"
     create_url = "/policy/new/"
     columns = [
-        Column("name", _("Name"), order_by="name", link=True),
+        Column("name", pgettext_lazy("thing", "Name"), order_by="name", link=True),
         Column("code", _("Code"), order_by="code"),
         Column("scope", _("Scope"), accessor="get_scope_display", order_by="scope"),
         Column("county", _("County"), accessor="county.name"),
