@@ -43,6 +43,32 @@ def timed(fn, *a, **kw):
     return time.perf_counter() - t, out
 
 
+class Meter:
+    """Wall time, this process's CPU time and the number of queries of a timed block. The
+    CPU time is load-independent: on SQLite it includes the database engine (in process),
+    on PostgreSQL only the client side. Counting queries costs a function call each."""
+
+    def __init__(self):
+        self.queries = 0
+
+    def _count(self, execute, sql, params, many, context):
+        self.queries += 1
+        return execute(sql, params, many, context)
+
+    def __enter__(self):
+        from django.db import connection
+
+        self._cm = connection.execute_wrapper(self._count)
+        self._cm.__enter__()
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+        self._cm.__exit__(*exc)
+
+
 def build(n_sites: int, n_rooms: int, n_persons: int):
     from django.utils import timezone
 
@@ -147,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     n_due = args.due + args.singles
     n_persons = n_due + args.checkins + 200
     print(f"# isolation sites bench on {vendor}: {args.sites} sites / {args.rooms} rooms")
+    print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     t_build, (users, sites) = timed(build, args.sites, args.rooms, n_persons)
     manager, county_user = users["manager"], users["county"]
     print(f"built in {t_build:.1f}s")
@@ -170,10 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     # --- check-in throughput: a new episode per person --------------------------------
-    t0 = time.perf_counter()
-    for person, room in zip(new_persons, rooms[n_due:], strict=True):
-        services.check_in(room, [person], by=manager)
-    t_checkin = time.perf_counter() - t0
+    with Meter() as m_checkin:
+        for person, room in zip(new_persons, rooms[n_due:], strict=True):
+            services.check_in(room, [person], by=manager)
+    t_checkin = m_checkin.wall
     checkin_rate = len(new_persons) / t_checkin
 
     # Rest of a realistic occupancy: some rooms in turnover, reserved and out of service.
@@ -251,18 +278,18 @@ def main(argv: list[str] | None = None) -> int:
         .order_by("pk")
     )
     singles, batch = due[: args.singles], due[args.singles :]
-    t0 = time.perf_counter()
-    for stay in singles:
-        services.release(stay, by=manager)
-    t_rel = time.perf_counter() - t0
+    with Meter() as m_rel:
+        for stay in singles:
+            services.release(stay, by=manager)
+    t_rel = m_rel.wall
     release_rate = len(singles) / t_rel
     by_site: dict[int, list] = {}
     for stay in batch:
         by_site.setdefault(stay.site_id, []).append(stay)
-    t0 = time.perf_counter()
-    for stays in by_site.values():
-        services.release_batch(stays, by=manager)
-    t_batch = time.perf_counter() - t0
+    with Meter() as m_batch:
+        for stays in by_site.values():
+            services.release_batch(stays, by=manager)
+    t_batch = m_batch.wall
     assert not Stay.objects.filter(status="open", due_flag="today").exists()
 
     # raw baseline for release: UPDATE stay, phase (complete), next phase (activate), room
@@ -333,6 +360,19 @@ def main(argv: list[str] | None = None) -> int:
             t_batch < 10,
         ),
     ]
+    n_ci, n_rel = len(new_persons), len(singles)
+    print()
+    print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    print(
+        f"this process's CPU time: check-in {n_ci / m_checkin.cpu:.0f}/s, "
+        f"release {n_rel / m_rel.cpu:.0f}/s, batch {m_batch.cpu:.2f} s "
+        f"({'database engine included' if vendor == 'sqlite' else 'client side only'})"
+    )
+    print(
+        f"queries: check-in {m_checkin.queries / n_ci:.1f} per call, release "
+        f"{m_rel.queries / n_rel:.1f} per call, batch {m_batch.queries} for {len(batch)} "
+        f"persons in {len(by_site)} calls"
+    )
     print()
     print(f"| figure ({vendor}) | measured | target | × raw SQL | ok |")
     print("|---|---|---|---|---|")

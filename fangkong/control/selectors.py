@@ -71,3 +71,10 @@ def episodes_due(
     return qs.select_related("episode", "episode__person", "episode__area").order_by(
         "planned_end_date", "pk"
     )
+
+
+def active_episodes_for(person_ids: list[int]) -> QuerySet[ControlEpisode]:
+    """The episodes under way of these persons (at most one each), with their phases."""
+    return ControlEpisode.objects.filter(
+        person_id__in=person_ids, status=EpisodeStatus.ACTIVE
+    ).prefetch_related(_ordered_phases())

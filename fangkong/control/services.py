@@ -7,28 +7,33 @@ acting on a lab result), which passes the role and area checks. A signed-out use
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.control.choices import PHASE_TRANSITIONS, EpisodeStatus, PhaseStatus
 from fangkong.control.models import ControlEpisode, ControlPhase
+from fangkong.control.rules import rule_in_force
 from fangkong.control.selectors import active_episode_for, local_date
 from fangkong.core import audit
 from fangkong.core.errors import Conflict, IllegalTransition, ValidationFailed
+from fangkong.core.logbatch import LogBatch
 from fangkong.core.permissions import require, require_area
 from fangkong.core.timeline import record_event
 from fangkong.policy.choices import PhaseKind, Reason
-from fangkong.policy.selectors import rule_for
 
 __all__ = [
     "active_episode_for",  # re-exported: callers of the services often need it too
     "adjust_phase",
     "cancel_episode",
     "complete_phase",
+    "complete_phases",
     "start_episode",
 ]
 MAX_DAYS_AHEAD = 30
@@ -120,11 +125,16 @@ def start_episode(
     start_date: dt.date | None = None,
     by: Any,
     area_check: bool = True,
+    logs: LogBatch | None = None,
 ) -> ControlEpisode:
     """Put a person under control for ``reason`` from ``start_date`` (today by default) under
     the rule in force that day, kept with the episode. Phases run back to back; the first is
     in progress. Refuses a person already under control (Conflict on ``person``) and, with
-    ``area_check``, a person outside the user's areas (NotFound)."""
+    ``area_check``, a person outside the user's areas (NotFound).
+
+    The episode comes back with its phases in hand (``episode.phases.all()`` asks nothing).
+    ``logs``: a caller writing its own rows in bulk (check-in) collects the audit row and the
+    timeline event there instead; it then runs in the caller's transaction, no savepoint."""
     _check(by, person.area if area_check else None, field="person")
     if reason not in Reason.values:
         raise ValidationFailed(_("Unknown reason %(reason)r.") % {"reason": reason}, field="reason")
@@ -139,18 +149,20 @@ def start_episode(
             _("The start date is more than %(n)d days ahead.") % {"n": MAX_DAYS_AHEAD},
             field="start_date",
         )
-    rule = rule_for(reason, start, area=person.area)
-    snapshot = rule.as_snapshot()
+    rule = rule_in_force(reason, start, area=person.area)
+    snapshot = copy.deepcopy(rule.snapshot)
     conflict = Conflict(
         _("%(name)s is already under control; complete or cancel that episode first.")
         % {"name": person},
         field="person",
     )
+    own_logs = logs is None
+    batch = LogBatch() if own_logs else logs
     try:
-        with transaction.atomic():
-            type(person).objects.select_for_update().filter(pk=person.pk).first()
-            if ControlEpisode.objects.filter(person=person, status=EpisodeStatus.ACTIVE).exists():
-                raise conflict
+        # A second active episode of the person is refused by the database
+        # (uniq_active_episode_per_person): no lock and no look-up first; with our own
+        # savepoint the caller's transaction stays usable after the refusal.
+        with transaction.atomic(savepoint=own_logs):
             episode = ControlEpisode.objects.create(
                 person=person,
                 reason=reason,
@@ -174,10 +186,11 @@ def start_episode(
                 day = phase.planned_end_date + dt.timedelta(days=1)
                 phases.append(phase)
             ControlPhase.objects.bulk_create(phases)
+            _hold_phases(episode, phases)
             after = audit.snapshot(episode) or {}
             after["phases"] = [audit.snapshot(p, ["kind", *PHASE_FIELDS]) for p in phases]
-            audit.record(audit.Action.CREATE, episode, by=by, after=after)
-            record_event(
+            batch.audit(audit.Action.CREATE, episode, by=by, after=after)
+            batch.event(
                 person,
                 "control_started",
                 _("Under control: %(reason)s, %(phases)s from %(start)s to %(end)s (%(rules)s)")
@@ -191,9 +204,20 @@ def start_episode(
                 by=by,
                 data={"episode": episode.pk, "reason": reason, "rule_set": rule.rule_set.code},
             )
-    except IntegrityError:  # a concurrent start for the same person won the race
+            if own_logs:
+                batch.write()
+    except IntegrityError:  # the person is under control already, or a concurrent start won
         raise conflict from None
     return episode
+
+
+def _hold_phases(episode: ControlEpisode, phases: list[ControlPhase]) -> None:
+    """Put the phases just written where a prefetch would: ``episode.phases.all()`` then
+    answers from memory."""
+    qs = episode.phases.all()
+    qs._result_cache = list(phases)
+    qs._prefetch_done = True
+    episode._prefetched_objects_cache = {"phases": qs}
 
 
 def _locked_phase(phase: ControlPhase) -> ControlPhase:
@@ -292,99 +316,248 @@ def complete_phase(
     last. Before the planned end a reason is required (``early_reason``; after the planned
     end it may carry the reason for the overstay). Returns the phase now in progress, or None
     when the episode is complete."""
+    return complete_phases([phase], by=by, on_date=on_date, early_reason=early_reason)[0]
+
+
+def complete_phases(
+    phases: Iterable[ControlPhase],
+    *,
+    by: Any,
+    on_date: dt.date | None = None,
+    early_reason: str = "",
+    logs: LogBatch | None = None,
+) -> list[ControlPhase | None]:
+    """``complete_phase`` for many phases at once, in a handful of queries whatever their
+    number: for each phase, in order, the same checks, changes, audit rows and timeline
+    events as calling ``complete_phase`` on them one after the other. All or nothing: the
+    first refusal (the error ``complete_phase`` would raise for that phase) leaves every
+    phase as it was. Returns, per phase, the phase now in progress or None.
+
+    ``logs``: collect the audit rows and timeline events there instead of writing them (a
+    caller that writes its own rows in bulk, in the same transaction)."""
     _check(by)
+    phases = list(phases)
     early_reason = (early_reason or "").strip()
     day = local_date(on_date)
-    with transaction.atomic():
-        phase = _locked_phase(phase)
-        episode = phase.episode
-        _check(by, episode.area)
-        if phase.status != PhaseStatus.ACTIVE:
-            raise IllegalTransition(
-                _("Only a phase in progress can be completed; this one is %(s)s.")
-                % {"s": phase.get_status_display()},
-                field="phase",
+    today = timezone.localdate()
+    if not phases:
+        return []
+    batch = LogBatch() if logs is None else logs
+    # Every refusal comes before the first write: a caller collecting the rows needs no
+    # savepoint of ours.
+    with transaction.atomic(savepoint=logs is None):
+        # Every phase of the episodes concerned (two or three each), locked (a concurrent
+        # adjust or cancel of the same episode waits) and read afresh.
+        rows = sorted(
+            ControlPhase.objects.select_for_update(of=("self",))
+            .filter(episode_id__in={p.episode_id for p in phases})
+            .select_related("episode__area")
+            .annotate(_person_area_id=F("episode__person__area_id"))
+            .order_by(),
+            key=lambda p: (p.episode_id, p.order),
+        )
+        fresh: dict[int, ControlPhase] = {}
+        by_episode: dict[int, list[ControlPhase]] = {}
+        episodes: dict[int, ControlEpisode] = {}
+        for row in rows:
+            # one episode object per episode, shared by its phases
+            row.episode = episodes.setdefault(row.episode_id, row.episode)
+            fresh[row.pk] = row
+            by_episode.setdefault(row.episode_id, []).append(row)
+        completed: list[ControlPhase] = []
+        moved: dict[int, ControlPhase] = {}
+        finished: list[ControlEpisode] = []
+        results: list[ControlPhase | None] = []
+        for given in phases:
+            if given.pk not in fresh:
+                raise ControlPhase.DoesNotExist("ControlPhase matching query does not exist.")
+            phase = fresh[given.pk]
+            results.append(
+                _complete_in_memory(
+                    phase,
+                    by_episode[phase.episode_id],
+                    day=day,
+                    today=today,
+                    early_reason=early_reason,
+                    by=by,
+                    logs=batch,
+                    completed=completed,
+                    moved=moved,
+                    finished=finished,
+                )
             )
-        if day < phase.start_date:
-            raise ValidationFailed(
-                _("The phase started on %(date)s; it cannot end before that.")
-                % {"date": phase.start_date.isoformat()},
-                field="on_date",
-            )
-        if day > timezone.localdate():
-            raise ValidationFailed(
-                _("A phase cannot be recorded as ended on a day still to come (%(date)s).")
-                % {"date": day.isoformat()},
-                field="on_date",
-            )
-        early = day < phase.planned_end_date
-        if early and not early_reason:
-            raise ValidationFailed(
-                _("The phase is planned to end on %(date)s; give a reason to end it early.")
-                % {"date": phase.planned_end_date.isoformat()},
-                field="early_reason",
-            )
-        before = audit.snapshot(phase, PHASE_FIELDS)
-        _move(phase, PhaseStatus.COMPLETED)
-        phase.actual_end_date = day
-        phase.end_reason = early_reason
-        _save_phase(phase, before, by=by, detail=f"complete: {early_reason}" if early else "")
-        n, m = (day - phase.start_date).days + 1, phase.planned_days
-        values = {
-            "kind": phase.get_kind_display(),
-            "date": day.isoformat(),
-            "n": n,
-            "m": m,
-            "actor": _actor(by),
-            "why": early_reason,
-        }
-        if early_reason:
-            summary = _("%(kind)s ended on %(date)s (day %(n)d of %(m)d) by %(actor)s: %(why)s")
-        else:
-            summary = _("%(kind)s ended on %(date)s (day %(n)d of %(m)d) by %(actor)s")
-        summary %= values
-        record_event(
-            episode.person,
-            "control_phase_completed",
-            summary,
+        _write_completions(completed, list(moved.values()), finished, day=day)
+        if logs is None:
+            batch.write()
+    return results
+
+
+def _complete_in_memory(
+    phase: ControlPhase,
+    siblings: list[ControlPhase],
+    *,
+    day: dt.date,
+    today: dt.date,
+    early_reason: str,
+    by: Any,
+    logs: LogBatch,
+    completed: list[ControlPhase],
+    moved: dict[int, ControlPhase],
+    finished: list[ControlEpisode],
+) -> ControlPhase | None:
+    """Check and complete one phase on the objects in hand, recording its log rows; the
+    caller writes the changed rows."""
+    episode = phase.episode
+    _check(by, episode.area)
+    if phase.status != PhaseStatus.ACTIVE:
+        raise IllegalTransition(
+            _("Only a phase in progress can be completed; this one is %(s)s.")
+            % {"s": phase.get_status_display()},
+            field="phase",
+        )
+    if day < phase.start_date:
+        raise ValidationFailed(
+            _("The phase started on %(date)s; it cannot end before that.")
+            % {"date": phase.start_date.isoformat()},
+            field="on_date",
+        )
+    if day > today:
+        raise ValidationFailed(
+            _("A phase cannot be recorded as ended on a day still to come (%(date)s).")
+            % {"date": day.isoformat()},
+            field="on_date",
+        )
+    early = day < phase.planned_end_date
+    if early and not early_reason:
+        raise ValidationFailed(
+            _("The phase is planned to end on %(date)s; give a reason to end it early.")
+            % {"date": phase.planned_end_date.isoformat()},
+            field="early_reason",
+        )
+    person = ("people.person", episode.person_id)
+    person_area = phase._person_area_id
+    before = audit.snapshot(phase, PHASE_FIELDS)
+    _move(phase, PhaseStatus.COMPLETED)
+    phase.actual_end_date = day
+    phase.end_reason = early_reason
+    completed.append(phase)
+    logs.audit(
+        audit.Action.UPDATE,
+        phase,
+        by=by,
+        before=before,
+        after=audit.snapshot(phase, PHASE_FIELDS + ["end_reason"]),
+        detail=f"complete: {early_reason}" if early else "",
+    )
+    n, m = (day - phase.start_date).days + 1, phase.planned_days
+    values = {
+        "kind": phase.get_kind_display(),
+        "date": day.isoformat(),
+        "n": n,
+        "m": m,
+        "actor": _actor(by),
+        "why": early_reason,
+    }
+    if early_reason:
+        summary = _("%(kind)s ended on %(date)s (day %(n)d of %(m)d) by %(actor)s: %(why)s")
+    else:
+        summary = _("%(kind)s ended on %(date)s (day %(n)d of %(m)d) by %(actor)s")
+    logs.event(
+        person,
+        "control_phase_completed",
+        summary % values,
+        by=by,
+        area_id=person_area,
+        data={"episode": episode.pk, "phase": phase.pk, "early_reason": early_reason},
+    )
+    later = [p for p in siblings if p.order > phase.order and p.status == PhaseStatus.PLANNED]
+    if not later:
+        before = audit.snapshot(episode, ["status", "end_date", "cancel_reason"])
+        episode.status = EpisodeStatus.COMPLETED
+        episode.end_date = day
+        episode.cancel_reason = ""
+        episode.updated_at = timezone.now()
+        finished.append(episode)
+        logs.audit(
+            audit.Action.UPDATE,
+            episode,
             by=by,
-            data={"episode": episode.pk, "phase": phase.pk, "early_reason": early_reason},
+            before=before,
+            after=audit.snapshot(episode, ["status", "end_date", "cancel_reason"]),
         )
-        later = list(
-            episode.phases.select_for_update()
-            .filter(order__gt=phase.order, status=PhaseStatus.PLANNED)
-            .order_by("order")
-        )
-        if not later:
-            _finish(episode, EpisodeStatus.COMPLETED, day, by=by)
-            record_event(
-                episode.person,
-                "control_completed",
-                _("Control ended: %(reason)s") % {"reason": episode.get_reason_display()},
-                by=by,
-                data={"episode": episode.pk},
-            )
-            return None
-        befores = {p.pk: audit.snapshot(p, PHASE_FIELDS) for p in later}
-        _relay(episode, later, day + dt.timedelta(days=1))
-        nxt = later[0]
-        _move(nxt, PhaseStatus.ACTIVE)
-        for p in later:
-            _save_phase(p, befores[p.pk], by=by, detail="next phase" if p is nxt else "moved")
-        record_event(
-            episode.person,
-            "control_phase_started",
-            _("%(kind)s from %(start)s to %(end)s, tests on %(tests)s")
-            % {
-                "kind": nxt.get_kind_display(),
-                "start": nxt.start_date.isoformat(),
-                "end": nxt.planned_end_date.isoformat(),
-                "tests": ", ".join(nxt.test_days) or "—",
-            },
+        logs.event(
+            person,
+            "control_completed",
+            _("Control ended: %(reason)s") % {"reason": episode.get_reason_display()},
             by=by,
-            data={"episode": episode.pk, "phase": nxt.pk, "kind": nxt.kind},
+            area_id=person_area,
+            data={"episode": episode.pk},
         )
-        return nxt
+        return None
+    befores = {p.pk: audit.snapshot(p, PHASE_FIELDS) for p in later}
+    _relay(episode, later, day + dt.timedelta(days=1))
+    nxt = later[0]
+    _move(nxt, PhaseStatus.ACTIVE)
+    for p in later:
+        moved[p.pk] = p
+        logs.audit(
+            audit.Action.UPDATE,
+            p,
+            by=by,
+            before=befores[p.pk],
+            after=audit.snapshot(p, PHASE_FIELDS + ["end_reason"]),
+            detail="next phase" if p is nxt else "moved",
+        )
+    logs.event(
+        person,
+        "control_phase_started",
+        _("%(kind)s from %(start)s to %(end)s, tests on %(tests)s")
+        % {
+            "kind": nxt.get_kind_display(),
+            "start": nxt.start_date.isoformat(),
+            "end": nxt.planned_end_date.isoformat(),
+            "tests": ", ".join(nxt.test_days) or "—",
+        },
+        by=by,
+        area_id=person_area,
+        data={"episode": episode.pk, "phase": nxt.pk, "kind": nxt.kind},
+    )
+    return nxt
+
+
+def _write_completions(
+    completed: list[ControlPhase],
+    moved: list[ControlPhase],
+    finished: list[ControlEpisode],
+    *,
+    day: dt.date,
+) -> None:
+    """The rows changed by ``complete_phases``: one update per group of equal new values."""
+    groups: dict[tuple, list[int]] = {}
+    for p in completed:
+        key = (p.status, p.actual_end_date, p.end_reason)
+        groups.setdefault(key, []).append(p.pk)
+    for (status, actual_end, reason), pks in groups.items():
+        done = ControlPhase.objects.filter(pk__in=pks, status=PhaseStatus.ACTIVE).update(
+            status=status, actual_end_date=actual_end, end_reason=reason
+        )
+        if done != len(pks):  # only without row locks (SQLite serialises writers anyway)
+            raise Conflict(_("Someone else changed these phases meanwhile."), field="phase")
+    groups = {}
+    for p in moved:
+        key = (p.status, p.start_date, p.planned_end_date, tuple(p.test_days))
+        groups.setdefault(key, []).append(p.pk)
+    for (status, start, end, tests), pks in groups.items():
+        ControlPhase.objects.filter(pk__in=pks).update(
+            status=status, start_date=start, planned_end_date=end, test_days=list(tests)
+        )
+    if finished:
+        ControlEpisode.objects.filter(pk__in=[e.pk for e in finished]).update(
+            status=EpisodeStatus.COMPLETED,
+            end_date=day,
+            cancel_reason="",
+            updated_at=finished[-1].updated_at,
+        )
 
 
 def _finish(

@@ -49,7 +49,7 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[d
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def record(
+def build(
     action: str,
     obj: models.Model | None = None,
     *,
@@ -61,10 +61,11 @@ def record(
     object_id: str = "",
     object_repr: str = "",
 ) -> AuditLog:
+    """An unsaved change-log row (updates keep only the changed fields)."""
     if action == Action.UPDATE:
         before, after = diff(before, after)
     actor = by if getattr(by, "is_authenticated", False) else None
-    return AuditLog.objects.create(
+    return AuditLog(
         actor=actor,
         actor_name=getattr(by, "username", "") or (str(by) if by else "system"),
         action=action,
@@ -76,6 +77,13 @@ def record(
         detail=detail[:500],
         request_id=request_id_var.get(),
     )
+
+
+def record(action: str, obj: models.Model | None = None, *, by: Any, **kwargs: Any) -> AuditLog:
+    """Write one change-log row now (see ``build`` for the arguments)."""
+    row = build(action, obj, by=by, **kwargs)
+    row.save()
+    return row
 
 
 def record_many_created(objs: list[models.Model], *, by: Any, detail: str = "") -> None:

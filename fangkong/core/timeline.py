@@ -10,26 +10,48 @@ from django.utils import timezone
 from fangkong.core.models import TimelineEvent
 
 
-def record_event(
-    subject: models.Model,
+def build_event(
+    subject: models.Model | tuple[str, int],
     kind: str,
     summary: str = "",
     *,
     by: Any = None,
     area: Any = None,
+    area_id: int | None = None,
     data: dict[str, Any] | None = None,
     at: Any = None,
 ) -> TimelineEvent:
-    return TimelineEvent.objects.create(
+    """An unsaved event. ``subject`` is a model instance or ``(label_lower, pk)``; the area is
+    ``area`` / ``area_id``, else the subject's own ``area``."""
+    if isinstance(subject, tuple):
+        subject_type, subject_id = subject
+    else:
+        subject_type, subject_id = subject._meta.label_lower, subject.pk
+        if area is None and area_id is None:
+            area = getattr(subject, "area", None)
+    event = TimelineEvent(
         at=at or timezone.now(),
-        subject_type=subject._meta.label_lower,
-        subject_id=subject.pk,
+        subject_type=subject_type,
+        subject_id=subject_id,
         kind=kind,
         summary=str(summary)[:300],
         data=data or {},
         actor=by if getattr(by, "is_authenticated", False) else None,
-        area=area if area is not None else getattr(subject, "area", None),
     )
+    if area is not None:
+        event.area = area
+    elif area_id is not None:
+        event.area_id = area_id
+    return event
+
+
+def record_event(
+    subject: models.Model, kind: str, summary: str = "", **kwargs: Any
+) -> TimelineEvent:
+    """Write one timeline event now (see ``build_event`` for the arguments)."""
+    event = build_event(subject, kind, summary, **kwargs)
+    event.save()
+    return event
 
 
 def timeline_of(subject: models.Model, limit: int = 200):

@@ -184,7 +184,7 @@ def test_two_operators_giving_the_last_bed_at_once_one_wins(make_site, manager, 
 def test_move_takes_the_household_along_and_sends_the_old_room_to_turnover(
     make_site, manager, household
 ):
-    site = make_site(per_floor=2, beds=3)
+    site = make_site(per_floor=3, beds=3)
     old_room, new_room = room_of(site, "101"), room_of(site, "102")
     stays = services.check_in(old_room, household, by=manager)
     moved = services.move(stays[0], new_room, by=manager, reason="空调故障")
@@ -226,3 +226,24 @@ def test_inflow_counts_check_ins_not_moves(site, manager, person_a):
     services.move(stay, room_of(site, "102"), by=manager, reason="调房")
     report = capacity(manager)
     assert report.total.inflow[-1] == (timezone.localdate(), 1)
+
+
+def test_check_in_queries_are_few_and_do_not_grow_with_the_household(make_site, manager, county):
+    from django.test.utils import CaptureQueriesContext
+
+    site = make_site(per_floor=3, beds=3)
+    services.check_in(room_of(site, "101"), [PersonFactory(area=county.village_a)], by=manager)
+    one = PersonFactory(area=county.village_a)
+    h = HouseholdFactory(area=county.village_a)
+    three = [PersonFactory(area=county.village_a, household=h) for _ in range(3)]
+    room, other = (
+        Room.objects.select_related("site__area").get(site=site, number=n) for n in ("102", "103")
+    )
+    with CaptureQueriesContext(connection) as single:
+        services.check_in(room, [one], by=manager)
+    with CaptureQueriesContext(connection) as family:
+        services.check_in(other, three, by=manager)
+    # (savepoint) take the room, open stays?, episodes under way, per person the rule stamp,
+    # an episode and its phases, then one insert each for the stays, the log and the timeline
+    assert len(single) <= 11, [q["sql"] for q in single.captured_queries]
+    assert len(family) == len(single) + 2 * 3, [q["sql"][:90] for q in family.captured_queries]

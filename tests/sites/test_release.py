@@ -157,3 +157,18 @@ def test_overstay_page_data_and_reason(site, manager, four):
     services.record_overstay_reason(stay, by=manager, reason="复核阳性，待转运")
     [row] = selectors.overstays(manager)
     assert row.overstay_reason == "复核阳性，待转运" and row.overstay_recorded_by == manager
+
+
+def test_release_queries_do_not_grow_with_the_batch(make_site, manager, county):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    site = make_site(per_floor=6)
+    persons = [PersonFactory(area=county.village_a) for _ in range(6)]
+    stays = [placed(site, f"10{i + 1}", p, manager, days_ago=4) for i, p in enumerate(persons)]
+    with CaptureQueriesContext(connection) as one:
+        services.release(stays[0], by=manager)
+    with CaptureQueriesContext(connection) as five:
+        services.release_batch(stays[1:], by=manager)
+    assert len(five) == len(one) <= 12, [q["sql"] for q in five.captured_queries]
+    assert Room.objects.filter(site=site, state=RoomState.AWAITING_DISINFECTION).count() == 6

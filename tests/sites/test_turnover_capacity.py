@@ -175,3 +175,17 @@ def test_capacity_page_query_count_does_not_grow_with_sites(make_site, login, us
     with CaptureQueriesContext(connection) as big:
         assert client.get("/sites/capacity/").status_code == 200
     assert len(big) == len(small)
+
+
+def test_turnover_steps_are_visible_to_their_sites_area_only(site, site_b, users):
+    # TurnoverStep is scoped by its site's area (scope_field = "site__area").
+    steps = {}
+    for s, manager in ((site, users["site_a"]), (site_b, users["site_b"])):
+        room = vacate(room_of(s, "101"), hours_ago=1)
+        steps[s.pk] = services.record_step(room, "disinfection", by=manager)
+    mine, theirs = steps[site.pk], steps[site_b.pk]
+    assert list(TurnoverStep.objects.visible_to(users["site_a"])) == [mine]
+    assert list(TurnoverStep.objects.visible_to(users["township_a"])) == [mine]
+    assert list(TurnoverStep.objects.visible_to(users["site_b"])) == [theirs]
+    assert set(TurnoverStep.objects.visible_to(users["county"])) == {mine, theirs}
+    assert not TurnoverStep.objects.visible_to(users["township_b"]).filter(pk=mine.pk).exists()
