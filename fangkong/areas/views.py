@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from fangkong.areas import selectors
@@ -115,7 +115,11 @@ class AreaImportView(ServiceFormView):
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, _("%(n)d areas imported.") % {"n": result.created})
+                messages.success(
+                    request,
+                    ngettext("%(n)d area imported.", "%(n)d areas imported.", result.created)
+                    % {"n": result.created},
+                )
                 return HttpResponseRedirect(reverse("areas:area_tree"))
         return render(request, self.template_name, self.context(form), status=422)
 

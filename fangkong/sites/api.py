@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -236,7 +237,7 @@ def _stay(request: HttpRequest, stay_id: int) -> Stay:
 def _site_data(payload: SiteIn) -> services.SiteData:
     area = Area.objects.filter(pk=payload.area_id).first()
     if area is None:
-        raise NotFound("No such area.", field="area_id")
+        raise NotFound(_("No such area."), field="area_id")
     return services.SiteData(
         name=payload.name,
         kind=payload.kind,
@@ -346,7 +347,7 @@ def move(request: HttpRequest, stay_id: int, payload: MoveIn):
     stay = _stay(request, stay_id)
     to_room = selectors.rooms_for(request.user).filter(pk=payload.to_room_id).first()
     if to_room is None:
-        raise NotFound("No such room.", field="to_room_id")
+        raise NotFound(_("No such room."), field="to_room_id")
     return services.move(stay, to_room, by=request.user, reason=payload.reason)
 
 
@@ -362,7 +363,7 @@ def release_batch(request: HttpRequest, payload: BatchReleaseIn):
     require(request.user, "stay.manage")
     stays = list(selectors.stays_for(request.user).filter(pk__in=payload.stay_ids))
     if len(stays) != len(set(payload.stay_ids)):
-        raise NotFound("No such stay within your areas.", field="stay_ids")
+        raise NotFound(_("No such stay within your areas."), field="stay_ids")
     return services.release_batch(stays, by=request.user, early_reason=payload.early_reason)
 
 
@@ -399,7 +400,7 @@ def check_in(request: HttpRequest, room_id: int, payload: CheckInIn):
         Person.objects.visible_to(request.user).select_related("area").filter(pk__in=ids)
     )
     if len(persons) != len(ids):
-        raise NotFound("No such person within your areas.", field="person_ids")
+        raise NotFound(_("No such person within your areas."), field="person_ids")
     stays = services.check_in(room, persons, by=request.user, reason=payload.reason)
     return Status(201, stays)
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fangkong.core.errors import DomainError
@@ -228,7 +229,11 @@ def due(request: HttpRequest) -> HttpResponse:
                 for m in msgs:
                     messages.error(request, str(m))
         else:
-            messages.success(request, _("%(n)d released.") % {"n": len(done)})
+            messages.success(
+                request,
+                ngettext("%(n)d person released.", "%(n)d persons released.", len(done))
+                % {"n": len(done)},
+            )
         return redirect("sites:due")
     groups: dict = {}
     for stay in selectors.due_stays(request.user, on=on):

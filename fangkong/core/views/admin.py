@@ -216,7 +216,7 @@ class FailedTaskListView(ObjectListView):
     template_name = "core/failed_tasks.html"
     columns = [
         Column("task_path", gettext_lazy("Task"), accessor="task_path"),
-        Column("enqueued_at", gettext_lazy("Queued"), order_by="enqueued_at"),
+        Column("enqueued_at", gettext_lazy("Queued at"), order_by="enqueued_at"),
         Column("finished_at", gettext_lazy("Failed at"), order_by="finished_at"),
         Column("exception_class_path", gettext_lazy("Error")),
         Column(

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.areas.bulkload import BulkInserter
 from fangkong.areas.selectors import areas_for
@@ -164,7 +165,12 @@ def _run(job: ImportJob) -> None:
         _progress(
             job,
             status=ImportJob.Status.REJECTED,
-            message=_("%(n)d rows are not valid; nothing was imported.") % {"n": bad_rows},
+            message=ngettext(
+                "%(n)d row is not valid; nothing was imported.",
+                "%(n)d rows are not valid; nothing was imported.",
+                bad_rows,
+            )
+            % {"n": bad_rows},
             finished_at=timezone.now(),
         )
         return
