@@ -3,6 +3,8 @@ from a second process, round coverage, and a positive pool's follow-up; each pri
 its figure and, where there is one, its ratio to the raw database doing the same work.
 
     python -m bench.bench_testing [--population 850000] [--members 1000000] [--scan-seconds 20]
+        [--rate 300] [--threads 16] [--web-workers 2] [--web-threads 4] [--conn-max-age N]
+        [--only upload|scans] [--skip-scans]
 
 SQLite by default (a fresh temporary database); PostgreSQL when DATABASE_URL is set.
 """
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import socket
@@ -89,63 +90,95 @@ def _batches(person_ids: list[int], rounds, members: int, prefix: str):
     return out
 
 
-def _raw_insert(batches, point, sampler, lab_prefix: str = "R") -> float:
-    """The raw database inserting the same rows: executemany of tubes, then of members."""
+def _raw_insert(batches, point, sampler, lab_prefix: str = "R") -> tuple[float, float]:
+    """The raw database inserting the same rows: ``executemany`` of each batch's tubes, a
+    select of their ids, ``executemany`` of its members, in one transaction. Returns the
+    seconds of the database's work alone (parameter tuples built before the clock) and of
+    building those tuples in Python (uuid, time adaptation), timed apart."""
     from django.db import connection, transaction
 
     from fangkong.testing.models import Tube, TubeMember
 
-    t0 = time.perf_counter()
     adapt = connection.ops.adapt_datetimefield_value
     uuid_prep = TubeMember._meta.get_field("client_uuid").get_db_prep_value
     now = adapt(dt.datetime.now(dt.UTC))
+    prepared = []
+    t_prep = time.perf_counter()
+    for rnd, tubes, mems in batches:
+        at = {}
+        tube_rows = [(lab_prefix + t["barcode"], rnd.pk, point.pk, point.area_id, sampler.pk,
+                      sampler.pk, now, now) for t in tubes]  # fmt: skip
+        member_rows = []
+        for m in mems:
+            s = m["sampled_at"]
+            if s not in at:
+                at[s] = adapt(dt.datetime.fromisoformat(s))
+            member_rows.append((lab_prefix + m["tube"], rnd.pk, m["person_id"], point.area_id,
+                                at[s], sampler.pk,
+                                uuid_prep(uuid.uuid4(), connection, prepared=False), False))  # fmt: skip
+        prepared.append((tube_rows, member_rows))
+    prep = time.perf_counter() - t_prep
+    t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
-        for rnd, tubes, mems in batches:
+        for tube_rows, member_rows in prepared:
             cur.executemany(
                 "INSERT INTO testing_tube (barcode, round_id, point_id, area_id, kind, capacity,"
                 " member_count, state, sampler_id, created_by_id, created_at, updated_at)"
                 " VALUES (%s, %s, %s, %s, 'pooled', 10, 0, 'open', %s, %s, %s, %s)",
-                [(lab_prefix + t["barcode"], rnd.pk, point.pk, point.area_id, sampler.pk,
-                  sampler.pk, now, now) for t in tubes],
-            )  # fmt: skip
-            ids = dict(Tube.objects.filter(barcode__in=[lab_prefix + t["barcode"] for t in tubes])
+                tube_rows,
+            )
+            ids = dict(Tube.objects.filter(barcode__in=[r[0] for r in tube_rows])
                        .values_list("barcode", "id"))  # fmt: skip
             cur.executemany(
                 "INSERT INTO testing_tubemember (tube_id, round_id, person_id, area_id, sampled_at,"
                 " sampler_id, client_uuid, repeat) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                [(ids[lab_prefix + m["tube"]], rnd.pk, m["person_id"], point.area_id,
-                  adapt(dt.datetime.fromisoformat(m["sampled_at"])), sampler.pk,
-                  uuid_prep(uuid.uuid4(), connection, prepared=False), False) for m in mems],
-            )  # fmt: skip
+                [(ids[r[0]], *r[1:]) for r in member_rows],
+            )
     elapsed = time.perf_counter() - t0
     with transaction.atomic():
         TubeMember.objects.filter(tube__barcode__startswith=lab_prefix).delete()
         Tube.objects.filter(barcode__startswith=lab_prefix).delete()
-    return elapsed
+    return elapsed, prep
 
 
 def bench_upload(args, world, person_ids):
-    from fangkong.testing import services
+    """Through the upload API path: ``POST /api/v1/testing/uploads`` with a sampler's token,
+    in process (Django's test client: the whole middleware stack, authentication, the
+    schema, the service, the JSON answer; no socket). Bodies are encoded before the clock."""
+    from django.test import Client
+
+    from fangkong.core.services.tokens import create_token
 
     boss, sampler, _lab_user, point, rounds, _lab = world
     batches = _batches(person_ids, rounds, args.members, "U")
-    raw = _raw_insert(batches, point, sampler)
-    t0 = time.perf_counter()
+    raw, prep = _raw_insert(batches, point, sampler)
+    _t, key = create_token(name="bench device", by=sampler)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    url = "/api/v1/testing/uploads"
+    ours = 0.0
     recorded = errors = 0
     for rnd, tubes, mems in batches:
-        r = services.upload_batch(rnd, point, tubes=tubes, members=mems, by=sampler)
-        recorded += r.recorded
-        errors += len(r.errors)
-    ours = time.perf_counter() - t0
+        body = json.dumps({"round_id": rnd.pk, "point_id": point.pk, "tubes": tubes,
+                           "members": mems})  # fmt: skip
+        t0 = time.perf_counter()
+        resp = client.post(url, body, content_type="application/json")
+        ours += time.perf_counter() - t0
+        assert resp.status_code == 200, resp.content[:500]
+        r = resp.json()
+        recorded += r["recorded"]
+        errors += len(r["errors"])
     assert recorded == args.members and errors == 0, (recorded, errors)
     # sent again: nothing written twice
-    again = services.upload_batch(
-        batches[0][0], point, tubes=batches[0][1], members=batches[0][2], by=sampler
-    )
-    assert again.recorded == 0 and again.already_recorded == len(batches[0][2])
+    rnd, tubes, mems = batches[0]
+    again = client.post(url, json.dumps({"round_id": rnd.pk, "point_id": point.pk,
+                                         "tubes": tubes, "members": mems}),
+                        content_type="application/json").json()  # fmt: skip
+    assert again["recorded"] == 0 and again["already_recorded"] == len(mems), again
     rate = args.members / ours
-    report(f"upload {args.members:,} swabs ({rate:,.0f}/s; raw {args.members / raw:,.0f}/s)",
+    report(f"upload API {args.members:,} swabs ({rate:,.0f}/s; raw {args.members / raw:,.0f}/s)",
            ours, raw, target=">= 20,000/s, <= 3x raw")  # fmt: skip
+    print(f"{'  vs raw building its rows in Python too':<48} {'':>9}     raw {raw + prep:>8.2f} s"
+          f"   ratio {ours / (raw + prep):5.2f}x   ({args.members / (raw + prep):,.0f}/s)", flush=True)  # fmt: skip
     return rounds[0]
 
 
@@ -214,32 +247,61 @@ def _free_port() -> int:
     return port
 
 
+def _children_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of a live process and its live children (Linux /proc)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            todo.extend(int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split())
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def bench_scans(args, world, person_ids):
-    """gunicorn on loopback; a second process (this one's load threads run in a child)
-    sends scans at a fixed rate and records each latency."""
+    """gunicorn on loopback; a second process paces keep-alive clients at a fixed rate (an
+    open loop: a slow answer does not slow the offered load) and records each latency."""
+    from django.db import connections
+
     from fangkong.core.services.tokens import create_token
+    from fangkong.people.models import Person
+    from fangkong.testing.services import person_qr_payload
 
     _boss, sampler, _lab, point, rounds, _l = world
     _t, key = create_token(name="bench scanner", by=sampler)
-    from fangkong.people.models import Person
-
     rnd = rounds[-2]
     n = int(args.rate * args.scan_seconds)
-    ids = [
-        str(v)
-        for v in Person.objects.filter(pk__in=person_ids[: n + 10]).values_list("id", flat=True)
-    ]
-    from fangkong.testing.services import person_qr_payload
-
-    codes = [person_qr_payload(Person(pk=int(i))) for i in ids[:n]]
+    codes = [person_qr_payload(Person(pk=pk)) for pk in person_ids[:n]]
     port = _free_port()
     env = dict(os.environ, FANGKONG_LOG_LEVEL="ERROR")
-    from django.db import connections
-
     connections.close_all()
+    extra = []
+    if args.conn_max_age is not None:
+        # what settings.CONN_MAX_AGE would give: a connection kept per worker thread
+        conf = Path(os.environ["FANGKONG_VAR_DIR"]) / "gunicorn_bench.py"
+        conf.write_text(
+            "def post_worker_init(worker):\n"
+            "    from django.db import connections\n"
+            f"    connections.settings['default']['CONN_MAX_AGE'] = {args.conn_max_age}\n"
+        )
+        extra = ["-c", str(conf)]
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "fangkong.wsgi", "-b", f"127.0.0.1:{port}",
-         "--workers", str(args.web_workers), "--threads", "4", "--log-level", "warning"],
+         "--workers", str(args.web_workers), "--threads", str(args.web_threads),
+         "--worker-class", "gthread", *extra,
+         "--keep-alive", "30", "--log-level", "warning"],
         env=env, cwd=ROOT,
     )  # fmt: skip
     try:
@@ -251,52 +313,109 @@ def bench_scans(args, world, person_ids):
                 time.sleep(0.2)
         payload = json.dumps({"port": port, "key": key, "round": rnd.pk, "point": point.pk,
                               "codes": codes, "rate": args.rate, "threads": args.threads})  # fmt: skip
+        c0, s0 = _children_cpu(), _tree_cpu(server.pid)
         out = subprocess.run([sys.executable, "-m", "bench.bench_testing", "--load-child"],
                              input=payload, capture_output=True, text=True, cwd=ROOT, check=True)  # fmt: skip
+        c1, s1 = _children_cpu(), _tree_cpu(server.pid)
         res = json.loads(out.stdout.strip().splitlines()[-1])
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"{'scan endpoint under load (' + str(args.threads) + ' clients)':<48} "
+    # CPU of the load process, and of gunicorn's processes while the load ran
+    client_ms = (c1 - c0) / res["n"] * 1000
+    server_ms = (s1 - s0) / res["n"] * 1000
+    from fangkong.core.models import AuditLog
+    from fangkong.testing.models import TubeMember
+
+    stored = TubeMember.objects.filter(round=rnd).count()
+    audited = AuditLog.objects.filter(object_type="testing.tubemember", action="create").count()
+    how = f"{args.web_workers}x{args.web_threads} web, {args.threads} clients"
+    if args.conn_max_age is not None:
+        how += f", CONN_MAX_AGE={args.conn_max_age}"
+    print(f"{'scan endpoint, ' + how:<48} "
           f"{res['rate']:>7.0f} /s   p50 {res['p50'] * 1000:.1f} ms   p99 {res['p99'] * 1000:.1f} ms   "
-          f"errors {res['errors']}/{res['n']}   (target >= 300/s, p99 < 100 ms)", flush=True)  # fmt: skip
+          f"errors {res['errors']}/{res['n']}   stored {stored}, audit rows {audited}   "
+          f"CPU/scan: server {server_ms:.1f} ms, client {client_ms:.1f} ms   "
+          f"(target >= 300/s, p99 < 100 ms)", flush=True)  # fmt: skip
 
 
 def load_child() -> None:
-    """The load generator (a separate process): paced clients on keep-alive connections."""
+    """The load generator (a separate process): paced clients, each on its own keep-alive
+    socket, requests encoded before the clock starts (a lean client leaves the CPU to the
+    server on a 2-core machine)."""
     cfg = json.loads(sys.stdin.read())
     codes, threads, rate = cfg["codes"], cfg["threads"], cfg["rate"]
     lat: list[float] = []
     errors = [0]
     lock = threading.Lock()
+    head = (f"POST /api/v1/testing/scan HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {cfg['key']}\r\nContent-Type: application/json\r\n")  # fmt: skip
+    plans = []
+    for k in range(threads):
+        reqs = []
+        for j, code in enumerate(codes[k::threads]):
+            body = json.dumps({"round_id": cfg["round"], "point_id": cfg["point"], "person": code,
+                               "tube": f"L{k:03d}{j // 10:07d}",
+                               "client_uuid": str(uuid.uuid4())}).encode()  # fmt: skip
+            reqs.append(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        plans.append(reqs)
     t_start = time.perf_counter() + 0.5
 
+    def connect() -> socket.socket:
+        s = socket.create_connection(("127.0.0.1", cfg["port"]), timeout=10)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
+
+    def exchange(s: socket.socket, req: bytes) -> int:
+        s.sendall(req)
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise OSError("closed")
+            buf += chunk
+        hdr, _sep, body = buf.partition(b"\r\n\r\n")
+        lines = hdr.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        length, close = 0, False
+        for line in lines[1:]:
+            low = line.lower()
+            if low.startswith(b"content-length:"):
+                length = int(line[15:])
+            elif low.startswith(b"connection:") and b"close" in low:
+                close = True
+        while len(body) < length:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise OSError("closed")
+            body += chunk
+        return -status if close else status
+
     def worker(k: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", cfg["port"], timeout=10)
-        mine = codes[k::threads]
+        s = connect()
         interval = threads / rate
-        for j, code in enumerate(mine):
+        for j, req in enumerate(plans[k]):
             due = t_start + j * interval + k * (interval / threads)
             delay = due - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            body = json.dumps({"round_id": cfg["round"], "point_id": cfg["point"], "person": code,
-                               "tube": f"L{k:03d}{j // 10:07d}", "client_uuid": str(uuid.uuid4())})  # fmt: skip
             t = time.perf_counter()
             try:
-                conn.request("POST", "/api/v1/testing/scan", body,
-                             {"Authorization": f"Bearer {cfg['key']}", "Content-Type": "application/json"})  # fmt: skip
-                resp = conn.getresponse()
-                resp.read()
-                ok = resp.status == 201
+                status = exchange(s, req)
+                ok = abs(status) == 201
+                if status < 0:  # the server closes after each answer (sync workers)
+                    s.close()
+                    s = connect()
             except OSError:
                 ok = False
-                conn = http.client.HTTPConnection("127.0.0.1", cfg["port"], timeout=10)
+                s.close()
+                s = connect()
             took = time.perf_counter() - t
             with lock:
                 lat.append(took)
                 if not ok:
                     errors[0] += 1
+        s.close()
 
     ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
     for t in ts:
@@ -320,7 +439,12 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=300)
     ap.add_argument("--threads", type=int, default=16)
     ap.add_argument("--web-workers", type=int, default=2)
+    ap.add_argument("--web-threads", type=int, default=4)
+    ap.add_argument("--conn-max-age", type=int, default=None,
+                    help="run the web workers with this CONN_MAX_AGE (the settings' own "
+                    "when omitted: 60 s on PostgreSQL, none on SQLite)")  # fmt: skip
     ap.add_argument("--skip-scans", action="store_true")
+    ap.add_argument("--only", choices=["upload", "scans"], help="run one part (after the load)")
     args = ap.parse_args()
     with fresh_database() as vendor:
         print(f"# mass testing on {vendor}, load {load_average()}", flush=True)
@@ -328,7 +452,12 @@ def main() -> None:
         from fangkong.people.models import Person
 
         person_ids = list(Person.objects.order_by("pk").values_list("pk", flat=True))
+        if args.only == "scans":
+            bench_scans(args, world, person_ids)
+            return
         rnd = bench_upload(args, world, person_ids)
+        if args.only == "upload":
+            return
         bench_coverage(rnd)
         bench_positive(world, person_ids)
         if not args.skip_scans:

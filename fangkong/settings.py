@@ -132,6 +132,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
+            # Reuse connections: opening one per request (and the WAL checkpoint on closing)
+            # cost a third of a sampler's scan (bench/README.md, mass testing).
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # WAL lets the web server read while the worker writes; IMMEDIATE takes the
                 # write lock at BEGIN so concurrent writers queue instead of deadlocking.

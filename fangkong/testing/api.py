@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from typing_extensions import TypedDict
 
 from fangkong.areas.models import Area
 from fangkong.core.api import ErrorOut, Page, StrictSchema
@@ -16,8 +17,9 @@ from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.people.models import Person
 from fangkong.testing import selectors, services
-from fangkong.testing.choices import PointKind, TubeKind
+from fangkong.testing.choices import PointKind
 from fangkong.testing.models import Lab
+from fangkong.testing.services.scan import quick_sample
 
 router = Router(tags=["testing"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -86,18 +88,23 @@ class ScanOut(Schema):
     person_name: str
 
 
-class UploadTubeIn(Schema):
-    barcode: Any = ""
-    kind: Any = TubeKind.POOLED
-    closed: bool = False
+class UploadTubeIn(TypedDict, total=False):
+    """A tube of the batch. Rows are typed dicts, not models: a batch holds tens of thousands
+    of them, and the service checks and reports each row itself."""
+
+    barcode: Any
+    kind: Any  # "pooled" (default) or "single"
+    closed: bool
 
 
-class UploadMemberIn(Schema):
-    client_uuid: Any = ""
-    tube: Any = ""
-    person_id: Any = None
-    id_number: Any = ""
-    sampled_at: Any = ""
+class UploadMemberIn(TypedDict, total=False):
+    """One swab: ``client_uuid``, ``tube``, ``person_id`` or ``id_number``, ``sampled_at``."""
+
+    client_uuid: Any
+    tube: Any
+    person_id: Any
+    id_number: Any
+    sampled_at: Any
 
 
 class UploadIn(StrictSchema):
@@ -417,6 +424,15 @@ def round_missing(request, round_id: int, area_id: int | None = None):
 def scan(request, data: ScanIn):
     """One swab: the person (ID number or QR payload) into the tube. A repeat in the round
     answers 409 with code ``repeat`` unless ``confirm_repeat``."""
+    if not data.confirm_repeat:
+        # the plain swab in a few lean queries; anything else (errors, repeats, retries)
+        # comes back None, unwritten, for the full path below
+        quick = quick_sample(
+            data.round_id, data.point_id, person_code=data.person, tube_barcode=data.tube,
+            by=request.user, client_uuid=data.client_uuid,
+        )  # fmt: skip
+        if quick is not None:
+            return Status(201, quick)
     require(request.user, "testing.sample")
     point = _point(request, data.point_id)
     rnd = _round(request, data.round_id)
@@ -445,8 +461,7 @@ def upload(request, data: UploadIn):
     point = _point(request, data.point_id)
     rnd = _round(request, data.round_id)
     report = services.upload_batch(
-        rnd, point, tubes=[t.dict() for t in data.tubes], members=[m.dict() for m in data.members],
-        by=request.user,
+        rnd, point, tubes=data.tubes, members=data.members, by=request.user,
     )  # fmt: skip
     return report.as_dict()
 

@@ -126,3 +126,43 @@ def test_the_upload_api_is_for_samplers_of_the_area(rnd, point, residents, acces
     body = {"round_id": rnd.pk, "point_id": point.pk, "tubes": [], "members": []}
     access.check(URL, method="post", data=json.dumps(body), api=True,
                  allowed=["sampler_a", "county"], denied_role=["lab", "township_a", "auditor"])  # fmt: skip
+
+
+def test_an_upload_adds_to_a_tube_opened_by_a_scan_and_closes_it_when_full(
+    rnd, point, residents, users, swab
+):
+    swab(residents[0], "P0000001")
+    b = batch(residents[1:], tube="P0000001", n=9)
+    b["tubes"] = []  # already known: the swabs name it
+    report = services.upload_batch(rnd, point, by=users["sampler_a"], **b)
+    assert (report.recorded, report.tubes_created, report.tubes_closed) == (9, 0, 1)
+    tube = Tube.objects.get(barcode="P0000001")
+    assert (tube.state, tube.member_count) == ("closed", 10)
+
+
+def test_a_tube_the_device_closed_is_created_closed_with_its_counters(rnd, point, residents, users):
+    report = services.upload_batch(rnd, point, by=users["sampler_a"],
+                                   **batch(residents, n=3, closed=True))  # fmt: skip
+    assert (report.recorded, report.tubes_created, report.tubes_closed) == (3, 1, 1)
+    tube = Tube.objects.get(barcode="U0000001")
+    assert (tube.state, tube.member_count) == ("closed", 3)
+    first = TubeMember.objects.filter(tube=tube).order_by("sampled_at").first().sampled_at
+    assert tube.first_sampled_at == first and tube.closed_at is not None
+
+
+def test_a_large_batch_records_once_and_counts_its_tubes(rnd, point, county, users):
+    """Over 200 rows: on PostgreSQL the COPY path; sent twice, recorded once."""
+    from tests.factories import PersonFactory
+
+    people = PersonFactory.create_batch(250, area=county.village_a)
+    at = (timezone.now() - dt.timedelta(minutes=5)).isoformat()
+    tubes = [{"barcode": f"L{k:07d}"} for k in range(25)]
+    members = [{"client_uuid": new_uuid(), "tube": f"L{i // 10:07d}", "person_id": p.pk,
+                "sampled_at": at} for i, p in enumerate(people)]  # fmt: skip
+    report = services.upload_batch(rnd, point, by=users["sampler_a"], tubes=tubes, members=members)
+    assert (report.recorded, report.tubes_created, report.tubes_closed) == (250, 25, 25)
+    assert not report.errors
+    again = services.upload_batch(rnd, point, by=users["sampler_a"], tubes=tubes, members=members)
+    assert (again.recorded, again.already_recorded, again.tubes_created) == (0, 250, 0)
+    assert TubeMember.objects.count() == 250
+    assert set(Tube.objects.values_list("member_count", "state")) == {(10, "closed")}

@@ -252,7 +252,7 @@ def publish_results(tubes: Iterable[Tube] | None = None, *, by: Any, lab: Lab | 
     singly); a positive single tube to its person."""
     require(by, "testing.lab")
     with transaction.atomic():
-        qs = Tube.objects.select_for_update().filter(state=TubeState.TESTED)
+        qs = Tube.objects.select_for_update(of=("self",)).filter(state=TubeState.TESTED)
         if tubes is not None:
             qs = qs.filter(pk__in=[t.pk for t in tubes])
         elif lab is not None:

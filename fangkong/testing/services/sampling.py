@@ -164,19 +164,48 @@ def sample(
                 move_tube(tube, TubeState.CLOSED)
                 tube.closed_at = at
             tube.save(update_fields=["member_count", "first_sampled_at", "state", "closed_at"])
-            if created_tube:
-                audit.record(audit.Action.CREATE, tube, by=by, after=audit.snapshot(tube))
+            # one audit row per swab: the member, with the tube it opened or closed
             audit.record(
                 audit.Action.CREATE,
                 member,
                 by=by,
                 after=audit.snapshot(member),
-                detail="repeat in round" if member.repeat else "",
+                detail=member_audit_detail(
+                    tube.barcode,
+                    tube.kind,
+                    tube.member_count,
+                    tube.capacity,
+                    opened=created_tube,
+                    closed=closed,
+                    repeat=member.repeat,
+                ),  # fmt: skip
             )
     except IntegrityError:  # the same client id raced in from a retry
         done = TubeMember.objects.select_related("tube").get(client_uuid=cid)
         return SampleResult(done, done.tube, created=False, closed=False, repeat=done.repeat)
     return SampleResult(member, tube, created=True, closed=closed, repeat=member.repeat)
+
+
+def member_audit_detail(
+    barcode: str,
+    kind: str,
+    count: int,
+    capacity: int,
+    *,
+    opened: bool = False,
+    closed: bool = False,
+    repeat: bool = False,
+) -> str:
+    """The swab's audit line: which tube, how full, and whether the swab opened the tube (a
+    new tube is audited here, not in a row of its own) or closed it."""
+    parts = [f"tube {barcode} ({kind}) {count}/{capacity}"]
+    if opened:
+        parts.append("tube opened")
+    if closed:
+        parts.append("tube closed: full")
+    if repeat:
+        parts.append("repeat in round")
+    return "; ".join(parts)
 
 
 def _check_tube(

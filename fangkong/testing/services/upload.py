@@ -2,16 +2,25 @@
 own id (``client_uuid``). A batch sent twice records once; bad rows are reported with their
 index, field and reason and the good rows are kept; nothing is written twice.
 
-Built for volume (a city's day is millions of swabs): rows are checked against sets and
-dicts loaded with a few queries per chunk, and written with multi-row
-``INSERT ... ON CONFLICT DO NOTHING``; one audit entry records the batch.
+Built for volume (a city's day is millions of swabs):
+
+- every row is checked in Python against sets and dicts loaded with a few raw, indexed
+  queries per batch (existing tubes; client ids already recorded; persons with their area,
+  status, "sampled in this round", "under control" and "in a key group sampled singly" in one
+  statement), before any write, so on SQLite the write lock is held only for the inserts;
+- new tubes are inserted with their final counters (swabs, first swab, closed when full or
+  closed by the device), so there is no second pass over them; tubes that already existed
+  are recounted from their members;
+- members go in with multi-row ``INSERT ... ON CONFLICT (client_uuid) DO NOTHING`` of
+  precomputed tuples (no model instances); a row that a concurrent upload recorded first is
+  counted as already recorded and the touched tubes are recounted exactly;
+- one audit entry records the batch.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,10 +36,15 @@ from fangkong.people.models import Person
 from fangkong.testing.choices import TubeKind, TubeState
 from fangkong.testing.models import ScreeningRound, TestingPoint, Tube, TubeMember
 from fangkong.testing.services._common import BARCODE_RE, check_sampler
-from fangkong.testing.services.sampling import ROUND_GRACE, controlled_person_ids
+from fangkong.testing.services.sampling import ROUND_GRACE
 
-CHUNK = 2000
+CHUNK = 5000  # values in one IN (...) list: under SQLite's 32,766 and PostgreSQL's 65,535
 FUTURE_SLACK = dt.timedelta(minutes=10)
+_TUBE_COLS = ("barcode", "round_id", "point_id", "area_id", "kind", "capacity", "member_count",
+              "state", "sampler_id", "created_by_id", "created_at", "updated_at",
+              "first_sampled_at", "closed_at")  # fmt: skip
+_MEMBER_COLS = ("tube_id", "round_id", "person_id", "area_id", "sampled_at", "sampler_id",
+                "client_uuid", "repeat")  # fmt: skip
 
 
 @dataclass
@@ -69,10 +83,12 @@ class UploadReport:
         }
 
 
-def _get(row: Any, key: str, default: Any = None) -> Any:
+def _row(row: Any) -> dict[str, Any]:
+    """A row as a dict: dicts as they are, schema objects (the API's) by their fields."""
     if isinstance(row, dict):
-        return row.get(key, default)
-    return getattr(row, key, default)
+        return row
+    fields = getattr(row, "__dict__", None)
+    return fields if isinstance(fields, dict) else {}
 
 
 def _chunks(seq: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -80,69 +96,131 @@ def _chunks(seq: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield seq[i : i + n]
 
 
-def _parse_time(value: Any, tz: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        t = value
-    else:
-        try:
-            t = dt.datetime.fromisoformat(str(value))
-        except ValueError:
-            return None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=tz)
-    return t
+def _select_in(sql: str, values: Sequence[Any], head: Sequence[Any] = ()) -> list[tuple]:
+    """Run ``sql`` over ``values`` in chunks, its ``IN ({IN})`` filled with placeholders
+    (``head``: the parameters before them)."""
+    out: list[tuple] = []
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":  # one array parameter: nothing to parse
+            any_sql = sql.replace("IN ({IN})", "= ANY(%s)")
+            for part in _chunks(values, 50_000):
+                cur.execute(any_sql, [*head, list(part)])
+                out.extend(cur.fetchall())
+            return out
+        for part in _chunks(values):
+            cur.execute(sql.replace("{IN}", ", ".join(["%s"] * len(part))), [*head, *part])
+            out.extend(cur.fetchall())
+    return out
 
 
-def _insert_ignore(table: str, columns: Sequence[str], rows: list[tuple], conflict: str) -> int:
-    """INSERT ... ON CONFLICT (conflict) DO NOTHING, many rows a statement; returns rows
-    inserted."""
+def _insert_ignore(table: str, columns: Sequence[str], rows: list[tuple], conflict: str,
+                   returning: str = "") -> tuple[int, list[tuple]]:  # fmt: skip
+    """INSERT ... ON CONFLICT (conflict) DO NOTHING, many rows a statement; returns how many
+    rows went in and, with ``returning``, their returned columns."""
     if not rows:
-        return 0
+        return 0, []
     qn = connection.ops.quote_name
     cols = ", ".join(qn(c) for c in columns)
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    per = max(1, min(500, 30000 // len(columns)))  # stays under either database's limit
-    inserted = 0
+    per = max(1, min(2000, 30000 // len(columns)))  # stays under either database's limit
+    tail = f" RETURNING {returning}" if returning else ""
+    inserted, back = 0, []
     with connection.cursor() as cur:
         for i in range(0, len(rows), per):
             part = rows[i : i + per]
             sql = (
                 f"INSERT INTO {qn(table)} ({cols}) VALUES {', '.join([one] * len(part))} "  # noqa: S608
-                f"ON CONFLICT ({qn(conflict)}) DO NOTHING"
+                f"ON CONFLICT ({qn(conflict)}) DO NOTHING{tail}"
             )  # names from the model's meta, values bound
             cur.execute(sql, [v for row in part for v in row])
-            inserted += max(cur.rowcount, 0)
-    return inserted
+            if returning:
+                got = cur.fetchall()
+                back.extend(got)
+                inserted += len(got)
+            else:
+                inserted += max(cur.rowcount, 0)
+    return inserted, back
+
+
+def _copy_ignore(table: str, columns: Sequence[str], rows: list[tuple], conflict: str,
+                 returning: str = "") -> tuple[int, list[tuple]]:  # fmt: skip
+    """PostgreSQL: COPY the rows into a temporary table (no per-row statements, no SQL text
+    to build), then one ``INSERT ... SELECT ... ON CONFLICT (conflict) DO NOTHING``; returns
+    rows inserted and, with ``returning``, their returned columns."""
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in columns)
+    tmp = qn(f"fk_upload_{table}")
+    with connection.cursor() as cur:
+        cur.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {tmp} ON COMMIT DELETE ROWS "  # noqa: S608
+            f"AS SELECT {cols} FROM {qn(table)} WITH NO DATA"
+        )
+        raw = cur.cursor  # the driver's cursor: COPY is not in the DB-API
+        with raw.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:  # noqa: S608
+            for row in rows:
+                copy.write_row(row)
+        tail = f" RETURNING {returning}" if returning else ""
+        cur.execute(
+            f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {tmp} "  # noqa: S608
+            f"ON CONFLICT ({qn(conflict)}) DO NOTHING{tail}"
+        )
+        back = cur.fetchall() if returning else []
+        inserted = len(back) if returning else max(cur.rowcount, 0)
+        cur.execute(f"DELETE FROM {tmp}")  # noqa: S608
+    return inserted, back
+
+
+def _insert_many(table: str, columns: Sequence[str], rows: list[tuple], conflict: str,
+                 returning: str = "") -> tuple[int, list[tuple]]:  # fmt: skip
+    """Big batches through COPY on PostgreSQL, multi-row INSERTs otherwise."""
+    if connection.vendor == "postgresql" and len(rows) > 200:
+        return _copy_ignore(table, columns, rows, conflict, returning)
+    return _insert_ignore(table, columns, rows, conflict, returning)
 
 
 class _Ctx:
     """What the checks need, loaded once per batch."""
 
-    def __init__(self, rnd: ScreeningRound, point: TestingPoint):
-        self.rnd, self.point = rnd, point
-        paths = list(rnd.areas.values_list("path", flat=True))
-        self.paths = tuple(paths)
-        self.area_ok: dict[int, bool] = {}
-        self.single_cats = set(rnd.single_categories.values_list("pk", flat=True))
-        self.tz = timezone.get_current_timezone()
-        self.earliest = rnd.starts_at - ROUND_GRACE
-        self.latest = min(rnd.ends_at + ROUND_GRACE, timezone.now() + FUTURE_SLACK)
-
-    def area_in_round(self, area_id: int) -> bool:
-        ok = self.area_ok.get(area_id)
-        if ok is None:
-            path = Area.objects.filter(pk=area_id).values_list("path", flat=True).first() or ""
-            ok = self.area_ok[area_id] = path.startswith(self.paths)
-        return ok
-
-    def preload_areas(self) -> None:
+    def __init__(self, rnd: ScreeningRound, point: TestingPoint, by: Any):
         from django.db.models import Q
 
+        self.rnd, self.point, self.by = rnd, point, by
+        self.paths = tuple(rnd.areas.values_list("path", flat=True))
         q = Q()
         for p in self.paths:
             q |= Q(path__startswith=p)
-        for pk in Area.objects.filter(q).values_list("pk", flat=True):
-            self.area_ok[pk] = True
+        self.area_ok = set(Area.objects.filter(q).values_list("pk", flat=True)) if q else set()
+        self.single_cats = list(rnd.single_categories.values_list("pk", flat=True))
+        self.tz = timezone.get_current_timezone()
+        self.earliest = rnd.starts_at - ROUND_GRACE
+        self.latest = min(rnd.ends_at + ROUND_GRACE, timezone.now() + FUTURE_SLACK)
+        self.sqlite = connection.vendor == "sqlite"
+        self.times: dict[Any, tuple[dt.datetime, Any, float, bool] | None] = {}
+        self.adapt_dt = connection.ops.adapt_datetimefield_value
+
+    def when(self, value: Any) -> tuple[dt.datetime, Any, float, bool] | None:
+        """(aware time, database value, timestamp, within the round's window) of a
+        ``sampled_at``; None when not a time. Devices stamp many swabs with the same second,
+        so each distinct text is parsed and checked once."""
+        try:
+            return self.times[value]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable
+            return None
+        if isinstance(value, dt.datetime):
+            t = value
+        else:
+            try:
+                t = dt.datetime.fromisoformat(str(value))
+            except ValueError:
+                self.times[value] = None
+                return None
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=self.tz)
+        ok = self.earliest <= t <= self.latest
+        got = self.times[value] = (t, self.adapt_dt(t), t.timestamp(), ok)
+        return got
 
 
 def upload_batch(
@@ -155,21 +233,14 @@ def upload_batch(
 ) -> UploadReport:
     """Record a device's batch: ``tubes`` (barcode, kind, closed) and ``members``
     (client_uuid, tube barcode, person_id or id_number, sampled_at). Idempotent by
-    ``client_uuid``; bad rows reported, good rows kept, all in one transaction."""
+    ``client_uuid``; bad rows reported, good rows kept; the writes in one transaction."""
     check_sampler(by, point)
     report = UploadReport()
-    ctx = _Ctx(rnd, point)
-    ctx.preload_areas()
+    ctx = _Ctx(rnd, point, by)
+    specs, existing, bad_tube = _tubes(ctx, tubes, members, report)
+    planned = _members(ctx, members, specs, existing, bad_tube, report)
     with transaction.atomic():
-        tube_ids, tube_open_room, closing = _tubes(ctx, tubes, members, report, by)
-        rows, persons_new = _members(ctx, members, tube_ids, tube_open_room, report, by)
-        cols = ("tube_id", "round_id", "person_id", "area_id", "sampled_at", "sampler_id",
-                "client_uuid", "repeat")  # fmt: skip
-        report.recorded = _insert_ignore(TubeMember._meta.db_table, cols, rows, "client_uuid")
-        touched = set(tube_ids[b] for b in closing if b in tube_ids) | {r[0] for r in rows}
-        report.tubes_closed = _refresh_tubes(
-            touched, {tube_ids[b] for b in closing if b in tube_ids}
-        )
+        _write(ctx, specs, existing, planned, report)
         if report.recorded or report.tubes_created:
             audit.record(
                 audit.Action.IMPORT,
@@ -179,143 +250,175 @@ def upload_batch(
                 detail=(
                     f"device upload: {report.recorded} swabs, {report.tubes_created} tubes, "
                     f"{report.already_recorded} already recorded, {len(report.errors)} bad rows, "
-                    f"{persons_new} persons"
+                    f"{len({r[2] for r in planned})} persons"
                 ),
             )
+    order = {"tubes": 0, "members": 1}
+    report.errors.sort(key=lambda e: (order.get(e.section, 2), e.index))
+    report.warnings.sort(key=lambda e: (order.get(e.section, 2), e.index))
     return report
 
 
-def _tubes(ctx: _Ctx, tubes, members, report: UploadReport, by: Any):
-    """Check the batch's tubes; create the new ones. Returns barcode → id for every usable
-    tube (new or existing in this round and point), barcode → swabs it may still take, and
-    the barcodes the device closed."""
-    specs: dict[str, tuple[str, bool]] = {}
+@dataclass
+class _Spec:
+    """A tube listed in the batch and not yet in the database."""
+
+    kind: str
+    closed: bool
+    capacity: int
+    room: int
+    count: int = 0
+    first: float | None = None  # timestamp of the first swab
+    first_db: Any = None
+
+
+@dataclass
+class _Known:
+    """A tube already in the database, in this round and point."""
+
+    id: int
+    kind: str
+    closed_by_device: bool
+    room: int
+    count: int = 0
+    first: float | None = None  # not used: existing tubes are recounted
+    first_db: Any = None
+
+
+def _tubes(ctx: _Ctx, tubes, members, report: UploadReport):
+    """Check the batch's tubes against each other and the database. Returns the new tubes
+    (barcode → _Spec), the usable existing ones (barcode → _Known) and the refused ones
+    (barcode → reason)."""
+    listed: dict[str, tuple[str, bool]] = {}
     for i, t in enumerate(tubes):
-        code = str(_get(t, "barcode", "") or "").strip()
-        kind = _get(t, "kind", TubeKind.POOLED) or TubeKind.POOLED
+        t = _row(t)
+        code = str(t.get("barcode", "") or "").strip()
+        kind = t.get("kind", TubeKind.POOLED) or TubeKind.POOLED
         if not BARCODE_RE.match(code):
             report.errors.append(RowProblem("tubes", i, "barcode", _("Not a tube barcode.")))
             continue
         if kind not in TubeKind.values:
             report.errors.append(RowProblem("tubes", i, "kind", _("Kind is single or pooled.")))
             continue
-        if code in specs:
+        if code in listed:
             report.errors.append(
                 RowProblem("tubes", i, "barcode", _("This tube is listed twice in the batch."))
             )
             continue
-        specs[code] = (kind, bool(_get(t, "closed", False)))
-    wanted = set(specs) | {str(_get(m, "tube", "") or "").strip() for m in members}
+        listed[code] = (kind, bool(t.get("closed", False)))
+    wanted = set(listed)
+    for m in members:
+        code = _row(m).get("tube", "")
+        if code:
+            wanted.add(str(code).strip())
     wanted.discard("")
-    existing: dict[str, tuple] = {}
-    wl = sorted(wanted)
-    for part in _chunks(wl):
-        for row in Tube.objects.filter(barcode__in=part).values_list(
-            "barcode", "id", "round_id", "point_id", "state", "capacity", "member_count"
-        ):
-            existing[row[0]] = row[1:]
-    ids: dict[str, int] = {}
-    room: dict[str, int] = {}
-    new_rows = []
-    now = timezone.now()
-    ratio = ctx.rnd.pooling_ratio
+    qn = connection.ops.quote_name
+    rows = _select_in(
+        f"SELECT barcode, id, round_id, point_id, state, capacity, member_count, kind "  # noqa: S608
+        f"FROM {qn(Tube._meta.db_table)} WHERE barcode IN ({{IN}})",
+        sorted(wanted),
+    )
+    existing: dict[str, _Known] = {}
     bad_tube: dict[str, str] = {}
-    for code, (kind, _closed) in specs.items():
-        if code not in existing:
-            cap = 1 if kind == TubeKind.SINGLE else ratio
-            new_rows.append((code, ctx.rnd.pk, ctx.point.pk, ctx.point.area_id, kind, cap, 0,
-                             TubeState.OPEN, getattr(by, "pk", None), getattr(by, "pk", None),
-                             now, now))  # fmt: skip
-            room[code] = cap
-    for code, (tid, round_id, point_id, state, cap, count) in existing.items():
+    for code, tid, round_id, point_id, state, cap, count, kind in rows:
         if round_id != ctx.rnd.pk or point_id != ctx.point.pk:
             bad_tube[code] = str(_("Tube %(code)s belongs to another round or testing point.")
                                  % {"code": code})  # fmt: skip
             continue
-        ids[code] = tid
-        room[code] = (cap - count) if state == TubeState.OPEN else 0
+        room = (cap - count) if state == TubeState.OPEN else 0
+        closed = listed.get(code, ("", False))[1]
+        existing[code] = _Known(tid, kind, closed, room)
+    specs: dict[str, _Spec] = {}
+    ratio = ctx.rnd.pooling_ratio
+    for code, (kind, closed) in listed.items():
+        if code not in existing and code not in bad_tube:
+            cap = 1 if kind == TubeKind.SINGLE else ratio
+            specs[code] = _Spec(kind, closed, cap, cap)
     for i, t in enumerate(tubes):
-        code = str(_get(t, "barcode", "") or "").strip()
+        code = str(_row(t).get("barcode", "") or "").strip()
         if code in bad_tube:
             report.errors.append(RowProblem("tubes", i, "barcode", bad_tube[code]))
-    cols = ("barcode", "round_id", "point_id", "area_id", "kind", "capacity", "member_count",
-            "state", "sampler_id", "created_by_id", "created_at", "updated_at")  # fmt: skip
-    report.tubes_created = _insert_ignore(Tube._meta.db_table, cols, new_rows, "barcode")
-    fresh = [r[0] for r in new_rows]
-    for part in _chunks(fresh):
-        for code, tid, round_id, point_id in Tube.objects.filter(barcode__in=part).values_list(
-            "barcode", "id", "round_id", "point_id"
-        ):
-            if round_id == ctx.rnd.pk and point_id == ctx.point.pk:
-                ids[code] = tid
-    ctx.bad_tube = bad_tube  # type: ignore[attr-defined]
-    closing = [code for code, (_k, closed) in specs.items() if closed]
-    return ids, room, closing
+    return specs, existing, bad_tube
 
 
-def _members(ctx: _Ctx, members, tube_ids: dict[str, int], room: dict[str, int], report, by):
-    """Check the swabs; return the rows to insert and how many distinct persons."""
+def _members(ctx: _Ctx, members, specs: dict[str, _Spec], existing: dict[str, _Known],
+             bad_tube: dict[str, str], report: UploadReport) -> list[list]:  # fmt: skip
+    """Check the swabs. Returns the rows to insert, as lists of the member columns with the
+    tube's barcode in place of its id (new tubes get theirs on insert),
+    the row's index last."""
     err = report.errors.append
     warn = report.warnings.append
-    parsed: list[tuple[int, uuid.UUID, str, Any, str, dt.datetime]] = []
-    seen: set[uuid.UUID] = set()
-    for i, m in enumerate(members):
-        raw = _get(m, "client_uuid", "")
+    parsed: list[tuple] = []
+    seen: set[int] = set()
+    sqlite = ctx.sqlite
+    when = ctx.when
+    UUID = uuid.UUID
+    for i, m in enumerate([m if type(m) is dict else _row(m) for m in members]):
+        raw = m.get("client_uuid", "")
         try:
-            cid = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
+            cid = raw if isinstance(raw, UUID) else UUID(raw if type(raw) is str else str(raw))
         except ValueError:
             err(RowProblem("members", i, "client_uuid", _("Not a valid client id (UUID).")))
             continue
-        if cid in seen:
+        key = cid.int
+        if key in seen:
             err(RowProblem("members", i, "client_uuid", _("This client id is listed twice.")))
             continue
-        seen.add(cid)
-        code = str(_get(m, "tube", "") or "").strip()
-        if code in ctx.bad_tube:  # type: ignore[attr-defined]
-            err(RowProblem("members", i, "tube", ctx.bad_tube[code]))  # type: ignore[attr-defined]
+        seen.add(key)
+        code = m.get("tube", "")
+        code = code.strip() if type(code) is str else str(code or "").strip()
+        if code in bad_tube:
+            err(RowProblem("members", i, "tube", bad_tube[code]))
             continue
-        if code not in tube_ids:
+        if code not in specs and code not in existing:
             err(RowProblem("members", i, "tube", _("Unknown tube: list it under tubes.")))
             continue
-        at = _parse_time(_get(m, "sampled_at", ""), ctx.tz)
+        at = when(m.get("sampled_at", ""))
         if at is None:
             err(RowProblem("members", i, "sampled_at", _("Not a date and time (ISO 8601).")))
             continue
-        if not ctx.earliest <= at <= ctx.latest:
+        if not at[3]:
             err(
                 RowProblem(
                     "members", i, "sampled_at", _("Outside the round's time or in the future.")
                 )
             )
             continue
-        pid = _get(m, "person_id", None)
-        idn = str(_get(m, "id_number", "") or "").strip()
-        if pid in (None, "") and not idn:
+        pid = m.get("person_id", None)
+        idn = m.get("id_number", "")
+        idn = str(idn).strip() if idn else ""
+        if (pid is None or pid == "") and not idn:
             err(RowProblem("members", i, "person_id", _("Give person_id or id_number.")))
             continue
-        parsed.append((i, cid, code, pid, idn, at))
+        parsed.append((i, cid, cid.hex if sqlite else cid, code, pid, idn, at))
 
     # already recorded (a batch sent again): skipped, not errors
-    done: set[uuid.UUID] = set()
-    uuids = [p[1] for p in parsed]
-    for part in _chunks(uuids):
-        done.update(
-            TubeMember.objects.filter(client_uuid__in=part).values_list("client_uuid", flat=True)
+    qn = connection.ops.quote_name
+    mt, pt = qn(TubeMember._meta.db_table), qn(Person._meta.db_table)
+    done = {
+        r[0]
+        for r in _select_in(
+            f"SELECT client_uuid FROM {mt} WHERE client_uuid IN ({{IN}})",  # noqa: S608
+            [p[2] for p in parsed],
         )
-    report.already_recorded = sum(1 for p in parsed if p[1] in done)
-    parsed = [p for p in parsed if p[1] not in done]
+    }
+    if done:  # hex text on SQLite, UUIDs on PostgreSQL: as cid_db is
+        before = len(parsed)
+        parsed = [p for p in parsed if p[2] not in done]
+        report.already_recorded = before - len(parsed)
 
     # persons: by id, or by ID number through the blind index
-    by_index = {blind_index(p[4]): p[4] for p in parsed if p[4] and p[3] in (None, "")}
+    by_index = {blind_index(p[5]) for p in parsed if p[5] and p[4] in (None, "")}
     index_to_pid: dict[str, int] = {}
-    for part in _chunks(list(by_index)):
-        for pk, idx in Person.objects.filter(id_number_index__in=part, status="active").values_list(
-            "pk", "id_number_index"
+    if by_index:
+        for pk, idx in _select_in(
+            f"SELECT id, id_number_index FROM {pt} "  # noqa: S608
+            f"WHERE status = 'active' AND id_number_index IN ({{IN}})",
+            sorted(by_index),
         ):
             index_to_pid[idx] = pk
-    pids: list[int] = []
-    resolved: list[tuple[int, uuid.UUID, str, int | None, dt.datetime]] = []
-    for i, cid, code, pid, idn, at in parsed:
+    resolved: list[tuple] = []
+    for i, _cid, cid_db, code, pid, idn, at in parsed:
         if pid in (None, ""):
             pk = index_to_pid.get(blind_index(idn))
             if pk is None:
@@ -325,83 +428,155 @@ def _members(ctx: _Ctx, members, tube_ids: dict[str, int], room: dict[str, int],
                     )
                 )
                 continue
+        elif type(pid) is int:
+            pk = pid
         else:
             try:
                 pk = int(pid)
             except (TypeError, ValueError):
                 err(RowProblem("members", i, "person_id", _("Not a person id.")))
                 continue
-        pids.append(pk)
-        resolved.append((i, cid, code, pk, at))
-    info: dict[int, tuple[int, str]] = {}
-    for part in _chunks(sorted(set(pids))):
-        for pk, area_id, status in Person.objects.filter(pk__in=part).values_list(
-            "pk", "area_id", "status"
-        ):
-            info[pk] = (area_id, status)
-    sampled_before: set[int] = set()
-    for part in _chunks(sorted(info)):
-        sampled_before.update(
-            TubeMember.objects.filter(round=ctx.rnd, person_id__in=part).values_list(
-                "person_id", flat=True
-            )
-        )
-    single_needed = controlled_person_ids(list(info)) if info else set()
-    if ctx.single_cats and info:
-        through = Person.categories.through
-        for part in _chunks(sorted(info)):
-            single_needed.update(
-                through.objects.filter(
-                    person_id__in=part, keycategory_id__in=ctx.single_cats
-                ).values_list("person_id", flat=True)
-            )
-    kinds = _tube_kinds(tube_ids)
-    sampler_id = getattr(by, "pk", None)
-    rows: list[tuple] = []
-    in_batch: Counter[int] = Counter()
-    adapt_dt = connection.ops.adapt_datetimefield_value
-    uuid_db = TubeMember._meta.get_field("client_uuid").get_db_prep_value
-    for i, cid, code, pk, at in resolved:
+        resolved.append((i, cid_db, code, pk, at))
+    info = _persons(ctx, sorted({r[3] for r in resolved}))
+
+    sampler_id = getattr(ctx.by, "pk", None)
+    rnd_id = ctx.rnd.pk
+    area_ok = ctx.area_ok
+    rows: list[list] = []
+    in_batch: set[int] = set()
+    no_person = _("No such person.")
+    inactive = _("This person record is no longer active.")
+    outside = _("The person lives outside the round's areas.")
+    again = _("Sampled again in this round.")
+    singly = _("This person should be sampled singly.")
+    for i, cid_db, code, pk, at in resolved:
         got = info.get(pk)
         if got is None:
-            err(RowProblem("members", i, "person_id", _("No such person.")))
+            err(RowProblem("members", i, "person_id", no_person))
             continue
-        area_id, status = got
+        area_id, status, sampled_before, single_needed = got
         if status != "active":
-            err(RowProblem("members", i, "person_id", _("This person record is no longer active.")))
+            err(RowProblem("members", i, "person_id", inactive))
             continue
-        if not ctx.area_ok.get(area_id, False):
-            err(
-                RowProblem(
-                    "members", i, "person_id", _("The person lives outside the round's areas.")
-                )
-            )
+        if area_id not in area_ok:
+            err(RowProblem("members", i, "person_id", outside))
             continue
-        if room.get(code, 0) <= 0:
+        tube = specs.get(code) or existing[code]
+        if tube.room <= 0:
             err(
                 RowProblem(
                     "members", i, "tube", _("Tube %(code)s is full or closed.") % {"code": code}
                 )
             )
             continue
-        room[code] -= 1
-        repeat = pk in sampled_before or in_batch[pk] > 0
-        in_batch[pk] += 1
+        tube.room -= 1
+        tube.count += 1
+        if tube.first is None or at[2] < tube.first:
+            tube.first, tube.first_db = at[2], at[1]
+        repeat = sampled_before or pk in in_batch
+        in_batch.add(pk)
         if repeat:
-            warn(RowProblem("members", i, "person_id", _("Sampled again in this round.")))
-        if pk in single_needed and kinds.get(code) == TubeKind.POOLED:
-            warn(RowProblem("members", i, "tube", _("This person should be sampled singly.")))
-        rows.append((tube_ids[code], ctx.rnd.pk, pk, area_id, adapt_dt(at), sampler_id,
-                     uuid_db(cid, connection, prepared=False), repeat))  # fmt: skip
-    return rows, len(in_batch)
+            warn(RowProblem("members", i, "person_id", again))
+        if single_needed and tube.kind == TubeKind.POOLED:
+            warn(RowProblem("members", i, "tube", singly))
+        rows.append([code, rnd_id, pk, area_id, at[1], sampler_id, cid_db, bool(repeat), i])
+    return rows
 
 
-def _tube_kinds(tube_ids: dict[str, int]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    codes = list(tube_ids)
-    for part in _chunks(codes):
-        out.update(Tube.objects.filter(barcode__in=part).values_list("barcode", "kind"))
-    return out
+def _persons(ctx: _Ctx, pks: list[int]) -> dict[int, tuple[int, str, bool, bool]]:
+    """pk → (area, status, sampled in this round already, must be sampled singly), in one
+    statement per chunk."""
+    if not pks:
+        return {}
+    qn = connection.ops.quote_name
+    pt, mt = qn(Person._meta.db_table), qn(TubeMember._meta.db_table)
+    try:
+        from fangkong.control.models import ControlEpisode
+
+        controlled = (
+            f"EXISTS (SELECT 1 FROM {qn(ControlEpisode._meta.db_table)} c "  # noqa: S608
+            f"WHERE c.person_id = p.id AND c.status = 'active')"
+        )
+    except ImportError:  # pragma: no cover - control episodes not installed
+        controlled = "0 = 1"
+    head: list[Any] = [ctx.rnd.pk]
+    key_group = "0 = 1"
+    if ctx.single_cats:
+        through = qn(Person.categories.through._meta.db_table)
+        marks = ", ".join(["%s"] * len(ctx.single_cats))
+        key_group = (
+            f"EXISTS (SELECT 1 FROM {through} pc WHERE pc.person_id = p.id "  # noqa: S608
+            f"AND pc.keycategory_id IN ({marks}))"
+        )
+        head.extend(ctx.single_cats)
+    sql = (
+        f"SELECT p.id, p.area_id, p.status, "  # noqa: S608
+        f"EXISTS (SELECT 1 FROM {mt} m WHERE m.round_id = %s AND m.person_id = p.id), "
+        f"{controlled} OR {key_group} "
+        f"FROM {pt} p WHERE p.id IN ({{IN}})"
+    )
+    return {
+        pk: (area_id, status, bool(before), bool(single))
+        for pk, area_id, status, before, single in _select_in(sql, pks, head)
+    }
+
+
+def _write(ctx: _Ctx, specs: dict[str, _Spec], existing: dict[str, _Known], planned: list[list],
+           report: UploadReport) -> None:  # fmt: skip
+    """Insert the new tubes (with their final counters) and the members; recount the tubes
+    that existed before."""
+    by_pk = getattr(ctx.by, "pk", None)
+    now = ctx.adapt_dt(timezone.now())
+    new_rows = []
+    closed_new = 0
+    for code, s in specs.items():
+        closed = s.count > 0 and (s.count >= s.capacity or s.closed)
+        closed_new += closed
+        new_rows.append((code, ctx.rnd.pk, ctx.point.pk, ctx.point.area_id, s.kind, s.capacity,
+                         s.count, TubeState.CLOSED if closed else TubeState.OPEN, by_pk, by_pk,
+                         now, now, s.first_db, s.first_db if closed else None))  # fmt: skip
+    report.tubes_created, got = _insert_many(
+        Tube._meta.db_table, _TUBE_COLS, new_rows, "barcode", returning="barcode, id"
+    )
+    ids = {code: k.id for code, k in existing.items()}
+    ids.update(got)
+    recount = {k.id for k in existing.values() if k.count or k.closed_by_device}
+    closing = {k.id for k in existing.values() if k.closed_by_device}
+    if len(got) < len(new_rows):
+        # a concurrent upload created some of these tubes first: use them if they are this
+        # round's and point's (recounted below), refuse their swabs otherwise
+        raced = [r[0] for r in new_rows if r[0] not in ids]
+        qn = connection.ops.quote_name
+        for code, tid, round_id, point_id in _select_in(
+            f"SELECT barcode, id, round_id, point_id FROM {qn(Tube._meta.db_table)} "  # noqa: S608
+            f"WHERE barcode IN ({{IN}})",
+            raced,
+        ):
+            if round_id == ctx.rnd.pk and point_id == ctx.point.pk:
+                ids[code] = tid
+                recount.add(tid)
+                if specs[code].closed:
+                    closing.add(tid)
+        closed_new -= sum(1 for r in new_rows if r[0] in raced and r[7] == TubeState.CLOSED)
+        kept = []
+        for row in planned:
+            if row[0] in ids:
+                kept.append(row)
+            else:
+                msg = _("Tube %(code)s belongs to another round or testing point.")
+                report.errors.append(RowProblem("members", row[8], "tube", msg % {"code": row[0]}))
+        planned = kept
+    for row in planned:
+        row[0] = ids[row[0]]
+    report.recorded, _none = _insert_many(
+        TubeMember._meta.db_table, _MEMBER_COLS, [tuple(r[:8]) for r in planned], "client_uuid"
+    )
+    if report.recorded < len(planned):
+        # some client ids were recorded by a concurrent upload in the meantime: not twice,
+        # and the tubes they were meant for are recounted from what is there
+        report.already_recorded += len(planned) - report.recorded
+        recount |= {r[0] for r in planned}
+    report.tubes_closed = closed_new + _refresh_tubes(recount, closing)
 
 
 def _refresh_tubes(tube_ids: set[int], closing: set[int]) -> int:
