@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from fangkong.core.roles import ROLE_DESCRIPTIONS, Role
+from fangkong.core.selectors import today_figures
 from fangkong.core.services.two_factor import confirmed_device
 
 
@@ -17,5 +18,6 @@ def home(request):
             "roles": roles,
             "areas": areas,
             "has_2fa": confirmed_device(user) is not None,
+            "figures": today_figures(user),
         },
     )
