@@ -109,12 +109,6 @@ class UserEditView(ServiceFormView):
             "is_active": u.is_active,
         }
 
-    def post(self, request, *args, **kwargs):
-        self.kwargs.setdefault("pk", kwargs.get("pk"))
-        request.POST = request.POST.copy()
-        request.POST["username"] = self.target().username
-        return super().post(request, *args, **kwargs)
-
     def perform(self, form):
         d = form.cleaned_data
         return user_services.update_user(
