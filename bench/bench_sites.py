@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import statistics
 import sys
@@ -21,13 +22,17 @@ import tempfile
 import time
 
 
-def setup_django() -> None:
+def setup_django(db_options: dict | None = None) -> None:
     if not os.environ.get("DATABASE_URL"):
         os.environ.setdefault("FANGKONG_VAR_DIR", tempfile.mkdtemp(prefix="bench-sites-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
     os.environ.setdefault("FANGKONG_LOG_LEVEL", "WARNING")
     import django
 
+    if db_options:  # e.g. psycopg's prepare_threshold, to measure a settings change
+        from django.conf import settings
+
+        settings.DATABASES["default"].setdefault("OPTIONS", {}).update(db_options)
     django.setup()
     from django.core.management import call_command
 
@@ -157,8 +162,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--due", type=int, default=1000, help="persons due on the day (batch)")
     p.add_argument("--singles", type=int, default=300, help="single releases / check-ins timed")
     p.add_argument("--checkins", type=int, default=1500, help="check-ins (new episodes) timed")
+    p.add_argument(
+        "--db-options",
+        default="",
+        help='JSON merged into DATABASES["default"]["OPTIONS"] for this run, e.g. '
+        '\'{"server_side_binding": true, "prepare_threshold": 2}\'',
+    )
     args = p.parse_args(argv)
-    setup_django()
+    setup_django(json.loads(args.db_options) if args.db_options else None)
 
     from django.db import connection, transaction
     from django.test import Client

@@ -12,11 +12,12 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.control import fastsql
 from fangkong.control.choices import PHASE_TRANSITIONS, EpisodeStatus, PhaseStatus
 from fangkong.control.models import ControlEpisode, ControlPhase
 from fangkong.control.rules import rule_in_force
@@ -319,6 +320,16 @@ def complete_phase(
     return complete_phases([phase], by=by, on_date=on_date, early_reason=early_reason)[0]
 
 
+def _phases_to_complete(episode_ids: list[int]) -> Any:
+    return (
+        ControlPhase.objects.select_for_update(of=("self",))
+        .filter(episode_id__in=episode_ids)
+        .select_related("episode__area")
+        .annotate(_person_area_id=F("episode__person__area_id"))
+        .order_by()
+    )
+
+
 def complete_phases(
     phases: Iterable[ControlPhase],
     *,
@@ -349,11 +360,11 @@ def complete_phases(
         # Every phase of the episodes concerned (two or three each), locked (a concurrent
         # adjust or cancel of the same episode waits) and read afresh.
         rows = sorted(
-            ControlPhase.objects.select_for_update(of=("self",))
-            .filter(episode_id__in={p.episode_id for p in phases})
-            .select_related("episode__area")
-            .annotate(_person_area_id=F("episode__person__area_id"))
-            .order_by(),
+            fastsql.fetch(
+                "control.complete_phases",
+                _phases_to_complete,
+                sorted({p.episode_id for p in phases}),
+            ),
             key=lambda p: (p.episode_id, p.order),
         )
         fresh: dict[int, ControlPhase] = {}
@@ -532,14 +543,26 @@ def _write_completions(
     *,
     day: dt.date,
 ) -> None:
-    """The rows changed by ``complete_phases``: one update per group of equal new values."""
+    """The rows changed by ``complete_phases``: one update per group of equal new values
+    (on PostgreSQL one for all the phases)."""
+    if (
+        connection.vendor == "postgresql"
+        and completed
+        and moved
+        and not {p.pk for p in completed} & {p.pk for p in moved}
+    ):
+        _write_phases_pg(completed, moved)
+        moved, completed = [], []
     groups: dict[tuple, list[int]] = {}
     for p in completed:
         key = (p.status, p.actual_end_date, p.end_reason)
         groups.setdefault(key, []).append(p.pk)
     for (status, actual_end, reason), pks in groups.items():
-        done = ControlPhase.objects.filter(pk__in=pks, status=PhaseStatus.ACTIVE).update(
-            status=status, actual_end_date=actual_end, end_reason=reason
+        done = fastsql.update(
+            ControlPhase,
+            pks,
+            {"status": status, "actual_end_date": actual_end, "end_reason": reason},
+            where=[("status", "=", PhaseStatus.ACTIVE)],
         )
         if done != len(pks):  # only without row locks (SQLite serialises writers anyway)
             raise Conflict(_("Someone else changed these phases meanwhile."), field="phase")
@@ -548,16 +571,70 @@ def _write_completions(
         key = (p.status, p.start_date, p.planned_end_date, tuple(p.test_days))
         groups.setdefault(key, []).append(p.pk)
     for (status, start, end, tests), pks in groups.items():
-        ControlPhase.objects.filter(pk__in=pks).update(
-            status=status, start_date=start, planned_end_date=end, test_days=list(tests)
+        fastsql.update(
+            ControlPhase,
+            pks,
+            {
+                "status": status,
+                "start_date": start,
+                "planned_end_date": end,
+                "test_days": list(tests),
+            },
         )
     if finished:
-        ControlEpisode.objects.filter(pk__in=[e.pk for e in finished]).update(
-            status=EpisodeStatus.COMPLETED,
-            end_date=day,
-            cancel_reason="",
-            updated_at=finished[-1].updated_at,
+        fastsql.update(
+            ControlEpisode,
+            [e.pk for e in finished],
+            {
+                "status": EpisodeStatus.COMPLETED,
+                "end_date": day,
+                "cancel_reason": "",
+                "updated_at": finished[-1].updated_at,
+            },
         )
+
+
+_PHASES_PG = """
+UPDATE {table} AS p SET
+    status = v.status,
+    actual_end_date = CASE WHEN v.done THEN v.actual_end ELSE p.actual_end_date END,
+    end_reason = CASE WHEN v.done THEN v.end_reason ELSE p.end_reason END,
+    start_date = CASE WHEN v.done THEN p.start_date ELSE v.start_date END,
+    planned_end_date = CASE WHEN v.done THEN p.planned_end_date ELSE v.planned_end END,
+    test_days = CASE WHEN v.done THEN p.test_days ELSE v.test_days END
+FROM (VALUES {rows}) AS v(id, done, status, actual_end, end_reason, start_date, planned_end,
+    test_days)
+WHERE p.id = v.id AND (NOT v.done OR p.status = 'active')
+"""
+_DONE_ROW = (
+    "(%s::bigint, true, %s::varchar, %s::date, %s::text, NULL::date, NULL::date, NULL::jsonb)"
+)
+_MOVED_ROW = (
+    "(%s::bigint, false, %s::varchar, NULL::date, NULL::text, %s::date, %s::date, %s::jsonb)"
+)
+
+
+def _write_phases_pg(completed: list[ControlPhase], moved: list[ControlPhase]) -> None:
+    """Completed and moved phases in one UPDATE; the completed ones only while still in
+    progress (as the separate updates do)."""
+    tests = ControlPhase._meta.get_field("test_days")
+    params: list[Any] = []
+    for p in completed:
+        params += [p.pk, p.status, p.actual_end_date, p.end_reason]
+    for p in moved:
+        params += [
+            p.pk,
+            p.status,
+            p.start_date,
+            p.planned_end_date,
+            tests.get_db_prep_save(list(p.test_days), connection),
+        ]
+    rows = ", ".join([_DONE_ROW] * len(completed) + [_MOVED_ROW] * len(moved))
+    with connection.cursor() as cursor:
+        cursor.execute(_PHASES_PG.format(table=ControlPhase._meta.db_table, rows=rows), params)
+        done = cursor.rowcount
+    if done != len(completed) + len(moved):
+        raise Conflict(_("Someone else changed these phases meanwhile."), field="phase")
 
 
 def _finish(

@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.control import fastsql
 from fangkong.core import audit
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.logbatch import LogBatch
@@ -70,10 +71,19 @@ def _centralized_phases(
     return out
 
 
-def _take_room(room: Room, n: int, *, now: dt.datetime) -> str:
+_OPEN_STAY_OF = (
+    f'SELECT 1 FROM "{Stay._meta.db_table}" s WHERE s."person_id" IN (%s) '  # noqa: S608
+    f"AND s.\"status\" = '{StayStatus.OPEN.value}'"
+)
+
+
+def _take_room(
+    room: Room, n: int, *, now: dt.datetime, persons: list[int] | None = None
+) -> tuple[str, bool | None]:
     """Occupy the room for ``n`` persons in one conditional update, which is also the row
     lock: of two operators giving the same room at once, the second finds it taken
-    (Conflict). Returns the state the room was in."""
+    (Conflict). Returns the state the room was in, and, with ``persons`` on PostgreSQL,
+    whether one of them has an open stay (read by the same statement; None: not read)."""
     seen = room
     for attempt in range(3):
         if seen.state not in CHECK_IN_STATES:
@@ -93,11 +103,24 @@ def _take_room(room: Room, n: int, *, now: dt.datetime) -> str:
                 field="persons",
             )
         check_transition(seen, RoomState.OCCUPIED)
-        taken = Room.objects.filter(pk=room.pk, state=seen.state, beds__gte=n).update(
-            state=RoomState.OCCUPIED, state_changed_at=now, updated_at=timezone.now()
-        )
-        if taken:
-            return seen.state
+        values = {
+            "state": RoomState.OCCUPIED,
+            "state_changed_at": now,
+            "updated_at": timezone.now(),
+        }
+        where = [("state", "=", seen.state), ("beds", ">=", n)]
+        if persons and connection.vendor == "postgresql":  # one round trip for both
+            sql, params = fastsql.update_sql(Room, [room.pk], values, where=where)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"{sql} RETURNING EXISTS ({_OPEN_STAY_OF % ', '.join(['%s'] * len(persons))})",
+                    [*params, *persons],
+                )
+                row = cursor.fetchone()
+            if row is not None:
+                return seen.state, row[0]
+        elif fastsql.update(Room, [room.pk], values, where=where):
+            return seen.state, None
         # Taken or changed since the operator loaded it, or too small: read it again, locked.
         seen = lock_room(room)
     raise Conflict(
@@ -158,9 +181,11 @@ def _check_in(room: Room, persons: list[Any], *, by: Any, reason: str, at: Any) 
             % {"room": room.number, "state": label(room.state)},
             field="room",
         )
-    old_state = _take_room(room, len(unique), now=now)
+    old_state, in_stay = _take_room(room, len(unique), now=now, persons=[p.pk for p in unique])
     already = Stay.objects.filter(person__in=unique, status=StayStatus.OPEN).order_by()
-    if already.values_list("pk", flat=True)[:1]:  # rare: the details for the message only then
+    if in_stay is None:
+        in_stay = bool(already.values_list("pk", flat=True)[:1])
+    if in_stay:  # rare: the details for the message only then
         already = already.select_related("site", "room", "person").order_by("pk")[0]
         raise ValidationFailed(
             _("%(name)s is already in isolation at %(site)s, room %(room)s.")
@@ -222,7 +247,7 @@ def _check_in(room: Room, persons: list[Any], *, by: Any, reason: str, at: Any) 
         at=now,
         data={"stays": [s.pk for s in stays]},
     )
-    logs.write()
+    fastsql.write_logs(logs)
     return stays
 
 
@@ -336,18 +361,68 @@ def move(stay: Stay, to_room: Room, *, by: Any, reason: str) -> list[Stay]:
     return new_stays
 
 
+_NO_OPEN_STAY = (
+    f'NOT EXISTS (SELECT 1 FROM "{Stay._meta.db_table}" s WHERE s."room_id" = '  # noqa: S608
+    f'"{Room._meta.db_table}"."id" AND s."status" = \'{StayStatus.OPEN.value}\')'
+)
+
+# the same, for an UPDATE run after the stays closed by ``_before`` (not yet visible to it)
+_NO_OTHER_OPEN_STAY = _NO_OPEN_STAY[:-1] + ' AND s."id" NOT IN (SELECT "id" FROM _before))'  # noqa: S608
+
+
 def _vacate_if_empty(
-    rooms: list[Room], *, by: Any, at: dt.datetime, logs: LogBatch | None = None
+    rooms: list[Room],
+    *,
+    by: Any,
+    at: dt.datetime,
+    logs: LogBatch | None = None,
+    closing: tuple[str, list[Any]] | None = None,
 ) -> list[Room]:
-    """Send every locked room left without open stays into turnover."""
-    still = set(
-        Stay.objects.filter(room__in=rooms, status=StayStatus.OPEN)
-        .order_by()
-        .values_list("room_id", flat=True)
-    )
+    """Send every locked room left without open stays into turnover: one conditional
+    UPDATE (no open stay left in the room, checked by the statement itself).
+
+    ``closing`` (PostgreSQL): the UPDATE closing stays (``RETURNING`` their ids), run in the
+    same statement; the stays it closes count as closed."""
+    candidates = [r for r in rooms if r.state == RoomState.OCCUPIED]
+    if not candidates:
+        if closing is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(*closing)
+        return []
+    for room in candidates:
+        check_transition(room, RoomState.AWAITING_DISINFECTION)
+    values = {
+        "state": RoomState.AWAITING_DISINFECTION,
+        "state_changed_at": at,
+        "vacated_at": at,
+        "last_step": "",
+        "updated_at": timezone.now(),
+    }
+    pks = [r.pk for r in candidates]
+    if closing is not None:
+        done = set(
+            fastsql.update(
+                Room, pks, values, extra_where=_NO_OTHER_OPEN_STAY, returning=True, first=closing
+            )
+        )
+    elif len(pks) == 1 or connection.vendor in ("postgresql", "sqlite"):
+        # RETURNING where the database has it; for one room the row count says it all
+        changed = fastsql.update(
+            Room, pks, values, extra_where=_NO_OPEN_STAY, returning=len(pks) > 1
+        )
+        done = set(changed) if len(pks) > 1 else (set(pks) if changed else set())
+    else:
+        still = set(
+            Stay.objects.filter(room__in=candidates, status=StayStatus.OPEN)
+            .order_by()
+            .values_list("room_id", flat=True)
+        )
+        done = {pk for pk in pks if pk not in still}
+        if done:
+            fastsql.update(Room, sorted(done), values)
     vacated = []
-    for room in rooms:
-        if room.pk in still or room.state != RoomState.OCCUPIED:
+    for room in candidates:
+        if room.pk not in done:
             continue
         transition(room, RoomState.AWAITING_DISINFECTION, at=at)
         room.vacated_at = at
@@ -355,13 +430,6 @@ def _vacate_if_empty(
         vacated.append(room)
     if not vacated:
         return vacated
-    Room.objects.filter(pk__in=[r.pk for r in vacated]).update(
-        state=RoomState.AWAITING_DISINFECTION,
-        state_changed_at=at,
-        vacated_at=at,
-        last_step="",
-        updated_at=timezone.now(),
-    )
     batch = LogBatch() if logs is None else logs
     for r in vacated:
         batch.audit(
@@ -493,18 +561,22 @@ def _release_one(
     )
 
 
-def _locked_open(stays: list[Stay]) -> list[Stay]:
-    """The stays and their rooms, locked in one query (rooms in id order, so two batches
-    over the same rooms cannot deadlock), in stay order. The person's encrypted fields and
-    notes are not read (nothing here shows them; they load on first use)."""
-    pks = [s.pk for s in stays]
-    locked = list(
+def _locked_qs(pks: list[int]) -> Any:
+    return (
         Stay.objects.select_for_update(of=("self", "room"))
         .filter(pk__in=pks)
         .select_related("person__area", "household__area", "site__area", "room", "phase")
         .defer("person__id_number", "person__phone", "person__notes")
         .order_by("room_id")
     )
+
+
+def _locked_open(stays: list[Stay]) -> list[Stay]:
+    """The stays and their rooms, locked in one query (rooms in id order, so two batches
+    over the same rooms cannot deadlock), in stay order. The person's encrypted fields and
+    notes are not read (nothing here shows them; they load on first use)."""
+    pks = sorted({s.pk for s in stays})
+    locked = fastsql.fetch("sites.release.locked", _locked_qs, pks)
     locked.sort(key=lambda s: s.pk)
     for s in locked:
         s.room.site = s.site  # the same site, already in hand
@@ -579,16 +651,22 @@ def release_batch(stays: Iterable[Stay], *, by: Any, early_reason: str = "") -> 
             cadre=cadres.get(village.pk, "") if village is not None else "",
             logs=logs,
         )
-    Stay.objects.filter(pk__in=[s.pk for s in locked]).update(
-        status=StayStatus.RELEASED,
-        check_out_at=now,
-        early_reason=early_reason[:200],
-        due_flag=DueFlag.NONE,
-        updated_at=timezone.now(),
-    )
+    closed = {
+        "status": StayStatus.RELEASED,
+        "check_out_at": now,
+        "early_reason": early_reason[:200],
+        "due_flag": DueFlag.NONE,
+        "updated_at": timezone.now(),
+    }
+    pks = [s.pk for s in locked]
+    closing = None
+    if connection.vendor == "postgresql":  # one round trip for the stays and their rooms
+        closing = fastsql.update_sql(Stay, pks, closed, returning=True)
+    else:
+        fastsql.update(Stay, pks, closed)
     rooms = sorted({s.room_id: s.room for s in locked}.values(), key=lambda r: r.pk)
-    _vacate_if_empty(rooms, by=by, at=now, logs=logs)
-    logs.write()
+    _vacate_if_empty(rooms, by=by, at=now, logs=logs, closing=closing)
+    fastsql.write_logs(logs)
     return locked
 
 

@@ -1,0 +1,258 @@
+"""Hot-path SQL without rebuilding it each call.
+
+Django builds and compiles every queryset afresh; for the few statements that check-in and
+release run hundreds of times a second, that work (not the database) was most of their
+time. ``fetch`` compiles a queryset once per shape and database connection and then only
+binds new values; ``update`` writes an UPDATE by primary keys from a cached statement.
+Both run through ``connection.cursor()``, so query logging, ``execute_wrapper`` and
+transactions see them as any ORM query.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models.query import ModelIterable, QuerySet, get_related_populators
+from django.db.models.sql import InsertQuery
+
+# Stand-ins bound when a queryset is compiled: each compiled parameter equal to one of them
+# is replaced by the matching value at run time; every other parameter is a constant of
+# the query (a status literal, ...).
+_SENTINEL_BASE = -7_340_000_000_000
+
+
+def _cache(conn: Any) -> dict:
+    # One cache per connection object (they are per thread): a compiler holds its connection.
+    cache = conn.__dict__.get("_fangkong_fastsql")
+    if cache is None:
+        cache = conn.__dict__["_fangkong_fastsql"] = {}
+    return cache
+
+
+def fetch(
+    key: str,
+    make: Callable[[list[int]], QuerySet],
+    values: Sequence[int],
+    *,
+    using: str = DEFAULT_DB_ALIAS,
+) -> list[models.Model]:
+    """``list(make(values))``, with ``make``'s SQL compiled once per ``key`` and number of
+    values. ``values`` are distinct integers (primary keys); ``make`` must use them only as
+    lookup values (``pk__in=values``, ...) and may not depend on anything else that changes
+    between calls (no dates, no user)."""
+    values = list(values)
+    conn = connections[using]
+    cache = _cache(conn)
+    entry = cache.get((key, len(values)))
+    if entry is None:
+        entry = cache[(key, len(values))] = _compile(make, len(values), using)
+    if entry is False:  # not cacheable: run it as it is
+        return list(make(values))
+    compiler, sql, slots = entry
+    params = [values[s] if isinstance(s, int) else s[0] for s in slots]
+    with conn.cursor() as cursor:
+        name = _prepared(conn, cursor, key, sql, len(values))
+        if name:
+            cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+        else:
+            cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if compiler.col_count and compiler.has_extra_select:
+        rows = [r[: compiler.col_count] for r in rows]
+    select, klass_info, annotation_col_map = (
+        compiler.select,
+        compiler.klass_info,
+        compiler.annotation_col_map,
+    )
+    model_cls = klass_info["model"]
+    select_fields = klass_info["select_fields"]
+    start, end = select_fields[0], select_fields[-1] + 1
+    init_list = [f[0].target.attname for f in select[start:end]]
+    related_populators = get_related_populators(klass_info, select, using)
+    out = []
+    for row in compiler.results_iter([rows]):
+        obj = model_cls.from_db(using, init_list, row[start:end])
+        for populator in related_populators:
+            populator.populate(row, obj)
+        for attr, pos in annotation_col_map.items():
+            setattr(obj, attr, row[pos])
+        out.append(obj)
+    return out
+
+
+# psycopg connections (one per database session) -> names of the statements prepared there
+_sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PREPARE_UP_TO = 4  # values: single calls, where planning weighs; one statement per size
+_PLACEHOLDER = re.compile(r"%([%s])")
+
+
+def _prepared(conn: Any, cursor: Any, key: str, sql: str, n: int) -> str:
+    """On PostgreSQL, the name of ``sql`` prepared in this session (PREPARE on first use):
+    planning the multi-join reads costs the server more than running them (so only for a
+    few values: batches spread it over many rows). Off with
+    ``"prepare_threshold": None`` in the database OPTIONS (psycopg's switch for poolers
+    that share sessions, such as PgBouncer in transaction mode); not with
+    ``"server_side_binding": True``, where psycopg prepares by its ``prepare_threshold``."""
+    if (
+        n > _PREPARE_UP_TO
+        or conn.vendor != "postgresql"
+        or conn.settings_dict.get("OPTIONS", {}).get("prepare_threshold", 0) is None
+        or type(cursor.cursor).__name__ != "ClientCursor"  # server-side binding: psycopg's own
+    ):
+        return ""
+    session = conn.connection
+    names = _sessions.get(session)
+    if names is None:
+        names = _sessions[session] = set()
+    name = "fk_" + re.sub(r"\W", "_", key) + f"_{n}"
+    if name not in names:
+        counter = iter(range(1, 1_000_000))
+        pg_sql = _PLACEHOLDER.sub(lambda m: "%" if m[1] == "%" else f"${next(counter)}", sql)
+        # Session setup, like the connection's own SET commands: straight to psycopg, not
+        # through Django's wrappers (nor counted as one of the service's queries).
+        cursor.cursor.execute(f"PREPARE {name} AS {pg_sql}")
+        names.add(name)
+    return name
+
+
+def _compile(make: Callable[[list[int]], QuerySet], n: int, using: str) -> Any:
+    sentinels = [_SENTINEL_BASE - i for i in range(n)]
+    qs = make(sentinels)
+    if (
+        qs._prefetch_related_lookups
+        or qs._known_related_objects
+        or qs._iterable_class is not ModelIterable
+    ):
+        return False
+    compiler = qs.query.get_compiler(using=using)
+    sql, params = compiler.as_sql()
+    index = {s: i for i, s in enumerate(sentinels)}
+    slots: list[Any] = [index[p] if type(p) is int and p in index else (p,) for p in params]
+    if sorted(s for s in slots if isinstance(s, int)) != sorted(set(range(n))) and n:
+        return False  # a value was changed or dropped on the way: do not guess
+    return compiler, sql, slots
+
+
+def update_sql(
+    model: type[models.Model],
+    pks: Sequence[int],
+    values: dict[str, Any],
+    *,
+    where: Sequence[tuple[str, str, Any]] = (),
+    extra_where: str = "",
+    returning: bool = False,
+    using: str = DEFAULT_DB_ALIAS,
+) -> tuple[str, list[Any]]:
+    """The SQL and parameters of ``update`` (to run it inside another statement)."""
+    conn = connections[using]
+    pks = list(pks)
+    names = tuple(values)
+    key = ("update", model, names, tuple((f, op) for f, op, _v in where), extra_where, len(pks))
+    key += (returning,)
+    cache = _cache(conn)
+    entry = cache.get(key)
+    meta = model._meta
+    if entry is None:
+        qn = conn.ops.quote_name
+        fields = [meta.get_field(n) for n in names]
+        sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+        conds = [f"{qn(meta.pk.column)} IN ({', '.join(['%s'] * len(pks))})"]
+        wfields = []
+        for f, op, _v in where:
+            if op not in ("=", ">="):
+                raise ValueError(op)
+            field = meta.get_field(f)
+            wfields.append(field)
+            conds.append(f"{qn(field.column)} {op} %s")
+        if extra_where:
+            conds.append(extra_where)
+        where_sql = " AND ".join(conds)
+        sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {where_sql}"  # noqa: S608 (names only)
+        if returning:
+            sql += f" RETURNING {qn(meta.pk.column)}"
+        entry = cache[key] = (sql, fields, wfields)
+    sql, fields, wfields = entry
+    params = [f.get_db_prep_save(values[f.name], conn) for f in fields]
+    params += [meta.pk.get_db_prep_value(pk, conn) for pk in pks]
+    params += [f.get_db_prep_value(v, conn) for f, (_f, _op, v) in zip(wfields, where, strict=True)]
+    return sql, params
+
+
+def update(
+    model: type[models.Model],
+    pks: Sequence[int],
+    values: dict[str, Any],
+    *,
+    where: Sequence[tuple[str, str, Any]] = (),
+    extra_where: str = "",
+    returning: bool = False,
+    first: tuple[str, list[Any]] | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> Any:
+    """``model.objects.filter(pk__in=pks, <where>).update(**values)`` from a statement
+    built once per shape. ``where``: (field, "=" or ">=", value) conditions; ``extra_where``:
+    raw SQL appended with AND (no parameters). Returns the number of rows changed, or with
+    ``returning`` (where the database has RETURNING) the ids of the rows changed.
+
+    ``first`` (PostgreSQL): a data-modifying statement (``update_sql``) run in the same
+    statement, as ``WITH _before AS (...)``: one round trip for both. Its changes are
+    not visible to this update (one snapshot); ``extra_where`` can read its RETURNING rows
+    from ``_before``."""
+    sql, params = update_sql(
+        model,
+        pks,
+        values,
+        where=where,
+        extra_where=extra_where,
+        returning=returning,
+        using=using,
+    )
+    if first is not None:
+        sql = f"WITH _before AS ({first[0]}) {sql}"
+        params = [*first[1], *params]
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        if returning:
+            return [r[0] for r in cursor.fetchall()]
+        return cursor.rowcount
+
+
+def write_logs(batch: Any, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """``batch.write()`` (a ``core.logbatch.LogBatch``): on PostgreSQL its audit rows and
+    timeline events go in one statement (``WITH _audit AS (INSERT ...) INSERT ...``), one
+    round trip instead of two; the rows are the same (the ids are not read back)."""
+    conn = connections[using]
+    audits, events = batch.audits, batch.events
+    if (
+        conn.vendor != "postgresql"
+        or not audits
+        or not events
+        or max(len(audits), len(events)) > 500
+        or any(o._is_pk_set() for o in (*audits, *events))
+    ):
+        batch.write()
+        return
+    statements = []
+    for objs in (audits, events):
+        model = type(objs[0])
+        model._default_manager.using(using)._prepare_for_bulk_create(objs)
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if not f.generated and not isinstance(f, models.AutoField)
+        ]
+        query = InsertQuery(model)
+        query.insert_values(fields, objs)
+        ((sql, params),) = query.get_compiler(using=using).as_sql()
+        statements.append((sql, list(params)))
+    (a_sql, a_params), (e_sql, e_params) = statements
+    with conn.cursor() as cursor:
+        cursor.execute(f"WITH _audit AS ({a_sql}) {e_sql}", [*a_params, *e_params])
+    for obj in (*audits, *events):
+        obj._state.adding = False
+        obj._state.db = using
+    batch.audits, batch.events = [], []
