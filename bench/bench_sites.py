@@ -2,6 +2,12 @@
 
     .venv/bin/python -m bench.bench_sites                 # SQLite in a fresh temp dir
     DATABASE_URL=postgres://... .venv/bin/python -m bench.bench_sites   # an empty database
+    .venv/bin/python -m bench sites --population 0    # small setup: ~3,000 persons of its own
+
+By default the full synthetic county is loaded first (``populate(850000, seed=1)``: areas,
+households, persons, responsibilities); the sites are placed in its township units, the
+users hold the county area, and the persons checked in and released are drawn from its
+households (one per household, spread over the county).
 
 Measures, each with its ratio to raw SQL doing the same row work:
   * the county capacity page (server time through the full Django stack) — target < 200 ms
@@ -74,9 +80,37 @@ class Meter:
         self._cm.__exit__(*exc)
 
 
-def build(n_sites: int, n_rooms: int, n_persons: int):
-    from django.utils import timezone
+def county_persons(n: int) -> list:
+    """``n`` persons of the synthetic county, one per household, spread evenly over it
+    (every k-th household by id, its first member)."""
+    from django.db.models import Min
 
+    from fangkong.people.models import Household, Person
+
+    hh = list(Household.objects.order_by("pk").values_list("pk", flat=True))
+    step = max(1, len(hh) // n)
+    picked = hh[::step][:n]
+    assert len(picked) == n, f"the county has {len(hh)} households, {n} needed"
+    firsts = []
+    for i in range(0, len(picked), 900):  # SQLite's parameter limit
+        firsts += (
+            Person.objects.filter(household_id__in=picked[i : i + 900])
+            .values("household_id")
+            .annotate(first=Min("pk"))
+            .values_list("first", flat=True)
+        )
+    firsts.sort()
+    return [
+        p
+        for i in range(0, len(firsts), 900)
+        for p in Person.objects.filter(pk__in=firsts[i : i + 900])
+        .select_related("area")
+        .order_by("pk")
+    ]
+
+
+def build(n_sites: int, n_rooms: int, n_persons: int, population: int = 0):
+    from fangkong.areas.models import Area
     from fangkong.areas.services import add_area
     from fangkong.core.models import User, UserRole
     from fangkong.core.roles import Role
@@ -84,16 +118,24 @@ def build(n_sites: int, n_rooms: int, n_persons: int):
     from fangkong.sites import services
     from fangkong.sites.choices import SiteKind
 
-    county = add_area(parent=None, code="500242", name="酉阳县", kind="county")
-    towns = [
-        add_area(parent=county, code=f"500242{100 + i:03d}", name=f"镇{i}", kind="town")
-        for i in range(10)
-    ]
-    villages = [
-        add_area(parent=t, code=f"{t.code}{j + 1:03d}", name=f"{t.name}村{j}", kind="village")
-        for t in towns
-        for j in range(3)
-    ]
+    if population:
+        from fangkong.people.synthetic import populate
+
+        t_pop, made = timed(populate, population, seed=1)
+        print(f"synthetic county: {made:,} persons in {Area.objects.count():,} areas, {t_pop:.1f}s")
+        county = Area.objects.get(depth=1)
+        towns = list(Area.objects.filter(depth=2).order_by("code"))
+    else:
+        county = add_area(parent=None, code="500242", name="酉阳县", kind="county")
+        towns = [
+            add_area(parent=county, code=f"500242{100 + i:03d}", name=f"镇{i}", kind="town")
+            for i in range(10)
+        ]
+        villages = [
+            add_area(parent=t, code=f"{t.code}{j + 1:03d}", name=f"{t.name}村{j}", kind="village")
+            for t in towns
+            for j in range(3)
+        ]
     users = {}
     for key, role in (("county", Role.COUNTY_COMMAND), ("manager", Role.SITE_MANAGER)):
         u = User.objects.create(username=f"bench_{key}")
@@ -110,8 +152,8 @@ def build(n_sites: int, n_rooms: int, n_persons: int):
             data=services.SiteData(
                 name=f"隔离点{i:02d}",
                 kind=kinds[i % len(kinds)],
-                address=f"{towns[i % 10].name}路{i}号",
-                area=towns[i % 10],
+                address=f"{towns[i % len(towns)].name}路{i}号",
+                area=towns[i % len(towns)],
                 manager_name="负责人",
                 manager_phone="13800138000",
             ),
@@ -125,7 +167,8 @@ def build(n_sites: int, n_rooms: int, n_persons: int):
 
             Room.objects.filter(pk__in=extra).delete()
         sites.append(site)
-    today = timezone.localdate()
+    if population:
+        return users, sites, county_persons(n_persons)
     Person.objects.bulk_create(
         [
             Person(
@@ -139,8 +182,7 @@ def build(n_sites: int, n_rooms: int, n_persons: int):
         ],
         batch_size=5000,
     )
-    del today
-    return users, sites
+    return users, sites, list(Person.objects.select_related("area").order_by("pk"))
 
 
 def ready_rooms(n: int):
@@ -157,6 +199,14 @@ def ready_rooms(n: int):
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument(
+        "--population",
+        type=int,
+        default=850_000,
+        help="persons of the synthetic county loaded first (populate(N, seed=1)); the "
+        "stays use its persons and households. 0: the small setup, ~3,000 persons of the "
+        "bench's own (default 850000)",
+    )
     p.add_argument("--sites", type=int, default=30)
     p.add_argument("--rooms", type=int, default=5000)
     p.add_argument("--due", type=int, default=1000, help="persons due on the day (batch)")
@@ -183,12 +233,16 @@ def main(argv: list[str] | None = None) -> int:
     vendor = connection.vendor
     n_due = args.due + args.singles
     n_persons = n_due + args.checkins + 200
-    print(f"# isolation sites bench on {vendor}: {args.sites} sites / {args.rooms} rooms")
+    print(
+        f"# isolation sites bench on {vendor}: {args.sites} sites / {args.rooms} rooms, "
+        + (f"synthetic county of {args.population:,} persons" if args.population else "small setup")
+    )
     print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
-    t_build, (users, sites) = timed(build, args.sites, args.rooms, n_persons)
+    t_build, (users, sites, persons) = timed(
+        build, args.sites, args.rooms, n_persons, args.population
+    )
     manager, county_user = users["manager"], users["county"]
-    print(f"built in {t_build:.1f}s")
-    persons = list(Person.objects.select_related("area").order_by("pk"))
+    print(f"built in {t_build:.1f}s; {Person.objects.count():,} persons in the database")
     due_persons, new_persons = persons[:n_due], persons[n_due : n_due + args.checkins]
     today = timezone.localdate()
 
