@@ -172,3 +172,24 @@ def test_release_queries_do_not_grow_with_the_batch(make_site, manager, county):
         services.release_batch(stays[1:], by=manager)
     assert len(five) == len(one) <= 12, [q["sql"] for q in five.captured_queries]
     assert Room.objects.filter(site=site, state=RoomState.AWAITING_DISINFECTION).count() == 6
+
+
+def test_a_person_living_in_a_building_is_handed_to_the_village_above_it(
+    site, manager, county, four
+):
+    from tests.factories import add_area
+
+    estate = add_area(county.village_a, "500242002001001", "桃花小区", "estate")
+    building = add_area(estate, "500242002001001001", "1栋", "building")
+    Responsibility.objects.create(
+        area=county.village_a, role="village_cadre", person_name="孙书记", phone="13900139000"
+    )
+    person = four[1]
+    person.area = building
+    person.save(update_fields=["area"])
+    stay = placed(site, "102", person, manager, 4)
+    services.release(stay, by=manager)
+    event = TimelineEvent.objects.get(
+        subject_type="people.person", subject_id=person.pk, kind="released"
+    )
+    assert event.data["village"] == county.village_a.pk and event.data["cadre"] == "孙书记"
