@@ -458,9 +458,7 @@ def _vacate_if_empty(
 
 def _villages_and_cadres(areas: Iterable[Any]) -> tuple[dict[int, Any], dict[int, str]]:
     """For each area, the village/community above (or at) it, which the next phase is handed
-    to, and per village its responsible cadre: one query for a whole batch."""
-    from django.db.models import OuterRef, Q, Subquery
-
+    to, and per village its responsible cadre: two queries at most for a whole batch."""
     from fangkong.areas.choices import AreaLevel
     from fangkong.areas.choices import ResponsibilityRole as RR
     from fangkong.areas.models import Area, Responsibility
@@ -475,25 +473,20 @@ def _villages_and_cadres(areas: Iterable[Any]) -> tuple[dict[int, Any], dict[int
             deeper[a.pk] = a.path[: a.steplen * 3]
         else:
             village_of[a.pk] = None
-    # One query for the villages above the deeper areas and each village's first cadre.
-    first_cadre = (
-        Responsibility.objects.active()
-        .filter(area_id=OuterRef("pk"), role__in=[RR.VILLAGE_CADRE, RR.SENT_DOWN_STAFF])
-        .order_by("role", "pk")
-        .values("person_name")[:1]
-    )
-    known = {v.pk for v in village_of.values() if v is not None}
-    cadres: dict[int, str] = {}
-    if known or deeper:
-        by_path: dict[str, Any] = {}
-        for v in Area.objects.filter(Q(pk__in=known) | Q(path__in=set(deeper.values()))).annotate(
-            cadre=Subquery(first_cadre)
-        ):
-            by_path[v.path] = v
-            if v.cadre:
-                cadres[v.pk] = v.cadre
+    if deeper:
+        by_path = {v.path: v for v in Area.objects.filter(path__in=set(deeper.values()))}
         for pk, path in deeper.items():
             village_of[pk] = by_path.get(path)
+    villages = {v.pk for v in village_of.values() if v is not None}
+    cadres: dict[int, str] = {}
+    if villages:
+        for area_id, name in (
+            Responsibility.objects.active()
+            .filter(area_id__in=villages, role__in=[RR.VILLAGE_CADRE, RR.SENT_DOWN_STAFF])
+            .order_by("role", "pk")
+            .values_list("area_id", "person_name")
+        ):
+            cadres.setdefault(area_id, name)
     return village_of, cadres
 
 
