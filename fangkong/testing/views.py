@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from fangkong.areas.models import Area
@@ -102,7 +103,15 @@ class DoorToDoorView(PermissionMixin, View):
         except DomainError as exc:
             messages.error(request, str(exc.message))
         else:
-            messages.success(request, _("%(n)d door-to-door sampling tasks created.") % {"n": n})
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d door-to-door sampling task created.",
+                    "%(n)d door-to-door sampling tasks created.",
+                    n,
+                )
+                % {"n": n},
+            )
         return HttpResponseRedirect(f"{rnd.get_absolute_url()}?area={area.pk}")
 
 
@@ -334,7 +343,10 @@ class LabView(PermissionMixin, View):
                               % {"n": report.recorded, "e": len(report.errors)})  # fmt: skip
             elif action == "publish":
                 n = services.publish_results(None, by=request.user)
-                messages.success(request, _("%(n)d results published.") % {"n": n})
+                messages.success(
+                    request,
+                    ngettext("%(n)d result published.", "%(n)d results published.", n) % {"n": n},
+                )
         except DomainError as exc:
             messages.error(request, str(exc.message))
         if report is not None and report.errors:
