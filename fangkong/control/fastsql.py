@@ -17,7 +17,6 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.query import ModelIterable, QuerySet, get_related_populators
-from django.db.models.sql import InsertQuery
 
 # Stand-ins bound when a queryset is compiled: each compiled parameter equal to one of them
 # is replaced by the matching value at run time; every other parameter is a constant of
@@ -219,40 +218,3 @@ def update(
         if returning:
             return [r[0] for r in cursor.fetchall()]
         return cursor.rowcount
-
-
-def write_logs(batch: Any, *, using: str = DEFAULT_DB_ALIAS) -> None:
-    """``batch.write()`` (a ``core.logbatch.LogBatch``): on PostgreSQL its audit rows and
-    timeline events go in one statement (``WITH _audit AS (INSERT ...) INSERT ...``), one
-    round trip instead of two; the rows are the same (the ids are not read back)."""
-    conn = connections[using]
-    audits, events = batch.audits, batch.events
-    if (
-        conn.vendor != "postgresql"
-        or not audits
-        or not events
-        or max(len(audits), len(events)) > 500
-        or any(o._is_pk_set() for o in (*audits, *events))
-    ):
-        batch.write()
-        return
-    statements = []
-    for objs in (audits, events):
-        model = type(objs[0])
-        model._default_manager.using(using)._prepare_for_bulk_create(objs)
-        fields = [
-            f
-            for f in model._meta.concrete_fields
-            if not f.generated and not isinstance(f, models.AutoField)
-        ]
-        query = InsertQuery(model)
-        query.insert_values(fields, objs)
-        ((sql, params),) = query.get_compiler(using=using).as_sql()
-        statements.append((sql, list(params)))
-    (a_sql, a_params), (e_sql, e_params) = statements
-    with conn.cursor() as cursor:
-        cursor.execute(f"WITH _audit AS ({a_sql}) {e_sql}", [*a_params, *e_params])
-    for obj in (*audits, *events):
-        obj._state.adding = False
-        obj._state.db = using
-    batch.audits, batch.events = [], []

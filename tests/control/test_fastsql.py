@@ -68,7 +68,7 @@ def test_update_counts_the_rows_it_changed(users, county):
     assert all(p.test_days == ["2022-11-24"] for p in ControlPhase.objects.filter(pk__in=pks))
 
 
-def test_write_logs_writes_what_the_batch_writes(users, county):
+def test_one_statement_write_writes_what_separate_inserts_write(users, county):
     episode = start_episode(
         PersonFactory(area=county.village_a), "close_contact", start_date=NOV_23, by=None
     )
@@ -102,12 +102,12 @@ def test_write_logs_writes_what_the_batch_writes(users, county):
     start = marker()
     plain = LogBatch()
     fill(plain)
-    plain.write()
+    plain.write_separately()
     expected = rows(start)
     assert len(expected[0]) == 1 and len(expected[1]) == 2
     start = marker()
     batch = LogBatch()
     fill(batch)
-    fastsql.write_logs(batch)
+    batch.write()
     assert rows(start) == expected
     assert batch.audits == [] and batch.events == []

@@ -247,7 +247,7 @@ def _check_in(room: Room, persons: list[Any], *, by: Any, reason: str, at: Any) 
         at=now,
         data={"stays": [s.pk for s in stays]},
     )
-    fastsql.write_logs(logs)
+    logs.write()
     return stays
 
 
@@ -666,7 +666,7 @@ def release_batch(stays: Iterable[Stay], *, by: Any, early_reason: str = "") -> 
         fastsql.update(Stay, pks, closed)
     rooms = sorted({s.room_id: s.room for s in locked}.values(), key=lambda r: r.pk)
     _vacate_if_empty(rooms, by=by, at=now, logs=logs, closing=closing)
-    fastsql.write_logs(logs)
+    logs.write()
     return locked
 
 
