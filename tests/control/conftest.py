@@ -7,12 +7,6 @@ from fangkong.control.services import start_episode
 NOV_23 = dt.date(2022, 11, 23)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Password hashing at production strength costs much per user; these tests need none."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def episode_a(users, person_a):
     """张三, close contact from 2022-11-23 under the 20 measures: 5 days centralized

@@ -14,12 +14,6 @@ from fangkong.sites.choices import SiteKind
 from tests.factories import HouseholdFactory, PersonFactory
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # A dozen users per test: PBKDF2 would spend seconds hashing their passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def users(users, county, make_user):
     """The shared users plus a site manager in each township."""

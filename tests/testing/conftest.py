@@ -13,11 +13,6 @@ from tests.factories import PersonFactory
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def sms():
     """No network: every message goes to a recording double."""
     gw = RecordingGateway()
