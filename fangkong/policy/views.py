@@ -1,7 +1,7 @@
 import json
 
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -20,7 +20,7 @@ class RuleSetListView(ObjectListView):
     title = _("Control rule sets")
     template_name = "policy/ruleset_list.html"
     default_order = "-effective_from"
-    create_url = "/policy/new/"
+    create_url = reverse_lazy("policy:ruleset_create")
     columns = [
         Column("name", pgettext_lazy("thing", "Name"), order_by="name", link=True),
         Column("code", _("Code"), order_by="code"),

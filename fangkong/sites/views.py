@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -44,7 +44,7 @@ class SiteListView(ObjectListView):
     permission = "site.view"
     title = _l("Isolation sites")
     default_order = "name"
-    create_url = "/sites/new/"
+    create_url = reverse_lazy("sites:site_create")
     columns = [
         Column("name", _l("Name"), order_by="name", link=True),
         Column("kind", _l("Kind"), accessor="get_kind_display"),

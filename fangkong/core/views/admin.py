@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -59,7 +59,7 @@ class UserListView(ObjectListView):
     def can_create(self):
         return True
 
-    create_url = "/admin/users/new/"
+    create_url = reverse_lazy("user_create")
 
 
 class UserCreateView(ServiceFormView):

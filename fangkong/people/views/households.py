@@ -1,6 +1,6 @@
 import django_filters
 from django.http import Http404
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
@@ -38,7 +38,7 @@ class HouseholdListView(ObjectListView):
     export_permission = "person.export"
     export_name = "households"
     default_order = "pk"
-    create_url = "/people/households/new/"
+    create_url = reverse_lazy("people:household_create")
     columns = [
         Column("address", _("Address"), order_by="address", link=True),
         Column("floor", _("Floor")),

@@ -1,6 +1,6 @@
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
@@ -25,7 +25,7 @@ class PersonListView(ObjectListView):
     export_permission = "person.export"
     export_name = "persons"
     default_order = "pk"
-    create_url = "/people/persons/new/"
+    create_url = reverse_lazy("people:person_create")
     columns = [
         Column("name", _("Name"), order_by="name", link=True),
         Column("id_number", _("Document number"), accessor="id_number_masked", full="id_number"),
