@@ -19,16 +19,13 @@ from fangkong.areas.choices import (
     ResponsibilityRole,
 )
 from fangkong.areas.models import Area, Responsibility
+from fangkong.core.scoping import covered_areas_q
 
 
 def areas_for(user: Any) -> QuerySet[Area]:
     """The user's areas and everything below them."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active or not user.area_paths:
-        return Area.objects.none()
-    q = Q()
-    for path in user.area_paths:
-        q |= Q(path__startswith=path)
-    return Area.objects.filter(q)
+    q = covered_areas_q(user)
+    return Area.objects.none() if q is None else Area.objects.filter(q)
 
 
 def visible_area(user: Any, area_id: Any) -> Area | None:

@@ -16,18 +16,27 @@ if TYPE_CHECKING:
     from fangkong.core.models import User
 
 
-def area_q(user: Any, scope_field: str) -> Q | None:
-    """A Q limiting ``scope_field`` to the user's areas and below; None when nothing is visible."""
+def covered_areas_q(user: Any) -> Q | None:
+    """A Q on the area table: the user's areas and everything below (path prefixes); None
+    when the user may see nothing."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     paths = user.area_paths
     if not paths:
         return None
-    from fangkong.areas.models import Area
-
     q = Q()
     for path in paths:
         q |= Q(path__startswith=path)
+    return q
+
+
+def area_q(user: Any, scope_field: str) -> Q | None:
+    """A Q limiting ``scope_field`` to the user's areas and below; None when nothing is visible."""
+    q = covered_areas_q(user)
+    if q is None:
+        return None
+    from fangkong.areas.models import Area
+
     # A subquery on the (small) area table rather than a join: the database resolves the
     # area ids once and then uses the index on the scoped table's area column.
     return Q(**{f"{scope_field}__in": Area.objects.filter(q).values("pk")})
