@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from fangkong.areas.choices import (
@@ -18,7 +19,7 @@ from fangkong.areas.choices import (
     AreaLevel,
     ResponsibilityRole,
 )
-from fangkong.areas.models import Area, Responsibility
+from fangkong.areas.models import Area, Responsibility, today
 from fangkong.core.scoping import covered_areas_q
 
 
@@ -193,3 +194,47 @@ def unassigned_areas(user: Any, level: int, *, on: dt.date | None = None) -> Que
 
 def unassigned_counts(user: Any) -> dict[int, int]:
     return {level: unassigned_areas(user, level).count() for level in UNASSIGNED_LEVELS}
+
+
+# Village cadre before sent-down staff; the earliest assignment first within a role.
+_VILLAGE_CADRE_SQL = """
+SELECT v.id, v.path, v.name, (
+    SELECT r.person_name FROM {resp} r
+    WHERE r.area_id = v.id AND r.role IN (%s, %s) AND r.starts_on <= %s
+      AND (r.ended_on IS NULL OR r.ended_on > %s)
+    ORDER BY CASE WHEN r.role = %s THEN 0 ELSE 1 END, r.id
+    LIMIT 1
+) FROM {area} v WHERE v.path IN ({paths})
+"""
+
+
+def villages_and_cadres(
+    areas: Iterable[Area], *, on: dt.date | None = None
+) -> dict[int, tuple[Area | None, str]]:
+    """For each area, the village or community at or above it (None above village level)
+    and the name of the village's responsible cadre ("" when nobody is assigned).
+
+    One statement for a whole batch, written as SQL rather than two querysets because
+    release runs it hundreds of times a second and building the querysets cost more than
+    the database did."""
+    on = on or today()
+    wanted: dict[int, str | None] = {}
+    for a in areas:
+        if a is not None:
+            deep_enough = a.level >= AreaLevel.VILLAGE
+            wanted[a.pk] = a.path[: a.steplen * AreaLevel.VILLAGE] if deep_enough else None
+    paths = sorted({p for p in wanted.values() if p})
+    found: dict[str, tuple[Area, str]] = {}
+    if paths:
+        sql = _VILLAGE_CADRE_SQL.format(
+            resp=connection.ops.quote_name(Responsibility._meta.db_table),
+            area=connection.ops.quote_name(Area._meta.db_table),
+            paths=", ".join(["%s"] * len(paths)),
+        )
+        cadre, staff = ResponsibilityRole.VILLAGE_CADRE, ResponsibilityRole.SENT_DOWN_STAFF
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [cadre, staff, on, on, cadre, *paths])
+            for pk, path, name, person_name in cursor.fetchall():
+                village = Area.from_db(connection.alias, ["id", "path", "name"], (pk, path, name))
+                found[path] = (village, person_name or "")
+    return {pk: found.get(path, (None, "")) if path else (None, "") for pk, path in wanted.items()}

@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.areas.selectors import villages_and_cadres
 from fangkong.control import fastsql
 from fangkong.core import audit
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
@@ -456,40 +457,6 @@ def _vacate_if_empty(
 # --- release ----------------------------------------------------------------------------
 
 
-def _villages_and_cadres(areas: Iterable[Any]) -> tuple[dict[int, Any], dict[int, str]]:
-    """For each area, the village/community above (or at) it, which the next phase is handed
-    to, and per village its responsible cadre: two queries at most for a whole batch."""
-    from fangkong.areas.choices import AreaLevel
-    from fangkong.areas.choices import ResponsibilityRole as RR
-    from fangkong.areas.models import Area, Responsibility
-
-    areas = {a.pk: a for a in areas if a is not None}
-    village_of: dict[int, Any] = {}
-    deeper: dict[int, str] = {}
-    for a in areas.values():
-        if a.level == AreaLevel.VILLAGE:
-            village_of[a.pk] = a
-        elif a.level > AreaLevel.VILLAGE:
-            deeper[a.pk] = a.path[: a.steplen * 3]
-        else:
-            village_of[a.pk] = None
-    if deeper:
-        by_path = {v.path: v for v in Area.objects.filter(path__in=set(deeper.values()))}
-        for pk, path in deeper.items():
-            village_of[pk] = by_path.get(path)
-    villages = {v.pk for v in village_of.values() if v is not None}
-    cadres: dict[int, str] = {}
-    if villages:
-        for area_id, name in (
-            Responsibility.objects.active()
-            .filter(area_id__in=villages, role__in=[RR.VILLAGE_CADRE, RR.SENT_DOWN_STAFF])
-            .order_by("role", "pk")
-            .values_list("area_id", "person_name")
-        ):
-            cadres.setdefault(area_id, name)
-    return village_of, cadres
-
-
 def _refuse_early(stay: Stay, today: dt.date, early_reason: str) -> str | None:
     planned = stay.phase.planned_end_date if stay.phase_id else None
     if planned is not None and today < planned and not early_reason.strip():
@@ -637,10 +604,10 @@ def release_batch(stays: Iterable[Stay], *, by: Any, early_reason: str = "") -> 
     )
     next_of = {p.pk: nxt for p, nxt in zip(to_complete, completed, strict=True)}
     home = {s.pk: s.household.area if s.household_id else s.person.area for s in locked}
-    village_of, cadres = _villages_and_cadres(home.values())
+    handed_to = villages_and_cadres(home.values(), on=today)
     for s in locked:
         area = home[s.pk]
-        village = village_of.get(area.pk) if area is not None else None
+        village, cadre = handed_to[area.pk] if area is not None else (None, "")
         _release_one(
             s,
             next_of.get(s.phase_id),
@@ -648,7 +615,7 @@ def release_batch(stays: Iterable[Stay], *, by: Any, early_reason: str = "") -> 
             early_reason=early_reason,
             now=now,
             village=village,
-            cadre=cadres.get(village.pk, "") if village is not None else "",
+            cadre=cadre,
             logs=logs,
         )
     closed = {
