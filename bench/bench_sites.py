@@ -19,6 +19,7 @@ Measures, each with its ratio to raw SQL doing the same row work:
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import json
 import os
@@ -218,6 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         help='JSON merged into DATABASES["default"]["OPTIONS"] for this run, e.g. '
         '\'{"server_side_binding": true, "prepare_threshold": 2}\'',
     )
+    p.add_argument(
+        "--profile",
+        default="",
+        help="write a cProfile of the single releases to this file (pstats format)",
+    )
     args = p.parse_args(argv)
     setup_django(json.loads(args.db_options) if args.db_options else None)
 
@@ -343,9 +349,15 @@ def main(argv: list[str] | None = None) -> int:
         .order_by("pk")
     )
     singles, batch = due[: args.singles], due[args.singles :]
+    profiler = cProfile.Profile() if args.profile else None
     with Meter() as m_rel:
+        if profiler:
+            profiler.enable()
         for stay in singles:
             services.release(stay, by=manager)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
     t_rel = m_rel.wall
     release_rate = len(singles) / t_rel
     by_site: dict[int, list] = {}
