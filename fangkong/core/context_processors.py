@@ -14,6 +14,8 @@ NAV = [
     (_("Isolation sites"), "sites:site_list", "site.view"),
     (_("Capacity"), "sites:capacity", "capacity.view"),
     (_("Testing"), "testing:index", "testing.view"),
+    (_("Door-to-door retests"), "testing:retests", "testing.retest.view"),
+    (_("Case candidates"), "testing:candidates", "testing.result.view"),
     (_("Rule sets"), "policy:ruleset_list", "policy.view"),
     (_("Users"), "user_list", "user.manage"),
     (_("Audit log"), "audit_list", "audit.view"),
@@ -33,11 +35,11 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append(
-            {
-                "label": label,
-                "url": url,
-                "active": request.path == url or (url != "/" and request.path.startswith(url)),
-            }
-        )
+        items.append({"label": label, "url": url, "active": False})
+    # the item whose address is the longest prefix of the page's: /testing/retests/ lights
+    # up "Door-to-door retests", not "Testing" as well
+    here = [i for i in items if request.path == i["url"] or
+            (i["url"] != "/" and request.path.startswith(i["url"]))]  # fmt: skip
+    if here:
+        max(here, key=lambda i: len(i["url"]))["active"] = True
     return {"nav": items}

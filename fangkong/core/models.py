@@ -86,6 +86,76 @@ class BaseModel(models.Model):
         abstract = True
 
 
+class ImportStatus(models.TextChoices):
+    """Where a background import stands."""
+
+    PENDING = "pending", _("Waiting")
+    VALIDATING = "validating", _("Checking rows")
+    WRITING = "writing", _("Writing")
+    DONE = "done", _("Done")
+    REJECTED = "rejected", _("Rejected: nothing imported")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJobBase(BaseModel):
+    """An uploaded file worked through in the background: what every import job shares
+    (the file, its status and row counts, the uploader's language for the job's messages).
+    Each app adds its own counts and a row-error model built on ``ImportRowErrorBase``."""
+
+    Status = ImportStatus
+
+    filename = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("file"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    language = models.CharField(max_length=10, default="zh-hans")
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    error_count = models.PositiveIntegerField(_("bad rows"), default=0)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED}
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.finished else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+    def set_progress(self, **fields: Any) -> None:
+        """Write ``fields`` at once with a plain UPDATE (committed unless inside a
+        transaction), so the job's page, polled from another connection, sees them."""
+        for k, v in fields.items():
+            setattr(self, k, v)
+        type(self)._default_manager.filter(pk=self.pk).update(**fields)
+
+
+class ImportRowErrorBase(models.Model):
+    """One reason one row of an import was refused: row number, column, reason."""
+
+    row = models.PositiveIntegerField(_("row"))
+    field = models.CharField(_("column"), max_length=40, blank=True)
+    message = models.CharField(_("reason"), max_length=300)
+
+    class Meta:
+        abstract = True
+        ordering = ["row", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.row} {self.field}: {self.message}"
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("the audit log is append-only")

@@ -59,7 +59,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "testing.sample": frozenset({R.SAMPLER, R.COUNTY_COMMAND}),
     "testing.transport": frozenset({R.SAMPLER, R.LAB_TECHNICIAN, R.COUNTY_COMMAND}),
     "testing.lab": frozenset({R.LAB_TECHNICIAN}),
+    # a lab's results imports: technicians see their own and their labs'; the command
+    # centre sees every lab's within its areas (view_all)
+    "testing.result_import.view": frozenset({R.LAB_TECHNICIAN, R.COUNTY_COMMAND}),
+    "testing.result_import.view_all": frozenset({R.COUNTY_COMMAND}),
     "testing.result.view": frozenset(_OPERATORS | {R.AUDITOR}),
+    # the door-to-door list: the samplers who walk it see it too
+    "testing.retest.view": frozenset(_OPERATORS | {R.SAMPLER, R.AUDITOR}),
+    # confirming or dismissing a positive single tube is the command centre's call
+    "testing.candidate.decide": frozenset({R.COUNTY_COMMAND}),
     # platform
     "user.manage": frozenset({R.SYSTEM_ADMIN}),
     "audit.view": frozenset({R.AUDITOR, R.SYSTEM_ADMIN}),

@@ -6,7 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.models import BaseModel
+from fangkong.core.models import BaseModel, ImportJobBase, ImportRowErrorBase
 from fangkong.core.pii import BlindIndexField, EncryptedTextField
 from fangkong.core.scoping import ScopedManager
 from fangkong.people.choices import DocType, PersonStatus, Sex
@@ -124,72 +124,32 @@ class Person(BaseModel):
         return self._meta.get_field("phone").mask(self.phone)
 
 
-class ImportJob(BaseModel):
+class ImportJob(ImportJobBase):
     """A spreadsheet of persons and households, imported in the background."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        VALIDATING = "validating", _("Checking rows")
-        WRITING = "writing", _("Writing")
-        DONE = "done", _("Done")
-        REJECTED = "rejected", _("Rejected: nothing imported")
-        FAILED = "failed", _("Failed")
 
     class Mode(models.TextChoices):
         ALL_OR_NOTHING = "all", _("All or nothing")
         GOOD_ROWS = "good", _("Good rows only")
 
-    filename = models.CharField(_("file name"), max_length=200)
-    content = models.BinaryField(_("file"))
     mode = models.CharField(_("mode"), max_length=4, choices=Mode.choices)
-    status = models.CharField(
-        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
-    )
-    language = models.CharField(max_length=10, default="zh-hans")
-    total_rows = models.PositiveIntegerField(_("rows"), default=0)
-    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
     created_count = models.PositiveIntegerField(_("persons created"), default=0)
     matched_count = models.PositiveIntegerField(_("matched to existing persons"), default=0)
     households_created = models.PositiveIntegerField(_("households created"), default=0)
-    error_count = models.PositiveIntegerField(_("bad rows"), default=0)
-    message = models.CharField(_("message"), max_length=500, blank=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import job")
         verbose_name_plural = _("import jobs")
         ordering = ["-created_at", "-id"]
 
-    def __str__(self) -> str:
-        return self.filename
-
     def get_absolute_url(self) -> str:
         return reverse("people:import_detail", args=[self.pk])
 
-    @property
-    def finished(self) -> bool:
-        return self.status in {self.Status.DONE, self.Status.REJECTED, self.Status.FAILED}
 
-    @property
-    def percent(self) -> int:
-        if not self.total_rows:
-            return 100 if self.finished else 0
-        return min(100, round(100 * self.processed_rows / self.total_rows))
-
-
-class ImportRowError(models.Model):
+class ImportRowError(ImportRowErrorBase):
     """One reason one row of an import was refused: row number, column, reason."""
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
-    row = models.PositiveIntegerField(_("row"))
-    field = models.CharField(_("column"), max_length=40, blank=True)
-    message = models.CharField(_("reason"), max_length=300)
 
-    class Meta:
+    class Meta(ImportRowErrorBase.Meta):
         verbose_name = _("import row error")
         verbose_name_plural = _("import row errors")
-        ordering = ["row", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.row} {self.field}: {self.message}"

@@ -4,7 +4,9 @@ turnaround, a person's results. Samplers and lab technicians use their own token
 import datetime as dt
 from typing import Any
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -18,11 +20,13 @@ from fangkong.core.permissions import require
 from fangkong.people.models import Person
 from fangkong.testing import selectors, services
 from fangkong.testing.choices import PointKind
+from fangkong.testing.filters import RetestFilter
 from fangkong.testing.models import Lab
 from fangkong.testing.services.scan import quick_sample
 
 router = Router(tags=["testing"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS_INLINE = 100  # bad rows in an import's status; the errors endpoint pages them all
 
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -218,6 +222,49 @@ class ResultsOut(Schema):
     errors: list[ResultRowError]
 
 
+class ResultImportErrorOut(Schema):
+    row: int
+    barcode: str
+    field: str
+    message: str
+
+
+class ResultImportOut(Schema):
+    """A results import's progress; ``errors`` lists the first bad rows, ``errors_url``
+    pages through them all."""
+
+    id: int
+    lab_id: int
+    filename: str
+    status: str = Field(..., description="pending, validating, writing, done, rejected, failed")
+    finished: bool
+    total_rows: int
+    processed_rows: int
+    percent: int
+    recorded_count: int
+    positive_count: int
+    error_count: int
+    message: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    status_url: str
+    errors_url: str
+    errors: list[ResultImportErrorOut]
+
+    @staticmethod
+    def resolve_status_url(obj: Any) -> str:
+        return reverse("api:testing_result_import", kwargs={"job_id": obj.pk})
+
+    @staticmethod
+    def resolve_errors_url(obj: Any) -> str:
+        return reverse("api:testing_result_import_errors", kwargs={"job_id": obj.pk})
+
+    @staticmethod
+    def resolve_errors(obj: Any) -> list[Any]:
+        return list(obj.row_errors.all()[:ERRORS_INLINE]) if obj.error_count else []
+
+
 class PublishIn(StrictSchema):
     tubes: list[str] | None = Field(None, description="Barcodes; omit for all tested tubes")
     lab_id: int | None = None
@@ -288,6 +335,18 @@ class RetestOut(Schema):
     state: str
     source_tube_id: int | None
     round_id: int | None
+    retest_tube: str | None = Field(None, alias="retest_tube.barcode")
+    done_at: dt.datetime | None
+    cancel_reason: str
+
+
+class RetestSampleIn(StrictSchema):
+    tube: str = Field(..., max_length=40, description="The new single tube's barcode")
+    point_id: int | None = Field(None, description="Omit when you serve one testing point")
+
+
+class RetestCancelIn(StrictSchema):
+    reason: str = Field(..., max_length=200)
 
 
 class CandidateOut(Schema):
@@ -299,6 +358,17 @@ class CandidateOut(Schema):
     tube_id: int
     chain: list[dict[str, Any]]
     state: str
+    decided_by_id: int | None
+    decided_at: dt.datetime | None
+    note: str
+
+
+class ConfirmIn(StrictSchema):
+    note: str = Field("", max_length=500)
+
+
+class DismissIn(StrictSchema):
+    reason: str = Field(..., max_length=500)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -550,15 +620,51 @@ def post_results(request, data: ResultsIn):
     return services.record_results(rows, lab=_lab(request, data.lab_id), by=request.user).as_dict()
 
 
-@router.post("/results/import", response={200: ResultsOut, **ERRORS})
-def import_results(request, file: UploadedFile = File(...), lab_id: int | None = None):  # noqa: B008
-    """A lab's .xlsx or .csv export (columns barcode, outcome, ct); rows counted from the
-    header as row 1."""
+@router.post("/results/import", response={202: ResultImportOut, **ERRORS})
+def import_results(
+    request,
+    response: HttpResponse,
+    file: UploadedFile = File(...),  # noqa: B008
+    lab_id: int | None = None,
+):
+    """A lab's .xlsx or .csv export (columns barcode, outcome, ct), recorded in the
+    background: answers 202 with the import's id and ``status_url`` (also the ``Location``
+    header) to follow. A file that cannot be read or lacks a column is refused at once (422,
+    field ``file``); bad rows are listed on the import, numbered from the header as row 1."""
     require(request.user, "testing.lab")
-    report = services.import_results(
-        file.read(), file.name or "", lab=_lab(request, lab_id), by=request.user
+    lab = _lab(request, lab_id)
+    if lab is None:
+        raise ValidationFailed(_("Which lab? You belong to none; give lab_id."), field="lab_id")
+    job = services.start_result_import(
+        by=request.user, lab=lab, filename=file.name or "", content=file.read()
     )
-    return report.as_dict()
+    response["Location"] = reverse("api:testing_result_import", kwargs={"job_id": job.pk})
+    return Status(202, job)
+
+
+@router.get(
+    "/results/imports/{job_id}",
+    response={200: ResultImportOut, **ERRORS},
+    url_name="testing_result_import",
+    summary="A results import's progress and bad rows",
+)
+def get_result_import(request, job_id: int):
+    """Seen by its uploader, the technicians of its lab and the command centre over the
+    lab's area; 404 for anyone else."""
+    require(request.user, "testing.result_import.view")
+    return services.get_result_import(request.user, job_id)
+
+
+@router.get(
+    "/results/imports/{job_id}/errors",
+    response=list[ResultImportErrorOut],
+    url_name="testing_result_import_errors",
+    summary="A results import's bad rows: row number, tube barcode, column and reason",
+)
+@paginate(Page)
+def get_result_import_errors(request, job_id: int):
+    require(request.user, "testing.result_import.view")
+    return services.get_result_import(request.user, job_id).row_errors.all()
 
 
 @router.post("/results/publish", response={200: PublishOut, **ERRORS})
@@ -576,10 +682,50 @@ def publish(request, data: PublishIn):
 # --- follow-up, turnaround, personal results -------------------------------------------------
 @router.get("/retests", response=list[RetestOut])
 @paginate(Page)
-def list_retests(request, state: str = "open"):
-    require(request.user, "testing.result.view")
-    qs = selectors.retests_for(request.user)
-    return qs.filter(state=state).order_by("pk") if state else qs.order_by("pk")
+def list_retests(
+    request, state: str = "open", reason: str = "", round: int | None = None,
+    area: int | None = None,
+):  # fmt: skip
+    """Door-to-door tasks in your areas (open ones by default), in the order a team walks
+    them; ``reason``, ``round`` and ``area`` (a village) narrow the list."""
+    require(request.user, "testing.retest.view")
+    qs = selectors.retests_for(request.user).select_related("retest_tube")
+    if state:
+        qs = qs.filter(state=state)
+    wanted = {k: v for k, v in {"reason": reason, "round": round, "area": area}.items() if v}
+    fs = RetestFilter(wanted, queryset=qs, request=request)
+    if not fs.is_valid():  # a round or area outside yours is no choice either
+        name, errors = next(iter(fs.errors.items()))
+        raise ValidationFailed(errors[0], fields={k: list(v) for k, v in fs.errors.items()})
+    return fs.qs.order_by(*selectors.WALK_ORDER)
+
+
+def _retest(request, pk: int):
+    task = selectors.retests_for(request.user).filter(pk=pk).first()
+    if task is None:
+        raise NotFound(_("No such retest task within your areas."), field="task_id")
+    return task
+
+
+@router.post("/retests/{task_id}/sample", response={200: RetestOut, **ERRORS})
+def retest_sample(request, task_id: int, data: RetestSampleIn):
+    """Record the single tube taken at the person's door: a new tube barcode (a used one
+    answers 409 naming ``tube``); a task already done or cancelled answers 409."""
+    require(request.user, "testing.sample")
+    task = _retest(request, task_id)
+    point = None
+    if data.point_id is not None:
+        point = selectors.sampling_points_for(request.user).filter(pk=data.point_id).first()
+        if point is None:
+            raise NotFound(_("No such testing point of yours."), field="point_id")
+    return services.record_retest_sample(task, tube_barcode=data.tube, point=point, by=request.user)
+
+
+@router.post("/retests/{task_id}/cancel", response={200: RetestOut, **ERRORS})
+def retest_cancel(request, task_id: int, data: RetestCancelIn):
+    require(request.user, "testing.manage")
+    return services.cancel_retest(_retest(request, task_id), reason_text=data.reason,
+                                  by=request.user)  # fmt: skip
 
 
 @router.get("/case-candidates", response=list[CandidateOut])
@@ -587,6 +733,29 @@ def list_retests(request, state: str = "open"):
 def list_candidates(request):
     require(request.user, "testing.result.view")
     return selectors.candidates_for(request.user).order_by("-pk")
+
+
+def _candidate(request, pk: int):
+    cand = selectors.candidates_for(request.user).filter(pk=pk).first()
+    if cand is None:
+        raise NotFound(_("No such case candidate within your areas."), field="candidate_id")
+    return cand
+
+
+@router.post("/case-candidates/{candidate_id}/confirm", response={200: CandidateOut, **ERRORS})
+def candidate_confirm(request, candidate_id: int, data: ConfirmIn):
+    """Confirm as a case (409 when someone decided first)."""
+    require(request.user, "testing.candidate.decide")
+    return services.confirm_candidate(_candidate(request, candidate_id), note=data.note,
+                                      by=request.user)  # fmt: skip
+
+
+@router.post("/case-candidates/{candidate_id}/dismiss", response={200: CandidateOut, **ERRORS})
+def candidate_dismiss(request, candidate_id: int, data: DismissIn):
+    """Dismiss with the reason (409 when someone decided first)."""
+    require(request.user, "testing.candidate.decide")
+    return services.dismiss_candidate(_candidate(request, candidate_id), reason=data.reason,
+                                      by=request.user)  # fmt: skip
 
 
 class TurnaroundQuery(Schema):

@@ -79,6 +79,13 @@ class RetestState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+RETEST_TRANSITIONS: dict[str, frozenset[str]] = {
+    RetestState.OPEN: frozenset({RetestState.SAMPLED, RetestState.CANCELLED}),
+    RetestState.SAMPLED: frozenset(),
+    RetestState.CANCELLED: frozenset(),
+}
+
+
 class RetestReason(models.TextChoices):
     POOL_POSITIVE = "pool_positive", _("Pool positive: single-tube retest (混管阳性单采复核)")
     NOT_SAMPLED = "not_sampled", _("Not yet sampled in the round (漏采补采)")
@@ -99,6 +106,13 @@ class CandidateState(models.TextChoices):
     OPEN = "open", _("Open")
     CONFIRMED = "confirmed", _("Confirmed case")
     DISMISSED = "dismissed", _("Dismissed")
+
+
+CANDIDATE_TRANSITIONS: dict[str, frozenset[str]] = {
+    CandidateState.OPEN: frozenset({CandidateState.CONFIRMED, CandidateState.DISMISSED}),
+    CandidateState.CONFIRMED: frozenset(),
+    CandidateState.DISMISSED: frozenset(),
+}
 
 
 class Stage(models.TextChoices):

@@ -10,9 +10,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.models import BaseModel
+from fangkong.core.models import BaseModel, ImportJobBase, ImportRowErrorBase
 from fangkong.core.pii import EncryptedTextField
-from fangkong.core.scoping import ScopedManager, ScopedQuerySet
+from fangkong.core.scoping import ScopedManager, ScopedQuerySet, area_q
 from fangkong.testing.choices import (
     BoxState,
     CandidateState,
@@ -339,6 +339,11 @@ class RetestTask(BaseModel):
         related_name="+",
     )  # fmt: skip
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        USER, verbose_name=_("done by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
 
     objects = ScopedManager()
     scope_field = "area"
@@ -382,6 +387,14 @@ class CaseCandidate(BaseModel):
     state = models.CharField(
         _("state"), max_length=10, choices=CandidateState.choices, default=CandidateState.OPEN
     )
+    decided_by = models.ForeignKey(
+        USER, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.TextField(
+        _("note"), blank=True, help_text=_("Why it was dismissed, or a note on the confirmation.")
+    )
 
     objects = ScopedManager()
     scope_field = "area"
@@ -389,6 +402,7 @@ class CaseCandidate(BaseModel):
     class Meta:
         verbose_name = _("case candidate (阳性待核)")
         verbose_name_plural = _("case candidates (阳性待核)")
+        indexes = [models.Index(fields=["area", "state"])]
 
     def __str__(self) -> str:
         return f"{self.person} ({self.tube})"
@@ -430,3 +444,49 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_name}: {self.message[:40]}"
+
+
+class ResultImportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The imports the user uploaded, those of the labs the user works in, and, for the
+        command centre, every lab's import within its areas; nothing for anyone else."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        q = Q(created_by=user) | Q(lab__in=Lab.objects.filter(technicians=user).values("pk"))
+        if user.can("testing.result_import.view_all"):
+            within = area_q(user, "lab__area")
+            if within is not None:
+                q |= within
+        return self.filter(q)
+
+
+class ResultImportJob(ImportJobBase):
+    """A lab's results file (.xlsx/.csv), recorded in the background, part by part."""
+
+    lab = models.ForeignKey(
+        Lab, verbose_name=_("lab"), on_delete=models.PROTECT, related_name="result_imports"
+    )
+    recorded_count = models.PositiveIntegerField(_("results recorded"), default=0)
+    positive_count = models.PositiveIntegerField(_("positive results"), default=0)
+
+    objects = ResultImportQuerySet.as_manager()
+    scope_field = "lab__area"
+
+    class Meta:
+        verbose_name = _("results import (结果导入)")
+        verbose_name_plural = _("results imports (结果导入)")
+        ordering = ["-created_at", "-id"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("testing:result_import_detail", args=[self.pk])
+
+
+class ResultImportRowError(ImportRowErrorBase):
+    """A row of a results file not recorded: row number, tube barcode, column, reason."""
+
+    job = models.ForeignKey(ResultImportJob, on_delete=models.CASCADE, related_name="row_errors")
+    barcode = models.CharField(_("tube barcode"), max_length=40, blank=True)
+
+    class Meta(ImportRowErrorBase.Meta):
+        verbose_name = _("results import row error")
+        verbose_name_plural = _("results import row errors")

@@ -13,8 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
+from fangkong.core.roles import Role
 from fangkong.people.models import Person
-from fangkong.testing.choices import Outcome, Stage, TubeKind, TubeState
+from fangkong.testing.choices import (
+    CandidateState,
+    Outcome,
+    RetestState,
+    Stage,
+    TubeKind,
+    TubeState,
+)
 from fangkong.testing.models import (
     Box,
     CaseCandidate,
@@ -70,6 +78,43 @@ def candidates_for(user: Any) -> QuerySet[CaseCandidate]:
 
 def notifications_for(user: Any) -> QuerySet[Notification]:
     return Notification.objects.visible_to(user).select_related("tube")
+
+
+def sampling_points_for(user: Any) -> QuerySet[TestingPoint]:
+    """The open points where the user takes swabs: the ones they are a sampler of; county
+    command samples anywhere in their areas."""
+    points = points_for(user).filter(active=True)
+    if not user.has_role(Role.COUNTY_COMMAND):
+        points = points.filter(samplers=user)
+    return points
+
+
+# --- follow-up of positive tubes -------------------------------------------------------------
+WALK_ORDER = ("area__path", "person__household__address", "person__household__floor",
+              "person__name", "pk")  # fmt: skip
+
+
+def open_retests(user: Any) -> QuerySet[RetestTask]:
+    """Open door-to-door tasks in the user's areas, in the order a team walks them: village,
+    group or building, then household (address, floor), then name."""
+    return (
+        retests_for(user)
+        .filter(state=RetestState.OPEN)
+        .select_related("person__household", "round")
+        .order_by(*WALK_ORDER)
+    )
+
+
+RECENT_DECISIONS = 50
+
+
+def candidate_board(user: Any) -> tuple[QuerySet[CaseCandidate], QuerySet[CaseCandidate]]:
+    """Case candidates in the user's areas: the open ones, oldest first (the longest
+    waiting), and the most recent decisions."""
+    qs = candidates_for(user).select_related("area", "tube__result", "decided_by")
+    open_ = qs.filter(state=CandidateState.OPEN).order_by("created_at", "pk")
+    decided = qs.exclude(state=CandidateState.OPEN).order_by("-decided_at", "-pk")
+    return open_, decided[:RECENT_DECISIONS]
 
 
 # --- coverage --------------------------------------------------------------------------------

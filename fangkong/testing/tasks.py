@@ -1,4 +1,5 @@
-"""Background work of the testing pipeline: sending the notifications a positive queued."""
+"""Background work of the testing pipeline: sending the notifications a positive queued,
+recording a lab's results file."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,3 +41,14 @@ def send_notifications(ids: list[int]) -> int:
 def queue_on_commit(ids: list[int]) -> None:
     if ids:
         transaction.on_commit(lambda: send_notifications.enqueue(list(ids)))
+
+
+@bind_retry
+@task()
+@retrying(max_attempts=3, base_delay=30)
+def run_result_import_task(job_id: int) -> str:
+    """Record one lab results file. A failed attempt is retried: the parts recorded stay
+    recorded and the next attempt carries on after them."""
+    from fangkong.testing.services.result_imports import run_result_import
+
+    return run_result_import(job_id).status

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fangkong.testing import views
+from fangkong.testing import views, views_followup, views_imports
 
 app_name = "testing"
 urlpatterns = [
@@ -14,5 +14,32 @@ urlpatterns = [
     path("boxes/<int:pk>/", views.BoxDetailView.as_view(), name="box_detail"),
     path("tubes/<int:pk>/", views.TubeDetailView.as_view(), name="tube_detail"),
     path("lab/", views.LabView.as_view(), name="lab"),
+    path(
+        "lab/imports/<int:pk>/",
+        views_imports.ResultImportDetailView.as_view(),
+        name="result_import_detail",
+    ),
+    path(
+        "lab/imports/<int:pk>/errors.xlsx",
+        views_imports.ResultImportErrorReportView.as_view(),
+        name="result_import_errors",
+    ),
     path("turnaround/", views.TurnaroundView.as_view(), name="turnaround"),
+    path("retests/", views_followup.RetestListView.as_view(), name="retests"),
+    path(
+        "retests/<int:pk>/sample/",
+        views_followup.RetestSampleView.as_view(),
+        name="retest_sample",
+    ),
+    path(
+        "retests/<int:pk>/cancel/",
+        views_followup.RetestCancelView.as_view(),
+        name="retest_cancel",
+    ),
+    path("candidates/", views_followup.CandidateListView.as_view(), name="candidates"),
+    path(
+        "candidates/<int:pk>/decide/",
+        views_followup.CandidateDecideView.as_view(),
+        name="candidate_decide",
+    ),
 ]

@@ -123,9 +123,7 @@ class SamplePickView(PermissionMixin, View):
     permission = "testing.sample"
 
     def get(self, request):
-        points = selectors.points_for(request.user).filter(active=True)
-        if not request.user.has_role("county_command"):
-            points = points.filter(samplers=request.user)
+        points = selectors.sampling_points_for(request.user)
         now = timezone.now()
         rounds = selectors.rounds_for(request.user).filter(starts_at__lte=now, ends_at__gte=now)
         return render(request, "testing/sample_pick.html", {"points": points, "rounds": rounds,
@@ -317,30 +315,27 @@ class LabView(PermissionMixin, View):
 
     permission = "testing.lab"
 
-    def get(self, request):
+    def context(self, request, **extra):
         tubes = Tube.objects.filter(
             state__in=[TubeState.RECEIVED, TubeState.TESTED]
         ).select_related("result")
-        return render(request, "testing/lab.html", {"tubes": tubes.order_by("state", "received_at")[:200],
-                                                    "outcomes": Outcome.choices,
-                                                    "title": _("Lab")})  # fmt: skip
+        return {"tubes": tubes.order_by("state", "received_at")[:200], "outcomes": Outcome.choices,
+                "imports": services.result_imports_for(request.user)[:10], "title": _("Lab"),
+                **extra}  # fmt: skip
+
+    def get(self, request):
+        return render(request, "testing/lab.html", self.context(request))
 
     def post(self, request):
         action = request.POST.get("action")
-        report = None
+        if action == "import":
+            return self.start_import(request)
         try:
             if action == "record":
                 tube = services.lab.tube_for_result(request.POST.get("barcode", ""))
                 services.record_result(tube, outcome=request.POST.get("outcome", ""),
                                        ct_values=request.POST.get("ct", ""), by=request.user)  # fmt: skip
                 messages.success(request, _("Result recorded."))
-            elif action == "import":
-                f = request.FILES.get("file")
-                if f is None:
-                    raise services.lab.ValidationFailed(_("Choose a file."), field="file")
-                report = services.import_results(f.read(), f.name, by=request.user)
-                messages.info(request, _("%(n)d results recorded, %(e)d bad rows.")
-                              % {"n": report.recorded, "e": len(report.errors)})  # fmt: skip
             elif action == "publish":
                 n = services.publish_results(None, by=request.user)
                 messages.success(
@@ -349,10 +344,21 @@ class LabView(PermissionMixin, View):
                 )
         except DomainError as exc:
             messages.error(request, str(exc.message))
-        if report is not None and report.errors:
-            return render(request, "testing/lab.html", {"report": report, "title": _("Lab"),
-                                                        "outcomes": Outcome.choices}, status=200)  # fmt: skip
         return HttpResponseRedirect(reverse("testing:lab"))
+
+    def start_import(self, request):
+        """Queue the lab's file and go to its progress page; a file refused on upload comes
+        back on this page with the reason by the file input."""
+        f = request.FILES.get("file")
+        try:
+            if f is None:
+                raise services.lab.ValidationFailed(_("Choose a file."), field="file")
+            job = services.start_result_import(by=request.user, lab=None, filename=f.name or "",
+                                               content=f.read())  # fmt: skip
+        except DomainError as exc:
+            ctx = self.context(request, import_error=exc)
+            return render(request, "testing/lab.html", ctx, status=422)
+        return HttpResponseRedirect(job.get_absolute_url())
 
 
 class TubeDetailView(PermissionMixin, View):

@@ -80,43 +80,59 @@ def _xlsx(rows):
     return buf.getvalue()
 
 
+def _import(content, filename, user):
+    """A lab's file through its background import, run at once as the worker would."""
+    job = services.start_result_import(by=user, lab=None, filename=filename, content=content)
+    return services.run_result_import(job.pk)
+
+
+def _bad_rows(job):
+    return [(e.row, e.field, e.message) for e in job.row_errors.all()]
+
+
 def test_a_result_file_keeps_good_rows_and_reports_bad_ones(
     received, users, residents, swab, full_pool
 ):
     content = _xlsx([["条码", "结果", "CT值"], [received.barcode, "阴性", "38"],
                      ["NOSUCH01", "negative", ""], ["P0000001", "negative", ""],
                      ["", "negative", ""]])  # fmt: skip
-    report = services.import_results(content, "lab.xlsx", by=users["lab"])
-    assert report.recorded == 1
-    assert [(e["row"], e["field"]) for e in report.errors] == [
-        (3, "barcode"), (4, "barcode"), (5, "barcode")]  # fmt: skip
-    assert "Unknown tube NOSUCH01" in report.errors[0]["message"]
-    assert "twice" in report.errors[1]["message"]
+    job = _import(content, "lab.xlsx", users["lab"])
+    assert job.recorded_count == 1
+    bad = _bad_rows(job)
+    assert [(row, field) for row, field, _m in bad] == [(3, "barcode"), (4, "barcode"),
+                                                         (5, "barcode")]  # fmt: skip
+    assert "Unknown tube NOSUCH01" in bad[0][2]
+    assert "twice" in bad[1][2]
 
 
 def test_a_bad_outcome_column_value_is_reported_per_row(received, users):
     content = f"barcode,outcome,ct\n{received.barcode},unclear,\n".encode()
-    report = services.import_results(content, "lab.csv", by=users["lab"])
-    assert report.recorded == 0
-    assert [(e["row"], e["field"]) for e in report.errors] == [(2, "outcome")]
+    job = _import(content, "lab.csv", users["lab"])
+    assert job.recorded_count == 0
+    assert [(row, field) for row, field, _m in _bad_rows(job)] == [(2, "outcome")]
     assert Tube.objects.get(pk=received.pk).state == "received"
 
 
 def test_a_file_without_an_outcome_column_is_refused_whole(received, users):
     with pytest.raises(ValidationFailed) as e:
-        services.import_results(b"barcode,verdict\nX,negative\n", "lab.csv", by=users["lab"])
+        services.read_result_file(b"barcode,verdict\nX,negative\n", "lab.csv")
     assert "outcome" in e.value.fields
 
 
 def test_a_file_that_is_neither_xlsx_nor_csv_is_refused(users):
     with pytest.raises(ValidationFailed):
-        services.import_results(b"...", "lab.pdf", by=users["lab"])
+        services.read_result_file(b"...", "lab.pdf")
 
 
-def test_a_tube_never_received_in_a_file_is_reported_not_recorded(full_pool, users):
-    report = services.import_results(f"barcode,outcome\n{full_pool.barcode},negative\n".encode(),
-                                     "r.csv", by=users["lab"])  # fmt: skip
-    assert report.recorded == 0 and "never received" in report.errors[0]["message"]
+def test_blank_rows_keep_the_sheets_row_numbers(received, users):
+    content = _xlsx([["barcode", "outcome"], [None, None], ["NOSUCH01", "negative"]])
+    assert [r["row"] for r in services.read_result_file(content, "lab.xlsx")] == [3]
+
+
+def test_a_tube_never_received_in_a_file_is_reported_not_recorded(full_pool, users, lab):
+    job = _import(f"barcode,outcome\n{full_pool.barcode},negative\n".encode(), "r.csv",
+                  users["lab"])  # fmt: skip
+    assert job.recorded_count == 0 and "never received" in _bad_rows(job)[0][2]
 
 
 def test_a_labs_system_posts_results_with_a_lab_token(received, users, client):

@@ -1,16 +1,27 @@
 """Writes of the testing pipeline (re-exported here for callers)."""
 
+from fangkong.testing.services.candidates import confirm_candidate, dismiss_candidate
 from fangkong.testing.services.doortodoor import send_missing_to_door_to_door
 from fangkong.testing.services.followup import FollowUp, follow_up_positive
 from fangkong.testing.services.lab import (
     ResultsReport,
-    import_results,
     publish_results,
     read_result_file,
     record_result,
     record_results,
 )
 from fangkong.testing.services.persons import find_person, person_qr_payload
+from fangkong.testing.services.result_imports import (
+    get_result_import,
+    result_imports_for,
+    run_result_import,
+    start_result_import,
+)
+from fangkong.testing.services.retests import (
+    cancel_retest,
+    end_pool_control_after_negative_retests,
+    record_retest_sample,
+)
 from fangkong.testing.services.sampling import SampleResult, close_tube, needs_single_tube, sample
 from fangkong.testing.services.setup import create_lab, create_point, create_round, set_samplers
 from fangkong.testing.services.transport import (
@@ -30,25 +41,33 @@ __all__ = [
     "SampleResult",
     "UploadReport",
     "add_tube",
+    "cancel_retest",
     "close_tube",
+    "confirm_candidate",
     "create_box",
     "create_lab",
     "create_point",
     "create_round",
+    "dismiss_candidate",
+    "end_pool_control_after_negative_retests",
     "find_person",
     "follow_up_positive",
+    "get_result_import",
     "hand_over",
-    "import_results",
     "needs_single_tube",
     "person_qr_payload",
     "publish_results",
     "read_result_file",
     "receive_box",
+    "record_retest_sample",
     "record_result",
     "record_results",
     "remove_tube",
+    "result_imports_for",
+    "run_result_import",
     "sample",
     "send_missing_to_door_to_door",
     "set_samplers",
+    "start_result_import",
     "upload_batch",
 ]

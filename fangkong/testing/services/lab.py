@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,22 +122,30 @@ class ResultsReport:
 
 
 def record_results(
-    rows: Sequence[dict[str, Any]], *, by: Any, lab: Lab | None = None, first_row: int = 1
+    rows: Sequence[dict[str, Any]],
+    *,
+    by: Any,
+    lab: Lab | None = None,
+    first_row: int = 1,
+    seen: set[str] | None = None,
 ) -> ResultsReport:
     """Record many results (a lab file or an API batch): each row ``barcode``, ``outcome``,
-    ``ct``. Unknown barcodes, bad outcomes, tubes never received and tubes already tested
-    are reported with their row number; the good rows are recorded."""
+    ``ct`` (and ``row``, its number, when it comes from a file). Unknown barcodes, bad
+    outcomes, tubes never received and tubes already tested are reported with their row
+    number and barcode; the good rows are recorded. A caller recording one file in parts
+    passes the same ``seen`` set to each, so a tube repeated across parts is still caught."""
     require(by, "testing.lab")
     lab = _lab_of(by, lab)
     report = ResultsReport()
     codes = [str(r.get("barcode") or "").strip() for r in rows]
     tubes = {t.barcode: t for t in Tube.objects.filter(barcode__in=[c for c in codes if c])}
-    seen: set[str] = set()
+    seen = set() if seen is None else seen
     with transaction.atomic():
-        for n, (row, code) in enumerate(zip(rows, codes, strict=True), start=first_row):
+        for i, (row, code) in enumerate(zip(rows, codes, strict=True), start=first_row):
+            n = row.get("row") or i
 
-            def bad(fld: str, msg: Any, n: int = n) -> None:
-                report.errors.append({"row": n, "field": fld, "message": str(msg)})
+            def bad(fld: str, msg: Any, n: int = n, code: str = code) -> None:
+                report.errors.append({"row": n, "barcode": code, "field": fld, "message": str(msg)})
 
             if not code:
                 bad("barcode", _("The barcode is empty."))
@@ -185,10 +193,12 @@ def _norm(h: Any) -> str:
     return str(h or "").strip().lower()
 
 
-def read_result_file(content: bytes, filename: str) -> list[dict[str, Any]]:
-    """Rows of a lab's .xlsx or .csv export as dicts with ``barcode``, ``outcome``, ``ct``
-    (headers in English or Chinese). A file without the barcode or outcome column is refused
-    whole, naming the column."""
+def _open_result_table(
+    content: bytes, filename: str
+) -> tuple[Iterator[Sequence[Any]], dict[str, int]]:
+    """The data rows of a lab's .xlsx or .csv export (an iterator past the header) and the
+    index of each known column. A file that cannot be read, or lacks the barcode or outcome
+    column, is refused whole, naming the column."""
     name = filename.lower()
     if name.endswith(".csv"):
         text = content.decode("utf-8-sig", errors="replace")
@@ -217,8 +227,23 @@ def read_result_file(content: bytes, filename: str) -> list[dict[str, Any]]:
                 _("The file has no %(col)s column (headers: barcode, outcome, ct).") % {"col": key},
                 field=key,
             )
-    rows = []
-    for values in it:
+    return it, cols
+
+
+def check_result_file(content: bytes, filename: str) -> None:
+    """Refuse at once a file that is not a readable .xlsx/.csv or lacks the barcode or
+    outcome column; reads the header row only."""
+    _open_result_table(content, filename)
+
+
+def read_result_file(content: bytes, filename: str) -> list[dict[str, Any]]:
+    """Rows of a lab's .xlsx or .csv export as dicts with ``barcode``, ``outcome``, ``ct``
+    and ``row``, the row's number in the sheet (headers in English or Chinese). A file
+    without the barcode or outcome column is refused whole, naming the column."""
+    it, cols = _open_result_table(content, filename)
+    rows: list[dict[str, Any]] = []
+    # row 1 is the header; blank rows are skipped but keep their place in the numbering
+    for number, values in enumerate(it, start=2):
         if not any(v not in (None, "") for v in values):
             continue
         if len(rows) >= MAX_ROWS:
@@ -228,6 +253,7 @@ def read_result_file(content: bytes, filename: str) -> list[dict[str, Any]]:
                 "barcode": str(_cell(values, cols, "barcode") or "").strip(),
                 "outcome": _cell(values, cols, "outcome"),
                 "ct": _cell(values, cols, "ct"),
+                "row": number,
             }
         )
     return rows
@@ -236,14 +262,6 @@ def read_result_file(content: bytes, filename: str) -> list[dict[str, Any]]:
 def _cell(values: Sequence[Any], cols: dict[str, int], key: str) -> Any:
     i = cols.get(key)
     return values[i] if i is not None and i < len(values) else None
-
-
-def import_results(
-    content: bytes, filename: str, *, by: Any, lab: Lab | None = None
-) -> ResultsReport:
-    require(by, "testing.lab")
-    rows = read_result_file(content, filename)
-    return record_results(rows, by=by, lab=lab, first_row=2)  # row 1 is the header
 
 
 def publish_results(tubes: Iterable[Tube] | None = None, *, by: Any, lab: Lab | None = None) -> int:
@@ -277,6 +295,10 @@ def publish_results(tubes: Iterable[Tube] | None = None, *, by: Any, lab: Lab | 
         )
         if hold:
             Result.objects.filter(tube_id__in=hold).update(released=False)
+        # a negative single-tube retest ends its person's pool-positive temporary control
+        from fangkong.testing.services.retests import end_pool_control_after_negative_retests
+
+        end_pool_control_after_negative_retests(ids)
         audit.record(
             audit.Action.UPDATE,
             by=by,

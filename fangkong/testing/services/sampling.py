@@ -101,22 +101,28 @@ def sample(
     client_uuid: uuid.UUID | str | None = None,
     confirm_repeat: bool = False,
     at: dt.datetime | None = None,
+    retest: bool = False,
 ) -> SampleResult:
     """Put ``person``'s swab in the tube ``tube_barcode`` (opened here on first use: single
     when the person must be sampled singly, else pooled at the round's ratio). Refuses a
     closed tube (scanned twice), a person outside the round's areas, a person who must be
     sampled singly going into a pooled tube, and warns a repeat in the round (Conflict with
-    code ``repeat``) unless ``confirm_repeat``."""
+    code ``repeat``) unless ``confirm_repeat``.
+
+    ``retest``: a door-to-door single-tube retest (单采复核): always a new single tube (a
+    barcode used before is refused), and it may be taken after the round has ended, since
+    it follows the round's results."""
     check_sampler(by, point)
     at = at or timezone.now()
-    check_round_open(rnd, at)
+    if not retest:
+        check_round_open(rnd, at)
     barcode = clean_barcode(tube_barcode, field="tube")
     cid = _uuid(client_uuid)
     done = TubeMember.objects.filter(client_uuid=cid).select_related("tube").first()
     if done is not None:
         return SampleResult(done, done.tube, created=False, closed=False, repeat=done.repeat)
     check_person(person, rnd)
-    single = needs_single_tube(person, rnd)
+    single = retest or needs_single_tube(person, rnd)
     earlier = previous_swab(person, rnd)
     if earlier is not None and not confirm_repeat:
         raise Conflict(
@@ -132,6 +138,13 @@ def sample(
     try:
         with transaction.atomic():
             tube = Tube.objects.select_for_update().filter(barcode=barcode).first()
+            if tube is not None and retest:
+                raise Conflict(
+                    _("Tube %(code)s is already used: take a new tube for the retest.")
+                    % {"code": barcode},
+                    field="tube",
+                    code="tube_used",
+                )
             created_tube = tube is None
             if tube is None:
                 tube = Tube.objects.create(

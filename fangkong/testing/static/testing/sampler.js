@@ -1,5 +1,6 @@
-// The sampler's page: keep the scan input focused (a barcode scanner types into it and
-// presses Enter), and give a clear cue on errors: a low beep, a vibration, a red flash.
+// The sampler's pages (the scan page, the door-to-door list): keep the scan input focused (a
+// barcode scanner types into it and presses Enter), and give a clear cue on errors: a low
+// beep, a vibration, a red flash.
 (function () {
   function focusInput() {
     var input = document.getElementById("scan-code");
@@ -18,8 +19,10 @@
       osc.start(); osc.stop(ctx.currentTime + ms / 1000);
     } catch (e) { /* no sound on this device */ }
   }
-  function cue() {
-    var msg = document.querySelector("[data-cue]");
+  function cue(root) {
+    // the message in what was just swapped in (a row of the door-to-door list), else the page's
+    var msg = (root && root.querySelector && root.querySelector("[data-cue]")) ||
+      document.querySelector("[data-cue]");
     if (!msg) { return; }
     var level = msg.getAttribute("data-cue");
     if (level === "error") {
@@ -33,7 +36,7 @@
       beep(880, 80);
     }
   }
-  document.addEventListener("htmx:afterSwap", function () { cue(); focusInput(); });
+  document.addEventListener("htmx:afterSwap", function (e) { cue(e.detail.target); focusInput(); });
   document.addEventListener("DOMContentLoaded", function () { cue(); focusInput(); });
   document.addEventListener("click", function (e) {
     if (!e.target.closest("button, a, input, select, textarea")) { focusInput(); }

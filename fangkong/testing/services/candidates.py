@@ -1,0 +1,147 @@
+"""The command centre's decision on a case candidate (阳性待核): a confirmed case, or a
+dismissal with its reason (a lab error, a negative retest). One decision per candidate: the
+row is locked, so of two people deciding at once one wins and the other is told."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core import audit
+from fangkong.core.errors import Conflict, NotFound, ValidationFailed
+from fangkong.core.permissions import require, require_area
+from fangkong.core.timeline import record_event
+from fangkong.testing.choices import CANDIDATE_TRANSITIONS, CandidateState
+from fangkong.testing.models import CaseCandidate
+
+DECIDE = "testing.candidate.decide"
+FIELDS = ["state", "decided_by", "decided_at", "note"]
+MAX_NOTE = 500
+
+
+def _text(value: Any, *, field: str, missing: str = "") -> str:
+    """The text stripped; refused when empty if ``missing`` says why it is needed."""
+    text = (value or "").strip()
+    if missing and not text:
+        raise ValidationFailed(missing, field=field)
+    if len(text) > MAX_NOTE:
+        raise ValidationFailed(_("At most %(n)d characters.") % {"n": MAX_NOTE}, field=field)
+    return text
+
+
+def _locked(candidate: CaseCandidate, by: Any) -> CaseCandidate:
+    """The candidate read afresh and locked; another area's reads as not found."""
+    row = (
+        CaseCandidate.objects.select_for_update(of=("self",))
+        .select_related("person__area", "tube", "decided_by")
+        .filter(pk=candidate.pk)
+        .first()
+    )
+    if row is None:
+        raise NotFound(_("No such case candidate."), field="candidate")
+    require_area(by, row.area, field="candidate")
+    return row
+
+
+def _decide(candidate: CaseCandidate, to: str, note: str, *, by: Any) -> dict[str, Any]:
+    """Move the locked candidate to ``to`` with who, when and the note; the snapshot before."""
+    if to not in CANDIDATE_TRANSITIONS[candidate.state]:
+        raise Conflict(
+            _("This candidate was %(state)s already by %(who)s at %(time)s.")
+            % {
+                "state": candidate.get_state_display(),
+                "who": candidate.decided_by or _("someone"),
+                "time": timezone.localtime(candidate.decided_at).strftime("%m-%d %H:%M")
+                if candidate.decided_at
+                else "—",
+            },
+            field="candidate",
+            code="decided",
+        )
+    before = audit.snapshot(candidate, FIELDS) or {}
+    candidate.state = to
+    candidate.decided_by = by
+    candidate.decided_at = timezone.now()
+    candidate.note = note
+    candidate.save(update_fields=[*FIELDS, "updated_at"])
+    return before
+
+
+def confirm_candidate(candidate: CaseCandidate, *, by: Any, note: str = "") -> CaseCandidate:
+    """Confirm the candidate as a case. A person under control stays under the episode under
+    way. One who is not is not put under control: no reason of the policy fits a confirmed
+    case (its rules are for contacts, travellers and pool positives; a case goes to a
+    designated hospital), so the timeline says so for the operators to act on."""
+    require(by, DECIDE)
+    note = _text(note, field="note")
+    with transaction.atomic():
+        candidate = _locked(candidate, by)
+        before = _decide(candidate, CandidateState.CONFIRMED, note, by=by)
+        from fangkong.control.selectors import active_episode_for
+
+        episode = active_episode_for(candidate.person)
+        if episode is not None:
+            control = _("Stays under control: %(reason)s.") % {
+                "reason": episode.get_reason_display()
+            }
+        else:
+            control = _("Not under control: no control rule covers a confirmed case; "
+                        "arrange the transfer to a designated hospital.")  # fmt: skip
+        audit.record(
+            audit.Action.UPDATE,
+            candidate,
+            by=by,
+            before=before,
+            after=audit.snapshot(candidate, FIELDS),
+            detail=f"confirmed; episode {episode.pk if episode else '-'}",
+        )
+        summary = _("Confirmed as a case by %(actor)s (tube %(code)s). %(control)s") % {
+            "actor": by,
+            "code": candidate.tube.barcode,
+            "control": control,
+        }
+        if note:
+            summary += " " + _("Note: %(note)s") % {"note": note}
+        record_event(
+            candidate.person,
+            "case_confirmed",
+            summary,
+            by=by,
+            data={
+                "candidate": candidate.pk,
+                "tube": candidate.tube.barcode,
+                "episode": episode.pk if episode else None,
+                "note": note,
+            },
+        )
+    return candidate
+
+
+def dismiss_candidate(candidate: CaseCandidate, *, reason: str, by: Any) -> CaseCandidate:
+    """Dismiss the candidate with the reason (a lab error, a negative retest...). The
+    person's control, if any, is left as it is."""
+    require(by, DECIDE)
+    reason = _text(reason, field="reason", missing=_("Say why the candidate is dismissed."))
+    with transaction.atomic():
+        candidate = _locked(candidate, by)
+        before = _decide(candidate, CandidateState.DISMISSED, reason, by=by)
+        audit.record(
+            audit.Action.UPDATE,
+            candidate,
+            by=by,
+            before=before,
+            after=audit.snapshot(candidate, FIELDS),
+            detail=f"dismissed: {reason}",
+        )
+        record_event(
+            candidate.person,
+            "case_dismissed",
+            _("Case candidate (tube %(code)s) dismissed by %(actor)s: %(why)s")
+            % {"code": candidate.tube.barcode, "actor": by, "why": reason},
+            by=by,
+            data={"candidate": candidate.pk, "tube": candidate.tube.barcode, "reason": reason},
+        )
+    return candidate

@@ -1,0 +1,187 @@
+"""Working the door-to-door tasks (单采复核, 漏采补采): the single tube taken at the person's
+door, a task called off with its reason, and the temporary control of a pool-positive
+person ended once their single tube is reported negative."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core import audit
+from fangkong.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from fangkong.core.permissions import require, require_area
+from fangkong.core.timeline import record_event
+from fangkong.testing.choices import RETEST_TRANSITIONS, Outcome, RetestReason, RetestState
+from fangkong.testing.models import RetestTask, TestingPoint
+from fangkong.testing.services.followup import POOL_REASON
+from fangkong.testing.services.sampling import check_round_open, sample
+
+TASK_FIELDS = ["state", "retest_tube", "done_at", "done_by", "cancel_reason"]
+MAX_REASON = 200  # RetestTask.cancel_reason holds this much
+
+
+def _locked(task: RetestTask, by: Any) -> RetestTask:
+    """The task read afresh and locked; another area's task reads as not found."""
+    row = (
+        RetestTask.objects.select_for_update(of=("self",))
+        .select_related("person__area", "round")
+        .filter(pk=task.pk)
+        .first()
+    )
+    if row is None:
+        raise NotFound(_("No such retest task."), field="task")
+    require_area(by, row.area, field="task")
+    return row
+
+
+def _move(task: RetestTask, to: str) -> None:
+    # a task done or called off meanwhile (by someone else, or a double tap) is a conflict
+    if to not in RETEST_TRANSITIONS[task.state]:
+        raise Conflict(
+            _("This task is %(state)s already.") % {"state": task.get_state_display()},
+            field="task",
+            code="task_closed",
+        )
+    task.state = to
+
+
+def _point_for(by: Any, point: TestingPoint | None) -> TestingPoint:
+    """The point given, or the only one the user samples for."""
+    if point is not None:
+        return point
+    from fangkong.testing.selectors import sampling_points_for
+
+    points = list(sampling_points_for(by)[:2])
+    if len(points) != 1:
+        raise ValidationFailed(_("Choose the testing point you sample for."), field="point")
+    return points[0]
+
+
+def record_retest_sample(
+    task: RetestTask, *, tube_barcode: str, by: Any, point: TestingPoint | None = None
+) -> RetestTask:
+    """Record the single tube taken at the person's door for an open task: a new single tube
+    with the person as its only swab (``sampling.sample`` makes it), the task sampled.
+    ``point``: the testing point the sampler works for (by default the only one they serve).
+    Refuses a task done or cancelled (Conflict), a tube barcode used before (Conflict on
+    ``tube``), a task outside the user's areas (NotFound). A missed person (漏采补采) is
+    sampled within the round's time and not twice in it; a pool-positive retest at any
+    time after."""
+    require(by, "testing.sample")
+    with transaction.atomic():
+        task = _locked(task, by)
+        before = audit.snapshot(task, TASK_FIELDS)
+        _move(task, RetestState.SAMPLED)
+        if task.round is None:
+            raise ValidationFailed(_("This task belongs to no screening round."), field="task")
+        pool_positive = task.reason == RetestReason.POOL_POSITIVE
+        if not pool_positive:
+            check_round_open(task.round)
+        res = sample(
+            task.round, _point_for(by, point), person=task.person, tube_barcode=tube_barcode,
+            by=by, confirm_repeat=pool_positive, retest=True,
+        )  # fmt: skip
+        task.retest_tube = res.tube
+        task.done_at = res.member.sampled_at
+        task.done_by = by
+        task.save(update_fields=["state", "retest_tube", "done_at", "done_by", "updated_at"])
+        audit.record(
+            audit.Action.UPDATE,
+            task,
+            by=by,
+            before=before,
+            after=audit.snapshot(task, TASK_FIELDS),
+            detail="retest sampled",
+        )
+        record_event(
+            task.person,
+            "retest_sampled",
+            _("Door-to-door single tube %(code)s taken by %(actor)s (%(reason)s)")
+            % {"code": res.tube.barcode, "actor": by, "reason": task.get_reason_display()},
+            by=by,
+            data={"task": task.pk, "tube": res.tube.barcode, "reason": task.reason},
+        )
+    return task
+
+
+def cancel_retest(task: RetestTask, *, reason_text: str, by: Any) -> RetestTask:
+    """Call off an open task with the reason (taken to hospital, moved away, sampled
+    elsewhere); who and why go to the audit log and the person's timeline."""
+    require(by, "testing.manage")
+    reason_text = (reason_text or "").strip()
+    if not reason_text:
+        raise ValidationFailed(_("Say why the task is cancelled."), field="reason")
+    if len(reason_text) > MAX_REASON:
+        raise ValidationFailed(_("At most %(n)d characters.") % {"n": MAX_REASON}, field="reason")
+    with transaction.atomic():
+        task = _locked(task, by)
+        before = audit.snapshot(task, TASK_FIELDS)
+        _move(task, RetestState.CANCELLED)
+        task.cancel_reason = reason_text
+        task.done_at = timezone.now()
+        task.done_by = by
+        task.save(update_fields=["state", "cancel_reason", "done_at", "done_by", "updated_at"])
+        audit.record(
+            audit.Action.UPDATE,
+            task,
+            by=by,
+            before=before,
+            after=audit.snapshot(task, TASK_FIELDS),
+            detail=f"retest cancelled: {reason_text}",
+        )
+        record_event(
+            task.person,
+            "retest_cancelled",
+            _("Door-to-door task (%(reason)s) cancelled by %(actor)s: %(why)s")
+            % {"reason": task.get_reason_display(), "actor": by, "why": reason_text},
+            by=by,
+            data={"task": task.pk, "reason": task.reason, "why": reason_text},
+        )
+    return task
+
+
+def end_pool_control_after_negative_retests(tube_ids: Iterable[int]) -> list[int]:
+    """Among tubes just reported, the negative single tubes of pool-positive retests end
+    their person's temporary control (混管阳性待复核) today: the phase in progress completes
+    early, by the system, with the retest as the reason (with the shipped rules, one phase:
+    the episode ends). A person under control for another reason stays so. Call inside the
+    publishing transaction. Returns the persons whose phase was completed."""
+    try:
+        from fangkong.control.selectors import active_episodes_for
+        from fangkong.control.services import complete_phase
+    except ImportError:  # control episodes not installed
+        return []
+    tasks = list(
+        RetestTask.objects.filter(
+            retest_tube_id__in=list(tube_ids),
+            reason=RetestReason.POOL_POSITIVE,
+            retest_tube__result__outcome=Outcome.NEGATIVE,
+        )
+        .select_related("retest_tube")
+        .order_by("pk")
+    )
+    if not tasks:
+        return []
+    episodes = {
+        e.person_id: e
+        for e in active_episodes_for([t.person_id for t in tasks])
+        if e.reason == POOL_REASON
+    }
+    done = []
+    for task in tasks:
+        episode = episodes.pop(task.person_id, None)
+        phase = episode.current_phase if episode is not None else None
+        if phase is None:
+            continue
+        why = _("Single-tube retest %(code)s negative") % {"code": task.retest_tube.barcode}
+        try:
+            with transaction.atomic():
+                complete_phase(phase, by=None, early_reason=str(why))
+        except DomainError:  # the phase changed meanwhile: the operators see it as it is
+            continue
+        done.append(task.person_id)
+    return done
