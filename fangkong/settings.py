@@ -134,6 +134,9 @@ if os.environ.get("DATABASE_URL"):
         # (bench/README.md). Behind PgBouncer < 1.21 in transaction mode, set
         # FANGKONG_PG_PREPARE_THRESHOLD=none (prepared statements off, binding kept).
         _threshold = os.environ.get("FANGKONG_PG_PREPARE_THRESHOLD", "2").strip().lower()
+        # Django's backend with batch sizes kept under the protocol's 65,535 parameters,
+        # which server-side binding makes a real limit (fangkong/core/dbbackend/base.py).
+        DATABASES["default"]["ENGINE"] = "fangkong.core.dbbackend"
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True,
             prepare_threshold=None if _threshold in ("", "none", "off") else int(_threshold),

@@ -266,7 +266,9 @@ class ResultImportOut(Schema):
 
 
 class PublishIn(StrictSchema):
-    tubes: list[str] | None = Field(None, description="Barcodes; omit for all tested tubes")
+    tubes: list[str] | None = Field(
+        None, max_length=20000, description="Barcodes; omit for all tested tubes"
+    )
     lab_id: int | None = None
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.db import chunks
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.testing.choices import OUTCOME_ALIASES, Outcome, TubeKind, TubeState
@@ -287,18 +288,20 @@ def publish_results(tubes: Iterable[Tube] | None = None, *, by: Any, lab: Lab | 
             t.pk for t in todo if t.kind == TubeKind.POOLED and t.result.outcome == Outcome.POSITIVE
         ]
         ids = [t.pk for t in todo]
-        Tube.objects.filter(pk__in=ids).update(
-            state=TubeState.REPORTED, reported_at=now, updated_at=now
-        )
-        Result.objects.filter(tube_id__in=ids).update(
-            reported_at=now, released=True, updated_at=now
-        )
-        if hold:
-            Result.objects.filter(tube_id__in=hold).update(released=False)
-        # a negative single-tube retest ends its person's pool-positive temporary control
         from fangkong.testing.services.retests import end_pool_control_after_negative_retests
 
-        end_pool_control_after_negative_retests(ids)
+        # a lab can report a whole day's tubes at once: id lists cut to the database's limit
+        for part in chunks(ids):
+            Tube.objects.filter(pk__in=part).update(
+                state=TubeState.REPORTED, reported_at=now, updated_at=now
+            )
+            Result.objects.filter(tube_id__in=part).update(
+                reported_at=now, released=True, updated_at=now
+            )
+            # a negative single-tube retest ends its person's pool-positive temporary control
+            end_pool_control_after_negative_retests(part)
+        for part in chunks(hold):
+            Result.objects.filter(tube_id__in=part).update(released=False)
         audit.record(
             audit.Action.UPDATE,
             by=by,

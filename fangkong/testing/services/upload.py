@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
 from fangkong.core import audit
+from fangkong.core.db import chunks
 from fangkong.core.pii import blind_index
 from fangkong.people.models import Person
 from fangkong.testing.choices import TubeKind, TubeState
@@ -91,11 +92,6 @@ def _row(row: Any) -> dict[str, Any]:
     return fields if isinstance(fields, dict) else {}
 
 
-def _chunks(seq: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(seq), n):
-        yield seq[i : i + n]
-
-
 def _select_in(sql: str, values: Sequence[Any], head: Sequence[Any] = ()) -> list[tuple]:
     """Run ``sql`` over ``values`` in chunks, its ``IN ({IN})`` filled with placeholders
     (``head``: the parameters before them)."""
@@ -103,11 +99,11 @@ def _select_in(sql: str, values: Sequence[Any], head: Sequence[Any] = ()) -> lis
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":  # one array parameter: nothing to parse
             any_sql = sql.replace("IN ({IN})", "= ANY(%s)")
-            for part in _chunks(values, 50_000):
+            for part in chunks(values, 50_000):
                 cur.execute(any_sql, [*head, list(part)])
                 out.extend(cur.fetchall())
             return out
-        for part in _chunks(values):
+        for part in chunks(values, CHUNK):
             cur.execute(sql.replace("{IN}", ", ".join(["%s"] * len(part))), [*head, *part])
             out.extend(cur.fetchall())
     return out
@@ -589,7 +585,7 @@ def _refresh_tubes(tube_ids: set[int], closing: set[int]) -> int:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     closed = 0
     with connection.cursor() as cur:
-        for part in _chunks(sorted(tube_ids), 900):
+        for part in chunks(sorted(tube_ids), 900):
             marks = ", ".join(["%s"] * len(part))
             cur.execute(
                 f"UPDATE {t} SET member_count = (SELECT COUNT(*) FROM {m} WHERE {m}.tube_id = {t}.id), "  # noqa: S608

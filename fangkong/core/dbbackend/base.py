@@ -1,0 +1,29 @@
+"""Django's PostgreSQL backend, with batch sizes that respect the protocol's parameter
+limit when parameters are bound server-side.
+
+Django leaves PostgreSQL's ``bulk_batch_size`` unlimited because client-side binding puts
+the values into the SQL text. With ``server_side_binding`` each value is a protocol
+parameter and a statement holds at most 65,535, so ``bulk_create`` of many rows or a
+``delete()`` whose collector gathers 70,000 related ids would fail. Batches are sized here
+the way Django sizes them for SQLite and Oracle.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.backends.postgresql import base, operations
+
+from fangkong.core.db import MAX_PARAMS
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def bulk_batch_size(self, fields: Any, objs: Any) -> int:
+        if not self.connection.features.uses_server_side_binding:
+            return super().bulk_batch_size(fields, objs)
+        per_row = max(1, len(fields))
+        return max(1, min(len(objs), MAX_PARAMS // per_row))
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations

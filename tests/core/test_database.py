@@ -1,0 +1,44 @@
+"""The database layer under the hot paths: PostgreSQL binds parameters server-side (so it
+can prepare statements), and large batches still fit the protocol's parameter limit."""
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from fangkong.core.db import MAX_PARAMS, chunks
+from fangkong.core.models import TimelineEvent
+
+
+def _events(n):
+    now = timezone.now()
+    return [
+        TimelineEvent(at=now, subject_type="people.person", subject_id=i, kind="bulk",
+                      summary=f"event {i}", data={"i": i})
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def test_postgresql_binds_server_side_and_prepares_repeated_statements():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    options = settings.DATABASES["default"]["OPTIONS"]
+    assert connection.features.uses_server_side_binding
+    assert options["prepare_threshold"] == 2
+
+
+@pytest.mark.django_db
+def test_a_bulk_insert_with_more_values_than_one_statement_carries_is_split():
+    events = _events(9_000)  # 9,000 rows × 8 columns: 72,000 values
+    fields = [f for f in TimelineEvent._meta.concrete_fields if not f.primary_key]
+    assert len(events) * len(fields) > MAX_PARAMS
+    assert connection.ops.bulk_batch_size(fields, events) * len(fields) <= MAX_PARAMS
+    TimelineEvent.objects.bulk_create(events)
+    assert TimelineEvent.objects.filter(kind="bulk").count() == 9_000
+
+
+def test_a_long_id_list_is_cut_into_parts_that_each_fit_one_statement():
+    ids = list(range(70_001))
+    parts = list(chunks(ids))
+    assert sum(len(p) for p in parts) == 70_001 and parts[0][0] == 0 and parts[-1][-1] == 70_000
+    assert max(len(p) for p in parts) * 2 < MAX_PARAMS
