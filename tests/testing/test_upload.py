@@ -166,3 +166,46 @@ def test_a_large_batch_records_once_and_counts_its_tubes(rnd, point, county, use
     assert (again.recorded, again.already_recorded, again.tubes_created) == (0, 250, 0)
     assert TubeMember.objects.count() == 250
     assert set(Tube.objects.values_list("member_count", "state")) == {(10, "closed")}
+
+
+def test_swabs_a_concurrent_upload_recorded_after_our_check_are_recorded_once(
+    rnd, point, county, users, monkeypatch
+):
+    """The race the client-id check cannot see: another upload of the same swabs commits
+    between our check and our write. On PostgreSQL the straight COPY then fails and the
+    batch takes the ON CONFLICT path; either way each swab is in once and counted as
+    already recorded."""
+    import uuid
+
+    from fangkong.testing.services import upload
+    from tests.factories import PersonFactory
+
+    people = PersonFactory.create_batch(250, area=county.village_a)
+    first = services.upload_batch(rnd, point, by=users["sampler_a"], **batch(people, n=1))
+    other_tube = Tube.objects.get(barcode="U0000001")
+    at = (timezone.now() - dt.timedelta(minutes=5)).isoformat()
+    tubes = [{"barcode": f"C{k:07d}"} for k in range(25)]
+    members = [{"client_uuid": new_uuid(), "tube": f"C{i // 10:07d}", "person_id": p.pk,
+                "sampled_at": at} for i, p in enumerate(people)]  # fmt: skip
+    real_write = upload._write
+
+    def other_upload_first(ctx, specs, existing, planned, report):
+        TubeMember.objects.bulk_create(
+            TubeMember(tube=other_tube, round=rnd, person_id=row[2], area_id=row[3],
+                       sampled_at=timezone.now(), sampler=users["sampler_a"],
+                       client_uuid=uuid.UUID(str(row[6])))
+            for row in planned[:100]
+        )  # fmt: skip
+        return real_write(ctx, specs, existing, planned, report)
+
+    monkeypatch.setattr(upload, "_write", other_upload_first)
+    report = services.upload_batch(rnd, point, by=users["sampler_a"], tubes=tubes, members=members)
+    assert first.recorded == 1
+    assert (report.recorded, report.already_recorded) == (150, 100)
+    assert TubeMember.objects.count() == 1 + 100 + 150
+    ids = list(TubeMember.objects.values_list("client_uuid", flat=True))
+    assert len(set(ids)) == len(ids)
+    counts = dict(
+        Tube.objects.filter(barcode__startswith="C").values_list("barcode", "member_count")
+    )
+    assert counts["C0000000"] == 0 and counts["C0000024"] == 10
