@@ -6,6 +6,10 @@ the values into the SQL text. With ``server_side_binding`` each value is a proto
 parameter and a statement holds at most 65,535, so ``bulk_create`` of many rows or a
 ``delete()`` whose collector gathers 70,000 related ids would fail. Batches are sized here
 the way Django sizes them for SQLite and Oracle.
+
+Not covered: ``delete()`` of more than 65,535 objects that other rows point to with
+SET_NULL, whose updates Django's collector merges into one statement. Nothing in the
+application deletes on that scale; delete in parts if something must.
 """
 
 from __future__ import annotations
