@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PointKind(models.TextChoices):
@@ -18,7 +19,7 @@ class TubeKind(models.TextChoices):
 
 
 class TubeState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("tube state", "Open")
     CLOSED = "closed", _("Closed")
     BOXED = "boxed", _("Boxed")
     IN_TRANSIT = "in_transit", _("In transit")
@@ -103,7 +104,7 @@ class RecipientKind(models.TextChoices):
 
 
 class CandidateState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("case candidate", "Open")
     CONFIRMED = "confirmed", _("Confirmed case")
     DISMISSED = "dismissed", _("Dismissed")
 

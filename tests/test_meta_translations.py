@@ -1,0 +1,24 @@
+"""The Chinese interface: every string translated, and the same English word in two
+meanings told apart."""
+
+import polib
+from django.conf import settings
+from django.utils import translation
+
+from fangkong.testing.choices import CandidateState, TubeState
+
+PO = settings.BASE_DIR / "fangkong" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+
+
+def test_every_string_of_the_interface_has_a_chinese_translation():
+    po = polib.pofile(str(PO))
+    missing = [e.msgid for e in po if not e.obsolete and (not e.translated() or e.fuzzy)]
+    assert missing == []
+
+
+def test_an_open_tube_and_an_open_case_candidate_read_differently_in_chinese():
+    with translation.override("zh-hans"):
+        assert str(TubeState.OPEN.label) == "采集中"
+        assert str(CandidateState.OPEN.label) == "待处理"
+    with translation.override("en"):
+        assert str(TubeState.OPEN.label) == str(CandidateState.OPEN.label) == "Open"
