@@ -261,6 +261,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # --- Background work ------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A task "running" for longer than this when a worker starts was left by a dead worker and
+# is queued again (fangkong worker --orphans-after).
+FANGKONG_TASK_ORPHAN_MINUTES = float(os.environ.get("FANGKONG_TASK_ORPHAN_MINUTES", "30"))
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = os.environ.get("FANGKONG_LOG_LEVEL", "INFO")

@@ -3,6 +3,8 @@ a task that fails for good is listed for admins, who can queue it again."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -152,3 +154,48 @@ def test_retry_of_an_intermediate_attempt_is_404(users, login):
     run_worker()
     response = login(users["admin"]).post(f"/admin/tasks/{first.id}/retry/")
     assert response.status_code == 404
+
+
+# --- a worker that died mid-task ------------------------------------------------------------
+
+
+def left_running(minutes_ago: float, **kwargs):
+    """A task a worker took and never finished: it died (power cut, kill -9)."""
+    queued = ping.enqueue(**kwargs)
+    DBTaskResult.objects.filter(pk=queued.id).update(
+        status=TaskResultStatus.RUNNING,
+        started_at=timezone.now() - timedelta(minutes=minutes_ago),
+        worker_ids=["dead-worker"],
+    )
+    return queued
+
+
+def test_a_task_left_running_by_a_dead_worker_is_queued_again_and_runs():
+    orphan = left_running(45, message="接着干")
+    call_command("worker", batch=True, interval=0)
+    old = DBTaskResult.objects.get(pk=orphan.id)
+    assert old.status == TaskResultStatus.FAILED
+    assert old.exception_class_path.endswith("WorkerLost")
+    [again] = DBTaskResult.objects.exclude(pk=orphan.id)
+    assert again.status == TaskResultStatus.SUCCESSFUL and again.return_value == "接着干"
+    assert AuditLog.objects.filter(object_id=str(orphan.id), detail__startswith="worker lost")
+
+
+def test_a_task_still_running_within_the_grace_period_is_left_to_its_worker():
+    busy = left_running(5)
+    call_command("worker", batch=True, interval=0)  # default: 30 minutes
+    assert DBTaskResult.objects.get(pk=busy.id).status == TaskResultStatus.RUNNING
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_the_only_worker_takes_every_running_task_for_an_orphan():
+    orphan = left_running(0.1)
+    call_command("worker", batch=True, interval=0, orphans_after=0)
+    assert DBTaskResult.objects.get(pk=orphan.id).status == TaskResultStatus.FAILED
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL).count() == 1
+
+
+def test_an_orphan_queued_again_is_not_listed_as_failed_for_good():
+    left_running(45)
+    call_command("worker", batch=True, interval=0)
+    assert not final_failures().exists()

@@ -3,6 +3,11 @@
 ``retrying`` gives a task retries with exponential backoff: a failed attempt schedules the
 next one and is recorded as ``TaskRetryScheduled``; only the last attempt's failure is a
 final failure, listed on the failed-tasks page.
+
+A worker killed in the middle of a task (power cut, OOM, ``kill -9``) leaves its row
+"running" for ever; ``requeue_orphans`` fails such rows and queues their task again. The
+tasks are written to be run again safely (imports carry on from their last saved part,
+notifications send only what is still queued).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from fangkong.core import audit
@@ -24,11 +30,16 @@ from fangkong.core.permissions import require
 
 log = logging.getLogger("fangkong.tasks")
 RETRY_CLASS = "fangkong.core.services.tasks.TaskRetryScheduled"
+ORPHAN_CLASS = "fangkong.core.services.tasks.WorkerLost"
 current_attempt: ContextVar[int] = ContextVar("current_attempt", default=1)
 
 
 class TaskRetryScheduled(Exception):
     """This attempt failed; another is scheduled."""
+
+
+class WorkerLost(Exception):
+    """The worker running this attempt stopped before it ended; the task was queued again."""
 
 
 def retrying(max_attempts: int = 5, base_delay: float = 10.0):
@@ -81,7 +92,52 @@ def bind_retry(task_obj):
 
 
 def final_failures():
-    return DBTaskResult.objects.failed().exclude(exception_class_path=RETRY_CLASS)
+    """Failed for good: not an attempt followed by a retry, nor an orphan queued again."""
+    return DBTaskResult.objects.failed().exclude(
+        exception_class_path__in=[RETRY_CLASS, ORPHAN_CLASS]
+    )
+
+
+@transaction.atomic
+def _enqueue_again(result: DBTaskResult) -> Any:
+    stored = result.args_kwargs or {}
+    kwargs = dict(stored.get("kwargs") or {})
+    kwargs.pop("_attempt", None)
+    return result.task.enqueue(*(stored.get("args") or []), **kwargs)
+
+
+@transaction.atomic
+def requeue_orphans(*, older_than: timedelta) -> list[str]:
+    """Fail every task that has been "running" for longer than ``older_than`` (its worker is
+    gone) and queue it again with its arguments. Returns the new task ids. At the start of
+    the only worker (``fangkong serve``), any running task is an orphan: ``older_than`` 0."""
+    cutoff = timezone.now() - older_than
+    stale = list(
+        DBTaskResult.objects.running()
+        .filter(started_at__lt=cutoff)
+        .select_for_update(skip_locked=True)
+    )
+    now = timezone.now()
+    again = []
+    for result in stale:
+        result.status = TaskResultStatus.FAILED
+        result.finished_at = now
+        result.exception_class_path = ORPHAN_CLASS
+        result.traceback = "worker lost: still running at " + now.isoformat()
+        result.save(update_fields=["status", "finished_at", "exception_class_path", "traceback"])
+        new = _enqueue_again(result)
+        again.append(str(new.id))
+        log.warning(
+            "task %s orphaned (%s); queued again as %s", result.pk, result.task_path, new.id
+        )
+        audit.record(
+            audit.Action.UPDATE,
+            by=None,
+            object_type="django_tasks_db.dbtaskresult",
+            object_id=str(result.pk),
+            detail=f"worker lost; queued again as {new.id}",
+        )
+    return again
 
 
 @transaction.atomic
@@ -91,10 +147,7 @@ def retry_failed(result_id: Any, *, by: Any) -> Any:
     result = final_failures().filter(pk=result_id).first()
     if result is None:
         raise NotFound(_("No such failed task."))
-    stored = result.args_kwargs or {}
-    kwargs = dict(stored.get("kwargs") or {})
-    kwargs.pop("_attempt", None)
-    new = result.task.enqueue(*(stored.get("args") or []), **kwargs)
+    new = _enqueue_again(result)
     audit.record(
         audit.Action.UPDATE,
         by=by,

@@ -48,11 +48,12 @@ class Command(BaseCommand):
                         sys.executable,
                         "-m",
                         "fangkong.cli",
-                        "db_worker",
-                        "--queue-name",
-                        "*",
+                        "worker",
                         "--interval",
                         "1",
+                        # the only worker: whatever is "running" was left by the last one
+                        "--orphans-after",
+                        "0",
                     ]
                 )
             )
