@@ -10,8 +10,6 @@ transactions see them as any ORM query.
 
 from __future__ import annotations
 
-import re
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -54,11 +52,8 @@ def fetch(
     compiler, sql, slots = entry
     params = [values[s] if isinstance(s, int) else s[0] for s in slots]
     with conn.cursor() as cursor:
-        name = _prepared(conn, cursor, key, sql, len(values))
-        if name:
-            cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
-        else:
-            cursor.execute(sql, params)
+        # on PostgreSQL psycopg prepares it after a couple of runs (server-side binding)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     if compiler.col_count and compiler.has_extra_select:
         rows = [r[: compiler.col_count] for r in rows]
@@ -81,41 +76,6 @@ def fetch(
             setattr(obj, attr, row[pos])
         out.append(obj)
     return out
-
-
-# psycopg connections (one per database session) -> names of the statements prepared there
-_sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_PREPARE_UP_TO = 4  # values: single calls, where planning weighs; one statement per size
-_PLACEHOLDER = re.compile(r"%([%s])")
-
-
-def _prepared(conn: Any, cursor: Any, key: str, sql: str, n: int) -> str:
-    """On PostgreSQL, the name of ``sql`` prepared in this session (PREPARE on first use):
-    planning the multi-join reads costs the server more than running them (so only for a
-    few values: batches spread it over many rows). Off with
-    ``"prepare_threshold": None`` in the database OPTIONS (psycopg's switch for poolers
-    that share sessions, such as PgBouncer in transaction mode); not with
-    ``"server_side_binding": True``, where psycopg prepares by its ``prepare_threshold``."""
-    if (
-        n > _PREPARE_UP_TO
-        or conn.vendor != "postgresql"
-        or conn.settings_dict.get("OPTIONS", {}).get("prepare_threshold", 0) is None
-        or type(cursor.cursor).__name__ != "ClientCursor"  # server-side binding: psycopg's own
-    ):
-        return ""
-    session = conn.connection
-    names = _sessions.get(session)
-    if names is None:
-        names = _sessions[session] = set()
-    name = "fk_" + re.sub(r"\W", "_", key) + f"_{n}"
-    if name not in names:
-        counter = iter(range(1, 1_000_000))
-        pg_sql = _PLACEHOLDER.sub(lambda m: "%" if m[1] == "%" else f"${next(counter)}", sql)
-        # Session setup, like the connection's own SET commands: straight to psycopg, not
-        # through Django's wrappers (nor counted as one of the service's queries).
-        cursor.cursor.execute(f"PREPARE {name} AS {pg_sql}")
-        names.add(name)
-    return name
 
 
 def _compile(make: Callable[[list[int]], QuerySet], n: int, using: str) -> Any:
