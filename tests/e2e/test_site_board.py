@@ -43,3 +43,18 @@ def test_the_board_fits_a_phone_and_a_tap_records_the_next_step(
     assert step.step == "disinfection"
     assert step.by_id == manager.pk
     assert Room.objects.get(site=site, number="101").state == "disinfected"
+
+
+def test_a_tap_after_the_role_was_withdrawn_says_why_in_chinese_and_records_nothing(
+    page: Page, signed_in, site_with_a_dirty_room
+):
+    from fangkong.core.models import UserRole
+
+    manager, site = site_with_a_dirty_room
+    signed_in(manager)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/sites/{site.pk}/board/")
+    UserRole.objects.filter(user=manager).delete()  # while the page is open on the phone
+    page.get_by_test_id("step-101").click()
+    expect(page.get_by_role("alert")).to_have_text("您的角色不允许此操作。")
+    assert not TurnoverStep.objects.filter(room__site=site).exists()

@@ -1,10 +1,13 @@
 // fangkong: small progressive enhancements (no inline scripts: the CSP forbids them).
+// Messages come translated from the page (data-msg-* on <body>), not from this file.
 document.addEventListener("htmx:responseError", function (evt) {
+  var status = evt.detail.xhr.status;
+  var msgs = document.body.dataset;
   var box = document.createElement("p");
   box.className = "msg msg-error";
   box.setAttribute("role", "alert");
-  box.textContent = evt.detail.xhr.status === 403 ? document.documentElement.lang.startsWith("zh")
-    ? "您的角色不允许此操作。" : "Your role does not allow this action."
-    : (document.documentElement.lang.startsWith("zh") ? "请求失败（" : "Request failed (") + evt.detail.xhr.status + ")";
+  box.textContent = status === 403
+    ? msgs.msgForbidden
+    : msgs.msgFailed.replace("%(status)s", status);
   (document.querySelector("main") || document.body).prepend(box);
 });
