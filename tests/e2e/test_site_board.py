@@ -58,3 +58,16 @@ def test_a_tap_after_the_role_was_withdrawn_says_why_in_chinese_and_records_noth
     page.get_by_test_id("step-101").click()
     expect(page.get_by_role("alert")).to_have_text("您的角色不允许此操作。")
     assert not TurnoverStep.objects.filter(room__site=site).exists()
+
+
+def test_a_tap_that_the_gateway_fails_shows_the_status_and_records_nothing(
+    page: Page, signed_in, site_with_a_dirty_room
+):
+    manager, site = site_with_a_dirty_room
+    signed_in(manager)
+    page.goto(f"/sites/{site.pk}/board/")
+    # the site's mobile network or proxy answers instead of fangkong
+    page.route("**/rooms/*/step/", lambda route: route.fulfill(status=502, body="Bad Gateway"))
+    page.get_by_test_id("step-101").click()
+    expect(page.get_by_role("alert")).to_have_text("请求失败（HTTP 502），请重试。")
+    assert not TurnoverStep.objects.filter(room__site=site).exists()

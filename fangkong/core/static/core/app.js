@@ -8,6 +8,6 @@ document.addEventListener("htmx:responseError", function (evt) {
   box.setAttribute("role", "alert");
   box.textContent = status === 403
     ? msgs.msgForbidden
-    : msgs.msgFailed.replace("%(status)s", status);
+    : msgs.msgFailed.replace("{status}", status);
   (document.querySelector("main") || document.body).prepend(box);
 });
