@@ -28,13 +28,16 @@ def test_postgresql_binds_server_side_and_prepares_repeated_statements():
 
 
 @pytest.mark.django_db
-def test_a_bulk_insert_with_more_values_than_one_statement_carries_is_split():
-    events = _events(9_000)  # 9,000 rows × 8 columns: 72,000 values
-    fields = [f for f in TimelineEvent._meta.concrete_fields if not f.primary_key]
-    assert len(events) * len(fields) > MAX_PARAMS
-    assert connection.ops.bulk_batch_size(fields, events) * len(fields) <= MAX_PARAMS
-    TimelineEvent.objects.bulk_create(events)
-    assert TimelineEvent.objects.filter(kind="bulk").count() == 9_000
+def test_a_bulk_update_with_more_values_than_one_statement_carries_is_split():
+    TimelineEvent.objects.bulk_create(_events(9_000))
+    events = list(TimelineEvent.objects.filter(kind="bulk"))
+    for e in events:
+        e.summary, e.kind, e.subject_id, e.data = f"changed {e.pk}", "bulk2", e.subject_id + 1, {}
+    # 9,000 rows × (4 fields × 2 + 1): 81,000 values
+    TimelineEvent.objects.bulk_update(events, ["summary", "kind", "subject_id", "data"])
+    assert (
+        TimelineEvent.objects.filter(kind="bulk2", summary__startswith="changed").count() == 9_000
+    )
 
 
 def test_a_long_id_list_is_cut_into_parts_that_each_fit_one_statement():

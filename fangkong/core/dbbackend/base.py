@@ -3,8 +3,9 @@ limit when parameters are bound server-side.
 
 Django leaves PostgreSQL's ``bulk_batch_size`` unlimited because client-side binding puts
 the values into the SQL text. With ``server_side_binding`` each value is a protocol
-parameter and a statement holds at most 65,535, so ``bulk_create`` of many rows or a
-``delete()`` whose collector gathers 70,000 related ids would fail. Batches are sized here
+parameter and a statement holds at most 65,535, so ``bulk_update`` of many rows, a
+``bulk_create`` that cannot use UNNEST, or a ``delete()`` whose collector gathers 70,000
+related ids would fail. Batches are sized here
 the way Django sizes them for SQLite and Oracle.
 
 Not covered: ``delete()`` of more than 65,535 objects that other rows point to with
@@ -25,8 +26,16 @@ class DatabaseOperations(operations.DatabaseOperations):
     def bulk_batch_size(self, fields: Any, objs: Any) -> int:
         if not self.connection.features.uses_server_side_binding:
             return super().bulk_batch_size(fields, objs)
-        per_row = max(1, len(fields))
-        return max(1, min(len(objs), MAX_PARAMS // per_row))
+        fields = list(fields)
+        if len(fields) >= 2 and fields[0] is fields[1] and getattr(fields[0], "primary_key", 0):
+            # bulk_update asks with [pk, pk, *fields]: each object binds its pk once in the
+            # WHERE and a (pk, value) pair in each field's CASE
+            per_row = 2 * (len(fields) - 2) + 1
+        else:
+            # an insert through UNNEST binds one array per column, but Django falls back to
+            # one parameter per value for some columns: size for the fallback
+            per_row = len(fields)
+        return max(1, min(len(objs), MAX_PARAMS // max(1, per_row)))
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
