@@ -61,6 +61,19 @@ def test_flagging_marks_due_and_overdue_stays_and_is_idempotent(site, manager, f
     assert Stay.objects.get(pk=stays[2].pk).due_flag == DueFlag.NONE
 
 
+def test_a_stay_whose_phase_was_extended_loses_its_due_flag(site, manager, four):
+    from fangkong.control.models import ControlPhase
+
+    stay = placed(site, "101", four[0], manager, 4)  # due today
+    services.flag_due_releases()
+    assert Stay.objects.get(pk=stay.pk).due_flag == DueFlag.TODAY
+    ControlPhase.objects.filter(pk=stay.phase_id).update(
+        planned_end_date=TODAY() + dt.timedelta(days=5)
+    )
+    assert services.flag_due_releases() == {"overdue": 0, "today": 0, "tomorrow": 0}
+    assert Stay.objects.get(pk=stay.pk).due_flag == DueFlag.NONE
+
+
 def test_management_command_flags_and_the_task_is_queued(site, manager, four, capsys):
     placed(site, "101", four[0], manager, 4)
     call_command("flag_due_releases")

@@ -655,14 +655,11 @@ def flag_due_releases(*, on: dt.date | None = None) -> dict[str, int]:
             DueFlag.TODAY: open_.filter(phase__planned_end_date=today),
             DueFlag.TOMORROW: open_.filter(phase__planned_end_date=tomorrow),
         }
-        flagged_pks: list[int] = []
+        # subqueries, not id lists: a city's open stays would pass the parameter limit
         for flag, qs in groups.items():
-            pks = list(qs.values_list("pk", flat=True))
-            flagged_pks += pks
-            changed = Stay.objects.filter(pk__in=pks).exclude(due_flag=flag)
-            changed.update(due_flag=flag, due_flagged_at=now)
-            counts[str(flag)] = len(pks)
-        open_.exclude(due_flag=DueFlag.NONE).exclude(pk__in=flagged_pks).update(
+            counts[str(flag)] = qs.count()
+            qs.exclude(due_flag=flag).update(due_flag=flag, due_flagged_at=now)
+        open_.exclude(due_flag=DueFlag.NONE).exclude(phase__planned_end_date__lte=tomorrow).update(
             due_flag=DueFlag.NONE, due_flagged_at=None
         )
     return counts
