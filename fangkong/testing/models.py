@@ -344,6 +344,12 @@ class RetestTask(BaseModel):
         related_name="+",
     )  # fmt: skip
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    # The temporary control (混管阳性待复核) this retest can end: only that episode, so an
+    # old retest never ends a later one.
+    episode = models.ForeignKey(
+        "control.ControlEpisode", verbose_name=_("control episode"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
 
     objects = ScopedManager()
     scope_field = "area"

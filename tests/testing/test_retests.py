@@ -199,6 +199,63 @@ def test_a_negative_retest_leaves_other_control_alone(full_pool, residents, user
     assert active_episode_for(residents[0]).reason == "close_contact"
 
 
+def test_a_negative_retest_does_not_release_someone_with_an_open_case_candidate(
+    task, residents, users, to_lab, swab
+):
+    person = residents[0]
+    retest = services.record_retest_sample(task, tube_barcode="R0000001", by=users["sampler_a"])
+    # meanwhile swabbed singly (people under control are) and that tube is positive
+    single = swab(person, "S0000001", confirm_repeat=True).tube
+    reported(single, "positive", users, to_lab, box="BOX0003")
+    assert CaseCandidate.objects.filter(person=person, state="open").exists()
+    reported(retest.retest_tube, "negative", users, to_lab, box="BOX0002")
+    assert active_episode_for(person).reason == "pool_positive_awaiting_retest"
+
+
+def test_an_old_negative_retest_does_not_end_a_later_temporary_control(
+    task, residents, users, to_lab, swab
+):
+    from fangkong.control.services import cancel_episode
+
+    person = residents[0]
+    first = active_episode_for(person)
+    old = services.record_retest_sample(task, tube_barcode="R0000001", by=users["sampler_a"])
+    cancel_episode(first, by=users["county"], reason_text="录入错误")
+    # a later pool of the person is positive: a new temporary control, a new task
+    for p in (person, residents[10], residents[11]):
+        later_pool = swab(p, "P0000002", confirm_repeat=True).tube
+    services.close_tube(later_pool, by=users["sampler_a"])
+    reported(later_pool, "positive", users, to_lab, box="BOX0003")
+    second = active_episode_for(person)
+    assert second is not None and second.pk != first.pk
+    reported(old.retest_tube, "negative", users, to_lab, box="BOX0002")
+    assert active_episode_for(person).pk == second.pk
+    assert RetestTask.objects.get(person=person, source_tube=later_pool).episode_id == second.pk
+
+
+def test_control_ends_when_the_last_retest_of_two_positive_pools_is_negative(
+    full_pool, residents, users, to_lab, swab
+):
+    person = residents[0]
+    # swabbed in a second pool before the first one's result came out
+    for p in (person, residents[10], residents[11]):
+        pool = swab(p, "P0000002", confirm_repeat=True).tube
+    services.close_tube(pool, by=users["sampler_a"])
+    reported(full_pool, "positive", users, to_lab, box="BOX0001")
+    episode = active_episode_for(person)
+    reported(pool, "positive", users, to_lab, box="BOX0003")  # while awaiting the first retest
+    first_task = RetestTask.objects.get(person=person, source_tube=full_pool)
+    second_task = RetestTask.objects.get(person=person, source_tube=pool)
+    assert first_task.episode_id == second_task.episode_id == episode.pk  # one temporary control
+    one = services.record_retest_sample(first_task, tube_barcode="R0000001", by=users["sampler_a"])
+    reported(one.retest_tube, "negative", users, to_lab, box="BOX0004")
+    assert active_episode_for(person).pk == episode.pk  # the second retest is still to come
+    two = services.record_retest_sample(second_task, tube_barcode="R0000002",
+                                        by=users["sampler_a"])  # fmt: skip
+    reported(two.retest_tube, "negative", users, to_lab, box="BOX0005")
+    assert active_episode_for(person) is None
+
+
 def test_a_positive_retest_opens_a_case_candidate_and_keeps_control(task, residents, users, to_lab):
     done = services.record_retest_sample(task, tube_barcode="R0000001", by=users["sampler_a"])
     reported(done.retest_tube, "positive", users, to_lab, box="BOX0002")

@@ -45,17 +45,27 @@ def _chain(area: Any, floor: int | None) -> list[Any]:
     return list(responsibility_chain(area, floor))
 
 
-def _start_control(person: Any) -> tuple[bool, str]:
+def _start_control(person: Any) -> tuple[Any, str]:
+    """The pool-positive episode started for ``person``, or None and why not."""
     try:
         from fangkong.control.services import start_episode
     except ImportError:
-        return False, "control episodes not installed"
+        return None, "control episodes not installed"
     try:
         with transaction.atomic():
-            start_episode(person, POOL_REASON, start_date=timezone.localdate(), by=None)
+            return start_episode(person, POOL_REASON, start_date=timezone.localdate(), by=None), ""
     except DomainError as exc:
-        return False, str(exc.message)
-    return True, ""
+        return None, str(exc.message)
+
+
+def _pool_episodes(person_ids: list[int]) -> dict[int, Any]:
+    """person → their pool-positive episode under way (a second positive pool while they
+    wait for their retest is the same temporary control)."""
+    try:
+        from fangkong.control.selectors import active_episodes_for
+    except ImportError:
+        return {}
+    return {e.person_id: e for e in active_episodes_for(person_ids) if e.reason == POOL_REASON}
 
 
 def _command_recipients(area: Any) -> list[tuple[str, str, int | None]]:
@@ -78,6 +88,7 @@ def follow_up_positive(tube: Tube, *, by: Any) -> FollowUp:
     persons = list({m.person_id: m.person for m in members}.values())
     pooled = tube.kind == TubeKind.POOLED
     already = controlled_person_ids([p.pk for p in persons])
+    pool_episode = _pool_episodes(list(already)) if pooled and already else {}
     now = timezone.now()
     events = []
     chain_people: dict[int, tuple[Any, list[str]]] = {}
@@ -92,8 +103,12 @@ def follow_up_positive(tube: Tube, *, by: Any) -> FollowUp:
             if p.pk in already:
                 out.already_controlled.append(p.pk)
             else:
-                ok, why = _start_control(p)
-                (out.controlled.append(p.pk) if ok else out.not_controlled.__setitem__(p.pk, why))
+                episode, why = _start_control(p)
+                if episode is not None:
+                    out.controlled.append(p.pk)
+                    pool_episode[p.pk] = episode
+                else:
+                    out.not_controlled[p.pk] = why
             summary = _("Pooled tube %(code)s positive: under control, single-tube retest ordered")
         else:
             cand = CaseCandidate.objects.create(
@@ -118,7 +133,7 @@ def follow_up_positive(tube: Tube, *, by: Any) -> FollowUp:
     if pooled:
         tasks = [
             RetestTask(person=p, area=p.area, source_tube=tube, round_id=tube.round_id,
-                       reason=RetestReason.POOL_POSITIVE)
+                       reason=RetestReason.POOL_POSITIVE, episode=pool_episode.get(p.pk))
             for p in persons
         ]  # fmt: skip
         RetestTask.objects.bulk_create(tasks, ignore_conflicts=True)

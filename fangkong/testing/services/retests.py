@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,8 +16,15 @@ from fangkong.core import audit
 from fangkong.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.core.timeline import record_event
-from fangkong.testing.choices import RETEST_TRANSITIONS, Outcome, RetestReason, RetestState
-from fangkong.testing.models import RetestTask, TestingPoint
+from fangkong.testing.choices import (
+    RETEST_TRANSITIONS,
+    CandidateState,
+    Outcome,
+    RetestReason,
+    RetestState,
+    TubeState,
+)
+from fangkong.testing.models import CaseCandidate, RetestTask, TestingPoint
 from fangkong.testing.services.followup import POOL_REASON
 from fangkong.testing.services.sampling import check_round_open, sample
 
@@ -145,13 +153,14 @@ def cancel_retest(task: RetestTask, *, reason_text: str, by: Any) -> RetestTask:
 
 
 def end_pool_control_after_negative_retests(tube_ids: Iterable[int]) -> list[int]:
-    """Among tubes just reported, the negative single tubes of pool-positive retests end
-    their person's temporary control (混管阳性待复核) today: the phase in progress completes
-    early, by the system, with the retest as the reason (with the shipped rules, one phase:
-    the episode ends). A person under control for another reason stays so. Call inside the
+    """Among tubes just reported, the negative single tubes of pool-positive retests end the
+    temporary control (混管阳性待复核) their task was made for, today: the phase in progress
+    completes early, by the system, with the retest as the reason (with the shipped rules,
+    one phase: the episode ends). Not while anything else still points at the person: an
+    open case candidate, or another retest of the same control not yet reported negative.
+    Control for another reason, or a later episode, is left alone. Call inside the
     publishing transaction. Returns the persons whose phase was completed."""
     try:
-        from fangkong.control.selectors import active_episodes_for
         from fangkong.control.services import complete_phase
     except ImportError:  # control episodes not installed
         return []
@@ -160,21 +169,33 @@ def end_pool_control_after_negative_retests(tube_ids: Iterable[int]) -> list[int
             retest_tube_id__in=list(tube_ids),
             reason=RetestReason.POOL_POSITIVE,
             retest_tube__result__outcome=Outcome.NEGATIVE,
+            episode__status="active",
+            episode__reason=POOL_REASON,
         )
         .select_related("retest_tube")
+        .prefetch_related("episode__phases")
         .order_by("pk")
     )
     if not tasks:
         return []
-    episodes = {
-        e.person_id: e
-        for e in active_episodes_for([t.person_id for t in tasks])
-        if e.reason == POOL_REASON
-    }
+    persons = [t.person_id for t in tasks]
+    with_candidate = set(
+        CaseCandidate.objects.filter(person_id__in=persons, state=CandidateState.OPEN)
+        .values_list("person_id", flat=True)
+    )  # fmt: skip
+    settled = Q(state=RetestState.CANCELLED) | Q(
+        retest_tube__state=TubeState.REPORTED, retest_tube__result__outcome=Outcome.NEGATIVE
+    )
+    waiting = set(
+        RetestTask.objects.filter(episode_id__in={t.episode_id for t in tasks})
+        .exclude(settled)
+        .values_list("episode_id", flat=True)
+    )
     done = []
     for task in tasks:
-        episode = episodes.pop(task.person_id, None)
-        phase = episode.current_phase if episode is not None else None
+        if task.person_id in with_candidate or task.episode_id in waiting:
+            continue
+        phase = task.episode.current_phase
         if phase is None:
             continue
         why = _("Single-tube retest %(code)s negative") % {"code": task.retest_tube.barcode}
