@@ -407,9 +407,11 @@ def _box(request, barcode: str):
 
 
 def _lab(request, lab_id: int | None) -> Lab | None:
+    """The lab named, if the caller works there (another lab does not exist for them), or
+    the caller's own."""
     if lab_id is None:
         return Lab.objects.filter(technicians=request.user).first()
-    lab = Lab.objects.filter(pk=lab_id).first()
+    lab = Lab.objects.filter(pk=lab_id, technicians=request.user).first()
     if lab is None:
         raise NotFound(_("No such lab."), field="lab_id")
     return lab

@@ -7,7 +7,8 @@ import json
 import pytest
 from openpyxl import Workbook
 
-from fangkong.core.errors import Conflict, PermissionDenied, ValidationFailed
+from fangkong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from fangkong.core.roles import Role
 from fangkong.core.services.tokens import create_token
 from fangkong.testing import selectors, services
 from fangkong.testing.models import Result, Tube
@@ -50,6 +51,35 @@ def test_a_bad_outcome_is_refused_naming_the_field(received, users):
 def test_only_a_lab_technician_records_results(received, users):
     with pytest.raises(PermissionDenied):
         services.record_result(received, outcome="negative", by=users["county"])
+
+
+@pytest.fixture
+def other_lab(county, users, make_user):
+    """A second lab with its own technician."""
+    tech = make_user(Role.LAB_TECHNICIAN, county.county, username="lab_2")
+    return services.create_lab(name="第三方实验室", code="X1", area=county.county,
+                               technicians=[tech], by=users["county"])  # fmt: skip
+
+
+def test_a_lab_records_results_only_for_the_tubes_it_received(received, users, other_lab):
+    tech = other_lab.technicians.get()
+    with pytest.raises(ValidationFailed) as exc:
+        services.record_result(received, outcome="negative", by=tech)
+    assert "barcode" in exc.value.fields and "another lab" in exc.value.message
+    with pytest.raises(NotFound) as exc:  # nor by naming the lab that received it
+        services.record_result(received, outcome="negative", by=tech, lab=received.lab)
+    assert "lab" in exc.value.fields
+    assert not Result.objects.exists()
+
+
+def test_a_lab_publishes_only_its_own_tubes(received, users, other_lab):
+    services.record_result(received, outcome="negative", by=users["lab"])
+    tech = other_lab.technicians.get()
+    assert services.publish_results(by=tech) == 0  # "all tested tubes" means its own
+    with pytest.raises(NotFound):
+        services.publish_results(by=tech, lab=received.lab)
+    assert Tube.objects.get(pk=received.pk).state == "tested"
+    assert services.publish_results(by=users["lab"]) == 1
 
 
 def test_a_negative_pool_releases_every_members_result(received, residents, users):

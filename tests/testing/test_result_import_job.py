@@ -17,7 +17,7 @@ from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 from openpyxl import Workbook, load_workbook
 
-from fangkong.core.errors import PermissionDenied, ValidationFailed
+from fangkong.core.errors import NotFound, PermissionDenied, ValidationFailed
 from fangkong.core.models import AuditLog
 from fangkong.core.roles import Role
 from fangkong.core.services.tasks import TaskRetryScheduled
@@ -146,6 +146,33 @@ def test_a_run_stopped_half_way_is_retried_and_carries_on_without_recording_twic
         "done", 6, 6, 0)  # fmt: skip
     assert calls[2][0] == tubes[2].barcode  # carried on after the part recorded
     assert Result.objects.count() == 6
+
+
+def test_a_run_refused_after_parts_were_recorded_is_failed_not_rejected(
+    tubes, users, lab, monkeypatch
+):
+    from fangkong.core.models import UserRole
+
+    monkeypatch.setattr(result_imports, "CHUNK_ROWS", 2)
+    real = result_imports.record_results
+    calls = []
+
+    def crash_on_the_second_part(rows, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")
+        return real(rows, **kw)
+
+    monkeypatch.setattr(result_imports, "record_results", crash_on_the_second_part)
+    job = start(users, csv([(t.barcode, "negative", "") for t in tubes]), "lab.csv")
+    with pytest.raises(TaskRetryScheduled):
+        run_result_import_task.call(job.pk)
+    UserRole.objects.filter(user=users["lab"]).delete()  # the technician left the lab
+    result_imports.run_result_import(job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed"  # not "rejected: nothing imported": two results stand
+    assert "Stopped after 2 of 6 rows" in job.message
+    assert Result.objects.count() == job.recorded_count == 2
 
 
 def test_a_tube_repeated_across_parts_is_still_caught(tubes, users, lab, monkeypatch):
@@ -280,13 +307,14 @@ def test_a_job_is_seen_by_its_lab_and_the_command_centre_and_is_404_for_others(
     assert not visible(seen_by["lab_b"]).exists() and not visible(seen_by["command_b"]).exists()
 
 
-def test_a_job_of_another_lab_is_seen_by_its_uploader(seen_by, lab):
+def test_a_technician_imports_only_for_their_own_lab(seen_by, lab):
     other_lab = services.create_lab(name="第三方实验室", code="X1", area=lab.area,
                                     by=seen_by["county"])  # fmt: skip
-    job = services.start_result_import(by=seen_by["lab"], lab=other_lab, filename="r.csv",
-                                       content=csv([]))  # fmt: skip
-    assert list(ResultImportJob.objects.visible_to(seen_by["lab"])) == [job]
-    assert not ResultImportJob.objects.visible_to(seen_by["lab_a2"]).exists()
+    with pytest.raises(NotFound) as exc:
+        services.start_result_import(by=seen_by["lab"], lab=other_lab, filename="r.csv",
+                                     content=csv([]))  # fmt: skip
+    assert "lab" in exc.value.fields
+    assert not ResultImportJob.objects.exists()
 
 
 # --- progress --------------------------------------------------------------------------------

@@ -54,8 +54,14 @@ def parse_ct(value: Any) -> dict[str, float]:
     return out
 
 
-def _lab_of(by: Any, lab: Lab | None) -> Lab | None:
-    return lab or Lab.objects.filter(technicians=by).first()
+def lab_for(by: Any, lab: Lab | None) -> Lab | None:
+    """The lab ``by`` works at: ``lab`` when they are one of its technicians (another lab
+    does not exist for them), else the first of theirs; None when they belong to none."""
+    if lab is None:
+        return Lab.objects.filter(technicians=by).first()
+    if not lab.technicians.filter(pk=getattr(by, "pk", None)).exists():
+        raise NotFound(_("No such lab."), field="lab")
+    return lab
 
 
 @transaction.atomic
@@ -72,7 +78,7 @@ def record_result(
     once, in this transaction."""
     require(by, "testing.lab")
     tube = Tube.objects.select_for_update().get(pk=tube.pk)
-    result = _record(tube, outcome, ct_values, _lab_of(by, lab), tested_at, by)
+    result = _record(tube, outcome, ct_values, lab_for(by, lab), tested_at, by)
     audit.record(audit.Action.CREATE, result, by=by, after=audit.snapshot(result))
     if result.outcome == Outcome.POSITIVE:
         from fangkong.testing.services.followup import follow_up_positive
@@ -102,6 +108,12 @@ def _record(tube: Tube, outcome: str, ct_values: Any, lab: Lab | None, tested_at
             % {"code": tube.barcode},
             field="barcode",
             code="not_received",
+        )
+    if lab is not None and tube.lab_id not in (None, lab.pk):
+        raise ValidationFailed(
+            _("Tube %(code)s was received by another lab.") % {"code": tube.barcode},
+            field="barcode",
+            code="other_lab",
         )
     now = tested_at or timezone.now()
     move_tube(tube, TubeState.TESTED)
@@ -136,7 +148,7 @@ def record_results(
     number and barcode; the good rows are recorded. A caller recording one file in parts
     passes the same ``seen`` set to each, so a tube repeated across parts is still caught."""
     require(by, "testing.lab")
-    lab = _lab_of(by, lab)
+    lab = lab_for(by, lab)
     report = ResultsReport()
     codes = [str(r.get("barcode") or "").strip() for r in rows]
     tubes = {t.barcode: t for t in Tube.objects.filter(barcode__in=[c for c in codes if c])}
@@ -266,16 +278,18 @@ def _cell(values: Sequence[Any], cols: dict[str, int], key: str) -> Any:
 
 
 def publish_results(tubes: Iterable[Tube] | None = None, *, by: Any, lab: Lab | None = None) -> int:
-    """Report (报) tested tubes: given ones, or all the lab's tested tubes. A negative or
+    """Report (报) the lab's tested tubes: given ones, or all of them. A negative or
     invalid result is released to every member; a positive pool to none (they are retested
     singly); a positive single tube to its person."""
     require(by, "testing.lab")
+    lab = lab_for(by, lab)
+    if lab is None:
+        raise ValidationFailed(_("Which lab? You belong to none; choose one."), field="lab")
     with transaction.atomic():
-        qs = Tube.objects.select_for_update(of=("self",)).filter(state=TubeState.TESTED)
+        # a lab reports its own tubes only
+        qs = Tube.objects.select_for_update(of=("self",)).filter(state=TubeState.TESTED, lab=lab)
         if tubes is not None:
             qs = qs.filter(pk__in=[t.pk for t in tubes])
-        elif lab is not None:
-            qs = qs.filter(lab=lab)
         now = timezone.now()
         todo = list(qs.select_related("result"))
         if not todo:

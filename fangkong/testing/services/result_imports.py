@@ -22,7 +22,12 @@ from fangkong.core import audit
 from fangkong.core.errors import DomainError, NotFound, ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.testing.models import Lab, ResultImportJob, ResultImportRowError
-from fangkong.testing.services.lab import check_result_file, read_result_file, record_results
+from fangkong.testing.services.lab import (
+    check_result_file,
+    lab_for,
+    read_result_file,
+    record_results,
+)
 
 log = logging.getLogger("fangkong.testing.result_import")
 MAX_BYTES = 20 * 1024 * 1024  # 100,000 rows of barcode, outcome and Ct are a few MB
@@ -36,7 +41,7 @@ def start_result_import(
     """Check the file's shape and queue its results to be recorded for ``lab`` (the
     uploader's lab when None). A file that cannot be read is refused here, naming ``file``."""
     require(by, "testing.lab")
-    lab = lab or Lab.objects.filter(technicians=by).first()
+    lab = lab_for(by, lab)
     if lab is None:
         raise ValidationFailed(_("Which lab? You belong to none; choose one."), field="lab")
     if not content:
@@ -94,9 +99,18 @@ def run_result_import(job_id: int) -> ResultImportJob:
         try:
             rows = _read(job)
         except DomainError as exc:
-            # refused whole before a row is written: too many rows, the role withdrawn
+            # refused before a row is written (too many rows, the role withdrawn), or, on a
+            # run carrying on after a stop, before any more is: what was recorded stands
+            stopped = job.processed_rows > 0
+            message = str(exc.message)
+            if stopped:
+                message = _(
+                    "Stopped after %(n)d of %(total)d rows; the results recorded so far stand. %(why)s"
+                ) % {"n": job.processed_rows, "total": job.total_rows, "why": message}
             job.set_progress(
-                status=Status.REJECTED, message=str(exc.message)[:500], finished_at=timezone.now()
+                status=Status.FAILED if stopped else Status.REJECTED,
+                message=message[:500],
+                finished_at=timezone.now(),
             )
             return job
         try:

@@ -17,6 +17,7 @@ from fangkong.core.permissions import require, require_area
 from fangkong.testing.choices import BoxState, TubeState
 from fangkong.testing.models import Box, Lab, TestingPoint, Tube
 from fangkong.testing.services._common import clean_barcode, move_box, move_tube
+from fangkong.testing.services.lab import lab_for
 
 RECEIVABLE = (TubeState.CLOSED, TubeState.BOXED, TubeState.IN_TRANSIT)
 
@@ -145,6 +146,7 @@ def receive_box(box: Box, *, lab: Lab, by: Any, scanned: Iterable[str] | None = 
     tubes of the box's list not scanned are missing and stay in transit; scanned tubes not on
     the list are extra (received too when they exist and have not been)."""
     require(by, "testing.lab")
+    lab_for(by, lab)  # a technician receives at their own lab
     box = Box.objects.select_for_update().get(pk=box.pk)
     move_box(box, BoxState.RECEIVED)
     now = timezone.now()
