@@ -14,6 +14,7 @@ from fangkong.core import audit
 from fangkong.core.api import ErrorOut, Page, StrictSchema
 from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.permissions import require
+from fangkong.core.uploads import read_upload
 from fangkong.people import selectors, services
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.models import Household, ImportJob, KeyCategory
@@ -456,7 +457,10 @@ def create_import(
 ):
     """`mode`: `all` imports nothing when any row is bad; `good` imports the good rows."""
     job = imports.start_import(
-        by=request.user, filename=file.name or "", content=file.read(), mode=mode
+        by=request.user,
+        filename=file.name or "",
+        content=read_upload(file, max_bytes=imports.MAX_BYTES),
+        mode=mode,
     )
     return Status(201, job)
 

@@ -17,11 +17,13 @@ from fangkong.areas.models import Area
 from fangkong.core.api import ErrorOut, Page, StrictSchema
 from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.permissions import require
+from fangkong.core.uploads import read_upload
 from fangkong.people.models import Person
 from fangkong.testing import selectors, services
 from fangkong.testing.choices import PointKind
 from fangkong.testing.filters import RetestFilter
 from fangkong.testing.models import Lab
+from fangkong.testing.services import result_imports
 from fangkong.testing.services.scan import quick_sample
 
 router = Router(tags=["testing"])
@@ -640,7 +642,10 @@ def import_results(
     if lab is None:
         raise ValidationFailed(_("Which lab? You belong to none; give lab_id."), field="lab_id")
     job = services.start_result_import(
-        by=request.user, lab=lab, filename=file.name or "", content=file.read()
+        by=request.user,
+        lab=lab,
+        filename=file.name or "",
+        content=read_upload(file, max_bytes=result_imports.MAX_BYTES),
     )
     response["Location"] = reverse("api:testing_result_import", kwargs={"job_id": job.pk})
     return Status(202, job)

@@ -16,10 +16,12 @@ from fangkong.areas.models import Area
 from fangkong.core import audit
 from fangkong.core.errors import DomainError
 from fangkong.core.export import write_xlsx, xlsx_response
+from fangkong.core.uploads import read_upload
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.testing import selectors, services
 from fangkong.testing.choices import Outcome, TubeKind, TubeState
 from fangkong.testing.models import Lab, Tube
+from fangkong.testing.services import result_imports
 
 
 def _get(qs, pk):
@@ -351,10 +353,9 @@ class LabView(PermissionMixin, View):
         back on this page with the reason by the file input."""
         f = request.FILES.get("file")
         try:
-            if f is None:
-                raise services.lab.ValidationFailed(_("Choose a file."), field="file")
+            content = read_upload(f, max_bytes=result_imports.MAX_BYTES)
             job = services.start_result_import(by=request.user, lab=None, filename=f.name or "",
-                                               content=f.read())  # fmt: skip
+                                               content=content)  # fmt: skip
         except DomainError as exc:
             ctx = self.context(request, import_error=exc)
             return render(request, "testing/lab.html", ctx, status=422)

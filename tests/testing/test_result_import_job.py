@@ -440,3 +440,17 @@ def test_the_import_api_answers_202_with_a_status_url(tubes, users, lab, login):
     assert errors["count"] == 1 and errors["items"] == status["errors"]
     bad = client.post("/api/v1/testing/results/import", {"file": upload("lab.xlsx", b"x")})
     assert bad.status_code == 422 and list(bad.json()["error"]["fields"]) == ["file"]
+
+
+def test_a_file_over_the_limit_is_refused_naming_the_file_and_nothing_is_queued(
+    tubes, users, lab, login, monkeypatch
+):
+    monkeypatch.setattr(result_imports, "MAX_BYTES", 2 * 1024 * 1024)
+    client = login(users["lab"])
+    big = csv([(tubes[0].barcode, "negative", "")] * 150_000)  # ~3 MB
+    resp = client.post("/api/v1/testing/results/import", {"file": upload("big.csv", big)})
+    assert resp.status_code == 422
+    assert resp.json()["error"]["fields"]["file"] == ["The file is larger than 2 MB."]
+    page = client.post("/testing/lab/", {"action": "import", "file": upload("big.csv", big)})
+    assert page.status_code == 422 and "The file is larger than 2 MB." in page.content.decode()
+    assert not ResultImportJob.objects.exists()

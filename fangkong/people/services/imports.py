@@ -54,7 +54,9 @@ def start_import(*, by: Any, filename: str, content: bytes, mode: str) -> Import
     if mode not in ImportJob.Mode.values:
         raise ValidationFailed(_("Choose all-or-nothing or good rows only."), field="mode")
     if len(content) > MAX_BYTES:
-        raise ValidationFailed(_("The file is larger than 50 MB."), field="file")
+        raise ValidationFailed(
+            _("The file is larger than %(n)d MB.") % {"n": MAX_BYTES // (1024 * 1024)}, field="file"
+        )
     sheet.open_sheet(content).close()  # reads the header row only
     with transaction.atomic():
         job = ImportJob.objects.create(

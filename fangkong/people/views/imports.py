@@ -6,6 +6,7 @@ from django.views import View
 
 from fangkong.core.errors import DomainError, NotFound
 from fangkong.core.export import write_xlsx, xlsx_response
+from fangkong.core.uploads import read_upload
 from fangkong.core.views.generic import add_domain_error
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.people.forms import ImportForm
@@ -35,7 +36,7 @@ class ImportCreateView(PermissionMixin, View):
                 job = imports.start_import(
                     by=request.user,
                     filename=upload.name,
-                    content=upload.read(),
+                    content=read_upload(upload, max_bytes=imports.MAX_BYTES),
                     mode=form.cleaned_data["mode"],
                 )
             except DomainError as exc:
