@@ -57,6 +57,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "testing.view": frozenset(_OPERATORS | {R.SAMPLER, R.LAB_TECHNICIAN, R.AUDITOR}),
     "testing.manage": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER}),
     "testing.sample": frozenset({R.SAMPLER, R.COUNTY_COMMAND}),
+    # sample at any point within one's areas, not only the points one is assigned to
+    "testing.sample.any_point": frozenset({R.COUNTY_COMMAND}),
     "testing.transport": frozenset({R.SAMPLER, R.LAB_TECHNICIAN, R.COUNTY_COMMAND}),
     "testing.lab": frozenset({R.LAB_TECHNICIAN}),
     # a lab's results imports: technicians see their own and their labs'; the command

@@ -661,7 +661,7 @@ def get_result_import(request, job_id: int):
     """Seen by its uploader, the technicians of its lab and the command centre over the
     lab's area; 404 for anyone else."""
     require(request.user, "testing.result_import.view")
-    return services.get_result_import(request.user, job_id)
+    return selectors.get_result_import(request.user, job_id)
 
 
 @router.get(
@@ -673,7 +673,7 @@ def get_result_import(request, job_id: int):
 @paginate(Page)
 def get_result_import_errors(request, job_id: int):
     require(request.user, "testing.result_import.view")
-    return services.get_result_import(request.user, job_id).row_errors.all()
+    return selectors.get_result_import(request.user, job_id).row_errors.all()
 
 
 @router.post("/results/publish", response={200: PublishOut, **ERRORS})
@@ -704,7 +704,7 @@ def list_retests(
     wanted = {k: v for k, v in {"reason": reason, "round": round, "area": area}.items() if v}
     fs = RetestFilter(wanted, queryset=qs, request=request)
     if not fs.is_valid():  # a round or area outside yours is no choice either
-        name, errors = next(iter(fs.errors.items()))
+        errors = next(iter(fs.errors.values()))
         raise ValidationFailed(errors[0], fields={k: list(v) for k, v in fs.errors.items()})
     return fs.qs.order_by(*selectors.WALK_ORDER)
 

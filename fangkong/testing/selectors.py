@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
-from fangkong.core.roles import Role
+from fangkong.core.errors import NotFound
 from fangkong.people.models import Person
 from fangkong.testing.choices import (
     CandidateState,
@@ -28,6 +28,7 @@ from fangkong.testing.models import (
     CaseCandidate,
     Notification,
     Result,
+    ResultImportJob,
     RetestTask,
     ScreeningRound,
     TestingPoint,
@@ -84,7 +85,7 @@ def sampling_points_for(user: Any) -> QuerySet[TestingPoint]:
     """The open points where the user takes swabs: the ones they are a sampler of; county
     command samples anywhere in their areas."""
     points = points_for(user).filter(active=True)
-    if not user.has_role(Role.COUNTY_COMMAND):
+    if not user.can("testing.sample.any_point"):
         points = points.filter(samplers=user)
     return points
 
@@ -403,3 +404,18 @@ def results_for_person(person: Any, limit: int = 50) -> list[PersonResult]:
         out.append(PersonResult(m.sampled_at, m.round.name, tube.point.name, tube.barcode,
                                 tube.kind, status, outcome, label))  # fmt: skip
     return out
+
+
+# --- results imports -------------------------------------------------------------------------
+def result_imports_for(user: Any) -> QuerySet[ResultImportJob]:
+    """The results imports a user may follow (``ResultImportJob.objects.visible_to``),
+    without their files."""
+    return ResultImportJob.objects.visible_to(user).select_related("lab").defer("content")
+
+
+def get_result_import(user: Any, pk: Any) -> ResultImportJob:
+    """One import the user may follow; another lab's or area's does not exist for them."""
+    job = result_imports_for(user).filter(pk=pk).first()
+    if job is None:
+        raise NotFound(_("No such results import."))
+    return job

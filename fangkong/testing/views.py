@@ -322,7 +322,7 @@ class LabView(PermissionMixin, View):
             state__in=[TubeState.RECEIVED, TubeState.TESTED]
         ).select_related("result")
         return {"tubes": tubes.order_by("state", "received_at")[:200], "outcomes": Outcome.choices,
-                "imports": services.result_imports_for(request.user)[:10], "title": _("Lab"),
+                "imports": selectors.result_imports_for(request.user)[:10], "title": _("Lab"),
                 **extra}  # fmt: skip
 
     def get(self, request):

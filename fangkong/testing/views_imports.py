@@ -12,14 +12,14 @@ from django.views import View
 from fangkong.core.errors import NotFound
 from fangkong.core.export import write_xlsx, xlsx_response
 from fangkong.core.views.mixins import PermissionMixin
-from fangkong.testing import services
+from fangkong.testing import selectors
 
 ERRORS_SHOWN = 200  # on the page; the .xlsx report has them all
 
 
 def _job(request, pk):
     try:
-        return services.get_result_import(request.user, pk)
+        return selectors.get_result_import(request.user, pk)
     except NotFound as exc:
         raise Http404 from exc
 

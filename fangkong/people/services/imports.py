@@ -99,12 +99,6 @@ def _context(user: Any) -> Context:
     return Context(areas=areas, categories=categories)
 
 
-def _progress(job: ImportJob, **fields: Any) -> None:
-    for k, v in fields.items():
-        setattr(job, k, v)
-    ImportJob.objects.filter(pk=job.pk).update(**fields)
-
-
 def run_import(job_id: int) -> ImportJob:
     """Check and write one import job (called by the background task)."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
@@ -114,16 +108,14 @@ def run_import(job_id: int) -> ImportJob:
         try:
             _run(job)
         except sheet.SheetError as exc:
-            _progress(
-                job,
+            job.set_progress(
                 status=ImportJob.Status.REJECTED,
                 message=str(exc.message)[:500],
                 finished_at=timezone.now(),
             )
         except Exception:
             log.exception("import failed", extra={"job": job.pk})
-            _progress(
-                job,
+            job.set_progress(
                 status=ImportJob.Status.FAILED,
                 message=_("The import failed unexpectedly; nothing was written."),
                 finished_at=timezone.now(),
@@ -134,7 +126,7 @@ def run_import(job_id: int) -> ImportJob:
 
 def _run(job: ImportJob) -> None:
     by = job.created_by
-    _progress(job, status=ImportJob.Status.VALIDATING, started_at=timezone.now())
+    job.set_progress(status=ImportJob.Status.VALIDATING, started_at=timezone.now())
     with sheet.open_sheet(bytes(job.content)) as book:
         columns = book.columns
         all_rows = []
@@ -144,7 +136,7 @@ def _run(job: ImportJob) -> None:
                 raise sheet.SheetError(
                     _("At most %(n)d rows in one import.") % {"n": sheet.MAX_ROWS}, field="file"
                 )
-    _progress(job, total_rows=len(all_rows))
+    job.set_progress(total_rows=len(all_rows))
     ctx = _context(by)
     good: list[sheet.Row] = []
     errors: list[ImportRowError] = []
@@ -160,12 +152,11 @@ def _run(job: ImportJob) -> None:
         else:
             good.append(row)
         if (i + 1) % PROGRESS_EVERY == 0:
-            _progress(job, processed_rows=i + 1)
+            job.set_progress(processed_rows=i + 1)
     ImportRowError.objects.bulk_create(errors, batch_size=2000)
-    _progress(job, processed_rows=len(all_rows), error_count=bad_rows)
+    job.set_progress(processed_rows=len(all_rows), error_count=bad_rows)
     if bad_rows and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
-        _progress(
-            job,
+        job.set_progress(
             status=ImportJob.Status.REJECTED,
             message=ngettext(
                 "%(n)d row is not valid; nothing was imported.",
@@ -176,11 +167,10 @@ def _run(job: ImportJob) -> None:
             finished_at=timezone.now(),
         )
         return
-    _progress(job, status=ImportJob.Status.WRITING)
+    job.set_progress(status=ImportJob.Status.WRITING)
     with transaction.atomic():
         counts = _write(job, by, good, bad_rows)
-    _progress(
-        job,
+    job.set_progress(
         status=ImportJob.Status.DONE,
         finished_at=timezone.now(),
         message=_(

@@ -12,8 +12,6 @@ from fangkong.testing.services.lab import (
 )
 from fangkong.testing.services.persons import find_person, person_qr_payload
 from fangkong.testing.services.result_imports import (
-    get_result_import,
-    result_imports_for,
     run_result_import,
     start_result_import,
 )
@@ -52,7 +50,6 @@ __all__ = [
     "end_pool_control_after_negative_retests",
     "find_person",
     "follow_up_positive",
-    "get_result_import",
     "hand_over",
     "needs_single_tube",
     "person_qr_payload",
@@ -63,7 +60,6 @@ __all__ = [
     "record_result",
     "record_results",
     "remove_tube",
-    "result_imports_for",
     "run_result_import",
     "sample",
     "send_missing_to_door_to_door",

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
-from fangkong.core.errors import DomainError, NotFound, ValidationFailed
+from fangkong.core.errors import DomainError, ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.testing.models import Lab, ResultImportJob, ResultImportRowError
 from fangkong.testing.services.lab import (
@@ -72,20 +72,6 @@ def start_result_import(
             run_result_import_task.enqueue(job.pk)
 
         transaction.on_commit(enqueue)
-    return job
-
-
-def result_imports_for(user: Any):
-    """The results imports a user may follow (``ResultImportJob.objects.visible_to``),
-    without their files."""
-    return ResultImportJob.objects.visible_to(user).select_related("lab").defer("content")
-
-
-def get_result_import(user: Any, pk: Any) -> ResultImportJob:
-    """One import the user may follow; another lab's or area's does not exist for them."""
-    job = result_imports_for(user).filter(pk=pk).first()
-    if job is None:
-        raise NotFound(_("No such results import."))
     return job
 
 

@@ -38,7 +38,6 @@ from django.utils import timezone
 
 from fangkong.core.models import AuditLog
 from fangkong.core.pii import blind_index
-from fangkong.core.roles import Role
 from fangkong.people.models import Person
 from fangkong.testing.choices import TubeKind, TubeState
 from fangkong.testing.models import ScreeningRound, TestingPoint, Tube, TubeMember
@@ -297,7 +296,7 @@ def quick_sample(
         active, point_area, point_path, is_sampler = row
         if not point_path.startswith(user_paths):
             return None
-        if not by.has_role(Role.COUNTY_COMMAND) and not (is_sampler and active):
+        if not by.can("testing.sample.any_point") and not (is_sampler and active):
             return None
         # the round: visible to the caller (an area within theirs, or above them) and open
         cur.execute(sql["round"], [round_id])
