@@ -402,7 +402,7 @@ def test_the_lab_page_queues_the_file_and_the_job_page_follows_it(tubes, users, 
     assert 'hx-trigger="every 1s"' in page and "结果.csv" in page  # polls while waiting
     services.run_result_import(job.pk)
     partial = client.get(resp["Location"], HTTP_HX_REQUEST="true").content.decode()
-    assert "every 1s" not in partial and "<html" not in partial
+    assert "hx-trigger" not in partial and "<html" not in partial  # done: stops polling
     assert "Unknown tube NOSUCH01." in partial and 'data-testid="recorded">1<' in partial
     report = client.get(f"/testing/lab/imports/{job.pk}/errors.xlsx")
     ws = load_workbook(io.BytesIO(b"".join(report.streaming_content))).active
@@ -454,3 +454,13 @@ def test_a_file_over_the_limit_is_refused_naming_the_file_and_nothing_is_queued(
     page = client.post("/testing/lab/", {"action": "import", "file": upload("big.csv", big)})
     assert page.status_code == 422 and "The file is larger than 2 MB." in page.content.decode()
     assert not ResultImportJob.objects.exists()
+
+
+def test_the_page_of_a_failed_import_keeps_looking_for_the_automatic_retry(
+    tubes, users, lab, login
+):
+    client = login(users["lab"])
+    job = start(users, csv([(tubes[0].barcode, "negative", "")]), "lab.csv")
+    job.set_progress(status="failed", message="stopped", finished_at=job.created_at)
+    partial = client.get(f"/testing/lab/imports/{job.pk}/", HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every 10s"' in partial.content.decode()
