@@ -6,13 +6,16 @@ from fangkong.areas.services import ensure_county
 from fangkong.core.demo import DEMO_USERS, ensure_demo_users
 from fangkong.people.models import Person
 from fangkong.people.synthetic import populate
+from fangkong.sites.demo import load_demo_sites
+from fangkong.testing.demo import load_demo_testing
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo county: the grid of Youyang (39 township units, ~270 villages, 8 "
         "communities, groups, estates, buildings), its leaders and coordinators, households "
-        "and persons, one user per role. Deterministic for a seed; safe to run again."
+        "and persons, one user per role, isolation sites with people in their rooms and a "
+        "screening round with results in 钟多街道. Deterministic for a seed; safe to run again."
     )
 
     def add_arguments(self, parser):
@@ -39,6 +42,9 @@ class Command(BaseCommand):
         else:
             self.stdout.write("demo: county already loaded, reusing it")
         logins = ensure_demo_users()
+        if Person.objects.exists():  # operations need people to act on
+            load_demo_sites(stdout=self.stdout)
+            load_demo_testing(stdout=self.stdout)
         if not quiet_logins:
             self.stdout.write("demo logins (username / password / role):")
             for username, role, _where in DEMO_USERS:
