@@ -162,3 +162,26 @@ def test_a_merged_person_record_is_refused(residents, swab, county):
     dup = PersonFactory(area=county.village_a, status="merged")
     with pytest.raises(ValidationFailed):
         swab(dup, "P0000001")
+
+
+def test_two_samplers_opening_the_same_new_tube_at_once_both_swabs_go_in(
+    rnd, point, residents, swab, users, monkeypatch
+):
+    """The other sampler's scan inserts the new tube between our look-up and our insert:
+    the unique barcode refuses ours, and instead of an error the scan is tried once more
+    and the swab goes into that tube."""
+    real_create = Tube.objects.create
+    raced = []
+
+    def other_sampler_first(**fields):
+        if not raced:
+            raced.append(1)
+            Tube.objects.bulk_create([Tube(**fields)])  # their tube, committed a moment before
+        return real_create(**fields)
+
+    monkeypatch.setattr(Tube.objects, "create", other_sampler_first)
+    res = swab(residents[0], "P0000009")
+    assert raced and res.created
+    tube = Tube.objects.get(barcode="P0000009")
+    assert tube.member_count == 1 and res.tube.pk == tube.pk
+    assert TubeMember.objects.filter(tube=tube).count() == 1

@@ -135,68 +135,76 @@ def sample(
             field="person",
             code="repeat",
         )
-    try:
-        with transaction.atomic():
-            tube = Tube.objects.select_for_update().filter(barcode=barcode).first()
-            if tube is not None and retest:
-                raise Conflict(
-                    _("Tube %(code)s is already used: take a new tube for the retest.")
-                    % {"code": barcode},
-                    field="tube",
-                    code="tube_used",
-                )
-            created_tube = tube is None
-            if tube is None:
-                tube = Tube.objects.create(
-                    barcode=barcode,
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                tube = Tube.objects.select_for_update().filter(barcode=barcode).first()
+                if tube is not None and retest:
+                    raise Conflict(
+                        _("Tube %(code)s is already used: take a new tube for the retest.")
+                        % {"code": barcode},
+                        field="tube",
+                        code="tube_used",
+                    )
+                created_tube = tube is None
+                if tube is None:
+                    tube = Tube.objects.create(
+                        barcode=barcode,
+                        round=rnd,
+                        point=point,
+                        area=point.area,
+                        kind=TubeKind.SINGLE if single else TubeKind.POOLED,
+                        capacity=1 if single else rnd.pooling_ratio,
+                        sampler=by,
+                        created_by=by,
+                    )
+                else:
+                    _check_tube(tube, rnd, point, single=single, person=person)
+                member = TubeMember.objects.create(
+                    tube=tube,
                     round=rnd,
-                    point=point,
-                    area=point.area,
-                    kind=TubeKind.SINGLE if single else TubeKind.POOLED,
-                    capacity=1 if single else rnd.pooling_ratio,
+                    person=person,
+                    area_id=person.area_id,
+                    sampled_at=at,
                     sampler=by,
-                    created_by=by,
+                    client_uuid=cid,
+                    repeat=earlier is not None,
                 )
-            else:
-                _check_tube(tube, rnd, point, single=single, person=person)
-            member = TubeMember.objects.create(
-                tube=tube,
-                round=rnd,
-                person=person,
-                area_id=person.area_id,
-                sampled_at=at,
-                sampler=by,
-                client_uuid=cid,
-                repeat=earlier is not None,
-            )
-            tube.member_count += 1
-            if tube.first_sampled_at is None:
-                tube.first_sampled_at = at
-            closed = tube.member_count >= tube.capacity
-            if closed:
-                move_tube(tube, TubeState.CLOSED)
-                tube.closed_at = at
-            tube.save(update_fields=["member_count", "first_sampled_at", "state", "closed_at"])
-            # one audit row per swab: the member, with the tube it opened or closed
-            audit.record(
-                audit.Action.CREATE,
-                member,
-                by=by,
-                after=audit.snapshot(member),
-                detail=member_audit_detail(
-                    tube.barcode,
-                    tube.kind,
-                    tube.member_count,
-                    tube.capacity,
-                    opened=created_tube,
-                    closed=closed,
-                    repeat=member.repeat,
-                ),  # fmt: skip
-            )
-    except IntegrityError:  # the same client id raced in from a retry
-        done = TubeMember.objects.select_related("tube").get(client_uuid=cid)
-        return SampleResult(done, done.tube, created=False, closed=False, repeat=done.repeat)
-    return SampleResult(member, tube, created=True, closed=closed, repeat=member.repeat)
+                tube.member_count += 1
+                if tube.first_sampled_at is None:
+                    tube.first_sampled_at = at
+                closed = tube.member_count >= tube.capacity
+                if closed:
+                    move_tube(tube, TubeState.CLOSED)
+                    tube.closed_at = at
+                tube.save(update_fields=["member_count", "first_sampled_at", "state", "closed_at"])
+                # one audit row per swab: the member, with the tube it opened or closed
+                audit.record(
+                    audit.Action.CREATE,
+                    member,
+                    by=by,
+                    after=audit.snapshot(member),
+                    detail=member_audit_detail(
+                        tube.barcode,
+                        tube.kind,
+                        tube.member_count,
+                        tube.capacity,
+                        opened=created_tube,
+                        closed=closed,
+                        repeat=member.repeat,
+                    ),  # fmt: skip
+                )
+        except IntegrityError:
+            done = TubeMember.objects.select_related("tube").filter(client_uuid=cid).first()
+            if done is not None:  # the same client id raced in from a retry
+                return SampleResult(done, done.tube, created=False, closed=False,
+                                    repeat=done.repeat)  # fmt: skip
+            if attempt == 2:
+                raise
+            # another sampler opened this new barcode a moment before us: it exists now
+            continue
+        return SampleResult(member, tube, created=True, closed=closed, repeat=member.repeat)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def member_audit_detail(
