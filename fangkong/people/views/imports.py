@@ -1,13 +1,16 @@
-from django.http import Http404, HttpResponseRedirect
+from typing import Any
+
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from fangkong.core.errors import DomainError, NotFound
-from fangkong.core.export import write_xlsx, xlsx_response
+from fangkong.core.errors import DomainError
+from fangkong.core.export import xlsx_response
 from fangkong.core.uploads import read_upload
+from fangkong.core.views import imports as core_imports
 from fangkong.core.views.generic import add_domain_error
+from fangkong.core.views.imports import ImportJobDetailView
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.people.forms import ImportForm
 from fangkong.people.services import imports
@@ -46,13 +49,6 @@ class ImportCreateView(PermissionMixin, View):
         return render(request, self.template_name, self.context(form), status=422)
 
 
-def _job(request, pk):
-    try:
-        return imports.get_import_job(request.user, pk)
-    except NotFound as exc:
-        raise Http404 from exc
-
-
 class ImportTemplateView(PermissionMixin, View):
     permission = "person.import"
 
@@ -60,24 +56,18 @@ class ImportTemplateView(PermissionMixin, View):
         return xlsx_response(template_workbook(), "persons-template.xlsx")
 
 
-class ImportDetailView(PermissionMixin, View):
-    """The import's progress; with htmx, the progress block alone (polled every second)."""
+class ImportDetailView(ImportJobDetailView):
+    permission = "person.import"
+    title = _("Import")
+    template_name = "people/import_detail.html"
+    progress_template_name = "people/_import_progress.html"
 
+    def get_job(self, user: Any, pk: Any) -> Any:
+        return imports.get_import_job(user, pk)
+
+
+class ImportErrorReportView(core_imports.ImportErrorReportView):
     permission = "person.import"
 
-    def get(self, request, pk):
-        job = _job(request, pk)
-        ctx = {"title": _("Import"), "job": job, "errors": job.row_errors.all()[:200]}
-        template = "people/_import_progress.html" if request.htmx else "people/import_detail.html"
-        return render(request, template, ctx)
-
-
-class ImportErrorReportView(PermissionMixin, View):
-    permission = "person.import"
-
-    def get(self, request, pk):
-        job = _job(request, pk)
-        rows = job.row_errors.values_list("row", "field", "message").iterator(chunk_size=2000)
-        fileobj = write_xlsx(["行号", "列", "原因"], rows, title="错误报告")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return xlsx_response(fileobj, f"import-{job.pk}-errors-{stamp}.xlsx")
+    def get_job(self, user: Any, pk: Any) -> Any:
+        return imports.get_import_job(user, pk)
