@@ -27,6 +27,17 @@ def clean_barcode(value: Any, *, field: str = "barcode") -> str:
     return code
 
 
+def clean_text(value: Any, *, field: str, max_length: int, missing: str = "") -> str:
+    """The text stripped; refused (naming ``field``) when longer than ``max_length``, or
+    when empty if ``missing`` says why it is needed."""
+    text = (value or "").strip()
+    if missing and not text:
+        raise ValidationFailed(missing, field=field)
+    if len(text) > max_length:
+        raise ValidationFailed(_("At most %(n)d characters.") % {"n": max_length}, field=field)
+    return text
+
+
 def check_sampler(by: Any, point: TestingPoint) -> None:
     """A sampler samples at the points they are assigned to; county command anywhere."""
     require(by, "testing.sample")

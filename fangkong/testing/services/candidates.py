@@ -11,25 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
-from fangkong.core.errors import Conflict, NotFound, ValidationFailed
+from fangkong.core.errors import Conflict, NotFound
 from fangkong.core.permissions import require, require_area
 from fangkong.core.timeline import record_event
 from fangkong.testing.choices import CANDIDATE_TRANSITIONS, CandidateState
 from fangkong.testing.models import CaseCandidate
+from fangkong.testing.services._common import clean_text
 
 DECIDE = "testing.candidate.decide"
 FIELDS = ["state", "decided_by", "decided_at", "note"]
 MAX_NOTE = 500
-
-
-def _text(value: Any, *, field: str, missing: str = "") -> str:
-    """The text stripped; refused when empty if ``missing`` says why it is needed."""
-    text = (value or "").strip()
-    if missing and not text:
-        raise ValidationFailed(missing, field=field)
-    if len(text) > MAX_NOTE:
-        raise ValidationFailed(_("At most %(n)d characters.") % {"n": MAX_NOTE}, field=field)
-    return text
 
 
 def _locked(candidate: CaseCandidate, by: Any) -> CaseCandidate:
@@ -76,7 +67,7 @@ def confirm_candidate(candidate: CaseCandidate, *, by: Any, note: str = "") -> C
     case (its rules are for contacts, travellers and pool positives; a case goes to a
     designated hospital), so the timeline says so for the operators to act on."""
     require(by, DECIDE)
-    note = _text(note, field="note")
+    note = clean_text(note, field="note", max_length=MAX_NOTE)
     with transaction.atomic():
         candidate = _locked(candidate, by)
         before = _decide(candidate, CandidateState.CONFIRMED, note, by=by)
@@ -124,7 +115,8 @@ def dismiss_candidate(candidate: CaseCandidate, *, reason: str, by: Any) -> Case
     """Dismiss the candidate with the reason (a lab error, a negative retest...). The
     person's control, if any, is left as it is."""
     require(by, DECIDE)
-    reason = _text(reason, field="reason", missing=_("Say why the candidate is dismissed."))
+    reason = clean_text(reason, field="reason", max_length=MAX_NOTE,
+                        missing=_("Say why the candidate is dismissed."))  # fmt: skip
     with transaction.atomic():
         candidate = _locked(candidate, by)
         before = _decide(candidate, CandidateState.DISMISSED, reason, by=by)

@@ -25,6 +25,7 @@ from fangkong.testing.choices import (
     TubeState,
 )
 from fangkong.testing.models import CaseCandidate, RetestTask, TestingPoint
+from fangkong.testing.services._common import clean_text
 from fangkong.testing.services.followup import POOL_REASON
 from fangkong.testing.services.sampling import check_round_open, sample
 
@@ -120,11 +121,8 @@ def cancel_retest(task: RetestTask, *, reason_text: str, by: Any) -> RetestTask:
     """Call off an open task with the reason (taken to hospital, moved away, sampled
     elsewhere); who and why go to the audit log and the person's timeline."""
     require(by, "testing.manage")
-    reason_text = (reason_text or "").strip()
-    if not reason_text:
-        raise ValidationFailed(_("Say why the task is cancelled."), field="reason")
-    if len(reason_text) > MAX_REASON:
-        raise ValidationFailed(_("At most %(n)d characters.") % {"n": MAX_REASON}, field="reason")
+    reason_text = clean_text(reason_text, field="reason", max_length=MAX_REASON,
+                             missing=_("Say why the task is cancelled."))  # fmt: skip
     with transaction.atomic():
         task = _locked(task, by)
         before = audit.snapshot(task, TASK_FIELDS)
