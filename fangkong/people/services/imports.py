@@ -31,6 +31,7 @@ from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.models import TimelineEvent
 from fangkong.core.permissions import require
 from fangkong.core.pii import blind_index
+from fangkong.core.services.imports import queue_import_job
 from fangkong.people import sheet
 from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Household, ImportJob, ImportRowError, KeyCategory, Person
@@ -58,23 +59,17 @@ def start_import(*, by: Any, filename: str, content: bytes, mode: str) -> Import
             _("The file is larger than %(n)d MB.") % {"n": MAX_BYTES // (1024 * 1024)}, field="file"
         )
     sheet.open_sheet(content).close()  # reads the header row only
-    with transaction.atomic():
-        job = ImportJob.objects.create(
-            filename=(filename or "import.xlsx")[:200],
-            content=content,
-            mode=mode,
-            created_by=by,
-            language=translation.get_language() or "zh-hans",
-        )
-        audit.record(audit.Action.IMPORT, job, by=by, detail=f"queued, mode {mode}")
+    from fangkong.people.tasks import run_import_task
 
-        def enqueue() -> None:
-            from fangkong.people.tasks import run_import_task
-
-            run_import_task.enqueue(job.pk)
-
-        transaction.on_commit(enqueue)
-    return job
+    return queue_import_job(
+        ImportJob,
+        run_import_task,
+        by=by,
+        detail=f"queued, mode {mode}",
+        filename=(filename or "import.xlsx")[:200],
+        content=content,
+        mode=mode,
+    )
 
 
 def import_jobs_for(user: Any):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from fangkong.core import audit
 from fangkong.core.errors import DomainError, ValidationFailed
 from fangkong.core.permissions import require
+from fangkong.core.services.imports import queue_import_job
 from fangkong.testing.models import Lab, ResultImportJob, ResultImportRowError
 from fangkong.testing.services.lab import (
     check_result_file,
@@ -56,23 +57,17 @@ def start_result_import(
     except ValidationFailed as exc:
         # the upload has one input: a missing column is the file's fault, so name the file
         raise ValidationFailed(exc.message, field="file") from None
-    with transaction.atomic():
-        job = ResultImportJob.objects.create(
-            lab=lab,
-            filename=(filename or "")[-200:],  # the end keeps the extension the parser reads
-            content=content,
-            created_by=by,
-            language=translation.get_language() or "zh-hans",
-        )
-        audit.record(audit.Action.IMPORT, job, by=by, detail=f"queued for lab {lab.code}")
+    from fangkong.testing.tasks import run_result_import_task
 
-        def enqueue() -> None:
-            from fangkong.testing.tasks import run_result_import_task
-
-            run_result_import_task.enqueue(job.pk)
-
-        transaction.on_commit(enqueue)
-    return job
+    return queue_import_job(
+        ResultImportJob,
+        run_result_import_task,
+        by=by,
+        detail=f"queued for lab {lab.code}",
+        lab=lab,
+        filename=(filename or "")[-200:],  # the end keeps the extension the parser reads
+        content=content,
+    )
 
 
 def run_result_import(job_id: int) -> ResultImportJob:
