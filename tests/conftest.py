@@ -16,6 +16,18 @@ from tests.factories import PersonFactory, UserFactory, add_area
 PASSWORD = "correct-horse-9"
 
 
+def pytest_collection_modifyitems(items):
+    """A transactional test (races, the worker) empties every table with ``flush`` when it
+    ends, the national rule sets the migrations loaded included, and a later test on the
+    same worker would find no rule in force. So each one restores the migrated data when it
+    starts (``serialized_rollback``), without having to remember to ask."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and marker.kwargs.get("transaction"):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _test_keyring():
     """A throwaway keyring: tests never touch a developer's var/pii_keys.json."""

@@ -148,7 +148,7 @@ def test_a_stale_second_check_in_into_the_taken_room_gets_conflict(site, manager
     assert active_episode_for(second) is None
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_operators_giving_the_last_bed_at_once_one_wins(make_site, manager, county):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite's in-memory test database cannot hold two writers at once")

@@ -113,7 +113,7 @@ def test_only_the_command_centre_of_the_area_decides(candidate, users, county_b)
     assert CaseCandidate.objects.get(pk=candidate.pk).state == "open"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_people_deciding_at_once_one_wins(county, users):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite's in-memory test database cannot hold two writers at once")

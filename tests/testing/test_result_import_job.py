@@ -336,7 +336,7 @@ def _read_from_another_connection(job_id):
     return seen
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_progress_is_committed_part_by_part_for_the_page_to_follow(tubes, users, lab, monkeypatch):
     monkeypatch.setattr(result_imports, "CHUNK_ROWS", 2)
     real = result_imports.record_results
@@ -359,7 +359,7 @@ def test_progress_is_committed_part_by_part_for_the_page_to_follow(tubes, users,
     assert (job.status, job.processed_rows, job.recorded_count) == ("done", 6, 6)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_running_the_same_job_at_once_record_each_row_once(
     tubes, users, lab, monkeypatch
 ):
