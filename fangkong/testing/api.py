@@ -24,6 +24,7 @@ from fangkong.testing.choices import PointKind
 from fangkong.testing.filters import RetestFilter
 from fangkong.testing.models import Lab
 from fangkong.testing.services import result_imports
+from fangkong.testing.services.lab import lab_for
 from fangkong.testing.services.scan import quick_sample
 
 router = Router(tags=["testing"])
@@ -409,14 +410,13 @@ def _box(request, barcode: str):
 
 
 def _lab(request, lab_id: int | None) -> Lab | None:
-    """The lab named, if the caller works there (another lab does not exist for them), or
-    the caller's own."""
-    if lab_id is None:
-        return Lab.objects.filter(technicians=request.user).first()
-    lab = Lab.objects.filter(pk=lab_id, technicians=request.user).first()
-    if lab is None:
-        raise NotFound(_("No such lab."), field="lab_id")
-    return lab
+    """``services.lab_for`` of the lab named by ``lab_id``, errors naming ``lab_id``."""
+    lab = None
+    if lab_id is not None:
+        lab = Lab.objects.filter(pk=lab_id).first()
+        if lab is None:
+            raise NotFound(_("No such lab."), field="lab_id")
+    return lab_for(request.user, lab, field="lab_id")
 
 
 # --- points and rounds -----------------------------------------------------------------------

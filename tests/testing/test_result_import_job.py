@@ -464,3 +464,14 @@ def test_the_page_of_a_failed_import_keeps_looking_for_the_automatic_retry(
     job.set_progress(status="failed", message="stopped", finished_at=job.created_at)
     partial = client.get(f"/testing/lab/imports/{job.pk}/", HTTP_HX_REQUEST="true")
     assert 'hx-trigger="every 10s"' in partial.content.decode()
+
+
+def test_the_import_api_refuses_a_lab_the_caller_does_not_work_at_naming_lab_id(
+    seen_by, lab, login
+):
+    client = login(seen_by["lab_b"])
+    resp = client.post(f"/api/v1/testing/results/import?lab_id={lab.pk}",
+                       {"file": upload("lab.csv", csv([("P0000001", "negative", "")]))})  # fmt: skip
+    assert resp.status_code == 404
+    assert "lab_id" in resp.json()["error"]["fields"]
+    assert not ResultImportJob.objects.exists()

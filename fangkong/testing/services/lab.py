@@ -54,13 +54,14 @@ def parse_ct(value: Any) -> dict[str, float]:
     return out
 
 
-def lab_for(by: Any, lab: Lab | None) -> Lab | None:
+def lab_for(by: Any, lab: Lab | None, *, field: str = "lab") -> Lab | None:
     """The lab ``by`` works at: ``lab`` when they are one of its technicians (another lab
-    does not exist for them), else the first of theirs; None when they belong to none."""
+    does not exist for them: NotFound naming ``field``), else the first of theirs; None
+    when they belong to none."""
     if lab is None:
         return Lab.objects.filter(technicians=by).first()
     if not lab.technicians.filter(pk=getattr(by, "pk", None)).exists():
-        raise NotFound(_("No such lab."), field="lab")
+        raise NotFound(_("No such lab."), field=field)
     return lab
 
 
