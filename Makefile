@@ -48,7 +48,7 @@ lint: install
 # makemessages needs GNU gettext (xgettext, msgmerge); fetch it if absent.
 messages: install
 	@command -v xgettext >/dev/null 2>&1 || bash scripts/system-deps.sh gettext
-	$(BIN)/fangkong makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/fangkong makemessages -l zh_Hans -l en --no-location --ignore '.venv/*' --ignore 'var/*'
 	$(BIN)/fangkong compilemessages --ignore .venv
 
 bench: install
