@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -11,6 +12,12 @@ from openpyxl import load_workbook
 
 from fangkong.core import pii
 from fangkong.core.services.tokens import create_token
+
+
+def work_on(page: str) -> dict[str, int]:
+    """A home page's work list: queue key -> count, in the order shown."""
+    items = re.findall(r'data-queue="([\w.]+)">\s*<strong class="work-count">(\d+)</strong>', page)
+    return {k: int(n) for k, n in items}
 
 
 def xlsx_rows(response) -> list[list]:
