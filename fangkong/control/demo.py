@@ -70,12 +70,13 @@ def _start(area: Area, by: Any, reason: str, starts: list[int], today: dt.date) 
 
 @transaction.atomic
 def load_demo_control(stdout: Any = None, township: Area | None = None) -> dict[str, int]:
-    """Start the demo's home isolations once; with the village cadre's episodes present,
-    do nothing. Returns the counts made (``{"skipped": 1}`` when skipped)."""
-    cadre = User.objects.get(username="village")
-    if ControlEpisode.objects.filter(created_by=cadre).exists():
-        _say(stdout, "demo: village home isolation already present, skipped")
+    """Start the demo's home isolations once; with any episode of these reasons present
+    (the other demos use none of them), do nothing. Returns the counts made
+    (``{"skipped": 1}`` when skipped)."""
+    if ControlEpisode.objects.filter(reason__in=HOME_REASONS).exists():
+        _say(stdout, "demo: home isolation already present, skipped")
         return {"skipped": 1}
+    cadre = User.objects.get(username="village")
     township = township or Area.objects.get(code=DEMO_TOWNSHIP_CODE)
     village = demo_village(township) or township
     today = timezone.localdate()

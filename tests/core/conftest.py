@@ -50,6 +50,16 @@ def error_of(response) -> dict:
 
 
 @pytest.fixture
+def no_sms():
+    """No network: the testing pipeline's messages go to a recording double."""
+    from fangkong.testing.gateway import RecordingGateway, set_gateway
+
+    set_gateway(RecordingGateway())
+    yield
+    set_gateway(None)
+
+
+@pytest.fixture
 def token_for():
     """A live API token (the secret) for a user."""
 

@@ -13,22 +13,14 @@ from fangkong.core.demo import DEMO_USERS, ensure_demo_users
 from fangkong.core.models import User
 from fangkong.sites.demo import load_demo_sites
 from fangkong.testing.demo import load_demo_testing
-from fangkong.testing.gateway import RecordingGateway, set_gateway
 from fangkong.testing.models import CaseCandidate, RetestTask
 from tests.core.conftest import work_on
 from tests.factories import PersonFactory, add_area
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
 
 AWAITING = {"dispatcher", "checkpoint"}  # transfers and checkpoints are not built yet
 NO_QUEUE = {"auditor", "admin"}  # reading and administration: nothing waits on them
-
-
-@pytest.fixture(autouse=True)
-def _no_sms():
-    set_gateway(RecordingGateway())
-    yield
-    set_gateway(None)
 
 
 @pytest.fixture

@@ -21,25 +21,17 @@ from fangkong.core.roles import Role
 from fangkong.sites import services as sites
 from fangkong.sites.choices import SiteKind
 from fangkong.testing import services as testing
-from fangkong.testing.gateway import RecordingGateway, set_gateway
 from fangkong.testing.models import Tube
 from tests.core.conftest import work_on
 from tests.factories import PersonFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
 
 KEYS = [
     "sites.releases_due", "sites.overstays", "sites.turnover", "control.phases_due",
     "testing.retests", "testing.candidates", "testing.late_tubes",
 ]  # fmt: skip
 POOL = {"a": 3, "b": 2}  # members of each township's positive pool: its retests
-
-
-@pytest.fixture(autouse=True)
-def _no_sms():
-    set_gateway(RecordingGateway())
-    yield
-    set_gateway(None)
 
 
 @pytest.fixture
