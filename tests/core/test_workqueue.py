@@ -321,3 +321,15 @@ def test_county_table_is_one_grouped_query_per_queue(world, users):
 def test_a_township_users_home_has_no_table(world, users):
     assert workqueue.township_table(users["township_a"]) is None
     assert workqueue.township_table(users["county"]) is not None
+
+
+def test_follow_up_deadlines_come_from_the_setting(world, users, settings):
+    from fangkong.testing.models import RetestTask
+
+    oldest = RetestTask.objects.order_by("created_at").first().created_at
+    assert queue("testing.retests").work(users["county"], timezone.now()).due == oldest + (
+        dt.timedelta(hours=2)
+    )
+    settings.FANGKONG_TESTING_FOLLOW_UP_HOURS = {"retest": 4}
+    work = queue("testing.retests").work(users["county"], timezone.now())
+    assert work.due == oldest + dt.timedelta(hours=4)
