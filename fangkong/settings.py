@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "treebeard",
     "django_tasks",
@@ -198,6 +199,8 @@ AXES_VERBOSE = False
 FANGKONG_REQUIRE_2FA = env_bool("FANGKONG_REQUIRE_2FA", PRODUCTION)
 FANGKONG_2FA_ROLES = ("county_command", "system_admin")
 OTP_TOTP_ISSUER = "fangkong"
+# Single-use recovery codes handed out when a device is set up (and on request).
+FANGKONG_RECOVERY_CODES = 10
 
 SESSION_COOKIE_AGE = int(os.environ.get("FANGKONG_SESSION_SECONDS", str(8 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
