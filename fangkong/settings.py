@@ -185,12 +185,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Lockout by account-and-address and by address alone, each ending after the cool-off
+# (fangkong/core/lockout.py, docs/deployment.md "Sign-in lockout").
+AXES_HANDLER = "fangkong.core.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_FAILURE_LIMIT = int(os.environ.get("FANGKONG_LOGIN_FAILURE_LIMIT", "5"))
+FANGKONG_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("FANGKONG_LOGIN_IP_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = float(os.environ.get("FANGKONG_LOGIN_COOLOFF_HOURS", "0.5"))
-# Lock by account: a township office signs in from behind one NAT address, and locking that
-# address would lock out the whole office after five typos.
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Reverse proxies in front of the web server that append to X-Forwarded-For (0: none, the
+# client's address is REMOTE_ADDR). Wrong here means every sign-in shares the proxy's address.
+FANGKONG_TRUSTED_PROXIES = int(os.environ.get("FANGKONG_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "fangkong.core.context.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_VERBOSE = False

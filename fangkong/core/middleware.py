@@ -9,7 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from fangkong.core.context import client_ip_var, request_id_var
+from fangkong.core.context import client_ip, client_ip_var, request_id_var
 
 log = logging.getLogger("fangkong.request")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -26,7 +26,7 @@ class RequestIdMiddleware:
         rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = rid
         token = request_id_var.set(rid)
-        ip_token = client_ip_var.set(request.META.get("REMOTE_ADDR", ""))
+        ip_token = client_ip_var.set(client_ip(request))
         start = time.perf_counter()
         try:
             response = self.get_response(request)
