@@ -95,7 +95,10 @@ def _field_name(loc: list[Any]) -> str:
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        return error_response(api, request, exc.status, exc.as_dict())
+        response = error_response(api, request, exc.status, exc.as_dict())
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):

@@ -10,7 +10,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
-from fangkong.core import audit
+from fangkong.core import audit, ratelimit
 from fangkong.core.api import ErrorOut, Page, StrictSchema
 from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.permissions import require
@@ -234,6 +234,8 @@ def list_persons(request: HttpRequest, filters: Query[PersonFilter]):
     """`q` is one search box: an exact ID number or phone, a name prefix, or pinyin initials
     (`zs` finds 张三)."""
     require(request.user, "person.view")
+    if (filters.q or "").strip():
+        ratelimit.hit(request.user, "person.search")
     qs = selectors.search_persons(request.user, filters.q)
     if filters.area:
         area = Area.objects.filter(pk=filters.area).first()
