@@ -132,7 +132,11 @@ class TownshipCountOut(Schema):
 
 
 class DuplicateGroupOut(Schema):
-    reason: str = Field(..., description="name_birth or name_phone")
+    reason: str = Field(
+        ...,
+        description="same_id (one document number registered twice, e.g. by two townships), "
+        "name_birth or name_phone",
+    )
     name: str
     persons: list[PersonOut]
 
@@ -417,7 +421,8 @@ def update_category(request: HttpRequest, category_id: int, payload: CategoryIn)
 @router.get(
     "/duplicates",
     response={200: list[DuplicateGroupOut], 403: ErrorOut},
-    summary="Likely duplicate persons in your areas (same name and birth date or phone)",
+    summary="Likely duplicate persons in your areas (same document number, or same name and "
+    "birth date or phone)",
 )
 def list_duplicates(request: HttpRequest, limit: int = Query(100, ge=1, le=500)):
     require(request.user, "person.merge")
