@@ -43,6 +43,10 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Earlier keys still accepted while replacing the key (sessions, 2FA recovery codes).
+SECRET_KEY_FALLBACKS = [
+    k.strip() for k in os.environ.get("FANGKONG_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+]
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("FANGKONG_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(

@@ -272,7 +272,7 @@ def get_person(request: HttpRequest, person_id: int, full_chain: bool = False):
 @router.post(
     "/persons",
     response={201: PersonCreated, 200: PersonCreated, **ERRORS},
-    summary="Register a person (an existing ID number returns the existing person)",
+    summary="Register a person (an ID number already in your areas returns that person)",
 )
 def create_person(request: HttpRequest, payload: PersonIn):
     require(request.user, "person.edit")

@@ -255,3 +255,12 @@ def test_only_an_administrator_may_reset_2fa(users, login, device):
     assert response.status_code == 403
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
     assert not AuditLog.objects.filter(detail="2FA reset by an administrator").exists()
+
+
+def test_recovery_codes_survive_a_key_replacement_while_the_old_key_is_a_fallback(
+    users, login, settings
+):
+    codes = enrol(login(users["township_a"]), users["township_a"])
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "x" * 50, [old]
+    assert sign_in("town_a").post("/account/2fa/verify/", {"code": codes[0]}).status_code == 302
