@@ -136,14 +136,21 @@ class UserEditView(ServiceFormView):
         return reverse("user_edit", args=[result.pk])
 
 
-@login_required
-@require_POST
-def user_reset_password(request, pk):
-    if not request.user.can("user.manage"):
+def _target_user(request, pk, permission):
+    """The account an administrator's action is about: 403 without the permission (asked
+    first, so the answer says nothing of which accounts exist), 404 for no such account."""
+    if not request.user.can(permission):
         raise PermissionDenied
     target = User.objects.filter(pk=pk).first()
     if target is None:
         raise Http404
+    return target
+
+
+@login_required
+@require_POST
+def user_reset_password(request, pk):
+    target = _target_user(request, pk, "user.manage")
     form = ResetPasswordForm(request.POST)
     if form.is_valid():
         try:
@@ -164,11 +171,7 @@ def user_reset_password(request, pk):
 @require_POST
 def user_reset_2fa(request, pk):
     """An administrator's reset for a user who lost both phone and recovery codes."""
-    if not request.user.can("user.manage"):
-        raise PermissionDenied
-    target = User.objects.filter(pk=pk).first()
-    if target is None:
-        raise Http404
+    target = _target_user(request, pk, "user.manage")
     try:
         two_factor.reset(target, by=request.user)
     except DomainError as exc:
@@ -185,11 +188,7 @@ def user_reset_2fa(request, pk):
 @require_POST
 def user_revoke_tokens(request, pk):
     """An administrator ends every live API token of a user (a lost device, a leaver)."""
-    if not request.user.can("token.revoke_any"):
-        raise PermissionDenied
-    target = User.objects.filter(pk=pk).first()
-    if target is None:
-        raise Http404
+    target = _target_user(request, pk, "token.revoke_any")
     n = token_services.revoke_all_tokens(target, by=request.user)
     messages.success(
         request, _("%(n)d API tokens of %(u)s revoked.") % {"n": n, "u": target.username}
