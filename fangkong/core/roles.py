@@ -76,6 +76,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "task.view": frozenset({R.SYSTEM_ADMIN, R.COUNTY_COMMAND}),
     "task.retry": frozenset({R.SYSTEM_ADMIN}),
     "token.own": frozenset(Role),
+    # end someone else's API tokens (a lost device, a leaver)
+    "token.revoke_any": frozenset({R.SYSTEM_ADMIN}),
 }
 
 

@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from fangkong.core import audit
-from fangkong.core.errors import NotFound
+from fangkong.core.errors import NotFound, RateLimited
 from fangkong.core.timeline import timeline_of
+from fangkong.core.views.errors import rate_limited
 from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.people import selectors, services
@@ -37,6 +38,12 @@ class PersonListView(ObjectListView):
 
     def get_queryset(self):
         return selectors.persons_for(self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except RateLimited as exc:  # the search box, counted per user
+            return rate_limited(request, exc)
 
     def can_create(self):
         return self.request.user.can("person.edit")
