@@ -18,6 +18,7 @@ from fangkong.core.logbatch import LogBatch
 from fangkong.core.permissions import require, require_area
 from fangkong.core.scoping import user_covers_area
 from fangkong.core.timeline import record_event
+from fangkong.people.services.control_state import sync_left_control
 from fangkong.sites.choices import CHECK_IN_STATES, DueFlag, RoomState, StayStatus
 from fangkong.sites.models import Room, Stay
 from fangkong.sites.services.rooms import check_transition, label, lock_room, transition
@@ -633,6 +634,8 @@ def release_batch(stays: Iterable[Stay], *, by: Any, early_reason: str = "") -> 
         fastsql.update(Stay, pks, closed)
     rooms = sorted({s.room_id: s.room for s in locked}.values(), key=lambda r: r.pk)
     _vacate_if_empty(rooms, by=by, at=now, logs=logs, closing=closing)
+    # those whose control may have ended with the stay (none when home isolation follows)
+    sync_left_control((s.person_id for s in locked if next_of.get(s.phase_id) is None), at=now)
     logs.write()
     return locked
 
