@@ -8,7 +8,7 @@ from django_tasks import task
 from fangkong.core.services.tasks import bind_retry, retrying
 from fangkong.testing.choices import NotificationState
 from fangkong.testing.gateway import get_gateway
-from fangkong.testing.models import Notification
+from fangkong.testing.models import Notification, ResultImportJob
 
 
 def deliver(ids: list[int]) -> int:
@@ -43,9 +43,13 @@ def queue_on_commit(ids: list[int]) -> None:
         transaction.on_commit(lambda: send_notifications.enqueue(list(ids)))
 
 
+def _drop_result_file(job_id: int) -> None:
+    ResultImportJob.drop_file(job_id)
+
+
 @bind_retry
 @task()
-@retrying(max_attempts=3, base_delay=30)
+@retrying(max_attempts=3, base_delay=30, on_give_up=_drop_result_file)
 def run_result_import_task(job_id: int) -> str:
     """Record one lab results file. A failed attempt is retried: the parts recorded stay
     recorded and the next attempt carries on after them."""
