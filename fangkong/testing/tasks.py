@@ -13,7 +13,9 @@ from fangkong.testing.models import Notification, ResultImportJob
 
 def deliver(ids: list[int]) -> int:
     """Send the queued notifications among ``ids``; returns how many were sent. A message
-    without a phone number, or that the gateway refuses, is marked failed with the reason."""
+    without a phone number, or that the gateway refuses, is marked failed with the reason.
+    Either way its use is over: the body (it names the persons) and the phone number are
+    cleared; the recipient, tube, state and times stay."""
     gateway = get_gateway()
     sent = 0
     for n in Notification.objects.filter(pk__in=ids, state=NotificationState.QUEUED):
@@ -27,7 +29,8 @@ def deliver(ids: list[int]) -> int:
             else:
                 n.state, n.sent_at = NotificationState.SENT, timezone.now()
                 sent += 1
-        n.save(update_fields=["state", "error", "sent_at"])
+        n.message, n.phone = "", ""
+        n.save(update_fields=["state", "error", "sent_at", "message", "phone"])
     return sent
 
 
