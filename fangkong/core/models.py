@@ -237,6 +237,24 @@ class AuditLog(models.Model):
         raise PermissionError("the audit log is append-only")
 
 
+class AuditRedaction(models.Model):
+    """While a row of this table exists in a transaction, the database lets that
+    transaction rewrite the texts of audit rows (``object_repr``, ``before``, ``after``,
+    ``detail``), never who, when, what or which object, and never delete one: the purge of
+    personal data past retention (``core.redact``) inserts it, rewrites, and deletes it
+    before committing, so no other transaction ever sees it."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        verbose_name = _("audit redaction")
+        verbose_name_plural = _("audit redactions")
+
+    def __str__(self) -> str:
+        return self.reason
+
+
 class TimelineEvent(models.Model):
     """A typed domain event on a person, household or room: what an operator reads."""
 

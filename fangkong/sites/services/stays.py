@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.areas.selectors import villages_and_cadres
 from fangkong.control import fastsql
@@ -243,11 +244,13 @@ def _check_in(room: Room, persons: list[Any], *, by: Any, reason: str, at: Any) 
     logs.event(
         room,
         "occupied",
-        _("Checked in: %(names)s") % {"names": "、".join(s.person.name for s in stays)},
+        # no names in the room's log: the stays say who (and the purge has nothing to hunt)
+        ngettext("Checked in: %(n)d person", "Checked in: %(n)d persons", len(stays))
+        % {"n": len(stays)},
         by=by,
         area_id=site.area_id,
         at=now,
-        data={"stays": [s.pk for s in stays]},
+        data={"stays": [s.pk for s in stays], "persons": [s.person_id for s in stays]},
     )
     logs.write()
     return stays
