@@ -35,22 +35,20 @@ SQLITE_UPDATE_BEFORE = (
 )
 
 
-def forward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_FUNCTION)
-    elif vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS core_auditlog_no_update")
-        schema_editor.execute(SQLITE_UPDATE)
+def _install(function_sql: str, sqlite_trigger: str):
+    def run(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        if vendor == "postgresql":
+            schema_editor.execute(function_sql)
+        elif vendor == "sqlite":
+            schema_editor.execute("DROP TRIGGER IF EXISTS core_auditlog_no_update")
+            schema_editor.execute(sqlite_trigger)
+
+    return run
 
 
-def backward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_FUNCTION_BEFORE)
-    elif vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS core_auditlog_no_update")
-        schema_editor.execute(SQLITE_UPDATE_BEFORE)
+forward = _install(PG_FUNCTION, SQLITE_UPDATE)
+backward = _install(PG_FUNCTION_BEFORE, SQLITE_UPDATE_BEFORE)
 
 
 class Migration(migrations.Migration):
