@@ -16,6 +16,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0002_audit_append_only")]
+    dependencies = [("core", "0003_audit_redaction")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
