@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
 from fangkong.core import pii
 from fangkong.core.db import chunks
@@ -148,9 +148,9 @@ def scrub_logs(subjects: dict[str, set[Any]], scrubber: Scrubber) -> dict[str, i
 
 @contextmanager
 def audit_redaction(reason: str) -> Iterator[None]:
-    """Let this transaction rewrite the texts of audit rows (see ``AuditRedaction``)."""
-    grant = AuditRedaction.objects.create(reason=reason[:200])
-    try:
+    """Let this transaction rewrite the texts of audit rows (see ``AuditRedaction``). The
+    grant lives in a savepoint of its own: deleted at the end, rolled back with an error."""
+    with transaction.atomic():
+        grant = AuditRedaction.objects.create(reason=reason[:200])
         yield
-    finally:
         AuditRedaction.objects.filter(pk=grant.pk).delete()
