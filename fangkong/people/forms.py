@@ -2,14 +2,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fangkong.areas.models import Area
 from fangkong.areas.selectors import areas_for
+from fangkong.areas.widgets import AreaField
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.models import ImportJob, KeyCategory
 
 
 class PersonForm(forms.Form):
-    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none())
+    area = AreaField(label=_("Area"))
     household = forms.IntegerField(
         label=_("Household number"),
         required=False,
@@ -47,9 +47,8 @@ class PersonForm(forms.Form):
 
 
 class HouseholdForm(forms.Form):
-    area = forms.ModelChoiceField(
+    area = AreaField(
         label=_("Area"),
-        queryset=Area.objects.none(),
         help_text=_("The group, estate or building the household lives in."),
     )
     address = forms.CharField(label=_("Address"), max_length=200)

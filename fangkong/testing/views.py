@@ -36,10 +36,12 @@ class IndexView(PermissionMixin, View):
 
     def get(self, request):
         user = request.user
+        points = list(selectors.points_for(user)[:50])
+        Area.label_paths(p.area for p in points)
         ctx = {
             "title": _("Mass testing"),
             "rounds": selectors.rounds_for(user)[:20],
-            "points": selectors.points_for(user)[:50],
+            "points": points,
             "boxes": selectors.boxes_for(user).order_by("-pk")[:20],
         }
         return render(request, "testing/index.html", ctx)

@@ -9,21 +9,16 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
 
 from fangkong.core import audit
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.core.pii import blind_index
+from fangkong.core.pinyin import pinyin_initials
 from fangkong.core.timeline import record_event
 from fangkong.people.choices import DocType, PersonStatus, Sex
 from fangkong.people.idnumber import IdNumberError, normalise_id, parse_resident_id, validate_phone
 from fangkong.people.models import Household, KeyCategory, Person
-
-
-def pinyin_initials(name: str) -> str:
-    """``张三`` -> ``zs``; Latin letters are kept, lower-cased."""
-    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p).lower()[:30]
 
 
 @dataclass

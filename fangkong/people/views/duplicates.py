@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from fangkong.areas.models import Area
 from fangkong.core.errors import DomainError
 from fangkong.core.views.generic import add_domain_error
 from fangkong.core.views.mixins import PermissionMixin
@@ -27,6 +28,7 @@ class DuplicateListView(PermissionMixin, View):
         groups = selectors.likely_duplicates(request.user)
         for g in groups:
             g.reason_label = REASONS[g.reason]
+        Area.label_paths(p.area for g in groups for p in g.persons)
         return render(
             request,
             "people/duplicates.html",
@@ -50,6 +52,7 @@ class MergeView(PermissionMixin, View):
         persons = [found[int(i)] for i in ids]
         for p in persons:
             p.references = related_reference_count(p)
+        Area.label_paths(p.area for p in persons)
         return persons
 
     def render_form(self, request, form, persons, status=200):

@@ -3,8 +3,8 @@ from django.http import Http404
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.areas.models import Area
-from fangkong.areas.selectors import areas_for
+from fangkong.areas.columns import AreaColumn
+from fangkong.areas.widgets import AreaFilter
 from fangkong.core.timeline import timeline_of
 from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
 from fangkong.people import selectors, services
@@ -14,21 +14,11 @@ from fangkong.people.models import Household
 
 class HouseholdFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Address"), field_name="address", lookup_expr="contains")
-    area = django_filters.ModelChoiceFilter(
-        label=_("Area"), queryset=Area.objects.none(), method="in_area"
-    )
+    area = AreaFilter(label=_("Area"))
 
     class Meta:
         model = Household
         fields = ["q", "area"]
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        if request is not None:
-            self.filters["area"].queryset = areas_for(request.user).filter(depth__lte=3)
-
-    def in_area(self, queryset, name, value):
-        return queryset.filter(area__path__startswith=value.path)
 
 
 class HouseholdListView(ObjectListView):
@@ -42,7 +32,7 @@ class HouseholdListView(ObjectListView):
     columns = [
         Column("address", _("Address"), order_by="address", link=True),
         Column("floor", _("Floor")),
-        Column("area", _("Area"), accessor="area.name"),
+        AreaColumn("area", _("Area")),
     ]
 
     def get_queryset(self):

@@ -4,6 +4,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from fangkong.areas.columns import AreaColumn
 from fangkong.core import audit
 from fangkong.core.errors import NotFound, RateLimited
 from fangkong.core.timeline import timeline_of
@@ -33,7 +34,7 @@ class PersonListView(ObjectListView):
         Column("sex", _("Sex"), accessor="get_sex_display"),
         Column("birth_date", _("Birth date"), order_by="birth_date"),
         Column("phone", _("Phone"), accessor="phone_masked", full="phone"),
-        Column("area", _("Area"), accessor="area.name"),
+        AreaColumn("area", _("Area")),
     ]
 
     def get_queryset(self):
