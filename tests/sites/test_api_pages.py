@@ -160,7 +160,8 @@ def test_check_in_errors(login, users, site, person_a, person_b):
     api_post(client, f"{API}/rooms/{room.pk}/check-in", {"person_ids": [person_a.pk]})
     resp = api_post(client, f"{API}/rooms/{room.pk}/check-in", {"person_ids": [person_a.pk]})
     err = error_of(resp)
-    assert resp.status_code == 422 and "room" in err["fields"]
+    assert resp.status_code == 409 and "room" in err["fields"]  # occupied: as to a race's loser
+    assert "already occupied" in err["message"]
     resp = api_post(client, f"{API}/rooms/{room.pk}/check-in", {"person_ids": [], "x": 1})
     assert resp.status_code == 422 and {"person_ids", "x"} <= set(error_of(resp)["fields"])
 
