@@ -134,3 +134,11 @@ def test_openapi_documents_the_people_endpoints(users, login):
         assert path in schema["paths"], path
         for op in schema["paths"][path].values():
             assert op.get("summary"), (path, op)
+
+
+def test_a_full_width_id_number_through_the_api(api, county):
+    resp = post(api, "/api/v1/persons", {"area_id": county.village_a.pk, "name": "张三",
+                                         "id_number": "５１３１０１１９８２０１１３００１４"})  # fmt: skip
+    assert resp.status_code == 201, resp.content
+    assert resp.json()["person"]["birth_date"] == "1982-01-13"
+    assert Person.objects.get().id_number == ZHANG

@@ -55,6 +55,35 @@ def test_bad_input_names_the_field_and_the_reason(users, county, kw, field, reas
     assert not Person.objects.exists()
 
 
+ZHANG_FULL_WIDTH = "５１３１０１１９８２０１１３００１４"
+
+
+def test_a_full_width_id_number_registers_and_finds_the_same_person(users, county):
+    person, created = services.create_person(
+        by=users["township_a"], area=county.village_a,
+        data=data(id_number=ZHANG_FULL_WIDTH, phone="１３８００１３８０００"),
+    )  # fmt: skip
+    assert created and Person.objects.get(pk=person.pk).id_number == ZHANG
+    assert Person.objects.get(pk=person.pk).phone == "13800138000"
+    again, created = services.create_person(
+        by=users["township_a"], area=county.village_a, data=data()
+    )
+    assert not created and again.pk == person.pk
+    from fangkong.people.selectors import search_persons
+
+    assert list(search_persons(users["township_a"], ZHANG_FULL_WIDTH)) == [person]
+
+
+def test_a_full_width_id_number_through_the_form(users, county, login):
+    resp = login(users["township_a"]).post(
+        "/people/persons/new/",
+        {"area": county.village_a.pk, "name": "张三", "doc_type": "resident_id",
+         "id_number": ZHANG_FULL_WIDTH},
+    )  # fmt: skip
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    assert Person.objects.get().id_number == ZHANG
+
+
 def test_other_document_types_are_accepted_as_entered(users, county):
     person, _ = services.create_person(
         by=users["township_a"],
