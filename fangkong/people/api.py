@@ -53,7 +53,7 @@ class PersonOut(Schema):
     version: int = Field(..., description="Send it back with a change (or as If-Match)")
 
 
-class ChainLinkOut(Schema):
+class PersonChainLinkOut(Schema):  # not ChainLinkOut: areas has one
     level: str
     area: str
     role: str
@@ -65,7 +65,7 @@ class PersonDetailOut(PersonOut):
     notes: str
     household: HouseholdRef | None
     categories: list[CategoryRef]
-    chain: list[ChainLinkOut]
+    chain: list[PersonChainLinkOut]
 
 
 class PersonFilter(Schema):
@@ -106,7 +106,7 @@ class HouseholdOut(HouseholdRef):
 
 class HouseholdDetailOut(HouseholdOut):
     members: list[PersonOut] = Field(..., alias="active_members")
-    chain: list[ChainLinkOut]
+    chain: list[PersonChainLinkOut]
 
 
 class HouseholdIn(StrictSchema):
