@@ -5,7 +5,6 @@ a GET operation this test does not know how to call."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pytest
@@ -13,48 +12,34 @@ from django.test import Client
 
 from fangkong.areas.services.responsibilities import assign_responsibility
 from fangkong.control.models import ControlEpisode
-from fangkong.core.demo import DEMO_USERS, ensure_demo_users
+from fangkong.core.demo import DEMO_USERS
 from fangkong.core.models import User
 from fangkong.people.models import Household, Person
 from fangkong.people.services.imports import run_import, start_import
 from fangkong.policy.models import RuleSet
-from fangkong.sites.demo import load_demo_sites
 from fangkong.sites.models import IsolationSite, Room, Stay
-from fangkong.testing.demo import load_demo_testing
-from fangkong.testing.gateway import RecordingGateway, set_gateway
 from fangkong.testing.models import Box, ScreeningRound, TestingPoint, Tube, TubeMember
 from fangkong.testing.services.result_imports import run_result_import, start_result_import
-from tests.factories import HouseholdFactory, PersonFactory
+from tests.core.test_demo_operations import _no_sms, loaded  # noqa: F401 - fixtures
 from tests.people.conftest import row, xlsx
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(county, settings, tmp_path):
-    """The demo users, residents of 钟多街道, the demo sites and testing round, an import of
-    persons and one of lab results (each with a bad row)."""
-    settings.VAR_DIR = tmp_path
-    set_gateway(RecordingGateway())
-    ensure_demo_users()
-    home = HouseholdFactory(area=county.village_a)
-    for name in ("冉父", "冉母", "冉女"):
-        PersonFactory(area=county.village_a, household=home, name=name)
-    for _ in range(40):
-        PersonFactory(area=county.village_a)
-    load_demo_sites()
-    load_demo_testing()
+def demo(request, county):
+    """The demo county of the demo's own tests (``loaded``), a responsibility chain, an
+    import of persons and one of lab results (each with a bad row)."""
+    request.getfixturevalue("loaded")
     assign_responsibility(by=User.objects.get(username="county"), area=county.village_a,
                           role="village_cadre", person_name="刘书记", phone="13312345678")  # fmt: skip
     township = User.objects.get(username="township")
     sheet = xlsx([row("王五", "", county.village_a.code), row("", "", county.village_a.code)])
     run_import(start_import(by=township, filename="p.xlsx", content=sheet, mode="good").pk)
     lab_user = User.objects.get(username="lab")
-    results = io.BytesIO(b"barcode,outcome,ct\nNOSUCH,negative,\n")
-    job = start_result_import(by=lab_user, lab=None, filename="r.csv", content=results.read())
+    results = b"barcode,outcome,ct\nNOSUCH,negative,\n"
+    job = start_result_import(by=lab_user, lab=None, filename="r.csv", content=results)
     run_result_import(job.pk)
-    yield
-    set_gateway(None)
 
 
 def first_pk(qs) -> int:
