@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    "ninja",  # the API docs page with Swagger UI from our static files, not a CDN the CSP blocks
     "fangkong.core",
     "fangkong.areas",
     "fangkong.people",

@@ -315,10 +315,10 @@ def complete_phase(
     early_reason: str = "",
 ) -> ControlPhase | None:
     """Close the phase in progress on ``on_date`` (today by default) and start the next one
-    the day after (its dates laid out again from that day), or complete the episode after the
-    last. Before the planned end a reason is required (``early_reason``; after the planned
-    end it may carry the reason for the overstay). Returns the phase now in progress, or None
-    when the episode is complete."""
+    that same day (its dates laid out again from it: released from a site today, at home
+    from today, day 1), or complete the episode after the last. Before the planned end a
+    reason is required (``early_reason``; after the planned end it may carry the reason for
+    the overstay). Returns the phase now in progress, or None when the episode is complete."""
     return complete_phases([phase], by=by, on_date=on_date, early_reason=early_reason)[0]
 
 
@@ -509,7 +509,9 @@ def _complete_in_memory(
         )
         return None
     befores = {p.pk: audit.snapshot(p, PHASE_FIELDS) for p in later}
-    _relay(episode, later, day + dt.timedelta(days=1))
+    # The next phase starts the day this one ends: someone released from a site goes home
+    # that day, which is day 1 of their home phase, not day 0.
+    _relay(episode, later, day)
     nxt = later[0]
     _move(nxt, PhaseStatus.ACTIVE)
     for p in later:

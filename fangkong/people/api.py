@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -15,6 +15,7 @@ from fangkong.core.api import ErrorOut, Page, StrictSchema
 from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.core.uploads import read_upload
+from fangkong.core.versioning import etag, expected_version
 from fangkong.people import selectors, services
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.models import Household, ImportJob, KeyCategory
@@ -49,9 +50,10 @@ class PersonOut(Schema):
     area_id: int
     area_name: str = Field(..., alias="area.name")
     household_id: int | None
+    version: int = Field(..., description="Send it back with a change (or as If-Match)")
 
 
-class ChainLinkOut(Schema):
+class PersonChainLinkOut(Schema):  # not ChainLinkOut: areas has one
     level: str
     area: str
     role: str
@@ -63,7 +65,7 @@ class PersonDetailOut(PersonOut):
     notes: str
     household: HouseholdRef | None
     categories: list[CategoryRef]
-    chain: list[ChainLinkOut]
+    chain: list[PersonChainLinkOut]
 
 
 class PersonFilter(Schema):
@@ -86,6 +88,12 @@ class PersonIn(StrictSchema):
     notes: str = Field("", max_length=2000)
 
 
+class PersonUpdateIn(PersonIn):
+    version: int | None = Field(
+        None, ge=1, description="The version you read (GET's version or ETag); or If-Match"
+    )
+
+
 class PersonCreated(Schema):
     created: bool
     person: PersonOut
@@ -98,7 +106,7 @@ class HouseholdOut(HouseholdRef):
 
 class HouseholdDetailOut(HouseholdOut):
     members: list[PersonOut] = Field(..., alias="active_members")
-    chain: list[ChainLinkOut]
+    chain: list[PersonChainLinkOut]
 
 
 class HouseholdIn(StrictSchema):
@@ -258,14 +266,18 @@ def list_persons(request: HttpRequest, filters: Query[PersonFilter]):
     response={200: PersonDetailOut, **ERRORS},
     summary="One person: household, key categories and responsibility chain",
 )
-def get_person(request: HttpRequest, person_id: int, full_chain: bool = False):
-    """`full_chain=true` shows the chain's phone numbers in full (pii.reveal; logged)."""
+def get_person(
+    request: HttpRequest, response: HttpResponse, person_id: int, full_chain: bool = False
+):
+    """`full_chain=true` shows the chain's phone numbers in full (pii.reveal; logged). The
+    `ETag` header holds the person's version, for `If-Match` on a change."""
     require(request.user, "person.view")
     person = (
         selectors.persons_for(request.user).select_related("household").filter(pk=person_id).first()
     )
     if person is None:
         raise NotFound(_("No such person."))
+    response["ETag"] = etag(person.version)
     return _person_detail(request, person, full_chain)
 
 
@@ -287,19 +299,31 @@ def create_person(request: HttpRequest, payload: PersonIn):
 
 
 @router.put("/persons/{person_id}", response={200: PersonOut, **ERRORS}, summary="Change a person")
-def update_person(request: HttpRequest, person_id: int, payload: PersonIn):
+def update_person(
+    request: HttpRequest, response: HttpResponse, person_id: int, payload: PersonUpdateIn
+):
+    """Send the `version` you read (or `If-Match` with its `ETag`): if someone else changed
+    the person since, nothing is written and the answer is 409 `stale_version`, with the
+    current version in the message and the `ETag` header."""
     require(request.user, "person.edit")
     person = selectors.persons_for(request.user).filter(pk=person_id).first()
     if person is None:
         raise NotFound(_("No such person."))
-    return services.update_person(
-        person,
-        by=request.user,
-        area=_area(request.user, payload.area_id),
-        data=_person_data(payload),
-        household=_household(request.user, payload.household_id),
-        categories=_categories(payload.categories),
-    )
+    try:
+        person = services.update_person(
+            person,
+            by=request.user,
+            area=_area(request.user, payload.area_id),
+            data=_person_data(payload),
+            household=_household(request.user, payload.household_id),
+            categories=_categories(payload.categories),
+            version=expected_version(request, payload.version),
+        )
+    except services.StaleVersion as exc:
+        response["ETag"] = etag(exc.current)
+        return Status(409, {"error": exc.as_dict()})
+    response["ETag"] = etag(person.version)
+    return person
 
 
 # --- households ------------------------------------------------------------------------------

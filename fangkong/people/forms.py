@@ -46,6 +46,20 @@ class PersonForm(forms.Form):
         self.fields["area"].queryset = areas_for(user).order_by("path")
 
 
+OUT_OF_DATE = _("This form is out of date: reload the page and make your changes again.")
+
+
+class PersonEditForm(PersonForm):
+    """The edit form carries the version it was filled from: saving over someone else's
+    change made meanwhile is refused (services.update_person)."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={k: OUT_OF_DATE for k in ("required", "invalid", "min_value")},
+    )
+
+
 class HouseholdForm(forms.Form):
     area = AreaField(
         label=_("Area"),

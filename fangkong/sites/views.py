@@ -99,10 +99,16 @@ class BulkRoomsView(ServiceFormView):
     form_class = BulkRoomsForm
     title = _l("Add rooms: floors × rooms per floor")
 
+    def dispatch(self, request, *args, **kwargs):
+        """The site as its detail page finds it: another area's site answers 404, to the
+        form as to its submission."""
+        if request.user.is_authenticated and request.user.can(self.permission):
+            self.site = _get(selectors.sites_for(request.user), kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
     def perform(self, form):
-        site = _get(selectors.sites_for(self.request.user), self.kwargs["pk"])
-        services.bulk_create_rooms(site, by=self.request.user, **form.cleaned_data)
-        return site
+        services.bulk_create_rooms(self.site, by=self.request.user, **form.cleaned_data)
+        return self.site
 
 
 def capacity(request: HttpRequest) -> HttpResponse:

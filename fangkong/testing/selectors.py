@@ -28,6 +28,7 @@ from fangkong.testing.choices import (
 from fangkong.testing.models import (
     Box,
     CaseCandidate,
+    Lab,
     Notification,
     Result,
     ResultImportJob,
@@ -69,6 +70,19 @@ def boxes_for(user: Any) -> QuerySet[Box]:
 
 def results_for(user: Any) -> QuerySet[Result]:
     return Result.objects.visible_to(user).select_related("tube", "lab")
+
+
+def labs_to_hand_to(user: Any) -> QuerySet[Lab]:
+    """The labs a box may be handed to: every lab serving the county of one of the user's
+    areas (a lab receives from every area of its county), whoever its technicians are. A
+    look-up, not a membership rule: that one is ``services.lab.lab_for``."""
+    paths = {p[: Area.steplen] for p in getattr(user, "area_paths", None) or ()}
+    if not getattr(user, "is_authenticated", False) or not paths:
+        return Lab.objects.none()
+    q = Q()
+    for path in paths:
+        q |= Q(area__path__startswith=path)
+    return Lab.objects.filter(q)
 
 
 def retests_for(user: Any) -> QuerySet[RetestTask]:

@@ -285,7 +285,7 @@ class BoxDetailView(PermissionMixin, View):
 
     def get(self, request, pk):
         box = self.box(request, pk)
-        return render(request, "testing/box_detail.html", {"object": box, "labs": Lab.objects.all(),
+        return render(request, "testing/box_detail.html", {"object": box, "labs": selectors.labs_to_hand_to(request.user),
                                                            "tubes": box.tubes.order_by("barcode")})  # fmt: skip
 
     def post(self, request, pk):
@@ -295,7 +295,11 @@ class BoxDetailView(PermissionMixin, View):
             if action == "add":
                 services.add_tube(box, request.POST.get("tube", ""), by=request.user)
             elif action == "handover":
-                lab = Lab.objects.filter(pk=request.POST.get("lab") or 0).first()
+                lab = (
+                    selectors.labs_to_hand_to(request.user)
+                    .filter(pk=request.POST.get("lab") or 0)
+                    .first()
+                )
                 services.hand_over(box, courier_name=request.POST.get("courier_name", ""),
                                    courier_phone=request.POST.get("courier_phone", ""), lab=lab,
                                    by=request.user)  # fmt: skip

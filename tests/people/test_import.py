@@ -94,6 +94,13 @@ def test_each_bad_row_is_reported_with_row_column_and_reason(users, county, cell
     assert not Person.objects.exists()  # all or nothing
 
 
+def test_a_full_width_id_number_in_a_ledger_is_imported(users, county):
+    full_width = ZHANG.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    job = run(users["township_a"], xlsx([row("张三", full_width, A)]))
+    assert job.status == "done" and not errors(job), errors(job)
+    assert Person.objects.get().id_number == ZHANG
+
+
 def test_all_or_nothing_imports_nothing_when_a_row_is_bad(users, county):
     job = run(users["township_a"], xlsx([*GOOD, BAD[0][0], BAD[4][0]]), mode="all")
     assert job.status == "rejected" and job.error_count == 2

@@ -161,6 +161,24 @@ def create_person(
     return person, True
 
 
+class StaleVersion(Conflict):
+    """An edit of an older version of a person than the one saved: someone else changed
+    it meanwhile. ``current`` is the version now saved."""
+
+    def __init__(self, person: Person, yours: int):
+        self.current = person.version
+        super().__init__(
+            _(
+                "%(name)s was changed by someone else while you were editing (now version "
+                "%(current)d, you edited version %(yours)d). Nothing was saved: reload to see "
+                "their changes, then make yours again."
+            )
+            % {"name": person.name, "current": person.version, "yours": yours},
+            field="version",
+            code="stale_version",
+        )
+
+
 def _person_state(person: Person) -> dict[str, Any]:
     state = audit.snapshot(person) or {}
     state["categories"] = sorted(person.categories.values_list("code", flat=True))
@@ -176,14 +194,21 @@ def update_person(
     data: PersonData,
     household: Household | None = None,
     categories: Iterable[KeyCategory] | None = None,
+    version: int | None = None,
 ) -> Person:
-    """Change a person's details; a document number held by someone else is a conflict."""
+    """Change a person's details; a document number held by someone else is a conflict.
+
+    ``version``: the version the editor read (the form's hidden field, the API's version
+    or If-Match). When someone else has saved since, nothing is written: Conflict
+    ``stale_version`` naming ``version``, with the current one. Each change adds one."""
     require(by, "person.edit")
     person = Person.objects.select_for_update().get(pk=person.pk)
     require_area(by, person.area)
     require_area(by, area)
     if person.status != PersonStatus.ACTIVE:
         raise Conflict(_("This record was merged into another; edit that one."))
+    if version is not None and version != person.version:
+        raise StaleVersion(person, version)
     _check_household(by, area, household)
     values = clean_person_data(data)
     if values["id_number"]:
@@ -208,6 +233,7 @@ def update_person(
     person.name_initials = pinyin_initials(values["name"])
     person.area = area
     person.household = household
+    person.version += 1  # under the row lock taken above
     person.save()
     if categories is not None:
         person.categories.set(list(categories))
@@ -220,7 +246,7 @@ def update_person(
         after=after,
         detail=RECONCILE if elsewhere else "",
     )
-    changed = sorted(k for k in after if before.get(k) != after.get(k))
+    changed = sorted(k for k in after if k != "version" and before.get(k) != after.get(k))
     if changed:
         record_event(person, "updated", _("Details changed"), by=by, data={"fields": changed})
     return person

@@ -13,7 +13,7 @@ from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.people import selectors, services
 from fangkong.people.filters import PersonFilter
-from fangkong.people.forms import PersonForm
+from fangkong.people.forms import PersonEditForm, PersonForm
 from fangkong.people.models import Household
 
 
@@ -155,7 +155,7 @@ class PersonCreateView(ServiceFormView):
 
 class PersonEditView(ServiceFormView):
     permission = "person.edit"
-    form_class = PersonForm
+    form_class = PersonEditForm
     title = _("Edit person")
 
     def dispatch(self, request, *args, **kwargs):
@@ -181,6 +181,7 @@ class PersonEditView(ServiceFormView):
             "phone": p.phone,
             "categories": list(p.categories.all()),
             "notes": p.notes,
+            "version": p.version,
         }
 
     def get(self, request, *args, **kwargs):
@@ -197,6 +198,7 @@ class PersonEditView(ServiceFormView):
             data=_person_data(d),
             household=_household(self.request.user, d["household"]),
             categories=d["categories"],
+            version=d["version"],
         )
 
     def success_url(self, result):

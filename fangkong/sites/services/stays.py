@@ -144,9 +144,10 @@ def check_in(
 ) -> list[Stay]:
     """Put one person or one household into a ready or reserved room.
 
-    The room is taken with a conditional update inside the transaction: of two operators
-    giving the same room at once, the second gets Conflict. Raises ValidationFailed (room
-    not ready, over its beds, person already in a stay, several households) or NotFound
+    The room is taken with a conditional update inside the transaction: of operators
+    giving the same room at once, every one but the first gets Conflict, as does a check-in
+    into a room already occupied. Raises ValidationFailed (room not ready, over its beds,
+    person already in a stay, several households) or NotFound
     (room or person outside the user's areas); nothing is written then."""
     try:
         with transaction.atomic():
@@ -177,6 +178,11 @@ def _check_in(room: Room, persons: list[Any], *, by: Any, reason: str, at: Any) 
         raise ValidationFailed(
             _("Only the members of one household share a room; check in others separately."),
             field="persons",
+        )
+    if room.state == RoomState.OCCUPIED:  # someone checked in first: a conflict, as in a race
+        raise Conflict(
+            _("Room %(room)s is already occupied; choose another room.") % {"room": room.number},
+            field="room",
         )
     if room.state not in CHECK_IN_STATES:
         raise ValidationFailed(
