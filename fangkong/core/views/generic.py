@@ -75,6 +75,10 @@ class ObjectListView(PermissionMixin, View):
     def get_queryset(self):
         raise NotImplementedError
 
+    def get_columns(self) -> list[Column]:
+        """The columns this user sees (and exports): override to decide per role."""
+        return self.columns
+
     def filtered(self):
         qs = self.get_queryset()
         fs = None
@@ -82,7 +86,7 @@ class ObjectListView(PermissionMixin, View):
             fs = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
             qs = fs.qs if fs.is_bound and fs.is_valid() else qs
         sort = self.request.GET.get("sort", "")
-        allowed = {c.order_by for c in self.columns if c.order_by}
+        allowed = {c.order_by for c in self.get_columns() if c.order_by}
         key = sort.lstrip("-")
         qs = qs.order_by(sort if key in allowed else self.default_order)
         return fs, qs
@@ -95,11 +99,12 @@ class ObjectListView(PermissionMixin, View):
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
+        columns = self.get_columns()
         ctx = {
             "title": self.title,
             "filter": fs,
-            "columns": self.columns,
-            "rows": [(obj, [c.display(obj) for c in self.columns]) for obj in page.object_list],
+            "columns": columns,
+            "rows": [(obj, [c.display(obj) for c in columns]) for obj in page.object_list],
             "page": page,
             "query": query.urlencode(),
             "sort": request.GET.get("sort", ""),
@@ -126,11 +131,12 @@ class ObjectListView(PermissionMixin, View):
         if full and not user.can("pii.export_full"):
             raise PermissionDenied
         limit = settings.FANGKONG_EXPORT_MAX_ROWS
+        columns = self.get_columns()
         rows = (
-            [c.value(obj, full=full) for c in self.columns]
+            [c.value(obj, full=full) for c in columns]
             for obj in qs[:limit].iterator(chunk_size=2000)
         )
-        fileobj = write_xlsx([str(c.label) for c in self.columns], rows, title=str(self.title))
+        fileobj = write_xlsx([str(c.label) for c in columns], rows, title=str(self.title))
         audit.record(
             audit.Action.EXPORT,
             by=user,
