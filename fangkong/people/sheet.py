@@ -25,6 +25,7 @@ from openpyxl.xml.constants import SHARED_STRINGS
 from openpyxl.xml.functions import iterparse
 
 from fangkong.core.errors import ValidationFailed
+from fangkong.core.text import control_message
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.services.persons import PersonData, clean_person_data
 
@@ -362,6 +363,8 @@ def read_row(number: int, cells: tuple[Any, ...], columns: dict[int, str], ctx: 
         if row.area_id is None:
             row.error("area_code", _("No area with code %(c)s within your areas.") % {"c": code})
     row.address = _text(raw.get("address"))[:200]
+    if message := control_message(row.address):
+        row.error("address", message)
     floor = _text(raw.get("floor"))
     if floor:
         try:

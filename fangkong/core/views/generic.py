@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.forms import PasswordInput
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -23,6 +24,7 @@ from django.views import View
 from fangkong.core import audit
 from fangkong.core.errors import DomainError
 from fangkong.core.export import write_xlsx, xlsx_response
+from fangkong.core.text import control_errors
 from fangkong.core.views.mixins import PermissionMixin
 
 
@@ -197,7 +199,7 @@ class ServiceFormView(PermissionMixin, View):
 
     def post(self, request, *args, **kwargs):
         form = self.form_class(request.POST, request.FILES or None, **self.get_form_kwargs())
-        if form.is_valid():
+        if form.is_valid() and not refuse_control_characters(form):
             try:
                 result = self.perform(form)
             except DomainError as exc:
@@ -205,6 +207,21 @@ class ServiceFormView(PermissionMixin, View):
             else:
                 return HttpResponseRedirect(self.success_url(result))
         return render(request, self.template_name, self.context(form), status=422)
+
+
+def refuse_control_characters(form) -> bool:
+    """Put an error on each text field holding a control character (passwords aside);
+    whether there was one."""
+    texts = {
+        name: value
+        for name, value in form.cleaned_data.items()
+        if not isinstance(form.fields[name].widget, PasswordInput)
+    }
+    errors = control_errors(texts)
+    for name, messages in errors.items():
+        for m in messages:
+            form.add_error(name, m)
+    return bool(errors)
 
 
 def add_domain_error(form, exc: DomainError) -> None:
