@@ -131,3 +131,13 @@ def test_every_control_character_is_refused(value):
     with pytest.raises(ValidationFailed) as exc:
         refuse_control({"name": f"a{value}b", "notes": "fine\ttext\r\n"})
     assert list(exc.value.fields) == ["name"]
+
+
+def test_an_area_sheet_with_a_control_character_in_a_name_is_reported(users, county):
+    from fangkong.areas.services import AreaImportFailed, import_areas
+
+    body = "code,name,kind,parent_code\n500242101001001,一\x07组,group,500242101001\n"
+    with pytest.raises(AreaImportFailed) as exc:
+        import_areas(io.BytesIO(body.encode()), by=users["county"])
+    assert [(e.row, e.field) for e in exc.value.rows] == [(2, "name")]
+    assert "U+0007" in exc.value.rows[0].message

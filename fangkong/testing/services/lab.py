@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -223,7 +224,7 @@ def _open_result_table(
     elif name.endswith(".xlsx"):
         from openpyxl import load_workbook
 
-        check_workbook(content, limits=LIMITS)  # before openpyxl reads every shared string
+        _check_xlsx(content)  # before openpyxl reads every shared string
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception:  # openpyxl raises many kinds on a broken file
@@ -254,6 +255,12 @@ def _columns(cells: Sequence[Any]) -> dict[str, int]:
     return cols
 
 
+def _check_xlsx(content: bytes) -> None:
+    if not zipfile.is_zipfile(io.BytesIO(content)):
+        raise ValidationFailed(_("This is not a readable .xlsx file."), field="file")
+    check_workbook(content, limits=LIMITS)
+
+
 def check_result_file(content: bytes, filename: str) -> None:
     """Refuse at once a file that is not a readable .xlsx/.csv, too large to read safely,
     or lacking the barcode or outcome column; reads the header row only (of a workbook,
@@ -261,7 +268,7 @@ def check_result_file(content: bytes, filename: str) -> None:
     if not filename.lower().endswith(".xlsx"):
         _open_result_table(content, filename)
         return
-    check_workbook(content, limits=LIMITS)
+    _check_xlsx(content)
     try:
         with SheetReader(content, limits=LIMITS) as book:
             rows = book.rows(book.paths[0]) if book.paths else iter(())
