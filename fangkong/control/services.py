@@ -27,6 +27,7 @@ from fangkong.core.errors import Conflict, IllegalTransition, ValidationFailed
 from fangkong.core.logbatch import LogBatch
 from fangkong.core.permissions import require, require_area
 from fangkong.core.timeline import record_event
+from fangkong.people.services.control_state import mark_under_control, sync_left_control
 from fangkong.policy.choices import PhaseKind, Reason
 
 __all__ = [
@@ -188,6 +189,7 @@ def start_episode(
                 phases.append(phase)
             ControlPhase.objects.bulk_create(phases)
             _hold_phases(episode, phases)
+            mark_under_control(person)
             after = audit.snapshot(episode) or {}
             after["phases"] = [audit.snapshot(p, ["kind", *PHASE_FIELDS]) for p in phases]
             batch.audit(audit.Action.CREATE, episode, by=by, after=after)
@@ -398,6 +400,7 @@ def complete_phases(
                 )
             )
         _write_completions(completed, list(moved.values()), finished, day=day)
+        sync_left_control(e.person_id for e in finished)
         if logs is None:
             batch.write()
     return results
@@ -684,6 +687,7 @@ def cancel_episode(
             _move(phase, PhaseStatus.CANCELLED)
             _save_phase(phase, before, by=by, detail=f"cancel: {reason_text}")
         _finish(episode, EpisodeStatus.CANCELLED, day, by=by, cancel_reason=reason_text)
+        sync_left_control([episode.person_id])
         record_event(
             episode.person,
             "control_cancelled",

@@ -41,6 +41,14 @@ class CodeForm(forms.Form):
     )
 
 
+class VerifyCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("6-digit code or a recovery code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(label=_("Current password"), widget=forms.PasswordInput)
     new_password1 = forms.CharField(

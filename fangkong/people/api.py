@@ -10,7 +10,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
-from fangkong.core import audit
+from fangkong.core import audit, ratelimit
 from fangkong.core.api import ErrorOut, Page, StrictSchema
 from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.permissions import require
@@ -147,7 +147,11 @@ class TownshipCountOut(Schema):
 
 
 class DuplicateGroupOut(Schema):
-    reason: str = Field(..., description="name_birth or name_phone")
+    reason: str = Field(
+        ...,
+        description="same_id (one document number registered twice, e.g. by two townships), "
+        "name_birth or name_phone",
+    )
     name: str
     persons: list[PersonOut]
 
@@ -249,6 +253,8 @@ def list_persons(request: HttpRequest, filters: Query[PersonFilter]):
     """`q` is one search box: an exact ID number or phone, a name prefix, or pinyin initials
     (`zs` finds 张三)."""
     require(request.user, "person.view")
+    if (filters.q or "").strip():
+        ratelimit.hit(request.user, "person.search")
     qs = selectors.search_persons(request.user, filters.q)
     if filters.area:
         area = Area.objects.filter(pk=filters.area).first()
@@ -281,7 +287,7 @@ def get_person(request: HttpRequest, person_id: int, full_chain: bool = False):
 @router.post(
     "/persons",
     response={201: PersonCreated, 200: PersonCreated, **ERRORS},
-    summary="Register a person (an existing ID number returns the existing person)",
+    summary="Register a person (an ID number already in your areas returns that person)",
 )
 def create_person(request: HttpRequest, payload: PersonIn):
     require(request.user, "person.edit")
@@ -430,7 +436,8 @@ def update_category(request: HttpRequest, category_id: int, payload: CategoryIn)
 @router.get(
     "/duplicates",
     response={200: list[DuplicateGroupOut], 403: ErrorOut},
-    summary="Likely duplicate persons in your areas (same name and birth date or phone)",
+    summary="Likely duplicate persons in your areas (same document number, or same name and "
+    "birth date or phone)",
 )
 def list_duplicates(request: HttpRequest, limit: int = Query(100, ge=1, le=500)):
     require(request.user, "person.merge")

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
 from fangkong.areas.selectors import areas_for
+from fangkong.core import ratelimit
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.models import KeyCategory, Person
 from fangkong.people.selectors import search_persons
@@ -38,6 +39,8 @@ class PersonFilter(django_filters.FilterSet):
         )
 
     def search(self, queryset, name, value):
+        if value.strip():
+            ratelimit.hit(self.request.user, "person.search")
         return queryset & search_persons(self.request.user, value)
 
     def in_area(self, queryset, name, value):

@@ -82,14 +82,6 @@ def test_an_existing_id_number_returns_the_existing_person(users, county):
     assert Person.objects.count() == 1
 
 
-def test_an_id_number_registered_in_another_township_is_a_conflict_revealing_nothing(users, county):
-    services.create_person(by=users["county"], area=county.village_b, data=data(name="李四"))
-    with pytest.raises(Conflict) as exc:
-        services.create_person(by=users["township_a"], area=county.village_a, data=data())
-    assert "id_number" in fields_of(exc) and "李四" not in str(exc.value.message)
-    assert Person.objects.count() == 1
-
-
 def test_another_townships_area_is_not_found(users, county):
     with pytest.raises(NotFound) as exc:
         services.create_person(by=users["township_a"], area=county.village_b, data=data())

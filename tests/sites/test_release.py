@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from fangkong.areas.models import Responsibility
 from fangkong.control.models import ControlPhase
+from fangkong.control.services import cancel_episode
 from fangkong.core.errors import Conflict, ValidationFailed
 from fangkong.core.models import TimelineEvent
+from fangkong.people.models import Person
 from fangkong.sites import selectors, services
 from fangkong.sites.choices import DueFlag, RoomState, StayStatus
 from fangkong.sites.models import Room, Stay
@@ -206,3 +208,30 @@ def test_a_person_living_in_a_building_is_handed_to_the_village_above_it(
         subject_type="people.person", subject_id=person.pk, kind="released"
     )
     assert event.data["village"] == county.village_a.pk and event.data["cadre"] == "孙书记"
+
+
+# --- leaving control --------------------------------------------------------------------
+def left_at(person):
+    return Person._base_manager.get(pk=person.pk).left_control_at
+
+
+def test_an_episode_ending_while_the_person_is_still_in_a_room_waits_for_the_release(
+    manager, users, person_a, make_site
+):
+    """Cancelled while in isolation: still in the room, so still under control until the
+    release closes the stay."""
+    site = make_site(person_a.area)
+    phase = under_control(person_a, days_ago=1)
+    [stay] = services.check_in(room_of(site, "101"), [person_a], by=manager)
+    cancel_episode(phase.episode, reason_text="ruled out", by=users["township_a"])
+    assert left_at(person_a) is None
+    services.release(stay, by=manager, early_reason="ruled out")
+    assert left_at(person_a) is not None
+
+
+def test_a_release_into_home_isolation_keeps_the_person_under_control(manager, person_a, make_site):
+    site = make_site(person_a.area)
+    under_control(person_a, days_ago=6)
+    [stay] = services.check_in(room_of(site, "101"), [person_a], by=manager)
+    services.release(stay, by=manager)
+    assert left_at(person_a) is None

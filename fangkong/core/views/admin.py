@@ -18,6 +18,7 @@ from fangkong.core.models import AuditLog, User
 from fangkong.core.roles import Role
 from fangkong.core.services import tasks as task_services
 from fangkong.core.services import tokens as token_services
+from fangkong.core.services import two_factor
 from fangkong.core.services import users as user_services
 from fangkong.core.views.generic import Column, ObjectListView, ServiceFormView, add_domain_error
 
@@ -126,7 +127,9 @@ class UserEditView(ServiceFormView):
         ctx = super().context(form)
         ctx["target"] = self.target()
         ctx["reset_form"] = ResetPasswordForm()
-        ctx["template_extra"] = "core/_user_reset_password.html"
+        ctx["template_extra"] = "core/_user_security.html"
+        ctx["target_has_2fa"] = two_factor.confirmed_device(ctx["target"]) is not None
+        ctx["target_tokens"] = token_services.live_tokens_of(ctx["target"])
         return ctx
 
     def success_url(self, result):
@@ -134,14 +137,21 @@ class UserEditView(ServiceFormView):
         return reverse("user_edit", args=[result.pk])
 
 
-@login_required
-@require_POST
-def user_reset_password(request, pk):
-    if not request.user.can("user.manage"):
+def _target_user(request, pk, permission):
+    """The account an administrator's action is about: 403 without the permission (asked
+    first, so the answer says nothing of which accounts exist), 404 for no such account."""
+    if not request.user.can(permission):
         raise PermissionDenied
     target = User.objects.filter(pk=pk).first()
     if target is None:
         raise Http404
+    return target
+
+
+@login_required
+@require_POST
+def user_reset_password(request, pk):
+    target = _target_user(request, pk, "user.manage")
     form = ResetPasswordForm(request.POST)
     if form.is_valid():
         try:
@@ -155,6 +165,35 @@ def user_reset_password(request, pk):
             )
         else:
             messages.success(request, _("Password reset."))
+    return redirect("user_edit", pk=pk)
+
+
+@login_required
+@require_POST
+def user_reset_2fa(request, pk):
+    """An administrator's reset for a user who lost both phone and recovery codes."""
+    target = _target_user(request, pk, "user.manage")
+    try:
+        two_factor.reset(target, by=request.user)
+    except DomainError as exc:
+        raise PermissionDenied from exc
+    messages.success(
+        request,
+        _("Two-factor sign-in of %(u)s was reset: they set it up again at their next sign-in.")
+        % {"u": target.username},
+    )
+    return redirect("user_edit", pk=pk)
+
+
+@login_required
+@require_POST
+def user_revoke_tokens(request, pk):
+    """An administrator ends every live API token of a user (a lost device, a leaver)."""
+    target = _target_user(request, pk, "token.revoke_any")
+    n = token_services.revoke_all_tokens(target, by=request.user)
+    messages.success(
+        request, _("%(n)d API tokens of %(u)s revoked.") % {"n": n, "u": target.username}
+    )
     return redirect("user_edit", pk=pk)
 
 

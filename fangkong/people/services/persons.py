@@ -101,6 +101,20 @@ def find_by_id_number(number: str, qs=None) -> Person | None:
     return found
 
 
+def held_elsewhere(number: str, by: Any, *, exclude: Any = None) -> bool:
+    """Whether an active person outside ``by``'s areas holds this document number. Never
+    shown to ``by``: such a registration goes ahead and waits for the county to reconcile."""
+    if not number:
+        return False
+    qs = Person.objects.filter(id_number_index=blind_index(number), status=PersonStatus.ACTIVE)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.exclude(pk__in=Person.objects.visible_to(by).values("pk")).exists()
+
+
+RECONCILE = "document number also registered outside the user's areas: to reconcile"
+
+
 def _check_household(by: Any, area: Any, household: Household | None) -> None:
     if household is None:
         return
@@ -122,25 +136,21 @@ def create_person(
     household: Household | None = None,
     categories: Iterable[KeyCategory] = (),
 ) -> tuple[Person, bool]:
-    """Create a person, or return the existing one with the same document number.
+    """Create a person, or return the existing one with the same document number when the
+    user can see it.
 
-    Returns ``(person, created)``."""
+    A number held only outside the user's areas is not disclosed, not even by refusing: the
+    person is registered as asked, and the two records wait in the county command centre's
+    likely duplicates (same document number) to be merged. Returns ``(person, created)``."""
     require(by, "person.edit")
     require_area(by, area)
     _check_household(by, area, household)
     values = clean_person_data(data)
-    existing = find_by_id_number(values["id_number"])
-    if existing is not None:
-        if not Person.objects.visible_to(by).filter(pk=existing.pk).exists():
-            # Not a copy, and nothing of another area's record handed back.
-            raise Conflict(
-                _(
-                    "A person with this document number is registered outside your areas; "
-                    "ask the county command centre to move the record."
-                ),
-                field="id_number",
-            )
+    visible = Person.objects.visible_to(by)
+    existing = find_by_id_number(values["id_number"], visible)
+    if existing is not None and visible.filter(pk=existing.pk).exists():
         return existing, False
+    elsewhere = held_elsewhere(values["id_number"], by)
     person = Person(
         area=area,
         household=household,
@@ -154,7 +164,9 @@ def create_person(
         person.categories.set(categories)
     after = audit.snapshot(person)
     after["categories"] = sorted(c.code for c in categories)  # type: ignore[index]
-    audit.record(audit.Action.CREATE, person, by=by, after=after)
+    audit.record(
+        audit.Action.CREATE, person, by=by, after=after, detail=RECONCILE if elsewhere else ""
+    )
     record_event(person, "registered", _("Registered"), by=by)
     return person, True
 
@@ -186,9 +198,9 @@ def update_person(
     values = clean_person_data(data)
     if values["id_number"]:
         other = (
-            Person.objects.filter(id_number_index=blind_index(values["id_number"]))
+            Person.objects.visible_to(by)
+            .filter(id_number_index=blind_index(values["id_number"]), status=PersonStatus.ACTIVE)
             .exclude(pk=person.pk)
-            .filter(status=PersonStatus.ACTIVE)
             .first()
         )
         if other is not None:
@@ -196,6 +208,10 @@ def update_person(
                 _("Another person already holds this document number; merge the two instead."),
                 field="id_number",
             )
+    # held outside the user's areas: saved all the same, for the county to reconcile
+    elsewhere = values["id_number"] != person.id_number and held_elsewhere(
+        values["id_number"], by, exclude=person
+    )
     before = _person_state(person)
     for key, value in values.items():
         setattr(person, key, value)
@@ -206,7 +222,14 @@ def update_person(
     if categories is not None:
         person.categories.set(list(categories))
     after = _person_state(person)
-    audit.record(audit.Action.UPDATE, person, by=by, before=before, after=after)
+    audit.record(
+        audit.Action.UPDATE,
+        person,
+        by=by,
+        before=before,
+        after=after,
+        detail=RECONCILE if elsewhere else "",
+    )
     changed = sorted(k for k in after if before.get(k) != after.get(k))
     if changed:
         record_event(person, "updated", _("Details changed"), by=by, data={"fields": changed})

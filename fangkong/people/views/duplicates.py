@@ -14,6 +14,7 @@ from fangkong.people.forms import MergeForm
 from fangkong.people.services.merge import related_reference_count
 
 REASONS = {
+    "same_id": gettext_lazy("Same document number, registered in two places"),
     "name_birth": gettext_lazy("Same name and birth date"),
     "name_phone": gettext_lazy("Same name and phone"),
 }

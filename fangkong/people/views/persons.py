@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from fangkong.core import audit
-from fangkong.core.errors import NotFound
+from fangkong.core.errors import NotFound, RateLimited
 from fangkong.core.pii import may_reveal
 from fangkong.core.timeline import timeline_of
+from fangkong.core.views.errors import rate_limited
 from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.people import selectors, services
@@ -52,6 +53,12 @@ class PersonListView(ObjectListView):
         columns = list(self.columns)
         columns.insert(3, birth)
         return columns
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except RateLimited as exc:  # the search box, counted per user
+            return rate_limited(request, exc)
 
     def can_create(self):
         return self.request.user.can("person.edit")
