@@ -15,17 +15,27 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PageNumberPagination
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 
 from fangkong.core.errors import DomainError, PermissionDenied
 from fangkong.core.services.tokens import user_for_token
 from fangkong.core.services.two_factor import owed_by, owed_message
+from fangkong.core.text import control_errors
 
 
 class StrictSchema(Schema):
-    """Input schemas refuse unknown fields instead of silently dropping them."""
+    """Input schemas refuse unknown fields instead of silently dropping them, and text
+    holding a control character (core/text.py), naming the field."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if errors := control_errors({"value": value}):
+            raise PydanticCustomError("control_character", errors["value"][0])
+        return value
 
 
 class ErrorBody(Schema):

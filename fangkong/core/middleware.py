@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from fangkong.core.context import client_ip, client_ip_var, request_id_var
 
@@ -80,3 +81,18 @@ class TwoFactorRequiredMiddleware:
                 target = "two_factor_verify" if need == "verify" else "two_factor_setup"
                 return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Nothing but static files is kept by a browser or a proxy: pages, API answers and
+    exported files carry personal data, so every other response says ``no-store``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith(settings.STATIC_URL):
+            add_never_cache_headers(response)  # no-store, private, max-age=0, whatever a view set
+            response["Pragma"] = "no-cache"
+        return response

@@ -14,6 +14,7 @@ from fangkong.core import audit, ratelimit
 from fangkong.core.api import ErrorOut, Page, StrictSchema
 from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.permissions import require
+from fangkong.core.pii import may_reveal
 from fangkong.core.uploads import read_upload
 from fangkong.core.versioning import etag, expected_version
 from fangkong.people import selectors, services
@@ -45,12 +46,26 @@ class PersonOut(Schema):
     doc_type: str
     id_number_masked: str
     sex: str
-    birth_date: dt.date | None
+    birth_date: dt.date | None = Field(
+        None,
+        description="Only for roles that may reveal personal data (pii.reveal); null for the "
+        "others, which see birth_year (a date beside the masked number would rebuild it)",
+    )
+    birth_year: int | None
     phone_masked: str
     area_id: int
     area_name: str = Field(..., alias="area.name")
     household_id: int | None
     version: int = Field(..., description="Send it back with a change (or as If-Match)")
+
+    @staticmethod
+    def resolve_birth_date(obj: Any, context: Any) -> dt.date | None:
+        request = (context or {}).get("request")
+        return obj.birth_date if may_reveal(getattr(request, "user", None)) else None
+
+    @staticmethod
+    def resolve_birth_year(obj: Any) -> int | None:
+        return obj.birth_date.year if obj.birth_date else None
 
 
 class PersonChainLinkOut(Schema):  # not ChainLinkOut: areas has one

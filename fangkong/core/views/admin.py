@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from fangkong.core import audit
 from fangkong.core.errors import DomainError
 from fangkong.core.forms import ResetPasswordForm, TokenForm, UserForm
 from fangkong.core.models import AuditLog, User
@@ -232,7 +233,11 @@ class AuditListView(ObjectListView):
         Column(
             "changes",
             gettext_lazy("Before → after"),
-            accessor=lambda e: f"{e.before or ''} → {e.after or ''}" if e.before or e.after else "",
+            accessor=lambda e: (
+                f"{audit.shown(e.before) or ''} → {audit.shown(e.after) or ''}"
+                if e.before or e.after
+                else ""
+            ),
         ),
         Column("detail", gettext_lazy("Detail")),
         Column("request_id", gettext_lazy("Request id")),

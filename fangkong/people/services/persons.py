@@ -15,6 +15,7 @@ from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.core.pii import blind_index
 from fangkong.core.pinyin import pinyin_initials
+from fangkong.core.text import control_errors
 from fangkong.core.timeline import record_event
 from fangkong.people.choices import DocType, PersonStatus, Sex
 from fangkong.people.idnumber import IdNumberError, normalise_id, parse_resident_id, validate_phone
@@ -75,6 +76,10 @@ def clean_person_data(data: PersonData) -> dict[str, Any]:
     except IdNumberError as exc:
         errors.setdefault("phone", []).append(str(exc))
     out["notes"] = (data.notes or "").strip()
+    for key, messages in control_errors(
+        {"name": name, "id_number": number, "phone": data.phone, "notes": out["notes"]}
+    ).items():
+        errors.setdefault(key, []).extend(messages)
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     return out

@@ -7,6 +7,7 @@ from django.views import View
 from fangkong.areas.columns import AreaColumn
 from fangkong.core import audit
 from fangkong.core.errors import NotFound, RateLimited
+from fangkong.core.pii import may_reveal
 from fangkong.core.timeline import timeline_of
 from fangkong.core.views.errors import rate_limited
 from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
@@ -15,6 +16,10 @@ from fangkong.people import selectors, services
 from fangkong.people.filters import PersonFilter
 from fangkong.people.forms import PersonEditForm, PersonForm
 from fangkong.people.models import Household
+
+
+def _birth_year(person) -> int | str:
+    return person.birth_date.year if person.birth_date else ""
 
 
 class PersonListView(ObjectListView):
@@ -32,13 +37,23 @@ class PersonListView(ObjectListView):
         Column("name", _("Name"), order_by="name", link=True),
         Column("id_number", _("Document number"), accessor="id_number_masked", full="id_number"),
         Column("sex", _("Sex"), accessor="get_sex_display"),
-        Column("birth_date", _("Birth date"), order_by="birth_date"),
         Column("phone", _("Phone"), accessor="phone_masked", full="phone"),
         AreaColumn("area", _("Area")),
     ]
 
     def get_queryset(self):
         return selectors.persons_for(self.request.user)
+
+    def get_columns(self):
+        # The birth date for roles that may reveal, the year for the others (the year cannot
+        # be sorted on: an order by date would give the day away).
+        if may_reveal(self.request.user):
+            birth = Column("birth_date", _("Birth date"), order_by="birth_date")
+        else:
+            birth = Column("birth_year", _("Birth year"), accessor=_birth_year)
+        columns = list(self.columns)
+        columns.insert(3, birth)
+        return columns
 
     def get(self, request, *args, **kwargs):
         try:
