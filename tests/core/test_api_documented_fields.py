@@ -20,10 +20,10 @@ from fangkong.policy.models import RuleSet
 from fangkong.sites.models import IsolationSite, Room, Stay
 from fangkong.testing.models import Box, ScreeningRound, TestingPoint, Tube, TubeMember
 from fangkong.testing.services.result_imports import run_result_import, start_result_import
-from tests.core.test_demo_operations import _no_sms, loaded  # noqa: F401 - fixtures
+from tests.core.test_demo_operations import loaded  # noqa: F401 - fixture
 from tests.people.conftest import row, xlsx
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
 
 
 @pytest.fixture
