@@ -93,7 +93,7 @@ class _OffersItsQueryset:
         super()._set_queryset(queryset)  # type: ignore[misc]
         self.widget.queryset = self.queryset  # type: ignore[attr-defined]
 
-    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)  # type: ignore[attr-defined]
 
 
 class AreaField(_OffersItsQueryset, forms.ModelChoiceField):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from typing import Any
+from typing import Any, overload
 
 from django.db import models
 
@@ -24,6 +24,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@overload
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]: ...
+@overload
+def snapshot(obj: None, fields: list[str] | None = None) -> None: ...
 def snapshot(obj: models.Model | None, fields: list[str] | None = None) -> dict[str, Any] | None:
     """The concrete field values of ``obj``, personal data masked, blind indexes left out."""
     if obj is None:

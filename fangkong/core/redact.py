@@ -124,7 +124,8 @@ def _by_object(
     model: type[models.Model], type_field: str, id_field: str, subjects: dict[str, set[Any]]
 ) -> Iterator[Any]:
     """Primary keys of the ``model`` rows about any of ``subjects`` (label -> object ids)."""
-    as_text = model._meta.get_field(id_field).get_internal_type() == "CharField"
+    field = model._meta.get_field(id_field)
+    as_text = isinstance(field, models.Field) and field.get_internal_type() == "CharField"
     for label, ids in subjects.items():
         values = sorted(str(i) for i in ids) if as_text else sorted(ids)
         for part in chunks(values):

@@ -6,6 +6,7 @@ views and the API only translate a refusal into a page or a status code.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.functional import Promise
 
 
 class Role(models.TextChoices):
@@ -89,7 +90,7 @@ def roles_with(action: str) -> frozenset[str]:
 
 
 # What each role's home page offers, in the order shown in the navigation.
-ROLE_DESCRIPTIONS: dict[str, str] = {
+ROLE_DESCRIPTIONS: dict[str, str | Promise] = {
     R.COUNTY_COMMAND: _("See and direct the whole county: people, capacity, testing, reports."),
     R.TOWNSHIP_OFFICER: _("Manage the people, households and ledgers of your township."),
     R.VILLAGE_CADRE: _("Keep your village's households, home isolation and services."),

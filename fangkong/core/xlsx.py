@@ -21,7 +21,7 @@ import re
 import zipfile
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from django.utils.translation import gettext as _
 from openpyxl.reader.excel import ExcelReader
@@ -208,7 +208,7 @@ class SheetReader:
         self.strings.close()
         self.archive.close()
 
-    def __enter__(self) -> SheetReader:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -77,7 +77,8 @@ def _pointing_at(targets: dict[type[models.Model], set[Any]]) -> dict[type[model
         if model is Person:
             continue
         for field in model._meta.concrete_fields:
-            pks = targets.get(field.related_model) if field.is_relation else None
+            target = field.related_model if field.is_relation else None
+            pks = targets.get(target) if isinstance(target, type) else None
             if not pks:
                 continue
             rows = found.setdefault(model, set())
@@ -96,7 +97,7 @@ def _hubs_of(rows: dict[type[models.Model], set[Any]]) -> dict[type[models.Model
     for model, pks in rows.items():
         for field in model._meta.concrete_fields:
             target = field.related_model if field.is_relation else None
-            if target is None or target._meta.label_lower not in HUBS:
+            if not isinstance(target, type) or target._meta.label_lower not in HUBS:
                 continue
             for part in chunks(sorted(pks)):
                 hubs.setdefault(target, set()).update(

@@ -131,7 +131,7 @@ def category_counts(user: Any) -> dict[int, int]:
     through = Person.categories.through
     visible = persons_for(user).values("pk")
     return dict(
-        through.objects.filter(person_id__in=visible)
+        through.objects.filter(person_id__in=visible)  # type: ignore[misc]  # the stubs do not see annotations on an auto-created through model
         .values_list("keycategory_id")
         .annotate(n=Count("id"))
         .values_list("keycategory_id", "n")
@@ -153,7 +153,7 @@ def counts_by_township(user: Any, category: KeyCategory | None = None) -> list[T
     if category is not None:
         qs = qs.filter(keycategory=category)
     rows = (
-        qs.annotate(tp=Substr("person__area__path", 1, TOWNSHIP_PATH_LEN))
+        qs.annotate(tp=Substr("person__area__path", 1, TOWNSHIP_PATH_LEN))  # type: ignore[misc]
         .values_list("tp", "keycategory_id")
         .annotate(n=Count("id"))
         .order_by()

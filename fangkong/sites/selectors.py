@@ -242,9 +242,10 @@ def overdue_turnovers(user: Any, *, site: IsolationSite | None = None, now: Any 
         qs = qs.filter(site=site)
     out = []
     for room in qs.order_by("vacated_at"):
+        assert room.vacated_at is not None  # filtered above
         limit = room.vacated_at + dt.timedelta(hours=room.site.turnover_target_hours)
         if now > limit:
-            room.overdue_minutes = int((now - limit).total_seconds() // 60)
+            room.overdue_minutes = int((now - limit).total_seconds() // 60)  # type: ignore[attr-defined]
             out.append(room)
     return out
 

@@ -73,7 +73,7 @@ def retrying(
                             log.exception("clean-up after the last attempt failed")
                     raise
                 delay = timedelta(seconds=base_delay * 2 ** (_attempt - 1))
-                task_obj = inner.task  # set by bind_retry
+                task_obj = inner.task  # type: ignore[attr-defined]  # set by bind_retry
                 task_obj.using(run_after=timezone.now() + delay).enqueue(
                     *args, _attempt=_attempt + 1, **kwargs
                 )
