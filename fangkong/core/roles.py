@@ -5,8 +5,8 @@ views and the API only translate a refusal into a page or a status code.
 """
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
