@@ -152,7 +152,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
+            "NAME": str(SQLITE_PATH),
             # Reuse connections: opening one per request (and the WAL checkpoint on closing)
             # cost a third of a sampler's scan (bench/README.md, mass testing).
             "CONN_MAX_AGE": 60,

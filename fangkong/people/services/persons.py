@@ -158,7 +158,7 @@ def create_person(
     if categories:
         person.categories.set(categories)
     after = audit.snapshot(person)
-    after["categories"] = sorted(c.code for c in categories)  # type: ignore[index]
+    after["categories"] = sorted(c.code for c in categories)
     audit.record(
         audit.Action.CREATE, person, by=by, after=after, detail=RECONCILE if elsewhere else ""
     )
