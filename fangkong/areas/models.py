@@ -10,12 +10,24 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from treebeard.mp_tree import MP_Node
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from fangkong.areas.choices import LEVEL_OF_KIND, AreaKind, ResponsibilityRole
 from fangkong.core.models import BaseModel
 from fangkong.core.pii import EncryptedTextField
-from fangkong.core.scoping import ScopedQuerySet
+from fangkong.core.scoping import ScopedQuerySet, covered_areas_q, mark_visible
+
+
+class AreaQuerySet(MP_NodeQuerySet):
+    def visible_to(self, user) -> AreaQuerySet:
+        """The user's areas and everything below them (the one subtree rule)."""
+        q = covered_areas_q(user)
+        return mark_visible(self.none() if q is None else self.filter(q), user)
+
+
+class AreaManager(MP_NodeManager.from_queryset(AreaQuerySet)):  # type: ignore[misc]
+    def get_queryset(self) -> AreaQuerySet:
+        return AreaQuerySet(self.model).order_by("path")
 
 
 class Area(MP_Node):
@@ -28,6 +40,8 @@ class Area(MP_Node):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=AreaKind.choices)
+
+    objects = AreaManager()
 
     class Meta:
         verbose_name = _("area")

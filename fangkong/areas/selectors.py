@@ -20,13 +20,11 @@ from fangkong.areas.choices import (
     ResponsibilityRole,
 )
 from fangkong.areas.models import Area, Responsibility, today
-from fangkong.core.scoping import covered_areas_q
 
 
 def areas_for(user: Any) -> QuerySet[Area]:
     """The user's areas and everything below them."""
-    q = covered_areas_q(user)
-    return Area.objects.none() if q is None else Area.objects.filter(q)
+    return Area.objects.visible_to(user)
 
 
 def visible_area(user: Any, area_id: Any) -> Area | None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
-from fangkong.core.errors import NotFound
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.people.models import Person
 from fangkong.testing.choices import (
     CandidateState,
@@ -415,7 +415,4 @@ def result_imports_for(user: Any) -> QuerySet[ResultImportJob]:
 
 def get_result_import(user: Any, pk: Any) -> ResultImportJob:
     """One import the user may follow; another lab's or area's does not exist for them."""
-    job = result_imports_for(user).filter(pk=pk).first()
-    if job is None:
-        raise NotFound(_("No such results import."))
-    return job
+    return get_visible_or_404(result_imports_for(user), user, pk=pk)

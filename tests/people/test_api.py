@@ -73,7 +73,7 @@ def test_errors_name_the_field(api, county):
     assert resp.status_code == 422
     assert "check character" in resp.json()["error"]["fields"]["id_number"][0]
     resp = post(api, "/api/v1/persons", {"area_id": county.village_b.pk, "name": "张三"})
-    assert resp.status_code == 404 and "area" in resp.json()["error"]["fields"]
+    assert resp.status_code == 404 and "area_id" in resp.json()["error"]["fields"]
     resp = post(
         api,
         "/api/v1/persons",

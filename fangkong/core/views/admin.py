@@ -15,6 +15,7 @@ from fangkong.core.errors import DomainError
 from fangkong.core.forms import ResetPasswordForm, TokenForm, UserForm
 from fangkong.core.models import AuditLog, User
 from fangkong.core.roles import Role
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.services import tasks as task_services
 from fangkong.core.services import tokens as token_services
 from fangkong.core.services import users as user_services
@@ -90,10 +91,7 @@ class UserEditView(ServiceFormView):
     form_class = UserForm
 
     def target(self):
-        user = User.objects.filter(pk=self.kwargs["pk"]).first()
-        if user is None:
-            raise Http404
-        return user
+        return get_visible_or_404(User, self.request.user, pk=self.kwargs["pk"])
 
     def get_form_kwargs(self):
         return {"editing": True}
@@ -138,9 +136,7 @@ class UserEditView(ServiceFormView):
 def user_reset_password(request, pk):
     if not request.user.can("user.manage"):
         raise PermissionDenied
-    target = User.objects.filter(pk=pk).first()
-    if target is None:
-        raise Http404
+    target = get_visible_or_404(User, request.user, pk=pk)
     form = ResetPasswordForm(request.POST)
     if form.is_valid():
         try:
@@ -178,6 +174,7 @@ class AuditFilter(django_filters.FilterSet):
 
 class AuditListView(ObjectListView):
     permission = "audit.view"
+    area_free = True  # the county's auditors read every area's log
     title = gettext_lazy("Audit log")
     filterset_class = AuditFilter
     default_order = "-at"
@@ -205,6 +202,7 @@ class AuditListView(ObjectListView):
 
 class FailedTaskListView(ObjectListView):
     permission = "task.view"
+    area_free = True
     title = gettext_lazy("Failed background tasks")
     default_order = "-finished_at"
     template_name = "core/failed_tasks.html"
