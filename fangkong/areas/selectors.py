@@ -27,15 +27,6 @@ def areas_for(user: Any) -> QuerySet[Area]:
     return Area.objects.visible_to(user)
 
 
-def visible_area(user: Any, area_id: Any) -> Area | None:
-    """One area if it lies within the user's areas, else None (the caller answers 404)."""
-    try:
-        pk = int(area_id)
-    except (TypeError, ValueError):
-        return None
-    return areas_for(user).filter(pk=pk).first()
-
-
 # --- people counts ---------------------------------------------------------------------------
 @dataclass
 class AreaNode:

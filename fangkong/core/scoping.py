@@ -141,3 +141,23 @@ def get_visible_or_404(
     else:
         message = _("No such %(thing)s within your areas.") % {"thing": thing}
     raise NotVisible(message, field=error_field)
+
+
+def get_all_visible_or_404(
+    source: type[models.Model] | QuerySet, user: Any, pks: Any, *, error_field: str
+) -> list[Any]:
+    """Several objects by id (a batch release, a household checked in together), in the
+    order given, duplicates once: all of them visible to ``user``, or ``NotVisible`` naming
+    ``error_field`` (one foreign id refuses the whole batch, as a missing one would)."""
+    qs = scoped(source, user)
+    wanted = list(dict.fromkeys(pks))
+    try:
+        found = qs.in_bulk(wanted)
+    except (ValueError, TypeError, ValidationError, OverflowError):
+        found = {}
+    if len(found) != len(wanted):
+        thing = qs.model._meta.verbose_name
+        raise NotVisible(
+            _("No such %(thing)s within your areas.") % {"thing": thing}, field=error_field
+        )
+    return [found[pk] for pk in wanted]

@@ -73,6 +73,8 @@ class Lab(BaseModel):
         USER, verbose_name=_("technicians"), blank=True, related_name="labs"
     )
 
+    scope_field = None  # a lab holds no one's data: every sampler may name it
+
     class Meta:
         verbose_name = _("lab (检测机构)")
         verbose_name_plural = _("labs (检测机构)")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
-from fangkong.core.scoping import get_visible_or_404
+from fangkong.core.scoping import get_visible_or_404, mark_visible
 from fangkong.people.models import Person
 from fangkong.testing.choices import (
     CandidateState,
@@ -63,6 +63,15 @@ def members_for(user: Any) -> QuerySet[TubeMember]:
 
 def boxes_for(user: Any) -> QuerySet[Box]:
     return Box.objects.visible_to(user).select_related("point", "lab")
+
+
+def openable_boxes_for(user: Any) -> QuerySet[Box]:
+    """The boxes a user may open by barcode: those of their areas' points; a lab
+    technician's, every box (labs receive from every area; a box holds barcodes, no one's
+    data)."""
+    if getattr(user, "is_authenticated", False) and user.can("testing.lab"):
+        return mark_visible(Box.objects.select_related("point", "lab"), user)
+    return boxes_for(user)
 
 
 def results_for(user: Any) -> QuerySet[Result]:

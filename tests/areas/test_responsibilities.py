@@ -241,4 +241,7 @@ def test_api_list_is_scoped(users, login, grid):
     other = login(users["township_b"]).get(
         f"/api/v1/areas/responsibilities?area_id={grid.building_a.pk}"
     )
-    assert other.status_code == 404
+    # the list's filter set offers only the user's areas: another's is no choice
+    assert other.status_code == 422
+    assert "area_id" in other.json()["error"]["fields"]
+    assert "甲" not in other.content.decode()
