@@ -10,6 +10,7 @@ from fangkong.control.forms import (
     PhaseAdjustForm,
     PhaseCompleteForm,
 )
+from fangkong.control.models import ControlEpisode, ControlPhase
 from fangkong.core.errors import DomainError
 from fangkong.core.models import TimelineEvent
 from fangkong.core.scoping import get_visible_or_404
@@ -68,6 +69,7 @@ class EpisodeListView(ObjectListView):
 
 class EpisodeDetailView(ObjectDetailView):
     permission = "episode.view"
+    model = ControlEpisode
     template_name = "control/episode_detail.html"
 
     def get_queryset(self):
@@ -145,6 +147,7 @@ class _OnObject(ObjectFormView):
 
 class PhaseAdjustView(_OnObject):
     permission = "episode.manage"
+    model = ControlPhase
     form_class = PhaseAdjustForm
     title = _("Extend or shorten a phase")
 
@@ -166,6 +169,7 @@ class PhaseAdjustView(_OnObject):
 
 class PhaseCompleteView(_OnObject):
     permission = "episode.manage"
+    model = ControlPhase
     form_class = PhaseCompleteForm
     title = _("End a phase")
 
@@ -184,6 +188,7 @@ class PhaseCompleteView(_OnObject):
 
 class EpisodeCancelView(_OnObject):
     permission = "episode.manage"
+    model = ControlEpisode
     form_class = EpisodeCancelForm
     title = _("Cancel a control episode")
 

@@ -19,6 +19,7 @@ from fangkong.policy import selectors, services
 from fangkong.policy.choices import Scope
 from fangkong.policy.forms import RuleSetEndForm, RuleSetJsonForm
 from fangkong.policy.loader import DATA_DIR, SHIPPED_FILES, read_file
+from fangkong.policy.models import RuleSet
 
 
 class RuleSetListView(ObjectListView):
@@ -50,6 +51,7 @@ class RuleSetListView(ObjectListView):
 
 class RuleSetDetailView(ObjectDetailView):
     permission = "policy.view"
+    model = RuleSet
     template_name = "policy/ruleset_detail.html"
 
     def get_queryset(self):
@@ -116,6 +118,7 @@ class RuleSetCreateView(ServiceFormView):
 
 class RuleSetEndView(ObjectFormView):
     permission = "policy.manage"
+    model = RuleSet
     form_class = RuleSetEndForm
     title = _("End a county rule set")
 

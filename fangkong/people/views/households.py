@@ -38,6 +38,7 @@ class HouseholdListView(ObjectListView):
 
 class HouseholdDetailView(ObjectDetailView):
     permission = "person.view"
+    model = Household
     template_name = "people/household_detail.html"
 
     def get_queryset(self):

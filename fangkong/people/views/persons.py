@@ -18,7 +18,7 @@ from fangkong.core.views.mixins import PermissionMixin
 from fangkong.people import selectors, services
 from fangkong.people.filters import PersonFilter
 from fangkong.people.forms import PersonForm
-from fangkong.people.models import Household
+from fangkong.people.models import Household, Person
 
 
 class PersonListView(ObjectListView):
@@ -59,6 +59,7 @@ def _chain_context(request, person, *, full=False):
 
 class PersonDetailView(ObjectDetailView):
     permission = "person.view"
+    model = Person
     template_name = "people/person_detail.html"
 
     def get_queryset(self):
@@ -148,6 +149,7 @@ class PersonCreateView(ServiceFormView):
 
 class PersonEditView(ObjectFormView):
     permission = "person.edit"
+    model = Person
     form_class = PersonForm
     title = _("Edit person")
 
