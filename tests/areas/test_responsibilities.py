@@ -36,6 +36,8 @@ def test_the_phone_is_encrypted_at_rest(users, grid):
     with connection.cursor() as cur:
         cur.execute("SELECT phone FROM areas_responsibility WHERE id = %s", [r.pk])
         stored = cur.fetchone()[0]
+    assert stored.startswith("v1:")  # encrypted, and still read back in full
+    assert Responsibility.objects.get(pk=r.pk).phone == "13800138000"
     assert "13800138000" not in stored
 
 

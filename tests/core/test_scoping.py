@@ -137,6 +137,7 @@ def test_area_filter_naming_another_township_shows_nothing_of_it(
     client = login(users["township_a"])
     response = client.get("/people/persons/", {"area": county.town_b.pk})
     assert "李四" not in names_on_list_page(response)
+    assert "张三" in names_on_list_page(response)  # the list rendered (the filter is refused)
 
 
 def test_export_holds_only_own_township(users, login, person_a, person_b):
