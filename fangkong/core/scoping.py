@@ -14,6 +14,7 @@ a model that says neither is refused, so a new model cannot be read unscoped by 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -116,6 +117,11 @@ def scoped(source: type[models.Model] | QuerySet, user: Any) -> QuerySet:
     )
 
 
+def _thing(model: type[models.Model]) -> str:
+    """The model's name for a message, without the gloss some carry ("lab (检测机构)")."""
+    return re.sub(r"\s*[(（][^()（）]*[)）]$", "", str(model._meta.verbose_name))
+
+
 def get_visible_or_404(
     source: type[models.Model] | QuerySet,
     user: Any,
@@ -134,8 +140,7 @@ def get_visible_or_404(
         return qs.get(**lookup)
     except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError, OverflowError):
         pass
-    meta = qs.model._meta
-    thing = meta.verbose_name
+    thing = _thing(qs.model)
     if is_shared(qs.model):
         message = _("No such %(thing)s.") % {"thing": thing}
     else:
@@ -156,7 +161,7 @@ def get_all_visible_or_404(
     except (ValueError, TypeError, ValidationError, OverflowError):
         found = {}
     if len(found) != len(wanted):
-        thing = qs.model._meta.verbose_name
+        thing = _thing(qs.model)
         raise NotVisible(
             _("No such %(thing)s within your areas.") % {"thing": thing}, field=error_field
         )
