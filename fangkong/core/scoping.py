@@ -117,9 +117,12 @@ def scoped(source: type[models.Model] | QuerySet, user: Any) -> QuerySet:
     )
 
 
-def _thing(model: type[models.Model]) -> str:
-    """The model's name for a message, without the gloss some carry ("lab (检测机构)")."""
-    return re.sub(r"\s*[(（][^()（）]*[)）]$", "", str(model._meta.verbose_name))
+def _not_visible(model: type[models.Model], field: str | None) -> NotVisible:
+    # the model's name without the gloss some carry ("lab (检测机构)")
+    thing = re.sub(r"\s*[(（][^()（）]*[)）]$", "", str(model._meta.verbose_name))
+    if is_shared(model):
+        return NotVisible(_("No such %(thing)s.") % {"thing": thing}, field=field)
+    return NotVisible(_("No such %(thing)s within your areas.") % {"thing": thing}, field=field)
 
 
 def get_visible_or_404(
@@ -140,12 +143,7 @@ def get_visible_or_404(
         return qs.get(**lookup)
     except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError, OverflowError):
         pass
-    thing = _thing(qs.model)
-    if is_shared(qs.model):
-        message = _("No such %(thing)s.") % {"thing": thing}
-    else:
-        message = _("No such %(thing)s within your areas.") % {"thing": thing}
-    raise NotVisible(message, field=error_field)
+    raise _not_visible(qs.model, error_field)
 
 
 def get_all_visible_or_404(
@@ -161,8 +159,5 @@ def get_all_visible_or_404(
     except (ValueError, TypeError, ValidationError, OverflowError):
         found = {}
     if len(found) != len(wanted):
-        thing = _thing(qs.model)
-        raise NotVisible(
-            _("No such %(thing)s within your areas.") % {"thing": thing}, field=error_field
-        )
+        raise _not_visible(qs.model, error_field)
     return [found[pk] for pk in wanted]

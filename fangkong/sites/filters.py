@@ -4,29 +4,18 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.areas.models import Area
-from fangkong.areas.selectors import areas_for
+from fangkong.areas.filters import InAreaMixin, area_choice_filter
 from fangkong.sites.choices import RoomState, SiteStatus, StayStatus
 from fangkong.sites.models import IsolationSite, Room, Stay
 
 
-class SiteFilter(django_filters.FilterSet):
+class SiteFilter(InAreaMixin, django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=SiteStatus.choices)
-    area = django_filters.ModelChoiceFilter(
-        label=_("Area"), queryset=Area.objects.none(), method="in_area"
-    )
+    area = area_choice_filter()
 
     class Meta:
         model = IsolationSite
         fields = ["status", "area"]
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        if request is not None:
-            self.filters["area"].queryset = areas_for(request.user).filter(depth__lte=3)
-
-    def in_area(self, queryset, name, value):
-        return queryset.filter(area__path__startswith=value.path)
 
 
 class StayFilter(django_filters.FilterSet):

@@ -16,7 +16,7 @@ from fangkong.areas.models import Area
 from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
 from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.permissions import require
-from fangkong.core.scoping import get_visible_or_404
+from fangkong.core.scoping import get_all_visible_or_404, get_visible_or_404
 from fangkong.core.uploads import read_upload
 from fangkong.people.models import Person
 from fangkong.testing import selectors, services
@@ -418,7 +418,8 @@ def create_point(request, data: PointIn):
 
     point = services.create_point(
         name=data.name, kind=data.kind, area=_area(request, data.area_id), address=data.address,
-        hours=data.hours, samplers=User.objects.filter(pk__in=data.sampler_ids), by=request.user,
+        hours=data.hours, samplers=get_all_visible_or_404(User, request.user, data.sampler_ids,
+                                        error_field="sampler_ids"), by=request.user,
     )  # fmt: skip
     return Status(201, point)
 
@@ -443,7 +444,9 @@ def create_round(request, data: RoundIn):
     rnd = services.create_round(
         name=data.name, areas=[_area(request, pk) for pk in data.area_ids],
         starts_at=data.starts_at, ends_at=data.ends_at, pooling_ratio=data.pooling_ratio,
-        single_categories=KeyCategory.objects.filter(pk__in=data.single_category_ids),
+        single_categories=get_all_visible_or_404(
+            KeyCategory, request.user, data.single_category_ids, error_field="single_category_ids"
+        ),
         by=request.user,
     )  # fmt: skip
     return Status(201, rnd)
