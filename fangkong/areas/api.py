@@ -129,6 +129,47 @@ class AreaQuery(Schema):
     depth: int | None = Field(None, ge=1, le=10)
 
 
+class PickerNodeOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    depth: int
+    path: str = Field(description="Where it lies, from the township down: 镇 › 村 › 组")
+    has_children: bool
+
+    @staticmethod
+    def resolve_kind_label(obj: Area) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_path(obj: Area) -> str:
+        return obj.path_label
+
+
+class PickerFilter(Schema):
+    parent: int | None = Field(
+        None, description="Children of this area; your own areas if left out"
+    )
+    max_depth: int | None = Field(None, ge=1, le=10, description="Deepest level the field takes")
+
+
+class PickerSearch(Schema):
+    q: str = Field(
+        "",
+        max_length=60,
+        description="Name, full pinyin or pinyin initials; "
+        "several words narrow down by place (桃花 四组)",
+    )
+    max_depth: int | None = Field(None, ge=1, le=10)
+
+
+class PickerResultsOut(Schema):
+    count: int = Field(description="All matches; items holds the first 50")
+    items: list[PickerNodeOut]
+
+
 class ImportOut(Schema):
     created: int
     roots: int
@@ -171,6 +212,26 @@ def list_areas(request: HttpRequest, query: Query[AreaQuery]):
 def tree(request: HttpRequest):
     require(request.user, "area.view")
     return _nodes(request, None)
+
+
+@router.get(
+    "/picker",
+    response={200: list[PickerNodeOut], 404: ErrorOut},
+    summary="The area picker's tree: your own areas, or the children of one (no counts)",
+)
+def picker(request: HttpRequest, filters: Query[PickerFilter]):
+    parent = None if filters.parent is None else _area_or_404(request, filters.parent, "parent")
+    return selectors.picker_children(request.user, parent, max_depth=filters.max_depth)
+
+
+@router.get(
+    "/picker/search",
+    response={200: PickerResultsOut, 422: ErrorOut},
+    summary="Find areas by name or pinyin within your areas, each with its path",
+)
+def picker_search(request: HttpRequest, filters: Query[PickerSearch]):
+    found = selectors.search_areas(request.user, filters.q, max_depth=filters.max_depth)
+    return PickerResultsOut(count=found.count, items=found.areas)
 
 
 @router.post(

@@ -8,29 +8,6 @@ from fangkong.areas.choices import ResponsibilityRole
 from fangkong.areas.models import Area, Responsibility
 
 
-def area_choice_filter() -> django_filters.ModelChoiceFilter:
-    """``area``: one of the user's townships or villages (set by ``InAreaMixin``), and below."""
-    return django_filters.ModelChoiceFilter(
-        label=_("Area"), queryset=Area.objects.none(), method="in_area"
-    )
-
-
-class InAreaMixin:
-    """For a filter set declaring ``area = area_choice_filter()``: only the user's own areas
-    (down to villages) are offered, so another area's id is an invalid choice."""
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        self.filters["area"].queryset = (
-            Area.objects.visible_to(request.user).filter(depth__lte=3).order_by("path")
-            if request is not None
-            else Area.objects.none()
-        )
-
-    def in_area(self, queryset, name, value):
-        return queryset.filter(area__path__startswith=value.path)
-
-
 class AreaFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name or code"), method="name_or_code", max_length=60)
     depth = django_filters.NumberFilter(label=_("Level"), min_value=1, max_value=10)

@@ -26,7 +26,7 @@ from fangkong.areas.services import (
     import_areas,
     update_area,
 )
-from fangkong.core.errors import DomainError, NotFound
+from fangkong.core.errors import DomainError
 from fangkong.core.models import User
 from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.views.generic import ServiceFormView, add_domain_error
@@ -151,25 +151,22 @@ class AreaEditView(_InAreaMixin, ServiceFormView):
     form_class = AreaEditForm
     title = gettext_lazy("Edit area")
 
+    def get_form_kwargs(self):
+        return {"user": self.request.user}
+
     def get_initial(self):
         area = _area(self.request, self.kwargs["pk"])
         parent = Area.objects.get_parent(area) if area.depth > 1 else None
-        return {"name": area.name, "kind": area.kind, "parent_code": parent.code if parent else ""}
+        return {"name": area.name, "kind": area.kind, "parent": parent.pk if parent else None}
 
     def perform(self, form):
         area = _area(self.request, self.kwargs["pk"])
-        code = form.cleaned_data["parent_code"].strip()
-        parent = None
-        if code:
-            parent = selectors.areas_for(self.request.user).filter(code=code).first()
-            if parent is None:
-                raise NotFound(_("No such area within your areas."), field="parent_code")
         return update_area(
             area,
             by=self.request.user,
             name=form.cleaned_data["name"],
             kind=form.cleaned_data["kind"],
-            parent=parent,
+            parent=form.cleaned_data["parent"],
         )
 
     def success_url(self, result) -> str:

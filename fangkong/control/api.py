@@ -160,7 +160,7 @@ class CompleteIn(StrictSchema):
 @router.post(
     "/phases/{phase_id}/complete",
     response={200: EpisodeDetailOut, **ERRORS},
-    summary="End the phase in progress; the next one starts the day after",
+    summary="End the phase in progress; the next one starts the same day",
 )
 def complete_phase(request: HttpRequest, phase_id: int, payload: CompleteIn):
     require(request.user, "episode.manage")

@@ -6,7 +6,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.areas.filters import InAreaMixin, area_choice_filter
+from fangkong.areas.widgets import AreaFilter
 from fangkong.control.choices import EpisodeStatus, PhaseStatus
 from fangkong.control.models import ControlEpisode
 from fangkong.policy.choices import PhaseKind, Reason
@@ -18,13 +18,13 @@ DUE_CHOICES = [
 ]
 
 
-class EpisodeFilter(InAreaMixin, django_filters.FilterSet):
+class EpisodeFilter(django_filters.FilterSet):
     reason = django_filters.ChoiceFilter(label=_("Reason"), choices=Reason.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=EpisodeStatus.choices)
     kind = django_filters.ChoiceFilter(
         label=_("Current phase"), choices=PhaseKind.choices, method="current_kind"
     )
-    area = area_choice_filter()
+    area = AreaFilter(label=_("Area"))
     due = django_filters.ChoiceFilter(label=_("Phase due"), choices=DUE_CHOICES, method="phase_due")
 
     class Meta:

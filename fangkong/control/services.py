@@ -27,6 +27,7 @@ from fangkong.core.errors import Conflict, IllegalTransition, ValidationFailed
 from fangkong.core.logbatch import LogBatch
 from fangkong.core.permissions import require, require_area
 from fangkong.core.timeline import record_event
+from fangkong.people.services.control_state import mark_under_control, sync_left_control
 from fangkong.policy.choices import PhaseKind, Reason
 
 __all__ = [
@@ -188,6 +189,7 @@ def start_episode(
                 phases.append(phase)
             ControlPhase.objects.bulk_create(phases)
             _hold_phases(episode, phases)
+            mark_under_control(person)
             after = audit.snapshot(episode) or {}
             after["phases"] = [audit.snapshot(p, ["kind", *PHASE_FIELDS]) for p in phases]
             batch.audit(audit.Action.CREATE, episode, by=by, after=after)
@@ -313,10 +315,10 @@ def complete_phase(
     early_reason: str = "",
 ) -> ControlPhase | None:
     """Close the phase in progress on ``on_date`` (today by default) and start the next one
-    the day after (its dates laid out again from that day), or complete the episode after the
-    last. Before the planned end a reason is required (``early_reason``; after the planned
-    end it may carry the reason for the overstay). Returns the phase now in progress, or None
-    when the episode is complete."""
+    that same day (its dates laid out again from it: released from a site today, at home
+    from today, day 1), or complete the episode after the last. Before the planned end a
+    reason is required (``early_reason``; after the planned end it may carry the reason for
+    the overstay). Returns the phase now in progress, or None when the episode is complete."""
     return complete_phases([phase], by=by, on_date=on_date, early_reason=early_reason)[0]
 
 
@@ -398,6 +400,7 @@ def complete_phases(
                 )
             )
         _write_completions(completed, list(moved.values()), finished, day=day)
+        sync_left_control(e.person_id for e in finished)
         if logs is None:
             batch.write()
     return results
@@ -506,7 +509,9 @@ def _complete_in_memory(
         )
         return None
     befores = {p.pk: audit.snapshot(p, PHASE_FIELDS) for p in later}
-    _relay(episode, later, day + dt.timedelta(days=1))
+    # The next phase starts the day this one ends: someone released from a site goes home
+    # that day, which is day 1 of their home phase, not day 0.
+    _relay(episode, later, day)
     nxt = later[0]
     _move(nxt, PhaseStatus.ACTIVE)
     for p in later:
@@ -684,6 +689,7 @@ def cancel_episode(
             _move(phase, PhaseStatus.CANCELLED)
             _save_phase(phase, before, by=by, detail=f"cancel: {reason_text}")
         _finish(episode, EpisodeStatus.CANCELLED, day, by=by, cancel_reason=reason_text)
+        sync_left_control([episode.person_id])
         record_event(
             episode.person,
             "control_cancelled",

@@ -2,6 +2,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.areas.columns import AreaColumn
 from fangkong.control import selectors, services
 from fangkong.control.filters import EpisodeFilter
 from fangkong.control.forms import (
@@ -59,7 +60,7 @@ class EpisodeListView(ObjectListView):
         ),
         Column("start_date", _("Start date"), order_by="start_date"),
         Column("end", _("Planned end"), accessor="planned_end_date"),
-        Column("area", _("Area"), accessor="area.name"),
+        AreaColumn("area", _("Area")),
         Column("rule_set", _("Rule set"), accessor="rule_set_code"),
     ]
 

@@ -15,18 +15,29 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PageNumberPagination
-from ninja.security import APIKeyHeader, HttpBearer, django_auth
-from pydantic import ConfigDict
+from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from pydantic import ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 
-from fangkong.core.errors import DomainError, ValidationFailed
+from fangkong.core.errors import DomainError, PermissionDenied, ValidationFailed
 from fangkong.core.scoping import scoped
 from fangkong.core.services.tokens import user_for_token
+from fangkong.core.services.two_factor import owed_by, owed_message
+from fangkong.core.text import control_errors
 
 
 class StrictSchema(Schema):
-    """Input schemas refuse unknown fields instead of silently dropping them."""
+    """Input schemas refuse unknown fields instead of silently dropping them, and text
+    holding a control character (core/text.py), naming the field."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if errors := control_errors({"value": value}):
+            raise PydanticCustomError("control_character", errors["value"][0])
+        return value
 
 
 class ErrorBody(Schema):
@@ -57,7 +68,18 @@ class HeaderToken(APIKeyHeader):
         return user
 
 
-AUTH = [BearerToken(), HeaderToken(), django_auth]
+class VerifiedSession(SessionAuth):
+    """The browser session, only once it has passed its second factor (where it owes one)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        need = owed_by(request) if user is not None else None
+        if need is not None:
+            raise PermissionDenied(owed_message(need), code="second_factor_required")
+        return user
+
+
+AUTH = [BearerToken(), HeaderToken(), VerifiedSession()]
 
 
 class Page(PageNumberPagination):
@@ -109,7 +131,10 @@ def _field_name(loc: list[Any]) -> str:
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        return error_response(api, request, exc.status, exc.as_dict())
+        response = error_response(api, request, exc.status, exc.as_dict())
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):

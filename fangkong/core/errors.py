@@ -71,3 +71,14 @@ class Conflict(DomainError):
 class IllegalTransition(DomainError):
     status = 409
     code = "illegal_transition"
+
+
+class RateLimited(DomainError):
+    """Too many of one action in a short time; ``retry_after`` seconds until it is allowed."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: Any, *, retry_after: int, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -14,8 +14,10 @@ from fangkong.core import audit
 from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require
+from fangkong.core.pii import may_reveal
 from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.uploads import read_upload
+from fangkong.core.versioning import etag, expected_version
 from fangkong.people import filters, selectors, services
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.models import Household, ImportJob, KeyCategory
@@ -45,14 +47,29 @@ class PersonOut(Schema):
     doc_type: str
     id_number_masked: str
     sex: str
-    birth_date: dt.date | None
+    birth_date: dt.date | None = Field(
+        None,
+        description="Only for roles that may reveal personal data (pii.reveal); null for the "
+        "others, which see birth_year (a date beside the masked number would rebuild it)",
+    )
+    birth_year: int | None
     phone_masked: str
     area_id: int
     area_name: str = Field(..., alias="area.name")
     household_id: int | None
+    version: int = Field(..., description="Send it back with a change (or as If-Match)")
+
+    @staticmethod
+    def resolve_birth_date(obj: Any, context: Any) -> dt.date | None:
+        request = (context or {}).get("request")
+        return obj.birth_date if may_reveal(getattr(request, "user", None)) else None
+
+    @staticmethod
+    def resolve_birth_year(obj: Any) -> int | None:
+        return obj.birth_date.year if obj.birth_date else None
 
 
-class ChainLinkOut(Schema):
+class PersonChainLinkOut(Schema):  # not ChainLinkOut: areas has one
     level: str
     area: str
     role: str
@@ -64,7 +81,7 @@ class PersonDetailOut(PersonOut):
     notes: str
     household: HouseholdRef | None
     categories: list[CategoryRef]
-    chain: list[ChainLinkOut]
+    chain: list[PersonChainLinkOut]
 
 
 class PersonQuery(Schema):
@@ -98,6 +115,12 @@ class PersonIn(StrictSchema):
     notes: str = Field("", max_length=2000)
 
 
+class PersonUpdateIn(PersonIn):
+    version: int | None = Field(
+        None, ge=1, description="The version you read (GET's version or ETag); or If-Match"
+    )
+
+
 class PersonCreated(Schema):
     created: bool
     person: PersonOut
@@ -110,7 +133,7 @@ class HouseholdOut(HouseholdRef):
 
 class HouseholdDetailOut(HouseholdOut):
     members: list[PersonOut] = Field(..., alias="active_members")
-    chain: list[ChainLinkOut]
+    chain: list[PersonChainLinkOut]
 
 
 class HouseholdIn(StrictSchema):
@@ -144,7 +167,11 @@ class TownshipCountOut(Schema):
 
 
 class DuplicateGroupOut(Schema):
-    reason: str = Field(..., description="name_birth or name_phone")
+    reason: str = Field(
+        ...,
+        description="same_id (one document number registered twice, e.g. by two townships), "
+        "name_birth or name_phone",
+    )
     name: str
     persons: list[PersonOut]
 
@@ -250,19 +277,23 @@ def list_persons(request: HttpRequest, query: Query[PersonQuery]):
     response={200: PersonDetailOut, **ERRORS},
     summary="One person: household, key categories and responsibility chain",
 )
-def get_person(request: HttpRequest, person_id: int, full_chain: bool = False):
-    """`full_chain=true` shows the chain's phone numbers in full (pii.reveal; logged)."""
+def get_person(
+    request: HttpRequest, response: HttpResponse, person_id: int, full_chain: bool = False
+):
+    """`full_chain=true` shows the chain's phone numbers in full (pii.reveal; logged). The
+    `ETag` header holds the person's version, for `If-Match` on a change."""
     require(request.user, "person.view")
     person = get_visible_or_404(
         selectors.persons_for(request.user).select_related("household"), request.user, pk=person_id
     )
+    response["ETag"] = etag(person.version)
     return _person_detail(request, person, full_chain)
 
 
 @router.post(
     "/persons",
     response={201: PersonCreated, 200: PersonCreated, **ERRORS},
-    summary="Register a person (an existing ID number returns the existing person)",
+    summary="Register a person (an ID number already in your areas returns that person)",
 )
 def create_person(request: HttpRequest, payload: PersonIn):
     require(request.user, "person.edit")
@@ -277,17 +308,29 @@ def create_person(request: HttpRequest, payload: PersonIn):
 
 
 @router.put("/persons/{person_id}", response={200: PersonOut, **ERRORS}, summary="Change a person")
-def update_person(request: HttpRequest, person_id: int, payload: PersonIn):
+def update_person(
+    request: HttpRequest, response: HttpResponse, person_id: int, payload: PersonUpdateIn
+):
+    """Send the `version` you read (or `If-Match` with its `ETag`): if someone else changed
+    the person since, nothing is written and the answer is 409 `stale_version`, with the
+    current version in the message and the `ETag` header."""
     require(request.user, "person.edit")
     person = get_visible_or_404(selectors.persons_for(request.user), request.user, pk=person_id)
-    return services.update_person(
-        person,
-        by=request.user,
-        area=_area(request.user, payload.area_id),
-        data=_person_data(payload),
-        household=_household(request.user, payload.household_id),
-        categories=_categories(payload.categories),
-    )
+    try:
+        person = services.update_person(
+            person,
+            by=request.user,
+            area=_area(request.user, payload.area_id),
+            data=_person_data(payload),
+            household=_household(request.user, payload.household_id),
+            categories=_categories(payload.categories),
+            version=expected_version(request, payload.version),
+        )
+    except services.StaleVersion as exc:
+        response["ETag"] = etag(exc.current)
+        return Status(409, {"error": exc.as_dict()})
+    response["ETag"] = etag(person.version)
+    return person
 
 
 # --- households ------------------------------------------------------------------------------
@@ -398,7 +441,8 @@ def update_category(request: HttpRequest, category_id: int, payload: CategoryIn)
 @router.get(
     "/duplicates",
     response={200: list[DuplicateGroupOut], 403: ErrorOut},
-    summary="Likely duplicate persons in your areas (same name and birth date or phone)",
+    summary="Likely duplicate persons in your areas (same document number, or same name and "
+    "birth date or phone)",
 )
 def list_duplicates(request: HttpRequest, limit: int = Query(100, ge=1, le=500)):
     require(request.user, "person.merge")

@@ -5,20 +5,21 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.areas.filters import InAreaMixin, area_choice_filter
+from fangkong.areas.widgets import AreaFilter
+from fangkong.core import ratelimit
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.models import Household, KeyCategory, Person
 from fangkong.people.selectors import search_persons
 
 
-class PersonFilter(InAreaMixin, django_filters.FilterSet):
+class PersonFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="search",
         max_length=60,
         help_text=_("ID number, phone, name or pinyin initials"),
     )
-    area = area_choice_filter()
+    area = AreaFilter(label=_("Area"))
     sex = django_filters.ChoiceFilter(label=_("Sex"), choices=Sex.choices)
     doc_type = django_filters.ChoiceFilter(label=_("Document type"), choices=DocType.choices)
     category = django_filters.ModelChoiceFilter(
@@ -36,14 +37,16 @@ class PersonFilter(InAreaMixin, django_filters.FilterSet):
         fields = ["q", "area", "sex", "doc_type", "category", "household"]
 
     def search(self, queryset, name, value):
+        if value.strip():
+            ratelimit.hit(self.request.user, "person.search")
         return queryset & search_persons(self.request.user, value)
 
 
-class HouseholdFilter(InAreaMixin, django_filters.FilterSet):
+class HouseholdFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Address"), field_name="address", lookup_expr="contains", max_length=100
     )
-    area = area_choice_filter()
+    area = AreaFilter(label=_("Area"))
 
     class Meta:
         model = Household

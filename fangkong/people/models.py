@@ -96,6 +96,9 @@ class Person(BaseModel):
     )
     left_control_at = models.DateTimeField(_("left control at"), null=True, blank=True)
     purged_at = models.DateTimeField(_("personal data purged at"), null=True, blank=True)
+    # Counts the edits: an edit made on an older version than this (someone else saved in
+    # between) is refused instead of overwriting theirs (services.update_person).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = ScopedManager()
     scope_field = "area"

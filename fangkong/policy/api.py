@@ -16,7 +16,7 @@ from fangkong.policy.choices import Reason
 router = Router(tags=["policy"])
 
 
-class PhaseOut(Schema):
+class RulePhaseOut(Schema):  # not PhaseOut: control has one; a name is one schema
     order: int
     kind: str
     days: int
@@ -28,7 +28,7 @@ class RuleOut(Schema):
     reason_label: str = Field(..., alias="get_reason_display")
     notes: str
     total_days: int
-    phases: list[PhaseOut]
+    phases: list[RulePhaseOut]
 
     @staticmethod
     def resolve_phases(obj) -> list[Any]:
@@ -66,8 +66,8 @@ class RuleInForceOut(Schema):
 
 class ComparedPhaseOut(Schema):
     number: int
-    a: PhaseOut | None
-    b: PhaseOut | None
+    a: RulePhaseOut | None
+    b: RulePhaseOut | None
     differs: list[str]
 
 

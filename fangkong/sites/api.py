@@ -197,7 +197,7 @@ class BoardGroup(Schema):
     rooms: list[RoomOut]
 
 
-class TurnaroundOut(Schema):
+class SiteTurnaroundOut(Schema):  # not TurnaroundOut: testing has one
     key: int
     count: int
     median_minutes: float | None
@@ -477,7 +477,7 @@ def board(request: HttpRequest, site_id: int):
     return [{"state": s, "rooms": rooms} for s, rooms in selectors.board(site)]
 
 
-@router.get("/{site_id}/turnaround", response={200: list[TurnaroundOut], 404: ErrorOut})
+@router.get("/{site_id}/turnaround", response={200: list[SiteTurnaroundOut], 404: ErrorOut})
 def turnaround(request: HttpRequest, site_id: int, by_room: bool = False, days: int = 30):
     require(request.user, "site.view")
     site = _site(request, site_id)

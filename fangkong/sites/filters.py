@@ -4,14 +4,14 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.areas.filters import InAreaMixin, area_choice_filter
+from fangkong.areas.widgets import AreaFilter
 from fangkong.sites.choices import RoomState, SiteStatus, StayStatus
 from fangkong.sites.models import IsolationSite, Room, Stay
 
 
-class SiteFilter(InAreaMixin, django_filters.FilterSet):
+class SiteFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=SiteStatus.choices)
-    area = area_choice_filter()
+    area = AreaFilter(label=_("Area"))
 
     class Meta:
         model = IsolationSite

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from fangkong.areas.columns import AreaColumn
 from fangkong.core.errors import DomainError
 from fangkong.core.scoping import get_all_visible_or_404, get_visible_or_404
 from fangkong.core.timeline import timeline_of
@@ -51,7 +52,7 @@ class SiteListView(ObjectListView):
         Column("name", _l("Name"), order_by="name", link=True),
         Column("kind", _l("Kind"), accessor="get_kind_display"),
         Column("status", _l("Status"), accessor="get_status_display", order_by="status"),
-        Column("area", _l("Area"), accessor="area.name"),
+        AreaColumn("area", _l("Area")),
         Column("manager_name", _l("Manager")),
     ]
 

@@ -404,6 +404,14 @@ def _lab(request, lab_id: int | None) -> Lab | None:
     return lab_for(request.user, lab, field="lab_id")
 
 
+def _lab_to_hand_to(request, lab_id: int) -> Lab:
+    """Any lab the caller may hand a box to (``selectors.labs_to_hand_to``), errors naming
+    ``lab_id``."""
+    return get_visible_or_404(
+        selectors.labs_to_hand_to(request.user), request.user, pk=lab_id, error_field="lab_id"
+    )
+
+
 # --- points and rounds -----------------------------------------------------------------------
 @router.get("/points", response=list[PointOut])
 @paginate(Page)
@@ -587,7 +595,7 @@ def box_add_tube(request, barcode: str, data: BoxTubeIn):
 def box_handover(request, barcode: str, data: HandoverIn):
     require(request.user, "testing.transport")
     box = _box(request, barcode)
-    lab = _lab(request, data.lab_id) if data.lab_id else None
+    lab = _lab_to_hand_to(request, data.lab_id) if data.lab_id is not None else None
     return services.hand_over(
         box, courier_name=data.courier_name, courier_phone=data.courier_phone, lab=lab,
         by=request.user,

@@ -4,8 +4,7 @@ the API), tubes (the API's list and turnaround)."""
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.areas.models import Area
-from fangkong.areas.selectors import areas_for
+from fangkong.areas.widgets import AreaFilter
 from fangkong.testing.choices import RetestReason, TubeState
 from fangkong.testing.models import RetestTask, ScreeningRound, TestingPoint, Tube
 
@@ -15,9 +14,7 @@ class RetestFilter(django_filters.FilterSet):
     round = django_filters.ModelChoiceFilter(
         label=_("Round"), queryset=ScreeningRound.objects.none()
     )
-    area = django_filters.ModelChoiceFilter(
-        label=_("Village/community"), queryset=Area.objects.none(), method="in_area"
-    )
+    area = AreaFilter(label=_("Village/community"), max_depth=3)
 
     class Meta:
         model = RetestTask
@@ -30,12 +27,6 @@ class RetestFilter(django_filters.FilterSet):
         self.filters["round"].queryset = (
             ScreeningRound.objects.visible_to(user) if user else ScreeningRound.objects.none()
         )
-        self.filters["area"].queryset = (
-            areas_for(user).filter(depth__lte=3).order_by("path") if user else Area.objects.none()
-        )
-
-    def in_area(self, queryset, name, value):
-        return queryset.filter(area__path__startswith=value.path)
 
 
 class TubeFilter(django_filters.FilterSet):

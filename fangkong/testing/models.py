@@ -471,6 +471,8 @@ class ResultImportQuerySet(models.QuerySet):
 class ResultImportJob(ImportJobBase):
     """A lab's results file (.xlsx/.csv), recorded in the background, part by part."""
 
+    resumes_after_failure = True  # a failed run is retried and carries on where it stopped
+
     lab = models.ForeignKey(
         Lab, verbose_name=_("lab"), on_delete=models.PROTECT, related_name="result_imports"
     )

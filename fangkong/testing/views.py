@@ -30,10 +30,12 @@ class IndexView(PermissionMixin, View):
 
     def get(self, request):
         user = request.user
+        points = list(selectors.points_for(user)[:50])
+        Area.label_paths(p.area for p in points)
         ctx = {
             "title": _("Mass testing"),
             "rounds": selectors.rounds_for(user)[:20],
-            "points": selectors.points_for(user)[:50],
+            "points": points,
             "boxes": selectors.boxes_for(user).order_by("-pk")[:20],
         }
         return render(request, "testing/index.html", ctx)
@@ -280,14 +282,15 @@ class BoxDetailView(PermissionMixin, View):
     def box(self, request, pk):
         return get_visible_or_404(selectors.openable_boxes_for(request.user), request.user, pk=pk)
 
-    def picked_lab(self, request):
+    def picked_lab(self, request, labs=Lab):
+        """The lab the form names, among ``labs`` (a lab to hand to, or any to receive at)."""
         if not request.POST.get("lab"):
             return None
-        return get_visible_or_404(Lab, request.user, pk=request.POST["lab"], error_field="lab")
+        return get_visible_or_404(labs, request.user, pk=request.POST["lab"], error_field="lab")
 
     def get(self, request, pk):
         box = self.box(request, pk)
-        return render(request, "testing/box_detail.html", {"object": box, "labs": Lab.objects.all(),
+        return render(request, "testing/box_detail.html", {"object": box, "labs": selectors.labs_to_hand_to(request.user),
                                                            "tubes": box.tubes.order_by("barcode")})  # fmt: skip
 
     def post(self, request, pk):
@@ -297,7 +300,7 @@ class BoxDetailView(PermissionMixin, View):
             if action == "add":
                 services.add_tube(box, request.POST.get("tube", ""), by=request.user)
             elif action == "handover":
-                lab = self.picked_lab(request)
+                lab = self.picked_lab(request, selectors.labs_to_hand_to(request.user))
                 services.hand_over(box, courier_name=request.POST.get("courier_name", ""),
                                    courier_phone=request.POST.get("courier_phone", ""), lab=lab,
                                    by=request.user)  # fmt: skip

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from fangkong.areas.models import Area
 from fangkong.core.errors import DomainError, NotVisible
 from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.views.mixins import PermissionMixin
@@ -55,6 +56,8 @@ class RetestListView(PermissionMixin, View):
         if fs.is_bound and fs.is_valid():
             qs = fs.qs
         page = Paginator(qs, settings.FANGKONG_PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        Area.label_paths(t.area for t in page.object_list)
         query = request.GET.copy()
         query.pop("page", None)
         points = selectors.sampling_points_for(user) if user.can("testing.sample") else None

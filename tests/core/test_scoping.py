@@ -4,6 +4,8 @@ an area or no longer active see nothing."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from fangkong.core.models import TimelineEvent
@@ -256,22 +258,24 @@ def test_api_create_person_with_other_townships_household_is_refused(users, api,
 def test_api_create_person_with_existing_id_number_of_other_township_leaks_nothing(
     users, api, token_for, county, person_b
 ):
-    """Registering a person whose ID number already exists in another township is refused
-    as a conflict on the field, without handing back anything of that township's record."""
+    """Registering a person whose ID number already exists in another township is answered
+    as any new registration (not even a refusal tells the number is known elsewhere), with
+    nothing of that township's record; the county reconciles the two
+    (tests/people/test_registration_elsewhere.py)."""
     before = Person.objects.count()
     response = api.post(
         "/api/v1/persons",
         token_for(users["township_a"]),
         {"area_id": county.village_a.pk, "name": "某人", "id_number": person_b.id_number},
     )
-    assert response.status_code == 409
+    assert response.status_code == 201
     body = response.json()
-    assert body["error"]["code"] == "conflict"
-    assert "id_number" in body["error"]["fields"]
-    text = response.content.decode()
-    assert "李四" not in text and person_b.id_number_masked not in text
-    assert str(county.village_b.name) not in text
-    assert Person.objects.count() == before
+    assert body["created"] is True and body["person"]["name"] == "某人"
+    assert body["person"]["id"] != person_b.pk
+    text = json.dumps(body, ensure_ascii=False)
+    assert "某人" in text and str(county.village_a.name) in text
+    assert "李四" not in text and str(county.village_b.name) not in text
+    assert Person.objects.count() == before + 1
 
 
 def test_api_create_person_with_existing_id_number_in_own_township_returns_it(

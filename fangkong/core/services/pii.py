@@ -7,7 +7,7 @@ from typing import Any
 from django.apps import apps
 from django.utils.translation import gettext as _
 
-from fangkong.core import audit
+from fangkong.core import audit, ratelimit
 from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.core.pii import EncryptedTextField
@@ -17,6 +17,7 @@ from fangkong.core.scoping import get_visible_or_404
 def reveal(model_label: str, pk: Any, field_name: str, *, by: Any) -> str:
     """The full value of one encrypted field of a record the user may see, logged."""
     require(by, "pii.reveal")
+    ratelimit.hit(by, "pii.reveal")
     try:
         model = apps.get_model(model_label)
         field = model._meta.get_field(field_name)

@@ -14,13 +14,15 @@ object of another area answers 404 like a missing one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.forms import PasswordInput
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -30,6 +32,7 @@ from fangkong.core import audit
 from fangkong.core.errors import DomainError
 from fangkong.core.export import write_xlsx, xlsx_response
 from fangkong.core.scoping import get_visible_or_404, scoped
+from fangkong.core.text import control_errors
 from fangkong.core.views.mixins import PermissionMixin
 
 
@@ -56,6 +59,9 @@ class Column:
         if callable(value):
             value = value()
         return value
+
+    def prepare(self, objects: Sequence[Any]) -> None:
+        """Read what a page of rows needs in one go (no query per row); nothing by default."""
 
     def display(self, obj: Any) -> Any:
         """The value as a list page shows it: dates as 2022-11-23, times in local time."""
@@ -105,6 +111,10 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
     default_order = "-pk"
     page_size = settings.FANGKONG_PAGE_SIZE
 
+    def get_columns(self) -> list[Column]:
+        """The columns this user sees (and exports): override to decide per role."""
+        return self.columns
+
     def filtered(self):
         qs = self.scoped_queryset()
         fs = None
@@ -112,7 +122,7 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
             fs = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
             qs = fs.qs if fs.is_bound and fs.is_valid() else qs
         sort = self.request.GET.get("sort", "")
-        allowed = {c.order_by for c in self.columns if c.order_by}
+        allowed = {c.order_by for c in self.get_columns() if c.order_by}
         key = sort.lstrip("-")
         qs = qs.order_by(sort if key in allowed else self.default_order)
         return fs, qs
@@ -123,13 +133,17 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
             return self.export(qs)
         paginator = Paginator(qs, self.page_size)
         page = paginator.get_page(request.GET.get("page"))
+        columns = self.get_columns()
+        objects = list(page.object_list)
+        for column in columns:
+            column.prepare(objects)
         query = request.GET.copy()
         query.pop("page", None)
         ctx = {
             "title": self.title,
             "filter": fs,
-            "columns": self.columns,
-            "rows": [(obj, [c.display(obj) for c in self.columns]) for obj in page.object_list],
+            "columns": columns,
+            "rows": [(obj, [c.display(obj) for c in columns]) for obj in objects],
             "page": page,
             "query": query.urlencode(),
             "sort": request.GET.get("sort", ""),
@@ -156,11 +170,12 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         if full and not user.can("pii.export_full"):
             raise PermissionDenied
         limit = settings.FANGKONG_EXPORT_MAX_ROWS
+        columns = self.get_columns()
         rows = (
-            [c.value(obj, full=full) for c in self.columns]
-            for obj in qs[:limit].iterator(chunk_size=2000)
+            [c.value(obj, full=full) for c in columns]
+            for obj in self._prepared(qs[:limit].iterator(chunk_size=2000), columns)
         )
-        fileobj = write_xlsx([str(c.label) for c in self.columns], rows, title=str(self.title))
+        fileobj = write_xlsx([str(c.label) for c in columns], rows, title=str(self.title))
         audit.record(
             audit.Action.EXPORT,
             by=user,
@@ -170,6 +185,15 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return xlsx_response(fileobj, f"{self.export_name}-{stamp}.xlsx")
+
+    def _prepared(
+        self, objects: Iterator[Any], columns: list[Column], size: int = 2000
+    ) -> Iterator[Any]:
+        """The export's rows, each chunk prepared by the columns like a page."""
+        while batch := list(islice(objects, size)):
+            for column in columns:
+                column.prepare(batch)
+            yield from batch
 
 
 class ObjectDetailView(ScopedViewMixin, PermissionMixin, View):
@@ -218,7 +242,7 @@ class ServiceFormView(PermissionMixin, View):
 
     def post(self, request, *args, **kwargs):
         form = self.form_class(request.POST, request.FILES or None, **self.get_form_kwargs())
-        if form.is_valid():
+        if form.is_valid() and not refuse_control_characters(form):
             try:
                 result = self.perform(form)
             except DomainError as exc:
@@ -242,6 +266,21 @@ class ObjectFormView(ScopedViewMixin, ServiceFormView):
                 self.get_queryset(), request.user, pk=kwargs[self.pk_url_kwarg]
             )
         return super().dispatch(request, *args, **kwargs)
+
+
+def refuse_control_characters(form) -> bool:
+    """Put an error on each text field holding a control character (passwords aside);
+    whether there was one."""
+    texts = {
+        name: value
+        for name, value in form.cleaned_data.items()
+        if not isinstance(form.fields[name].widget, PasswordInput)
+    }
+    errors = control_errors(texts)
+    for name, messages in errors.items():
+        for m in messages:
+            form.add_error(name, m)
+    return bool(errors)
 
 
 def add_domain_error(form, exc: DomainError) -> None:

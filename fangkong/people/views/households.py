@@ -1,6 +1,7 @@
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.areas.columns import AreaColumn
 from fangkong.core.timeline import timeline_of
 from fangkong.core.views.generic import (
     Column,
@@ -26,7 +27,7 @@ class HouseholdListView(ObjectListView):
     columns = [
         Column("address", _("Address"), order_by="address", link=True),
         Column("floor", _("Floor")),
-        Column("area", _("Area"), accessor="area.name"),
+        AreaColumn("area", _("Area")),
     ]
 
     def get_queryset(self):

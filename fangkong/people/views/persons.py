@@ -3,10 +3,13 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from fangkong.areas.columns import AreaColumn
 from fangkong.core import audit
-from fangkong.core.errors import NotVisible
+from fangkong.core.errors import NotVisible, RateLimited
+from fangkong.core.pii import may_reveal
 from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.timeline import timeline_of
+from fangkong.core.views.errors import rate_limited
 from fangkong.core.views.generic import (
     Column,
     ObjectDetailView,
@@ -17,8 +20,12 @@ from fangkong.core.views.generic import (
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.people import selectors, services
 from fangkong.people.filters import PersonFilter
-from fangkong.people.forms import PersonForm
+from fangkong.people.forms import PersonEditForm, PersonForm
 from fangkong.people.models import Household, Person
+
+
+def _birth_year(person) -> int | str:
+    return person.birth_date.year if person.birth_date else ""
 
 
 class PersonListView(ObjectListView):
@@ -36,13 +43,29 @@ class PersonListView(ObjectListView):
         Column("name", _("Name"), order_by="name", link=True),
         Column("id_number", _("Document number"), accessor="id_number_masked", full="id_number"),
         Column("sex", _("Sex"), accessor="get_sex_display"),
-        Column("birth_date", _("Birth date"), order_by="birth_date"),
         Column("phone", _("Phone"), accessor="phone_masked", full="phone"),
-        Column("area", _("Area"), accessor="area.name"),
+        AreaColumn("area", _("Area")),
     ]
 
     def get_queryset(self):
         return selectors.persons_for(self.request.user)
+
+    def get_columns(self):
+        # The birth date for roles that may reveal, the year for the others (the year cannot
+        # be sorted on: an order by date would give the day away).
+        if may_reveal(self.request.user):
+            birth = Column("birth_date", _("Birth date"), order_by="birth_date")
+        else:
+            birth = Column("birth_year", _("Birth year"), accessor=_birth_year)
+        columns = list(self.columns)
+        columns.insert(3, birth)
+        return columns
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except RateLimited as exc:  # the search box, counted per user
+            return rate_limited(request, exc)
 
     def can_create(self):
         return self.request.user.can("person.edit")
@@ -150,7 +173,7 @@ class PersonCreateView(ServiceFormView):
 class PersonEditView(ObjectFormView):
     permission = "person.edit"
     model = Person
-    form_class = PersonForm
+    form_class = PersonEditForm
     title = _("Edit person")
 
     def get_queryset(self):
@@ -172,6 +195,7 @@ class PersonEditView(ObjectFormView):
             "phone": p.phone,
             "categories": list(p.categories.all()),
             "notes": p.notes,
+            "version": p.version,
         }
 
     def get(self, request, *args, **kwargs):
@@ -188,6 +212,7 @@ class PersonEditView(ObjectFormView):
             data=_person_data(d),
             household=_household(self.request.user, d["household"]),
             categories=d["categories"],
+            version=d["version"],
         )
 
     def success_url(self, result):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from fangkong.core.permissions import require, require_area
+from fangkong.core.text import refuse_control
 from fangkong.testing.choices import BOX_TRANSITIONS, TUBE_TRANSITIONS, BoxState, TubeState
 from fangkong.testing.models import Box, TestingPoint, Tube
 
@@ -35,6 +36,7 @@ def clean_text(value: Any, *, field: str, max_length: int, missing: str = "") ->
         raise ValidationFailed(missing, field=field)
     if len(text) > max_length:
         raise ValidationFailed(_("At most %(n)d characters.") % {"n": max_length}, field=field)
+    refuse_control({field: text})
     return text
 
 
