@@ -11,18 +11,28 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from treebeard.mp_tree import MP_Node, MP_NodeManager
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from fangkong.areas.choices import LEVEL_OF_KIND, AreaKind, ResponsibilityRole
 from fangkong.core.models import BaseModel
 from fangkong.core.pii import EncryptedTextField
 from fangkong.core.pinyin import pinyin_full, pinyin_initials
-from fangkong.core.scoping import ScopedQuerySet
+from fangkong.core.scoping import ScopedQuerySet, covered_areas_q, mark_visible
 
 PATH_SEPARATOR = " › "
 
 
-class AreaManager(MP_NodeManager):
+class AreaQuerySet(MP_NodeQuerySet):
+    def visible_to(self, user) -> AreaQuerySet:
+        """The user's areas and everything below them (the one subtree rule)."""
+        q = covered_areas_q(user)
+        return mark_visible(self.none() if q is None else self.filter(q), user)
+
+
+class AreaManager(MP_NodeManager.from_queryset(AreaQuerySet)):  # type: ignore[misc]
+    def get_queryset(self) -> AreaQuerySet:
+        return AreaQuerySet(self.model).order_by("path")
+
     def bulk_create(self, objs, *args, **kwargs):
         """Bulk inserts (imports, the synthetic county) get their pinyin like ``save``."""
         objs = list(objs)

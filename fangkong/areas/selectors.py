@@ -22,22 +22,11 @@ from fangkong.areas.choices import (
 )
 from fangkong.areas.models import PATH_SEPARATOR, Area, Responsibility, today
 from fangkong.core.pinyin import as_pinyin_query
-from fangkong.core.scoping import covered_areas_q
 
 
 def areas_for(user: Any) -> QuerySet[Area]:
     """The user's areas and everything below them."""
-    q = covered_areas_q(user)
-    return Area.objects.none() if q is None else Area.objects.filter(q)
-
-
-def visible_area(user: Any, area_id: Any) -> Area | None:
-    """One area if it lies within the user's areas, else None (the caller answers 404)."""
-    try:
-        pk = int(area_id)
-    except (TypeError, ValueError):
-        return None
-    return areas_for(user).filter(pk=pk).first()
+    return Area.objects.visible_to(user)
 
 
 # --- the area picker -------------------------------------------------------------------------

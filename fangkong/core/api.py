@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -18,7 +19,8 @@ from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 from pydantic import ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
-from fangkong.core.errors import DomainError, PermissionDenied
+from fangkong.core.errors import DomainError, PermissionDenied, ValidationFailed
+from fangkong.core.scoping import scoped
 from fangkong.core.services.tokens import user_for_token
 from fangkong.core.services.two_factor import owed_by, owed_message
 from fangkong.core.text import control_errors
@@ -91,6 +93,30 @@ class Page(PageNumberPagination):
         page = max(1, min(int(pagination.page), 1_000_000))
         offset = (page - 1) * size
         return {"items": queryset[offset : offset + size], "count": queryset.count()}
+
+
+def filter_list(
+    request: HttpRequest, filterset_class: Any, params: Any = None, *, queryset: Any = None
+) -> QuerySet:
+    """A list endpoint's rows: ``queryset`` (by default every row of the filter set's model)
+    limited to the user's areas, then filtered by the app's filter set (the one its list
+    page uses) with ``params`` (the endpoint's query schema or a dict; empty values are no
+    filter). A value the filter set refuses, such as another area's id, is a 422 naming the
+    field."""
+    if params is None:
+        data: dict[str, Any] = {}
+    elif isinstance(params, dict):
+        data = dict(params)
+    else:
+        data = params.dict()
+    data = {k: v for k, v in data.items() if v is not None and v != ""}
+    source = queryset if queryset is not None else filterset_class._meta.model
+    fs = filterset_class(data, queryset=scoped(source, request.user), request=request)
+    if not fs.is_valid():
+        fields = {k: [str(m) for m in v] for k, v in fs.errors.items()}
+        first = next(iter(fields.values()))[0]
+        raise ValidationFailed(first, fields=fields)
+    return fs.qs
 
 
 def error_response(api: NinjaAPI, request: HttpRequest, status: int, body: dict) -> HttpResponse:

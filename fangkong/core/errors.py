@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
+
 
 class DomainError(Exception):
     """A request that cannot be carried out as asked. Nothing has been written."""
@@ -52,6 +54,11 @@ class PermissionDenied(DomainError):
 class NotFound(DomainError):
     status = 404
     code = "not_found"
+
+
+class NotVisible(NotFound, Http404):
+    """No such object for this user: another area's and a missing one alike. A page answers
+    with its 404 page, the API with the ``not_found`` error."""
 
 
 class Conflict(DomainError):

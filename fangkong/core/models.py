@@ -25,6 +25,9 @@ class User(AbstractUser):
         "areas.Area", verbose_name=_("areas"), blank=True, related_name="users"
     )
 
+    # Accounts are managed by the system administrator (permission-checked), county-wide.
+    scope_field = None
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -10,14 +10,15 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
-from fangkong.core import audit, ratelimit
-from fangkong.core.api import ErrorOut, Page, StrictSchema
-from fangkong.core.errors import NotFound, ValidationFailed
+from fangkong.core import audit
+from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
+from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.core.pii import may_reveal
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.uploads import read_upload
 from fangkong.core.versioning import etag, expected_version
-from fangkong.people import selectors, services
+from fangkong.people import filters, selectors, services
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.models import Household, ImportJob, KeyCategory
 from fangkong.people.services import imports
@@ -83,11 +84,22 @@ class PersonDetailOut(PersonOut):
     chain: list[PersonChainLinkOut]
 
 
-class PersonFilter(Schema):
+class PersonQuery(Schema):
+    """The query of ``/persons``: the person list page's filter set (people/filters.py)."""
+
     q: str = Field("", max_length=60, description="ID number, phone, name or pinyin initials")
-    area: int | None = Field(None, description="Only this area and below")
+    area: int | None = Field(None, description="Only this area (one of yours) and below")
     category: str = Field("", max_length=32, description="Key category code")
     household: int | None = Field(None, description="Members of this household")
+    sex: Sex | None = None
+    doc_type: DocType | None = None
+
+
+class HouseholdQuery(Schema):
+    """The query of ``/households``: the household list page's filter set."""
+
+    q: str = Field("", max_length=100, description="Part of the address")
+    area: int | None = Field(None, description="Only this area (one of yours) and below")
 
 
 class PersonIn(StrictSchema):
@@ -192,19 +204,13 @@ class RowErrorOut(Schema):
 
 # --- helpers ---------------------------------------------------------------------------------
 def _area(user: Any, pk: int) -> Area:
-    area = Area.objects.filter(pk=pk).first()
-    if area is None:
-        raise NotFound(_("No such area within your areas."), field="area_id")
-    return area
+    return get_visible_or_404(Area, user, pk=pk, error_field="area_id")
 
 
 def _household(user: Any, pk: int | None) -> Household | None:
     if pk is None:
         return None
-    household = Household.objects.visible_to(user).filter(pk=pk).first()
-    if household is None:
-        raise NotFound(_("No such household within your areas."), field="household_id")
-    return household
+    return get_visible_or_404(Household, user, pk=pk, error_field="household_id")
 
 
 def _categories(codes: list[str]) -> list[KeyCategory]:
@@ -257,23 +263,13 @@ def _person_detail(request: HttpRequest, person: Any, full_chain: bool) -> Any:
 # --- persons ---------------------------------------------------------------------------------
 @router.get("/persons", response=list[PersonOut], summary="Search and list persons in your areas")
 @paginate(Page)
-def list_persons(request: HttpRequest, filters: Query[PersonFilter]):
+def list_persons(request: HttpRequest, query: Query[PersonQuery]):
     """`q` is one search box: an exact ID number or phone, a name prefix, or pinyin initials
-    (`zs` finds 张三)."""
+    (`zs` finds 张三). The filters are the person list page's; an area or key category that
+    is not one of yours is refused (422 naming the field)."""
     require(request.user, "person.view")
-    if (filters.q or "").strip():
-        ratelimit.hit(request.user, "person.search")
-    qs = selectors.search_persons(request.user, filters.q)
-    if filters.area:
-        area = Area.objects.filter(pk=filters.area).first()
-        if area is None:
-            return qs.none()
-        qs = qs.filter(area__path__startswith=area.path)
-    if filters.category:
-        qs = qs.filter(categories__code=filters.category)
-    if filters.household:
-        qs = qs.filter(household_id=filters.household)
-    return qs.order_by("pk")
+    persons = selectors.persons_for(request.user)
+    return filter_list(request, filters.PersonFilter, query, queryset=persons).order_by("pk")
 
 
 @router.get(
@@ -287,11 +283,9 @@ def get_person(
     """`full_chain=true` shows the chain's phone numbers in full (pii.reveal; logged). The
     `ETag` header holds the person's version, for `If-Match` on a change."""
     require(request.user, "person.view")
-    person = (
-        selectors.persons_for(request.user).select_related("household").filter(pk=person_id).first()
+    person = get_visible_or_404(
+        selectors.persons_for(request.user).select_related("household"), request.user, pk=person_id
     )
-    if person is None:
-        raise NotFound(_("No such person."))
     response["ETag"] = etag(person.version)
     return _person_detail(request, person, full_chain)
 
@@ -321,9 +315,7 @@ def update_person(
     the person since, nothing is written and the answer is 409 `stale_version`, with the
     current version in the message and the `ETag` header."""
     require(request.user, "person.edit")
-    person = selectors.persons_for(request.user).filter(pk=person_id).first()
-    if person is None:
-        raise NotFound(_("No such person."))
+    person = get_visible_or_404(selectors.persons_for(request.user), request.user, pk=person_id)
     try:
         person = services.update_person(
             person,
@@ -344,15 +336,10 @@ def update_person(
 # --- households ------------------------------------------------------------------------------
 @router.get("/households", response=list[HouseholdOut], summary="Households in your areas")
 @paginate(Page)
-def list_households(request: HttpRequest, area: int | None = None, q: str = ""):
+def list_households(request: HttpRequest, query: Query[HouseholdQuery]):
     require(request.user, "person.view")
-    qs = selectors.households_for(request.user)
-    if area:
-        a = Area.objects.filter(pk=area).first()
-        qs = qs.filter(area__path__startswith=a.path) if a else qs.none()
-    if q:
-        qs = qs.filter(address__contains=q[:100])
-    return qs.order_by("pk")
+    households = selectors.households_for(request.user)
+    return filter_list(request, filters.HouseholdFilter, query, queryset=households).order_by("pk")
 
 
 @router.get(
@@ -362,9 +349,7 @@ def list_households(request: HttpRequest, area: int | None = None, q: str = ""):
 )
 def get_household(request: HttpRequest, household_id: int):
     require(request.user, "person.view")
-    h = selectors.households_for(request.user).filter(pk=household_id).first()
-    if h is None:
-        raise NotFound(_("No such household."))
+    h = get_visible_or_404(selectors.households_for(request.user), request.user, pk=household_id)
     h.active_members = list(selectors.persons_for(request.user).filter(household=h).order_by("pk"))
     h.chain = _chain(h.area, h.floor, False)
     return h
@@ -390,9 +375,7 @@ def create_household(request: HttpRequest, payload: HouseholdIn):
 )
 def update_household(request: HttpRequest, household_id: int, payload: HouseholdIn):
     require(request.user, "person.edit")
-    h = selectors.households_for(request.user).filter(pk=household_id).first()
-    if h is None:
-        raise NotFound(_("No such household."))
+    h = get_visible_or_404(selectors.households_for(request.user), request.user, pk=household_id)
     return services.update_household(
         h,
         by=request.user,
@@ -450,9 +433,7 @@ def create_category(request: HttpRequest, payload: CategoryIn):
 )
 def update_category(request: HttpRequest, category_id: int, payload: CategoryIn):
     require(request.user, "category.manage")
-    cat = KeyCategory.objects.filter(pk=category_id).first()
-    if cat is None:
-        raise NotFound(_("No such key category."))
+    cat = get_visible_or_404(KeyCategory, request.user, pk=category_id)
     return services.update_category(cat, by=request.user, **payload.dict())
 
 
@@ -478,16 +459,10 @@ def list_duplicates(request: HttpRequest, limit: int = Query(100, ge=1, le=500))
 )
 def merge(request: HttpRequest, payload: MergeIn):
     require(request.user, "person.merge")
-    found = {
-        p.pk: p
-        for p in selectors.persons_for(request.user).filter(
-            pk__in=[payload.keep_id, payload.drop_id]
-        )
-    }
-    for field, pk in (("keep_id", payload.keep_id), ("drop_id", payload.drop_id)):
-        if pk not in found:
-            raise NotFound(_("No such person within your areas."), field=field)
-    return services.merge_persons(found[payload.keep_id], found[payload.drop_id], by=request.user)
+    persons = selectors.persons_for(request.user)
+    keep = get_visible_or_404(persons, request.user, pk=payload.keep_id, error_field="keep_id")
+    drop = get_visible_or_404(persons, request.user, pk=payload.drop_id, error_field="drop_id")
+    return services.merge_persons(keep, drop, by=request.user)
 
 
 # --- imports ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
-from fangkong.core.errors import NotFound
+from fangkong.core.scoping import get_visible_or_404, mark_visible
 from fangkong.core.workqueue import Work, per_township
 from fangkong.people.models import Person
 from fangkong.testing.choices import (
@@ -66,6 +66,15 @@ def members_for(user: Any) -> QuerySet[TubeMember]:
 
 def boxes_for(user: Any) -> QuerySet[Box]:
     return Box.objects.visible_to(user).select_related("point", "lab")
+
+
+def openable_boxes_for(user: Any) -> QuerySet[Box]:
+    """The boxes a user may open by barcode: those of their areas' points; a lab
+    technician's, every box (labs receive from every area; a box holds barcodes, no one's
+    data)."""
+    if getattr(user, "is_authenticated", False) and user.can("testing.lab"):
+        return mark_visible(Box.objects.select_related("point", "lab"), user)
+    return boxes_for(user)
 
 
 def results_for(user: Any) -> QuerySet[Result]:
@@ -431,10 +440,7 @@ def result_imports_for(user: Any) -> QuerySet[ResultImportJob]:
 
 def get_result_import(user: Any, pk: Any) -> ResultImportJob:
     """One import the user may follow; another lab's or area's does not exist for them."""
-    job = result_imports_for(user).filter(pk=pk).first()
-    if job is None:
-        raise NotFound(_("No such results import."))
-    return job
+    return get_visible_or_404(result_imports_for(user), user, pk=pk)
 
 
 # --- the work queue (core.workqueue) ---------------------------------------------------------

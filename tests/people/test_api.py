@@ -76,7 +76,7 @@ def test_errors_name_the_field(api, county):
     assert resp.status_code == 422
     assert "check character" in resp.json()["error"]["fields"]["id_number"][0]
     resp = post(api, "/api/v1/persons", {"area_id": county.village_b.pk, "name": "张三"})
-    assert resp.status_code == 404 and "area" in resp.json()["error"]["fields"]
+    assert resp.status_code == 404 and "area_id" in resp.json()["error"]["fields"]
     resp = post(
         api,
         "/api/v1/persons",
@@ -137,6 +137,28 @@ def test_openapi_documents_the_people_endpoints(users, login):
         assert path in schema["paths"], path
         for op in schema["paths"][path].values():
             assert op.get("summary"), (path, op)
+
+
+def test_the_list_page_and_the_api_filter_through_one_filter_set(api, county):
+    """The API's /persons filters are the person list page's: same parameters, same rows,
+    and a value the page's form refuses is refused by the API naming the parameter."""
+    kc03 = KeyCategory.objects.get(code="kc03")
+    listed = Person.objects.create(area=county.village_a, name="张三", sex="M")
+    listed.categories.add(kc03)
+    Person.objects.create(area=county.village_a, name="王五", sex="F")
+    for query in ({"category": "kc03"}, {"sex": "F"}, {"area": county.village_a.pk}):
+        page = api.get("/people/persons/", query)
+        assert page.status_code == 200
+        on_page = sorted(p.name for p, _v in page.context["rows"])
+        in_api = sorted(p["name"] for p in api.get("/api/v1/persons", query).json()["items"])
+        assert on_page == in_api and on_page, query
+    refused = api.get("/api/v1/persons", {"category": "no-such-list"})
+    assert refused.status_code == 422
+    assert set(refused.json()["error"]["fields"]) == {"category"}
+    page = api.get("/people/persons/", {"category": "no-such-list"})
+    assert page.status_code == 200 and 'class="error"' in page.content.decode()
+    households = api.get("/api/v1/households", {"area": county.village_b.pk})
+    assert households.status_code == 422 and "area" in households.json()["error"]["fields"]
 
 
 def test_a_full_width_id_number_through_the_api(api, county):

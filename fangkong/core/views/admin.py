@@ -16,6 +16,7 @@ from fangkong.core.errors import DomainError
 from fangkong.core.forms import ResetPasswordForm, TokenForm, UserForm
 from fangkong.core.models import AuditLog, User
 from fangkong.core.roles import Role
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.services import tasks as task_services
 from fangkong.core.services import tokens as token_services
 from fangkong.core.services import two_factor
@@ -92,10 +93,7 @@ class UserEditView(ServiceFormView):
     form_class = UserForm
 
     def target(self):
-        user = User.objects.filter(pk=self.kwargs["pk"]).first()
-        if user is None:
-            raise Http404
-        return user
+        return get_visible_or_404(User, self.request.user, pk=self.kwargs["pk"])
 
     def get_form_kwargs(self):
         return {"editing": True}
@@ -142,10 +140,7 @@ def _target_user(request, pk, permission):
     first, so the answer says nothing of which accounts exist), 404 for no such account."""
     if not request.user.can(permission):
         raise PermissionDenied
-    target = User.objects.filter(pk=pk).first()
-    if target is None:
-        raise Http404
-    return target
+    return get_visible_or_404(User, request.user, pk=pk)
 
 
 @login_required
@@ -218,6 +213,7 @@ class AuditFilter(django_filters.FilterSet):
 
 class AuditListView(ObjectListView):
     permission = "audit.view"
+    area_free = True  # the county's auditors read every area's log
     title = gettext_lazy("Audit log")
     filterset_class = AuditFilter
     default_order = "-at"
@@ -249,6 +245,7 @@ class AuditListView(ObjectListView):
 
 class FailedTaskListView(ObjectListView):
     permission = "task.view"
+    area_free = True
     title = gettext_lazy("Failed background tasks")
     default_order = "-finished_at"
     template_name = "core/failed_tasks.html"

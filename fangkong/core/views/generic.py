@@ -1,8 +1,14 @@
 """Generic list / detail / create views that apps fill in declaratively (like NetBox's).
 
-A list view names its model (through ``get_queryset``), a django-filter ``filterset_class``
-and its ``columns``; filtering, sorting, paging, htmx partial updates and the Excel export
-(masked unless the role may and asks, audited) come from here.
+A list view names its ``model`` (or its ``filterset_class``'s), and its ``columns``;
+filtering, sorting, paging, htmx partial updates and the Excel export (masked unless the
+role may and asks, audited) come from here.
+
+Scoping is the base views' job, not the app's: whatever ``get_queryset`` returns (by
+default every row of ``model``; override it only to narrow or to add ``select_related``)
+goes through ``scoped(..., request.user)``, and one object is looked up with
+``get_visible_or_404``. A view that forgets to scope cannot show another area's rows; an
+object of another area answers 404 like a missing one.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms import PasswordInput
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
@@ -25,6 +31,7 @@ from django.views import View
 from fangkong.core import audit
 from fangkong.core.errors import DomainError
 from fangkong.core.export import write_xlsx, xlsx_response
+from fangkong.core.scoping import get_visible_or_404, scoped
 from fangkong.core.text import control_errors
 from fangkong.core.views.mixins import PermissionMixin
 
@@ -66,7 +73,33 @@ class Column:
         return value
 
 
-class ObjectListView(PermissionMixin, View):
+class ScopedViewMixin:
+    """The queryset of a generic view: the declared ``model``'s rows the user may see."""
+
+    model: Any = None
+    # A system page over records that belong to no area (the audit log, failed tasks) says
+    # so here; its permission is then its only guard. Nothing holding people's data may.
+    area_free = False
+
+    def get_model(self) -> Any:
+        if self.model is not None:
+            return self.model
+        filterset = getattr(self, "filterset_class", None)
+        if filterset is not None:
+            return filterset._meta.model
+        raise NotImplementedError(f"{type(self).__name__} names no model")
+
+    def get_queryset(self):
+        """Override to narrow (``.filter``) or to join (``select_related``); the rows are
+        limited to the user's areas afterwards whatever this returns."""
+        return self.get_model()._default_manager.all()
+
+    def scoped_queryset(self):
+        qs = self.get_queryset()
+        return qs if self.area_free else scoped(qs, self.request.user)
+
+
+class ObjectListView(ScopedViewMixin, PermissionMixin, View):
     template_name = "core/object_list.html"
     table_template = "core/_object_table.html"
     filterset_class: Any = None
@@ -78,15 +111,12 @@ class ObjectListView(PermissionMixin, View):
     default_order = "-pk"
     page_size = settings.FANGKONG_PAGE_SIZE
 
-    def get_queryset(self):
-        raise NotImplementedError
-
     def get_columns(self) -> list[Column]:
         """The columns this user sees (and exports): override to decide per role."""
         return self.columns
 
     def filtered(self):
-        qs = self.get_queryset()
+        qs = self.scoped_queryset()
         fs = None
         if self.filterset_class is not None:
             fs = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
@@ -166,17 +196,14 @@ class ObjectListView(PermissionMixin, View):
             yield from batch
 
 
-class ObjectDetailView(PermissionMixin, View):
+class ObjectDetailView(ScopedViewMixin, PermissionMixin, View):
     template_name = ""
-
-    def get_queryset(self):
-        raise NotImplementedError
+    pk_url_kwarg = "pk"
 
     def get_object(self):
-        obj = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
-        if obj is None:
-            raise Http404
-        return obj
+        return get_visible_or_404(
+            self.get_queryset(), self.request.user, pk=self.kwargs[self.pk_url_kwarg]
+        )
 
     def get_context(self, obj) -> dict[str, Any]:
         return {"object": obj}
@@ -223,6 +250,22 @@ class ServiceFormView(PermissionMixin, View):
             else:
                 return HttpResponseRedirect(self.success_url(result))
         return render(request, self.template_name, self.context(form), status=422)
+
+
+class ObjectFormView(ScopedViewMixin, ServiceFormView):
+    """A form acting on one object of ``model`` (``self.object``), looked up once the user's
+    role is checked: another area's object answers 404 on GET and POST alike."""
+
+    pk_url_kwarg = "pk"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and (
+            not self.permission or request.user.can(self.permission)
+        ):
+            self.object = get_visible_or_404(
+                self.get_queryset(), request.user, pk=kwargs[self.pk_url_kwarg]
+            )
+        return super().dispatch(request, *args, **kwargs)
 
 
 def refuse_control_characters(form) -> bool:

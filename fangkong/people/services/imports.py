@@ -27,10 +27,11 @@ from django.utils.translation import ngettext
 from fangkong.areas.bulkload import BulkInserter
 from fangkong.areas.selectors import areas_for
 from fangkong.core import audit
-from fangkong.core.errors import NotFound, ValidationFailed
+from fangkong.core.errors import ValidationFailed
 from fangkong.core.models import TimelineEvent
 from fangkong.core.permissions import require
 from fangkong.core.pii import blind_index
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.services.imports import queue_import_job
 from fangkong.people import sheet
 from fangkong.people.choices import PersonStatus
@@ -74,16 +75,11 @@ def start_import(*, by: Any, filename: str, content: bytes, mode: str) -> Import
 
 def import_jobs_for(user: Any):
     """A user sees the imports they started."""
-    if not getattr(user, "is_authenticated", False):
-        return ImportJob.objects.none()
-    return ImportJob.objects.filter(created_by=user).defer("content")
+    return ImportJob.objects.visible_to(user).defer("content")
 
 
 def get_import_job(user: Any, pk: Any) -> ImportJob:
-    job = import_jobs_for(user).filter(pk=pk).first()
-    if job is None:
-        raise NotFound(_("No such import."))
-    return job
+    return get_visible_or_404(import_jobs_for(user), user, pk=pk)
 
 
 def _context(user: Any) -> Context:

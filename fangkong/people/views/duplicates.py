@@ -8,6 +8,7 @@ from django.views import View
 
 from fangkong.areas.models import Area
 from fangkong.core.errors import DomainError
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.views.generic import add_domain_error
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.people import selectors, services
@@ -46,10 +47,8 @@ class MergeView(PermissionMixin, View):
         ids = [request.GET.get("a"), request.GET.get("b")]
         if not all(i and i.isdigit() for i in ids) or ids[0] == ids[1]:
             raise Http404
-        found = {p.pk: p for p in selectors.persons_for(request.user).filter(pk__in=ids)}
-        if len(found) != 2:
-            raise Http404
-        persons = [found[int(i)] for i in ids]
+        visible = selectors.persons_for(request.user)
+        persons = [get_visible_or_404(visible, request.user, pk=i) for i in ids]
         for p in persons:
             p.references = related_reference_count(p)
         Area.label_paths(p.area for p in persons)

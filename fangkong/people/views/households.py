@@ -1,24 +1,19 @@
-import django_filters
-from django.http import Http404
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.columns import AreaColumn
-from fangkong.areas.widgets import AreaFilter
 from fangkong.core.timeline import timeline_of
-from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
+from fangkong.core.views.generic import (
+    Column,
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    ServiceFormView,
+)
 from fangkong.people import selectors, services
+from fangkong.people.filters import HouseholdFilter
 from fangkong.people.forms import HouseholdForm
 from fangkong.people.models import Household
-
-
-class HouseholdFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Address"), field_name="address", lookup_expr="contains")
-    area = AreaFilter(label=_("Area"))
-
-    class Meta:
-        model = Household
-        fields = ["q", "area"]
 
 
 class HouseholdListView(ObjectListView):
@@ -36,7 +31,7 @@ class HouseholdListView(ObjectListView):
     ]
 
     def get_queryset(self):
-        return selectors.households_for(self.request.user)
+        return Household.objects.select_related("area")
 
     def can_create(self):
         return self.request.user.can("person.edit")
@@ -44,10 +39,11 @@ class HouseholdListView(ObjectListView):
 
 class HouseholdDetailView(ObjectDetailView):
     permission = "person.view"
+    model = Household
     template_name = "people/household_detail.html"
 
     def get_queryset(self):
-        return selectors.households_for(self.request.user)
+        return Household.objects.select_related("area")
 
     def get_context(self, obj):
         user = self.request.user
@@ -84,24 +80,18 @@ class HouseholdCreateView(ServiceFormView):
         return reverse("people:household_detail", args=[result.pk])
 
 
-class HouseholdEditView(HouseholdCreateView):
+class HouseholdEditView(ObjectFormView, HouseholdCreateView):
     title = _("Edit household")
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.household = selectors.households_for(request.user).filter(pk=kwargs["pk"]).first()
-            if self.household is None:
-                raise Http404
-        return super().dispatch(request, *args, **kwargs)
+    model = Household
 
     def get_initial(self):
-        h = self.household
+        h = self.object
         return {"area": h.area_id, "address": h.address, "floor": h.floor, "notes": h.notes}
 
     def perform(self, form):
         d = form.cleaned_data
         return services.update_household(
-            self.household,
+            self.object,
             by=self.request.user,
             area=d["area"],
             address=d["address"],
