@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -12,6 +11,7 @@ from fangkong.areas import filters, selectors
 from fangkong.areas.choices import AreaLevel, ResponsibilityRole
 from fangkong.areas.models import Area, Responsibility
 from fangkong.areas.services import assign_responsibility, end_responsibility, import_areas
+from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.models import User
@@ -175,7 +175,7 @@ class ImportOut(Schema):
     roots: int
 
 
-def _nodes(request: HttpRequest, parent: Area | None) -> list[AreaNodeOut]:
+def _nodes(request: AuthedRequest, parent: Area | None) -> list[AreaNodeOut]:
     return [
         AreaNodeOut(
             id=n.area.pk,
@@ -190,17 +190,17 @@ def _nodes(request: HttpRequest, parent: Area | None) -> list[AreaNodeOut]:
     ]
 
 
-def _area_or_404(request: HttpRequest, area_id: int, field: str = "area_id") -> Area:
+def _area_or_404(request: AuthedRequest, area_id: int, field: str = "area_id") -> Area:
     return get_visible_or_404(Area, request.user, pk=area_id, error_field=field)
 
 
-def _full(request: HttpRequest) -> bool:
+def _full(request: AuthedRequest) -> bool:
     return request.user.can("responsibility.manage")
 
 
 @router.get("", response=list[AreaOut], summary="Areas within your areas")
 @paginate(Page)
-def list_areas(request: HttpRequest, query: Query[AreaQuery]):
+def list_areas(request: AuthedRequest, query: Query[AreaQuery]):
     return filter_list(request, filters.AreaFilter, query).order_by("path")
 
 
@@ -209,7 +209,7 @@ def list_areas(request: HttpRequest, query: Query[AreaQuery]):
     response={200: list[AreaNodeOut], 403: ErrorOut},
     summary="Your own areas with people counts (the top of the tree)",
 )
-def tree(request: HttpRequest):
+def tree(request: AuthedRequest):
     require(request.user, "area.view")
     return _nodes(request, None)
 
@@ -219,7 +219,7 @@ def tree(request: HttpRequest):
     response={200: list[PickerNodeOut], 404: ErrorOut},
     summary="The area picker's tree: your own areas, or the children of one (no counts)",
 )
-def picker(request: HttpRequest, filters: Query[PickerFilter]):
+def picker(request: AuthedRequest, filters: Query[PickerFilter]):
     parent = None if filters.parent is None else _area_or_404(request, filters.parent, "parent")
     return selectors.picker_children(request.user, parent, max_depth=filters.max_depth)
 
@@ -229,9 +229,9 @@ def picker(request: HttpRequest, filters: Query[PickerFilter]):
     response={200: PickerResultsOut, 422: ErrorOut},
     summary="Find areas by name or pinyin within your areas, each with its path",
 )
-def picker_search(request: HttpRequest, filters: Query[PickerSearch]):
+def picker_search(request: AuthedRequest, filters: Query[PickerSearch]):
     found = selectors.search_areas(request.user, filters.q, max_depth=filters.max_depth)
-    return PickerResultsOut(count=found.count, items=found.areas)
+    return PickerResultsOut(count=found.count, items=found.areas)  # type: ignore[arg-type]
 
 
 @router.post(
@@ -239,7 +239,7 @@ def picker_search(request: HttpRequest, filters: Query[PickerSearch]):
     response={201: ImportOut, **ERRORS},
     summary="Import areas from .xlsx or .csv (code, name, kind, parent code); all or nothing",
 )
-def import_sheet(request: HttpRequest, file: File[UploadedFile]):
+def import_sheet(request: AuthedRequest, file: File[UploadedFile]):
     result = import_areas(file, by=request.user)
     return Status(201, ImportOut(created=result.created, roots=result.roots))
 
@@ -250,7 +250,7 @@ def import_sheet(request: HttpRequest, file: File[UploadedFile]):
     summary="Areas of one level with no one assigned",
 )
 @paginate(Page)
-def unassigned(request: HttpRequest, filters: Query[UnassignedFilter]):
+def unassigned(request: AuthedRequest, filters: Query[UnassignedFilter]):
     require(request.user, "responsibility.manage")
     if filters.level not in selectors.UNASSIGNED_LEVELS:
         raise ValidationFailed(_("The level is 2, 3, 4 or 5."), field="level")
@@ -263,7 +263,7 @@ def unassigned(request: HttpRequest, filters: Query[UnassignedFilter]):
     summary="Who answers for which area (active assignments by default)",
 )
 @paginate(Page)
-def list_responsibilities(request: HttpRequest, query: Query[ResponsibilityQuery]):
+def list_responsibilities(request: AuthedRequest, query: Query[ResponsibilityQuery]):
     """An ``area_id`` that is not one of your areas is no choice (422 naming it)."""
     require(request.user, "area.view")
     resps = selectors.responsibilities_for(request.user)
@@ -276,7 +276,7 @@ def list_responsibilities(request: HttpRequest, query: Query[ResponsibilityQuery
     response={201: ResponsibilityOut, **ERRORS},
     summary="Assign someone to an area",
 )
-def create_responsibility(request: HttpRequest, payload: ResponsibilityIn):
+def create_responsibility(request: AuthedRequest, payload: ResponsibilityIn):
     require(request.user, "responsibility.manage")
     area = _area_or_404(request, payload.area_id)
     user = None
@@ -301,7 +301,7 @@ def create_responsibility(request: HttpRequest, payload: ResponsibilityIn):
     response={200: ResponsibilityOut, **ERRORS},
     summary="End an assignment",
 )
-def end(request: HttpRequest, resp_id: int, payload: EndIn | None = None):
+def end(request: AuthedRequest, resp_id: int, payload: EndIn | None = None):
     require(request.user, "responsibility.manage")
     resps = selectors.responsibilities_for(request.user)
     resp = get_visible_or_404(resps, request.user, pk=resp_id)
@@ -310,7 +310,7 @@ def end(request: HttpRequest, resp_id: int, payload: EndIn | None = None):
 
 
 @router.get("/{area_id}", response={200: AreaOut, 404: ErrorOut})
-def get_area(request: HttpRequest, area_id: int):
+def get_area(request: AuthedRequest, area_id: int):
     return _area_or_404(request, area_id)
 
 
@@ -319,7 +319,7 @@ def get_area(request: HttpRequest, area_id: int):
     response={200: list[AreaNodeOut], **ERRORS},
     summary="The areas one level below, with people counts",
 )
-def children(request: HttpRequest, area_id: int):
+def children(request: AuthedRequest, area_id: int):
     require(request.user, "area.view")
     return _nodes(request, _area_or_404(request, area_id))
 
@@ -329,7 +329,7 @@ def children(request: HttpRequest, area_id: int):
     response={200: list[ChainLinkOut], **ERRORS},
     summary="Who answers for a place in this area, from the floor up to the county",
 )
-def chain(request: HttpRequest, area_id: int, floor: int | None = None):
+def chain(request: AuthedRequest, area_id: int, floor: int | None = None):
     require(request.user, "area.view")
     area = _area_or_404(request, area_id)
     full = _full(request)

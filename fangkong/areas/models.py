@@ -51,11 +51,11 @@ class Area(MP_Node):
     alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     node_order_by = ["code"]
 
-    code = models.CharField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=16, choices=AreaKind.choices)
-    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, blank=True, editable=False)
-    name_initials = models.CharField(
+    code = models.CharField(_("code"), max_length=32, unique=True)  # type: ignore[var-annotated]
+    name = models.CharField(_("name"), max_length=100)  # type: ignore[var-annotated]
+    kind = models.CharField(_("kind"), max_length=16, choices=AreaKind.choices)  # type: ignore[var-annotated]
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, blank=True, editable=False)  # type: ignore[var-annotated]
+    name_initials = models.CharField(  # type: ignore[var-annotated]
         _("pinyin initials"), max_length=30, blank=True, editable=False
     )
 
@@ -97,13 +97,13 @@ class Area(MP_Node):
         """Give each area its ``path_label`` — ``钟多街道 › 桃花社区 › 四组``, the root (county)
         left out — in one query for the whole batch (a page of a list, search results)."""
         areas = [a for a in areas if a is not None and "_path_label" not in a.__dict__]
-        wanted = {p for a in areas for p in a.ancestor_paths()[1:-1]}
+        wanted = {p for a in areas for p in a.ancestor_paths()[1:-1]}  # type: ignore[union-attr]
         names = (
             dict(cls.objects.filter(path__in=wanted).values_list("path", "name")) if wanted else {}
         )
         for a in areas:
-            parts = [names.get(p, "") for p in a.ancestor_paths()[1:-1]]
-            a._path_label = PATH_SEPARATOR.join([*[p for p in parts if p], a.name])
+            parts = [names.get(p, "") for p in a.ancestor_paths()[1:-1]]  # type: ignore[union-attr]
+            a._path_label = PATH_SEPARATOR.join([*[p for p in parts if p], a.name])  # type: ignore[union-attr]
 
     @property
     def path_label(self) -> str:
@@ -171,7 +171,7 @@ class Responsibility(BaseModel):
 
     @property
     def phone_masked(self) -> str:
-        return self._meta.get_field("phone").mask(self.phone)
+        return self._meta.get_field("phone").mask(self.phone)  # type: ignore[union-attr]
 
     def is_active(self, on: dt.date | None = None) -> bool:
         on = on or today()

@@ -87,7 +87,7 @@ class Page(PageNumberPagination):
         page: int = 1
         page_size: int = 50
 
-    def paginate_queryset(self, queryset, pagination, request, **params):  # type: ignore[override]
+    def paginate_queryset(self, queryset, pagination, request, **params):
         size = max(1, min(int(pagination.page_size), 500))
         # Bounded both ways: a huge page number must not overflow the database's OFFSET.
         page = max(1, min(int(pagination.page), 1_000_000))
@@ -132,8 +132,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
         response = error_response(api, request, exc.status, exc.as_dict())
-        if getattr(exc, "retry_after", None):
-            response["Retry-After"] = str(exc.retry_after)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
         return response
 
     @api.exception_handler(NinjaValidationError)

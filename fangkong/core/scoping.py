@@ -15,7 +15,7 @@ a model that says neither is refused, so a new model cannot be read unscoped by 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
@@ -61,7 +61,10 @@ def _user_key(user: Any) -> Any:
     return getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
 
 
-def mark_visible(qs: QuerySet, user: Any) -> QuerySet:
+_QS = TypeVar("_QS", bound=QuerySet)
+
+
+def mark_visible(qs: _QS, user: Any) -> _QS:
     """Note on ``qs`` that it holds only rows ``user`` may see (every ``visible_to`` ends
     here), so ``scoped`` does not filter it twice. The note lives on the query, which every
     chained queryset copies (``filter``, ``values``, ``&``, slicing)."""

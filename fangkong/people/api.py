@@ -397,7 +397,7 @@ def list_categories(request: HttpRequest):
     counts = selectors.category_counts(request.user)
     cats = list(KeyCategory.objects.all())
     for c in cats:
-        c.person_count = counts.get(c.pk, 0)
+        c.person_count = counts.get(c.pk, 0)  # type: ignore[attr-defined]
     return cats
 
 

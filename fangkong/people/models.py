@@ -122,11 +122,11 @@ class Person(BaseModel):
 
     @property
     def id_number_masked(self) -> str:
-        return self._meta.get_field("id_number").mask(self.id_number)
+        return self._meta.get_field("id_number").mask(self.id_number)  # type: ignore[union-attr]
 
     @property
     def phone_masked(self) -> str:
-        return self._meta.get_field("phone").mask(self.phone)
+        return self._meta.get_field("phone").mask(self.phone)  # type: ignore[union-attr]
 
 
 class ImportJobQuerySet(models.QuerySet):

@@ -122,7 +122,7 @@ class StayOut(Schema):
 
     @staticmethod
     def resolve_planned_end_date(obj: Stay) -> dt.date | None:
-        return obj.phase.planned_end_date if obj.phase_id else None
+        return obj.phase.planned_end_date if obj.phase_id else None  # type: ignore[union-attr]
 
 
 class CheckInIn(StrictSchema):
