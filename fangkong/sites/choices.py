@@ -78,6 +78,13 @@ class StayStatus(models.TextChoices):
     MOVED = "moved", _("Moved to another room (已调房)")
 
 
+STAY_TRANSITIONS: dict[str, frozenset[str]] = {
+    StayStatus.OPEN: frozenset({StayStatus.RELEASED, StayStatus.MOVED}),
+    StayStatus.RELEASED: frozenset(),
+    StayStatus.MOVED: frozenset(),
+}
+
+
 class DueFlag(models.TextChoices):
     NONE = "", _("Not due")
     TOMORROW = "tomorrow", _("Due tomorrow")
