@@ -17,12 +17,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.control import fastsql
 from fangkong.control.choices import PHASE_TRANSITIONS, EpisodeStatus, PhaseStatus
 from fangkong.control.models import ControlEpisode, ControlPhase
 from fangkong.control.rules import rule_in_force
 from fangkong.control.selectors import active_episode_for, local_date
 from fangkong.core import audit
+from fangkong.core.db import statements
 from fangkong.core.errors import Conflict, IllegalTransition, ValidationFailed
 from fangkong.core.logbatch import LogBatch
 from fangkong.core.permissions import require, require_area
@@ -360,7 +360,7 @@ def complete_phases(
         # Every phase of the episodes concerned (two or three each), locked (a concurrent
         # adjust or cancel of the same episode waits) and read afresh.
         rows = sorted(
-            fastsql.fetch(
+            statements.fetch(
                 "control.complete_phases",
                 _phases_to_complete,
                 sorted({p.episode_id for p in phases}),
@@ -558,7 +558,7 @@ def _write_completions(
         key = (p.status, p.actual_end_date, p.end_reason)
         groups.setdefault(key, []).append(p.pk)
     for (status, actual_end, reason), pks in groups.items():
-        done = fastsql.update(
+        done = statements.update(
             ControlPhase,
             pks,
             {"status": status, "actual_end_date": actual_end, "end_reason": reason},
@@ -571,7 +571,7 @@ def _write_completions(
         key = (p.status, p.start_date, p.planned_end_date, tuple(p.test_days))
         groups.setdefault(key, []).append(p.pk)
     for (status, start, end, tests), pks in groups.items():
-        fastsql.update(
+        statements.update(
             ControlPhase,
             pks,
             {
@@ -582,7 +582,7 @@ def _write_completions(
             },
         )
     if finished:
-        fastsql.update(
+        statements.update(
             ControlEpisode,
             [e.pk for e in finished],
             {

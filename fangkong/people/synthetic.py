@@ -19,10 +19,10 @@ from typing import Any
 from django.db import connection, transaction
 from faker.providers.person.zh_CN import Provider as ZhNames
 
-from fangkong.areas.bulkload import BulkInserter, next_id, reset_sequences
 from fangkong.areas.models import Area
 from fangkong.areas.synthetic import Grid, build_grid, leaves, populate_responsibilities
 from fangkong.core import audit
+from fangkong.core.db.bulk import BulkInserter, next_id, reset_sequences
 from fangkong.people.idnumber import check_character
 from fangkong.people.models import Household, KeyCategory, Person
 from fangkong.people.services import pinyin_initials
@@ -173,7 +173,7 @@ def _members(rng: random.Random, names: Names, size: int) -> list[tuple[str, boo
 
 class _Loader:
     """Households, persons and their key categories, inserted chunk by chunk with ids
-    assigned here (see ``fangkong.areas.bulkload``)."""
+    assigned here (see ``fangkong.core.db.bulk``)."""
 
     HOUSEHOLD = ("id", "area_id", "address", "floor")
     PERSON = ("id", "area_id", "household_id", "name", "name_initials", "id_number", "sex",

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.selectors import villages_and_cadres
-from fangkong.control import fastsql
 from fangkong.core import audit
+from fangkong.core.db import statements
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.logbatch import LogBatch
 from fangkong.core.permissions import require, require_area
@@ -111,7 +111,7 @@ def _take_room(
         }
         where = [("state", "=", seen.state), ("beds", ">=", n)]
         if persons and connection.vendor == "postgresql":  # one round trip for both
-            sql, params = fastsql.update_sql(Room, [room.pk], values, where=where)
+            sql, params = statements.update_sql(Room, [room.pk], values, where=where)
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"{sql} RETURNING EXISTS ({_OPEN_STAY_OF % ', '.join(['%s'] * len(persons))})",
@@ -120,7 +120,7 @@ def _take_room(
                 row = cursor.fetchone()
             if row is not None:
                 return seen.state, row[0]
-        elif fastsql.update(Room, [room.pk], values, where=where):
+        elif statements.update(Room, [room.pk], values, where=where):
             return seen.state, None
         # Taken or changed since the operator loaded it, or too small: read it again, locked.
         seen = lock_room(room)
@@ -402,13 +402,13 @@ def _vacate_if_empty(
     pks = [r.pk for r in candidates]
     if closing is not None:
         done = set(
-            fastsql.update(
+            statements.update(
                 Room, pks, values, extra_where=_NO_OTHER_OPEN_STAY, returning=True, first=closing
             )
         )
     elif len(pks) == 1 or connection.vendor in ("postgresql", "sqlite"):
         # RETURNING where the database has it; for one room the row count says it all
-        changed = fastsql.update(
+        changed = statements.update(
             Room, pks, values, extra_where=_NO_OPEN_STAY, returning=len(pks) > 1
         )
         done = set(changed) if len(pks) > 1 else (set(pks) if changed else set())
@@ -420,7 +420,7 @@ def _vacate_if_empty(
         )
         done = {pk for pk in pks if pk not in still}
         if done:
-            fastsql.update(Room, sorted(done), values)
+            statements.update(Room, sorted(done), values)
     vacated = []
     for room in candidates:
         if room.pk not in done:
@@ -543,7 +543,7 @@ def _locked_open(stays: list[Stay]) -> list[Stay]:
     over the same rooms cannot deadlock), in stay order. The person's encrypted fields and
     notes are not read (nothing here shows them; they load on first use)."""
     pks = sorted({s.pk for s in stays})
-    locked = fastsql.fetch("sites.release.locked", _locked_qs, pks)
+    locked = statements.fetch("sites.release.locked", _locked_qs, pks)
     locked.sort(key=lambda s: s.pk)
     for s in locked:
         s.room.site = s.site  # the same site, already in hand
@@ -628,9 +628,9 @@ def release_batch(stays: Iterable[Stay], *, by: Any, early_reason: str = "") -> 
     pks = [s.pk for s in locked]
     closing = None
     if connection.vendor == "postgresql":  # one round trip for the stays and their rooms
-        closing = fastsql.update_sql(Stay, pks, closed, returning=True)
+        closing = statements.update_sql(Stay, pks, closed, returning=True)
     else:
-        fastsql.update(Stay, pks, closed)
+        statements.update(Stay, pks, closed)
     rooms = sorted({s.room_id: s.room for s in locked}.values(), key=lambda r: r.pk)
     _vacate_if_empty(rooms, by=by, at=now, logs=logs, closing=closing)
     logs.write()

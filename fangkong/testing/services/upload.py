@@ -28,13 +28,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
 from fangkong.core import audit
 from fangkong.core.db import chunks
+from fangkong.core.db.bulk import insert_many, select_in
 from fangkong.core.pii import blind_index
 from fangkong.people.models import Person
 from fangkong.testing.choices import TubeKind, TubeState
@@ -42,7 +43,6 @@ from fangkong.testing.models import ScreeningRound, TestingPoint, Tube, TubeMemb
 from fangkong.testing.services._common import BARCODE_RE, check_sampler
 from fangkong.testing.services.sampling import ROUND_GRACE
 
-CHUNK = 5000  # values in one IN (...) list: under SQLite's 32,766 and PostgreSQL's 65,535
 FUTURE_SLACK = dt.timedelta(minutes=10)
 _TUBE_COLS = ("barcode", "round_id", "point_id", "area_id", "kind", "capacity", "member_count",
               "state", "sampler_id", "created_by_id", "created_at", "updated_at",
@@ -93,112 +93,6 @@ def _row(row: Any) -> dict[str, Any]:
         return row
     fields = getattr(row, "__dict__", None)
     return fields if isinstance(fields, dict) else {}
-
-
-def _select_in(sql: str, values: Sequence[Any], head: Sequence[Any] = ()) -> list[tuple]:
-    """Run ``sql`` over ``values`` in chunks, its ``IN ({IN})`` filled with placeholders
-    (``head``: the parameters before them)."""
-    out: list[tuple] = []
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":  # one array parameter: nothing to parse
-            any_sql = sql.replace("IN ({IN})", "= ANY(%s)")
-            for part in chunks(values, 50_000):
-                cur.execute(any_sql, [*head, list(part)])
-                out.extend(cur.fetchall())
-            return out
-        for part in chunks(values, CHUNK):
-            cur.execute(sql.replace("{IN}", ", ".join(["%s"] * len(part))), [*head, *part])
-            out.extend(cur.fetchall())
-    return out
-
-
-def _insert_ignore(table: str, columns: Sequence[str], rows: list[tuple], conflict: str,
-                   returning: str = "") -> tuple[int, list[tuple]]:  # fmt: skip
-    """INSERT ... ON CONFLICT (conflict) DO NOTHING, many rows a statement; returns how many
-    rows went in and, with ``returning``, their returned columns."""
-    if not rows:
-        return 0, []
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in columns)
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    per = max(1, min(2000, 30000 // len(columns)))  # stays under either database's limit
-    tail = f" RETURNING {returning}" if returning else ""
-    inserted, back = 0, []
-    with connection.cursor() as cur:
-        for i in range(0, len(rows), per):
-            part = rows[i : i + per]
-            sql = (
-                f"INSERT INTO {qn(table)} ({cols}) VALUES {', '.join([one] * len(part))} "  # noqa: S608
-                f"ON CONFLICT ({qn(conflict)}) DO NOTHING{tail}"
-            )  # names from the model's meta, values bound
-            cur.execute(sql, [v for row in part for v in row])
-            if returning:
-                got = cur.fetchall()
-                back.extend(got)
-                inserted += len(got)
-            else:
-                inserted += max(cur.rowcount, 0)
-    return inserted, back
-
-
-def _copy_ignore(table: str, columns: Sequence[str], rows: list[tuple], conflict: str,
-                 returning: str = "") -> tuple[int, list[tuple]]:  # fmt: skip
-    """PostgreSQL: COPY the rows into a temporary table (no per-row statements, no SQL text
-    to build), then one ``INSERT ... SELECT ... ON CONFLICT (conflict) DO NOTHING``; returns
-    rows inserted and, with ``returning``, their returned columns."""
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in columns)
-    tmp = qn(f"fk_upload_{table}")
-    with connection.cursor() as cur:
-        cur.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {tmp} ON COMMIT DELETE ROWS "  # noqa: S608
-            f"AS SELECT {cols} FROM {qn(table)} WITH NO DATA"
-        )
-        raw = cur.cursor  # the driver's cursor: COPY is not in the DB-API
-        with raw.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:  # noqa: S608
-            for row in rows:
-                copy.write_row(row)
-        tail = f" RETURNING {returning}" if returning else ""
-        cur.execute(
-            f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {tmp} "  # noqa: S608
-            f"ON CONFLICT ({qn(conflict)}) DO NOTHING{tail}"
-        )
-        back = cur.fetchall() if returning else []
-        inserted = len(back) if returning else max(cur.rowcount, 0)
-        cur.execute(f"DELETE FROM {tmp}")  # noqa: S608
-    return inserted, back
-
-
-def _copy_new(table: str, columns: Sequence[str], rows: list[tuple]) -> bool:
-    """PostgreSQL: COPY rows believed new straight into ``table``, in a savepoint. False
-    (and nothing written) when one of them is there after all: a concurrent upload
-    recorded it between our probe and now."""
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in columns)
-    try:
-        with (
-            transaction.atomic(),
-            connection.cursor() as cur,
-            cur.cursor.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy,  # noqa: S608
-        ):
-            for row in rows:
-                copy.write_row(row)
-    except (IntegrityError, connection.Database.IntegrityError):  # COPY runs on the driver
-        return False
-    return True
-
-
-def _insert_many(table: str, columns: Sequence[str], rows: list[tuple], conflict: str,
-                 returning: str = "", probed: bool = False) -> tuple[int, list[tuple]]:  # fmt: skip
-    """Big batches through COPY on PostgreSQL, multi-row INSERTs otherwise. ``probed``:
-    the caller has checked that no row's ``conflict`` key is in the table, so on
-    PostgreSQL the rows are copied straight in, and only if a concurrent writer proves
-    that wrong do they take the ON CONFLICT path."""
-    if connection.vendor == "postgresql" and len(rows) > 200:
-        if probed and not returning and _copy_new(table, columns, rows):
-            return len(rows), []
-        return _copy_ignore(table, columns, rows, conflict, returning)
-    return _insert_ignore(table, columns, rows, conflict, returning)
 
 
 class _Ctx:
@@ -336,7 +230,7 @@ def _tubes(ctx: _Ctx, tubes, members, report: UploadReport):
             wanted.add(str(code).strip())
     wanted.discard("")
     qn = connection.ops.quote_name
-    rows = _select_in(
+    rows = select_in(
         f"SELECT barcode, id, round_id, point_id, state, capacity, member_count, kind "  # noqa: S608
         f"FROM {qn(Tube._meta.db_table)} WHERE barcode IN ({{IN}})",
         sorted(wanted),
@@ -420,7 +314,7 @@ def _members(ctx: _Ctx, members, specs: dict[str, _Spec], existing: dict[str, _K
     mt, pt = qn(TubeMember._meta.db_table), qn(Person._meta.db_table)
     done = {
         r[0]
-        for r in _select_in(
+        for r in select_in(
             f"SELECT client_uuid FROM {mt} WHERE client_uuid IN ({{IN}})",  # noqa: S608
             [p[2] for p in parsed],
         )
@@ -434,7 +328,7 @@ def _members(ctx: _Ctx, members, specs: dict[str, _Spec], existing: dict[str, _K
     by_index = {blind_index(p[5]) for p in parsed if p[5] and p[4] in (None, "")}
     index_to_pid: dict[str, int] = {}
     if by_index:
-        for pk, idx in _select_in(
+        for pk, idx in select_in(
             f"SELECT id, id_number_index FROM {pt} "  # noqa: S608
             f"WHERE status = 'active' AND id_number_index IN ({{IN}})",
             sorted(by_index),
@@ -540,7 +434,7 @@ def _persons(ctx: _Ctx, pks: list[int]) -> dict[int, tuple[int, str, bool, bool]
     )
     return {
         pk: (area_id, status, bool(before), bool(single))
-        for pk, area_id, status, before, single in _select_in(sql, pks, head)
+        for pk, area_id, status, before, single in select_in(sql, pks, head)
     }
 
 
@@ -558,7 +452,7 @@ def _write(ctx: _Ctx, specs: dict[str, _Spec], existing: dict[str, _Known], plan
         new_rows.append((code, ctx.rnd.pk, ctx.point.pk, ctx.point.area_id, s.kind, s.capacity,
                          s.count, TubeState.CLOSED if closed else TubeState.OPEN, by_pk, by_pk,
                          now, now, s.first_db, s.first_db if closed else None))  # fmt: skip
-    report.tubes_created, got = _insert_many(
+    report.tubes_created, got = insert_many(
         Tube._meta.db_table, _TUBE_COLS, new_rows, "barcode", returning="barcode, id"
     )
     ids = {code: k.id for code, k in existing.items()}
@@ -570,7 +464,7 @@ def _write(ctx: _Ctx, specs: dict[str, _Spec], existing: dict[str, _Known], plan
         # round's and point's (recounted below), refuse their swabs otherwise
         raced = [r[0] for r in new_rows if r[0] not in ids]
         qn = connection.ops.quote_name
-        for code, tid, round_id, point_id in _select_in(
+        for code, tid, round_id, point_id in select_in(
             f"SELECT barcode, id, round_id, point_id FROM {qn(Tube._meta.db_table)} "  # noqa: S608
             f"WHERE barcode IN ({{IN}})",
             raced,
@@ -592,7 +486,7 @@ def _write(ctx: _Ctx, specs: dict[str, _Spec], existing: dict[str, _Known], plan
     for row in planned:
         row[0] = ids[row[0]]
     # _members left out the client ids already recorded
-    report.recorded, _none = _insert_many(
+    report.recorded, _none = insert_many(
         TubeMember._meta.db_table, _MEMBER_COLS, [tuple(r[:8]) for r in planned], "client_uuid",
         probed=True,
     )  # fmt: skip
