@@ -210,7 +210,8 @@ class StateMachine:
         from fangkong.core.timeline import build_event
 
         also = dict(also or {})
-        shown = [self.field.name, *also, *audit_fields]
+        shown = [self.field.name, *([self.changed_at] if self.changed_at else []), *also]
+        shown += list(audit_fields)
         if before is None:
             before = audit.snapshot(obj, shown)
         old = self.move(obj, target, at=at, field=field)
@@ -230,7 +231,9 @@ class StateMachine:
             ev = build_event(
                 event_subject if event_subject is not None else obj,
                 event or "state",
-                summary if summary is not None else f"{self.label(old)} → {self.label(target)}",
+                summary
+                if summary is not None
+                else _("%(a)s → %(b)s") % {"a": self.label(old), "b": self.label(target)},
                 by=by,
                 area=area,
                 at=at,

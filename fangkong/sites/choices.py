@@ -48,8 +48,6 @@ ROOM_TRANSITIONS: dict[str, frozenset[str]] = {
 
 # Rooms in these states are "in turnover" for capacity figures.
 TURNOVER_STATES = frozenset({S.AWAITING_DISINFECTION, S.DISINFECTED, S.RESTOCKED})
-# A room in these states may receive a check-in.
-CHECK_IN_STATES = frozenset({S.READY, S.RESERVED})
 # States an operator may set by hand (the rest follow check-in, release and turnover).
 MANUAL_TARGETS = frozenset({S.READY, S.RESERVED, S.OUT_OF_SERVICE, S.AWAITING_DISINFECTION})
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from fangkong.core.states import StateMachine
-from fangkong.sites.choices import ROOM_TRANSITIONS, STAY_TRANSITIONS
+from fangkong.sites.choices import ROOM_TRANSITIONS, STAY_TRANSITIONS, RoomState
 from fangkong.sites.models import Room, Stay
 
 RoomMachine = StateMachine(
@@ -23,3 +23,6 @@ StayMachine = StateMachine(
     describe=lambda stay: _("The stay of %(name)s") % {"name": stay.person.name},
     error_field="stay",
 )
+
+# A room in these states may receive a check-in: those the table lets become occupied.
+CHECK_IN_STATES = RoomMachine.sources(RoomState.OCCUPIED)
