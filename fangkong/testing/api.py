@@ -20,7 +20,7 @@ from fangkong.core.permissions import require
 from fangkong.core.uploads import read_upload
 from fangkong.people.models import Person
 from fangkong.testing import selectors, services
-from fangkong.testing.choices import PointKind
+from fangkong.testing.choices import PointKind, RetestState, TubeState
 from fangkong.testing.filters import RetestFilter
 from fangkong.testing.models import Lab
 from fangkong.testing.services import result_imports
@@ -522,7 +522,7 @@ def scan(request, data: ScanIn):
     out = {
         "member_id": res.member.pk, "tube": res.tube.barcode, "kind": res.tube.kind,
         "swabs": res.tube.member_count, "capacity": res.tube.capacity,
-        "tube_closed": res.tube.state != "open", "repeat": res.repeat, "created": res.created,
+        "tube_closed": res.tube.state != TubeState.OPEN, "repeat": res.repeat, "created": res.created,
         "person_name": person.name,
     }  # fmt: skip
     return Status(201 if res.created else 200, out)
@@ -692,7 +692,7 @@ def publish(request, data: PublishIn):
 @router.get("/retests", response=list[RetestOut])
 @paginate(Page)
 def list_retests(
-    request, state: str = "open", reason: str = "", round: int | None = None,
+    request, state: str = RetestState.OPEN, reason: str = "", round: int | None = None,
     area: int | None = None,
 ):  # fmt: skip
     """Door-to-door tasks in your areas (open ones by default), in the order a team walks

@@ -15,13 +15,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from fangkong.areas.models import Area
+from fangkong.control.choices import EpisodeStatus
 from fangkong.control.models import ControlEpisode
 from fangkong.control.services import start_episode
 from fangkong.core.demo import DEMO_TOWNSHIP_CODE
 from fangkong.core.models import User
+from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Person
 from fangkong.testing import services
-from fangkong.testing.choices import CandidateState, RetestState
+from fangkong.testing.choices import CandidateState, RetestState, TubeState
 from fangkong.testing.models import CaseCandidate, RetestTask, ScreeningRound, Tube
 
 POOLING = 10
@@ -39,9 +41,9 @@ def _say(stdout: Any, line: str) -> None:
 
 def _free_persons(township: Area) -> Any:
     """Active persons of the township not under control, in a stable order."""
-    controlled = ControlEpisode.objects.filter(status="active").values("person_id")
+    controlled = ControlEpisode.objects.filter(status=EpisodeStatus.ACTIVE).values("person_id")
     return (
-        Person.objects.filter(area__path__startswith=township.path, status="active")
+        Person.objects.filter(area__path__startswith=township.path, status=PersonStatus.ACTIVE)
         .exclude(pk__in=controlled)
         .select_related("area")
         .order_by("-pk")  # from the other end than the isolation sites' demo
@@ -98,7 +100,7 @@ def load_demo_testing(stdout: Any = None, township: Area | None = None) -> dict[
         if res.tube not in pools:
             pools.append(res.tube)
         at += dt.timedelta(minutes=SWAB_MINUTES)
-    if pools and pools[-1].state == "open":
+    if pools and pools[-1].state == TubeState.OPEN:
         pools[-1] = services.close_tube(pools[-1], by=sampler)
 
     # box 1: the full pools and two single tubes, received and tested

@@ -364,7 +364,7 @@ class RetestTask(BaseModel):
             ),
             models.UniqueConstraint(
                 fields=["person", "round"],
-                condition=Q(reason="not_sampled", state="open"),
+                condition=Q(reason=RetestReason.NOT_SAMPLED, state=RetestState.OPEN),
                 name="uniq_open_door_to_door_per_round",
             ),
         ]

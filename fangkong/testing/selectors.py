@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
 from fangkong.core.errors import NotFound
+from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Person
 from fangkong.testing.choices import (
     CandidateState,
@@ -158,7 +159,7 @@ def target_persons(
     and the user's areas when given)."""
     paths = scope_paths(rnd, area=area, user=user)
     return Person.objects.filter(
-        status="active", area__in=Area.objects.filter(_area_q(paths)).values("pk")
+        status=PersonStatus.ACTIVE, area__in=Area.objects.filter(_area_q(paths)).values("pk")
     )
 
 
@@ -228,7 +229,7 @@ def coverage(
         return out
     areas_qs = Area.objects.filter(_area_q(paths))
     targets = dict(
-        Person.objects.filter(status="active", area__in=areas_qs.values("pk"))
+        Person.objects.filter(status=PersonStatus.ACTIVE, area__in=areas_qs.values("pk"))
         .values_list("area_id")
         .annotate(n=Count("id"))
         .order_by()

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.control.choices import EpisodeStatus
 from fangkong.core import audit
 from fangkong.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from fangkong.core.permissions import require, require_area
@@ -167,7 +168,7 @@ def end_pool_control_after_negative_retests(tube_ids: Iterable[int]) -> list[int
             retest_tube_id__in=list(tube_ids),
             reason=RetestReason.POOL_POSITIVE,
             retest_tube__result__outcome=Outcome.NEGATIVE,
-            episode__status="active",
+            episode__status=EpisodeStatus.ACTIVE,
             episode__reason=POOL_REASON,
         )
         .select_related("retest_tube")

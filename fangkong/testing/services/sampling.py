@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.control.choices import EpisodeStatus
 from fangkong.core import audit
 from fangkong.core.errors import Conflict, ValidationFailed
 from fangkong.core.permissions import require, require_area
@@ -54,7 +55,7 @@ def controlled_person_ids(person_ids: list[int] | None = None) -> set[int]:
         from fangkong.control.models import ControlEpisode
     except ImportError:  # control episodes not installed
         return set()
-    qs = ControlEpisode.objects.filter(status="active")
+    qs = ControlEpisode.objects.filter(status=EpisodeStatus.ACTIVE)
     if person_ids is not None:
         qs = qs.filter(person_id__in=person_ids)
     return set(qs.values_list("person_id", flat=True))
