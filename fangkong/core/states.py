@@ -144,21 +144,32 @@ class StateMachine:
             return str(self.describe(obj))
         return str(capfirst(self.model._meta.verbose_name))
 
-    def error(self, obj: Any, target: str, *, field: str | None = None) -> IllegalTransition:
-        return IllegalTransition(
-            _("%(object)s cannot go from “%(current)s” to “%(wanted)s”.")
-            % {
-                "object": self.subject(obj),
-                "current": self.label(self.current(obj)),
-                "wanted": self.label(target),
-            },
-            field=field or self.error_field,
-        )
+    def error(
+        self,
+        obj: Any,
+        target: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        detail: Any = "",
+    ) -> IllegalTransition:
+        """The error of an illegal move: the object, its state and the state wanted, by
+        their labels; ``detail`` (a sentence) may follow, ``code`` may be more precise than
+        ``illegal_transition`` for a client to act on (e.g. ``decided``)."""
+        message = _("%(object)s cannot go from “%(current)s” to “%(wanted)s”.") % {
+            "object": self.subject(obj),
+            "current": self.label(self.current(obj)),
+            "wanted": self.label(target),
+        }
+        if detail:
+            message = f"{message} {detail}"
+        return IllegalTransition(message, field=field or self.error_field, code=code)
 
-    def check(self, obj: Any, target: str, *, field: str | None = None) -> None:
-        """Raise ``IllegalTransition`` unless the table allows ``obj``'s move to ``target``."""
+    def check(self, obj: Any, target: str, **kwargs: Any) -> None:
+        """Raise ``IllegalTransition`` (see ``error`` for ``field``, ``code`` and ``detail``)
+        unless the table allows ``obj``'s move to ``target``."""
         if target not in self.table.get(self.current(obj), ()):
-            raise self.error(obj, target, field=field)
+            raise self.error(obj, target, **kwargs)
 
     def move(
         self, obj: Any, target: str, *, at: dt.datetime | None = None, field: str | None = None

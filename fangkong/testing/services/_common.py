@@ -1,4 +1,4 @@
-"""Helpers shared by the testing services: checks, state moves, barcodes."""
+"""Helpers shared by the testing services: checks and barcodes."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from fangkong.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from fangkong.core.errors import PermissionDenied, ValidationFailed
 from fangkong.core.permissions import require, require_area
-from fangkong.testing.choices import BOX_TRANSITIONS, TUBE_TRANSITIONS, BoxState, TubeState
-from fangkong.testing.models import Box, TestingPoint, Tube
+from fangkong.testing.models import TestingPoint
 
 BARCODE_RE = re.compile(r"^[0-9A-Za-z_-]{4,40}$")
 
@@ -48,23 +47,3 @@ def check_sampler(by: Any, point: TestingPoint) -> None:
         raise PermissionDenied(_("You are not a sampler of %(point)s.") % {"point": point})
     if not point.active:
         raise ValidationFailed(_("This testing point is closed."), field="point")
-
-
-def move_tube(tube: Tube, to: str) -> None:
-    if to not in TUBE_TRANSITIONS[tube.state]:
-        raise IllegalTransition(
-            _("Tube %(code)s is %(now)s and cannot become %(to)s.")
-            % {"code": tube.barcode, "now": tube.get_state_display(), "to": TubeState(to).label},
-            field="tube",
-        )
-    tube.state = to
-
-
-def move_box(box: Box, to: str) -> None:
-    if to not in BOX_TRANSITIONS[box.state]:
-        raise IllegalTransition(
-            _("Box %(code)s is %(now)s and cannot become %(to)s.")
-            % {"code": box.barcode, "now": box.get_state_display(), "to": BoxState(to).label},
-            field="box",
-        )
-    box.state = to

@@ -19,7 +19,7 @@ from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.testing.choices import OUTCOME_ALIASES, Outcome, TubeKind, TubeState
 from fangkong.testing.models import Lab, Result, Tube
-from fangkong.testing.services._common import move_tube
+from fangkong.testing.states import TubeMachine
 
 MAX_ROWS = 100_000
 HEADERS = {
@@ -117,7 +117,7 @@ def _record(tube: Tube, outcome: str, ct_values: Any, lab: Lab | None, tested_at
             code="other_lab",
         )
     now = tested_at or timezone.now()
-    move_tube(tube, TubeState.TESTED)
+    TubeMachine.move(tube, TubeState.TESTED)
     tube.tested_at = now
     tube.save(update_fields=["state", "tested_at", "updated_at"])
     return Result.objects.create(
@@ -307,8 +307,11 @@ def publish_results(tubes: Iterable[Tube] | None = None, *, by: Any, lab: Lab | 
 
         # a lab can report a whole day's tubes at once: id lists cut to the database's limit
         for part in chunks(ids):
-            Tube.objects.filter(pk__in=part).update(
-                state=TubeState.REPORTED, reported_at=now, updated_at=now
+            TubeMachine.bulk(
+                Tube.objects.filter(pk__in=part),
+                TubeState.REPORTED,
+                reported_at=now,
+                updated_at=now,
             )
             Result.objects.filter(tube_id__in=part).update(
                 reported_at=now, released=True, updated_at=now

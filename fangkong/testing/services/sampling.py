@@ -19,7 +19,8 @@ from fangkong.core.permissions import require, require_area
 from fangkong.people.choices import PersonStatus
 from fangkong.testing.choices import TubeKind, TubeState
 from fangkong.testing.models import ScreeningRound, TestingPoint, Tube, TubeMember
-from fangkong.testing.services._common import check_sampler, clean_barcode, move_tube
+from fangkong.testing.services._common import check_sampler, clean_barcode
+from fangkong.testing.states import TubeMachine
 
 ROUND_GRACE = dt.timedelta(hours=12)  # offline swabs uploaded after a round ends
 
@@ -176,7 +177,7 @@ def sample(
                     tube.first_sampled_at = at
                 closed = tube.member_count >= tube.capacity
                 if closed:
-                    move_tube(tube, TubeState.CLOSED)
+                    TubeMachine.move(tube, TubeState.CLOSED)
                     tube.closed_at = at
                 tube.save(update_fields=["member_count", "first_sampled_at", "state", "closed_at"])
                 # one audit row per swab: the member, with the tube it opened or closed
@@ -290,15 +291,5 @@ def close_tube(tube: Tube, *, by: Any) -> Tube:
             _("Tube %(code)s holds no swab; nothing to close.") % {"code": tube.barcode},
             field="tube",
         )
-    before = audit.snapshot(tube, ["state", "closed_at"])
-    move_tube(tube, TubeState.CLOSED)
-    tube.closed_at = timezone.now()
-    tube.save(update_fields=["state", "closed_at", "updated_at"])
-    audit.record(
-        audit.Action.UPDATE,
-        tube,
-        by=by,
-        before=before,
-        after=audit.snapshot(tube, ["state", "closed_at"]),
-    )
+    TubeMachine.perform(tube, TubeState.CLOSED, by=by, also={"closed_at": timezone.now()})
     return tube
