@@ -20,7 +20,7 @@ from fangkong.areas.choices import (
     ResponsibilityRole,
 )
 from fangkong.areas.models import Area, Responsibility, today
-from fangkong.core.scoping import covered_areas_q
+from fangkong.core.scoping import covered_areas_q, fold, subtree_q
 
 
 def areas_for(user: Any) -> QuerySet[Area]:
@@ -55,14 +55,12 @@ def person_counts(user: Any, nodes: Iterable[Area]) -> dict[int, int]:
     nodes = list(nodes)
     if not nodes:
         return {}
-    prefixes = _folded({n.path for n in nodes})
+    prefixes = list(fold(n.path for n in nodes))
     if len(prefixes) > 1:  # siblings: one prefix (their parent) keeps the query short
         common = os.path.commonprefix(prefixes)
         common = common[: len(common) - len(common) % Area.steplen]
         prefixes = [common] if common else prefixes
-    q = Q()
-    for prefix in prefixes:
-        q |= Q(path__startswith=prefix)
+    q = subtree_q(prefixes)
     paths = dict(Area.objects.filter(q).values_list("pk", "path"))
     per_area = (
         Person.objects.visible_to(user)
@@ -82,14 +80,6 @@ def person_counts(user: Any, nodes: Iterable[Area]) -> dict[int, int]:
             if len(path) >= length:
                 rolled[path[:length]] += n
     return {node.pk: rolled.get(node.path, 0) for node in nodes}
-
-
-def _folded(paths: set[str]) -> list[str]:
-    out: list[str] = []
-    for p in sorted(paths):
-        if not any(p.startswith(q) for q in out):
-            out.append(p)
-    return out
 
 
 def top_areas(user: Any) -> QuerySet[Area]:

@@ -21,6 +21,12 @@ class SiteStatus(models.TextChoices):
     CLOSED = "closed", _("Closed (关闭)")
 
 
+# A site's status is the operator's to set: any status may follow any other.
+SITE_TRANSITIONS: dict[str, frozenset[str]] = {
+    s: frozenset(set(SiteStatus.values) - {s}) for s in SiteStatus.values
+}
+
+
 class RoomState(models.TextChoices):
     READY = "ready", _("Ready (可用)")
     RESERVED = "reserved", _("Reserved (预留)")

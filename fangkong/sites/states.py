@@ -6,8 +6,13 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from fangkong.core.states import StateMachine
-from fangkong.sites.choices import ROOM_TRANSITIONS, STAY_TRANSITIONS, RoomState
-from fangkong.sites.models import Room, Stay
+from fangkong.sites.choices import (
+    ROOM_TRANSITIONS,
+    SITE_TRANSITIONS,
+    STAY_TRANSITIONS,
+    RoomState,
+)
+from fangkong.sites.models import IsolationSite, Room, Stay
 
 RoomMachine = StateMachine(
     Room.state,
@@ -26,3 +31,9 @@ StayMachine = StateMachine(
 
 # A room in these states may receive a check-in: those the table lets become occupied.
 CHECK_IN_STATES = RoomMachine.sources(RoomState.OCCUPIED)
+
+SiteMachine = StateMachine(
+    IsolationSite.status,
+    SITE_TRANSITIONS,
+    describe=lambda site: site.name,
+)

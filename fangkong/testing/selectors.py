@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
 from fangkong.core.errors import NotFound
+from fangkong.core.scoping import fold, subtree_q
 from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Person
 from fangkong.testing.choices import (
@@ -133,14 +134,11 @@ def _subtrees(round_paths: list[str], limits: list[list[str]]) -> list[str]:
                 elif b.startswith(a):
                     nxt.append(b)
         current = sorted(set(nxt))
-    return [p for p in current if not any(p != q and p.startswith(q) for q in current)]
+    return list(fold(current))
 
 
 def _area_q(paths: list[str]) -> Q:
-    q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(path__startswith=p)
-    return q
+    return subtree_q(paths)
 
 
 def scope_paths(rnd: ScreeningRound, *, area: Area | None = None, user: Any = None) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from fangkong.core.models import IMPORT_TRANSITIONS
 from fangkong.core.states import StateMachine
 from fangkong.testing.choices import (
     BOX_TRANSITIONS,
@@ -15,7 +16,14 @@ from fangkong.testing.choices import (
     TUBE_TRANSITIONS,
     TubeState,
 )
-from fangkong.testing.models import Box, CaseCandidate, Notification, RetestTask, Tube
+from fangkong.testing.models import (
+    Box,
+    CaseCandidate,
+    Notification,
+    ResultImportJob,
+    RetestTask,
+    Tube,
+)
 
 TubeMachine = StateMachine(
     Tube.state,
@@ -50,6 +58,10 @@ NotificationMachine = StateMachine(
     NOTIFICATION_TRANSITIONS,
     describe=lambda n: _("The notification to %(to)s") % {"to": n.recipient_name or n.pk},
     error_field="notification",
+)
+
+ResultImportMachine = StateMachine(
+    ResultImportJob.status, IMPORT_TRANSITIONS, describe=str, error_field="job"
 )
 
 # A lab receives tubes from the states its table lets become received.

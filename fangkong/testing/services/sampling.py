@@ -16,6 +16,7 @@ from fangkong.control.choices import EpisodeStatus
 from fangkong.core import audit
 from fangkong.core.errors import Conflict, ValidationFailed
 from fangkong.core.permissions import require, require_area
+from fangkong.core.scoping import within
 from fangkong.people.choices import PersonStatus
 from fangkong.testing.choices import TubeKind, TubeState
 from fangkong.testing.models import ScreeningRound, TestingPoint, Tube, TubeMember
@@ -39,7 +40,7 @@ def round_paths(rnd: ScreeningRound) -> list[str]:
 
 
 def in_round(person: Any, paths: list[str]) -> bool:
-    return any(person.area.path.startswith(p) for p in paths)
+    return within(person.area.path, paths)
 
 
 def check_round_open(rnd: ScreeningRound, at: dt.datetime | None = None) -> None:

@@ -37,6 +37,7 @@ from fangkong.core import audit
 from fangkong.core.db import chunks
 from fangkong.core.db.bulk import insert_many, select_in
 from fangkong.core.pii import blind_index
+from fangkong.core.scoping import subtree_q
 from fangkong.people.models import Person
 from fangkong.testing.choices import TubeKind, TubeState
 from fangkong.testing.models import ScreeningRound, TestingPoint, Tube, TubeMember
@@ -99,14 +100,9 @@ class _Ctx:
     """What the checks need, loaded once per batch."""
 
     def __init__(self, rnd: ScreeningRound, point: TestingPoint, by: Any):
-        from django.db.models import Q
-
         self.rnd, self.point, self.by = rnd, point, by
         self.paths = tuple(rnd.areas.values_list("path", flat=True))
-        q = Q()
-        for p in self.paths:
-            q |= Q(path__startswith=p)
-        self.area_ok = set(Area.objects.filter(q).values_list("pk", flat=True)) if q else set()
+        self.area_ok = set(Area.objects.filter(subtree_q(self.paths)).values_list("pk", flat=True))
         self.single_cats = list(rnd.single_categories.values_list("pk", flat=True))
         self.tz = timezone.get_current_timezone()
         self.earliest = rnd.starts_at - ROUND_GRACE
