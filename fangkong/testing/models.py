@@ -4,6 +4,8 @@ candidates)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -12,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import BaseModel, ImportJobBase, ImportRowErrorBase
 from fangkong.core.pii import EncryptedTextField
-from fangkong.core.scoping import ScopedManager, ScopedQuerySet, area_q, subtree_q
+from fangkong.core.scoping import ScopedManager, ScopedQuerySet, area_q, subtree_q, within
 from fangkong.testing.choices import (
     BoxState,
     CandidateState,
@@ -80,6 +82,15 @@ class Lab(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+def round_visible(round_paths: Iterable[str], user_paths: Iterable[str]) -> bool:
+    """``RoundQuerySet.visible_to`` for paths in hand: one of the round's areas lies within
+    the user's areas, or holds one of them."""
+    user_paths = tuple(user_paths)
+    return any(
+        within(rp, user_paths) or any(within(up, (rp,)) for up in user_paths) for rp in round_paths
+    )
 
 
 class RoundQuerySet(ScopedQuerySet):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -41,9 +42,22 @@ def check_sampler(by: Any, point: TestingPoint) -> None:
     """A sampler samples at the points they are assigned to; county command anywhere."""
     require(by, "testing.sample")
     require_area(by, point.area, field="point")
+    check_seat(
+        by,
+        point_name=str(point),
+        active=point.active,
+        is_sampler=lambda: point.samplers.filter(pk=by.pk).exists(),
+    )
+
+
+def check_seat(
+    by: Any, *, point_name: str, active: bool, is_sampler: bool | Callable[[], bool]
+) -> None:
+    """The sampler's seat at a point within their areas (``check_sampler`` on a point read
+    lean by the scan): county command anywhere; a sampler at an open point they serve."""
     if by.can("testing.sample.any_point"):
         return
-    if not point.samplers.filter(pk=by.pk).exists():
-        raise PermissionDenied(_("You are not a sampler of %(point)s.") % {"point": point})
-    if not point.active:
+    if not (is_sampler() if callable(is_sampler) else is_sampler):
+        raise PermissionDenied(_("You are not a sampler of %(point)s.") % {"point": point_name})
+    if not active:
         raise ValidationFailed(_("This testing point is closed."), field="point")

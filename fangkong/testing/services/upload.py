@@ -28,17 +28,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
 from fangkong.core import audit
-from fangkong.core.db import chunks
-from fangkong.core.db.bulk import insert_many, select_in
+from fangkong.core.db.bulk import insert_many
+from fangkong.core.db.vendor import adapt_datetime, is_sqlite
 from fangkong.core.pii import blind_index
 from fangkong.core.scoping import subtree_q
-from fangkong.people.models import Person
+from fangkong.testing import sql
 from fangkong.testing.choices import TubeKind, TubeState
 from fangkong.testing.models import ScreeningRound, TestingPoint, Tube, TubeMember
 from fangkong.testing.services._common import BARCODE_RE, check_sampler
@@ -107,9 +107,9 @@ class _Ctx:
         self.tz = timezone.get_current_timezone()
         self.earliest = rnd.starts_at - ROUND_GRACE
         self.latest = min(rnd.ends_at + ROUND_GRACE, timezone.now() + FUTURE_SLACK)
-        self.sqlite = connection.vendor == "sqlite"
+        self.sqlite = is_sqlite()
         self.times: dict[Any, tuple[dt.datetime, Any, float, bool] | None] = {}
-        self.adapt_dt = connection.ops.adapt_datetimefield_value
+        self.adapt_dt = adapt_datetime
 
     def when(self, value: Any) -> tuple[dt.datetime, Any, float, bool] | None:
         """(aware time, database value, timestamp, within the round's window) of a
@@ -225,12 +225,7 @@ def _tubes(ctx: _Ctx, tubes, members, report: UploadReport):
         if code:
             wanted.add(str(code).strip())
     wanted.discard("")
-    qn = connection.ops.quote_name
-    rows = select_in(
-        f"SELECT barcode, id, round_id, point_id, state, capacity, member_count, kind "  # noqa: S608
-        f"FROM {qn(Tube._meta.db_table)} WHERE barcode IN ({{IN}})",
-        sorted(wanted),
-    )
+    rows = sql.tubes_by_barcode(sorted(wanted))
     existing: dict[str, _Known] = {}
     bad_tube: dict[str, str] = {}
     for code, tid, round_id, point_id, state, cap, count, kind in rows:
@@ -306,15 +301,7 @@ def _members(ctx: _Ctx, members, specs: dict[str, _Spec], existing: dict[str, _K
         parsed.append((i, cid, cid.hex if sqlite else cid, code, pid, idn, at))
 
     # already recorded (a batch sent again): skipped, not errors
-    qn = connection.ops.quote_name
-    mt, pt = qn(TubeMember._meta.db_table), qn(Person._meta.db_table)
-    done = {
-        r[0]
-        for r in select_in(
-            f"SELECT client_uuid FROM {mt} WHERE client_uuid IN ({{IN}})",  # noqa: S608
-            [p[2] for p in parsed],
-        )
-    }
+    done = sql.recorded_client_ids([p[2] for p in parsed])
     if done:  # hex text on SQLite, UUIDs on PostgreSQL: as cid_db is
         before = len(parsed)
         parsed = [p for p in parsed if p[2] not in done]
@@ -324,11 +311,7 @@ def _members(ctx: _Ctx, members, specs: dict[str, _Spec], existing: dict[str, _K
     by_index = {blind_index(p[5]) for p in parsed if p[5] and p[4] in (None, "")}
     index_to_pid: dict[str, int] = {}
     if by_index:
-        for pk, idx in select_in(
-            f"SELECT id, id_number_index FROM {pt} "  # noqa: S608
-            f"WHERE status = 'active' AND id_number_index IN ({{IN}})",
-            sorted(by_index),
-        ):
+        for pk, idx in sql.active_persons_by_index(sorted(by_index)):
             index_to_pid[idx] = pk
     resolved: list[tuple] = []
     for i, _cid, cid_db, code, pid, idn, at in parsed:
@@ -367,8 +350,8 @@ def _members(ctx: _Ctx, members, specs: dict[str, _Spec], existing: dict[str, _K
         if got is None:
             err(RowProblem("members", i, "person_id", no_person))
             continue
-        area_id, status, sampled_before, single_needed = got
-        if status != "active":
+        area_id, active, sampled_before, single_needed = got
+        if not active:
             err(RowProblem("members", i, "person_id", inactive))
             continue
         if area_id not in area_ok:
@@ -396,41 +379,15 @@ def _members(ctx: _Ctx, members, specs: dict[str, _Spec], existing: dict[str, _K
     return rows
 
 
-def _persons(ctx: _Ctx, pks: list[int]) -> dict[int, tuple[int, str, bool, bool]]:
-    """pk → (area, status, sampled in this round already, must be sampled singly), in one
-    statement per chunk."""
+def _persons(ctx: _Ctx, pks: list[int]) -> dict[int, tuple[int, bool, bool, bool]]:
+    """pk → (area, active, sampled in this round already, must be sampled singly)."""
     if not pks:
         return {}
-    qn = connection.ops.quote_name
-    pt, mt = qn(Person._meta.db_table), qn(TubeMember._meta.db_table)
-    try:
-        from fangkong.control.models import ControlEpisode
-
-        controlled = (
-            f"EXISTS (SELECT 1 FROM {qn(ControlEpisode._meta.db_table)} c "  # noqa: S608
-            f"WHERE c.person_id = p.id AND c.status = 'active')"
-        )
-    except ImportError:  # pragma: no cover - control episodes not installed
-        controlled = "0 = 1"
-    head: list[Any] = [ctx.rnd.pk]
-    key_group = "0 = 1"
-    if ctx.single_cats:
-        through = qn(Person.categories.through._meta.db_table)
-        marks = ", ".join(["%s"] * len(ctx.single_cats))
-        key_group = (
-            f"EXISTS (SELECT 1 FROM {through} pc WHERE pc.person_id = p.id "  # noqa: S608
-            f"AND pc.keycategory_id IN ({marks}))"
-        )
-        head.extend(ctx.single_cats)
-    sql = (
-        f"SELECT p.id, p.area_id, p.status, "  # noqa: S608
-        f"EXISTS (SELECT 1 FROM {mt} m WHERE m.round_id = %s AND m.person_id = p.id), "
-        f"{controlled} OR {key_group} "
-        f"FROM {pt} p WHERE p.id IN ({{IN}})"
-    )
     return {
-        pk: (area_id, status, bool(before), bool(single))
-        for pk, area_id, status, before, single in select_in(sql, pks, head)
+        pk: (area_id, bool(active), bool(before), bool(single))
+        for pk, area_id, active, before, single in sql.persons_for_round(
+            pks, ctx.rnd.pk, ctx.single_cats
+        )
     }
 
 
@@ -459,12 +416,7 @@ def _write(ctx: _Ctx, specs: dict[str, _Spec], existing: dict[str, _Known], plan
         # a concurrent upload created some of these tubes first: use them if they are this
         # round's and point's (recounted below), refuse their swabs otherwise
         raced = [r[0] for r in new_rows if r[0] not in ids]
-        qn = connection.ops.quote_name
-        for code, tid, round_id, point_id in select_in(
-            f"SELECT barcode, id, round_id, point_id FROM {qn(Tube._meta.db_table)} "  # noqa: S608
-            f"WHERE barcode IN ({{IN}})",
-            raced,
-        ):
+        for code, tid, round_id, point_id in sql.tube_places(raced):
             if round_id == ctx.rnd.pk and point_id == ctx.point.pk:
                 ids[code] = tid
                 recount.add(tid)
@@ -491,34 +443,4 @@ def _write(ctx: _Ctx, specs: dict[str, _Spec], existing: dict[str, _Known], plan
         # and the tubes they were meant for are recounted from what is there
         report.already_recorded += len(planned) - report.recorded
         recount |= {r[0] for r in planned}
-    report.tubes_closed = closed_new + _refresh_tubes(recount, closing)
-
-
-def _refresh_tubes(tube_ids: set[int], closing: set[int]) -> int:
-    """Swab count and first swab time from the members; close the full tubes and those the
-    device closed. Returns how many closed."""
-    if not tube_ids:
-        return 0
-    qn = connection.ops.quote_name
-    t, m = qn(Tube._meta.db_table), qn(TubeMember._meta.db_table)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    closed = 0
-    with connection.cursor() as cur:
-        for part in chunks(sorted(tube_ids), 900):
-            marks = ", ".join(["%s"] * len(part))
-            cur.execute(
-                f"UPDATE {t} SET member_count = (SELECT COUNT(*) FROM {m} WHERE {m}.tube_id = {t}.id), "  # noqa: S608
-                f"first_sampled_at = (SELECT MIN(sampled_at) FROM {m} WHERE {m}.tube_id = {t}.id) "
-                f"WHERE id IN ({marks})",
-                list(part),
-            )
-            close = [pk for pk in part if pk in closing]
-            cmarks = ", ".join(["%s"] * len(close)) or "NULL"
-            cur.execute(
-                f"UPDATE {t} SET state = %s, closed_at = COALESCE(closed_at, %s) "  # noqa: S608
-                f"WHERE id IN ({marks}) AND state = %s AND member_count > 0 "
-                f"AND (member_count >= capacity OR id IN ({cmarks}))",
-                [TubeState.CLOSED, now, *part, TubeState.OPEN, *close],
-            )
-            closed += max(cur.rowcount, 0)
-    return closed
+    report.tubes_closed = closed_new + sql.recount_tubes(recount, closing)
