@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
+from fangkong.areas import sql
 from fangkong.areas.choices import (
     KINDS_OF_LEVEL,
     LEVEL_OF_KIND,
@@ -187,17 +188,6 @@ def unassigned_counts(user: Any) -> dict[int, int]:
 
 
 # Village cadre before sent-down staff; the earliest assignment first within a role.
-_VILLAGE_CADRE_SQL = """
-SELECT v.id, v.path, v.name, (
-    SELECT r.person_name FROM {resp} r
-    WHERE r.area_id = v.id AND r.role IN (%s, %s) AND r.starts_on <= %s
-      AND (r.ended_on IS NULL OR r.ended_on > %s)
-    ORDER BY CASE WHEN r.role = %s THEN 0 ELSE 1 END, r.id
-    LIMIT 1
-) FROM {area} v WHERE v.path IN ({paths})
-"""
-
-
 def villages_and_cadres(
     areas: Iterable[Area], *, on: dt.date | None = None
 ) -> dict[int, tuple[Area | None, str]]:
@@ -216,15 +206,7 @@ def villages_and_cadres(
     paths = sorted({p for p in wanted.values() if p})
     found: dict[str, tuple[Area, str]] = {}
     if paths:
-        sql = _VILLAGE_CADRE_SQL.format(
-            resp=connection.ops.quote_name(Responsibility._meta.db_table),
-            area=connection.ops.quote_name(Area._meta.db_table),
-            paths=", ".join(["%s"] * len(paths)),
-        )
-        cadre, staff = ResponsibilityRole.VILLAGE_CADRE, ResponsibilityRole.SENT_DOWN_STAFF
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [cadre, staff, on, on, cadre, *paths])
-            for pk, path, name, person_name in cursor.fetchall():
-                village = Area.from_db(connection.alias, ["id", "path", "name"], (pk, path, name))
-                found[path] = (village, person_name or "")
+        for pk, path, name, person_name in sql.villages_with_cadre(paths, on):
+            village = Area.from_db(connection.alias, ["id", "path", "name"], (pk, path, name))
+            found[path] = (village, person_name or "")
     return {pk: found.get(path, (None, "")) if path else (None, "") for pk, path in wanted.items()}

@@ -16,13 +16,15 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from faker.providers.person.zh_CN import Provider as ZhNames
 
 from fangkong.areas.models import Area
 from fangkong.areas.synthetic import Grid, build_grid, leaves, populate_responsibilities
 from fangkong.core import audit
+from fangkong.core.db import statements
 from fangkong.core.db.bulk import BulkInserter, next_id, reset_sequences
+from fangkong.core.db.vendor import is_sqlite
 from fangkong.people.idnumber import check_character
 from fangkong.people.models import Household, KeyCategory, Person
 from fangkong.people.services import pinyin_initials
@@ -220,9 +222,8 @@ class _Loader:
 
 
 def _bulk_load_pragmas() -> None:
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cur:
-            cur.execute("PRAGMA cache_size=-400000")  # ~400 MB of page cache for the indexes
+    if is_sqlite():
+        statements.execute("PRAGMA cache_size=-400000")  # ~400 MB of page cache for the indexes
 
 
 @transaction.atomic

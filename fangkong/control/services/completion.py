@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from fangkong.control.services._common import (
 from fangkong.control.states import EpisodeMachine, PhaseMachine
 from fangkong.core import audit
 from fangkong.core.db import statements
+from fangkong.core.db.vendor import is_postgres
 from fangkong.core.errors import Conflict, ValidationFailed
 from fangkong.core.logbatch import LogBatch
 
@@ -265,7 +266,7 @@ def _write_completions(
     """The rows changed by ``complete_phases``: one update per group of equal new values
     (on PostgreSQL one for all the phases)."""
     if (
-        connection.vendor == "postgresql"
+        is_postgres()
         and completed
         and moved
         and not {p.pk for p in completed} & {p.pk for p in moved}

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,7 @@ from fangkong.areas.selectors import villages_and_cadres
 from fangkong.control.choices import PhaseStatus
 from fangkong.core import audit
 from fangkong.core.db import statements
+from fangkong.core.db.vendor import is_postgres, is_sqlite
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.logbatch import LogBatch
 from fangkong.core.permissions import require, require_area
@@ -109,7 +110,7 @@ def _take_room(
             "updated_at": timezone.now(),
         }
         where = [("state", "=", seen.state), ("beds", ">=", n)]
-        if persons and connection.vendor == "postgresql":  # one round trip for both
+        if persons and is_postgres():  # one round trip for both
             in_stay = sql.take_room_reading_open_stays(room, values, where, persons)
             if in_stay is not None:
                 return seen.state, in_stay
@@ -397,7 +398,7 @@ def _vacate_if_empty(
                 first=closing,
             )
         )
-    elif len(pks) == 1 or connection.vendor in ("postgresql", "sqlite"):
+    elif len(pks) == 1 or is_postgres() or is_sqlite():
         # RETURNING where the database has it; for one room the row count says it all
         changed = statements.update(
             Room, pks, values, where=where, extra_where=sql.no_open_stay(), returning=len(pks) > 1
@@ -619,7 +620,7 @@ def release_batch(stays: Iterable[Stay], *, by: Any, early_reason: str = "") -> 
     pks = [s.pk for s in locked]
     where = [("status", "in", StayMachine.sources(StayStatus.RELEASED))]
     closing = None
-    if connection.vendor == "postgresql":  # one round trip for the stays and their rooms
+    if is_postgres():  # one round trip for the stays and their rooms
         closing = statements.update_sql(Stay, pks, closed, where=where, returning=True)
     else:
         statements.update(Stay, pks, closed, where=where)
