@@ -41,6 +41,7 @@ written here serve single objects and bulk updates alike, with our audit and tim
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -183,6 +184,12 @@ class StateMachine:
             setattr(obj, self.changed_at, at or timezone.now())
         return old
 
+    def follow(self, obj: Any, moved: Any, *also: str) -> None:
+        """``obj`` takes the state (and ``changed_at`` and ``also``) of ``moved``, the same
+        row read afresh, locked and moved: the caller's instance is no stale copy."""
+        for name in (self.field.attname, *([self.changed_at] if self.changed_at else []), *also):
+            setattr(obj, name, getattr(moved, name))
+
     def update_fields(self, *also: str) -> list[str]:
         """The fields a move writes, with ``also`` and ``updated_at`` where the model has it."""
         names = [self.field.name, *([self.changed_at] if self.changed_at else []), *also]
@@ -283,6 +290,28 @@ class StateMachine:
         if not src:
             return "1 = 0", []
         return f"{col} IN ({', '.join(['%s'] * len(src))})", src
+
+
+@functools.cache
+def enums() -> dict[str, type[models.TextChoices]]:
+    """The ``TextChoices`` of every machine's states, by class name: templates compare with
+    them (``{% if p.status == states.PhaseStatus.ACTIVE %}``, the ``states`` context
+    processor), so no state is written as a literal outside ``choices.py``."""
+    import sys
+
+    out: dict[str, type[models.TextChoices]] = {}
+    for m in machines():
+        wanted = set(m.choices)
+        found = list(vars(sys.modules[m.model.__module__]).values())
+        found += [v for klass in m.model.__mro__ for v in vars(klass).values()]
+        for value in found:
+            if (
+                isinstance(value, type)
+                and issubclass(value, models.TextChoices)
+                and set(value.values) == wanted
+            ):
+                out[value.__name__] = value
+    return out
 
 
 def machine_for(model: type[models.Model] | models.Model, field: str) -> StateMachine:

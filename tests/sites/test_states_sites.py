@@ -38,5 +38,5 @@ def test_the_stay_machine_walks_its_table(site, users, county):
 
 
 def test_check_in_takes_the_rooms_the_table_lets_become_occupied():
-    assert CHECK_IN_STATES == {RoomState.READY, RoomState.RESERVED}
+    assert {RoomState.READY, RoomState.RESERVED} == CHECK_IN_STATES
     assert StayMachine.sources(StayStatus.RELEASED) == {StayStatus.OPEN}

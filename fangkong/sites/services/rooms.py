@@ -65,5 +65,5 @@ def set_room_state(room: Room, to_state: str, *, by: Any, reason: str = "") -> R
         area=locked.site.area,
         data={"reason": reason},
     )
-    room.state, room.vacated_at, room.last_step = locked.state, locked.vacated_at, locked.last_step
+    RoomMachine.follow(room, locked, "vacated_at", "last_step")
     return locked

@@ -119,5 +119,5 @@ def record_step(
         at=when,
         data={"step": record.pk, "turnaround_seconds": turnaround},
     )
-    room.state, room.last_step, room.vacated_at = locked.state, locked.last_step, locked.vacated_at
+    RoomMachine.follow(room, locked, "vacated_at", "last_step")
     return record
