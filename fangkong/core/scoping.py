@@ -7,7 +7,8 @@ area-less users see nothing; a user whose area is the county sees everything in 
 The subtree rule is written once, here: an area lies within another when its tree path
 starts with the other's (``within``). The scoped managers and the selectors use it as a Q
 (``subtree_q``), hand-written SQL as a condition (``subtree_sql``), code holding paths
-directly as ``within``; ``fold`` keeps the roots of a set of subtrees.
+directly as ``within``; ``fold`` keeps the roots of a set of subtrees, ``overlaps`` says
+whether two sets of subtrees meet.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ def fold(paths: Iterable[str]) -> tuple[str, ...]:
         if not within(p, out):
             out.append(p)
     return tuple(out)
+
+
+def overlaps(paths: Iterable[str], roots: Iterable[str]) -> bool:
+    """One of ``paths`` lies within ``roots`` or holds one of them (a county-wide round is
+    a township officer's round too)."""
+    roots = tuple(roots)
+    return any(within(p, roots) or any(within(r, (p,)) for r in roots) for p in paths)
 
 
 def subtree_q(roots: Iterable[str], field: str = "path") -> Q:

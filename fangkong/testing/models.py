@@ -4,8 +4,6 @@ candidates)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -14,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import BaseModel, ImportJobBase, ImportRowErrorBase
 from fangkong.core.pii import EncryptedTextField
-from fangkong.core.scoping import ScopedManager, ScopedQuerySet, area_q, subtree_q, within
+from fangkong.core.scoping import ScopedManager, ScopedQuerySet, area_q, subtree_q
 from fangkong.testing.choices import (
     BoxState,
     CandidateState,
@@ -84,15 +82,6 @@ class Lab(BaseModel):
         return self.name
 
 
-def round_visible(round_paths: Iterable[str], user_paths: Iterable[str]) -> bool:
-    """``RoundQuerySet.visible_to`` for paths in hand: one of the round's areas lies within
-    the user's areas, or holds one of them."""
-    user_paths = tuple(user_paths)
-    return any(
-        within(rp, user_paths) or any(within(up, (rp,)) for up in user_paths) for rp in round_paths
-    )
-
-
 class RoundQuerySet(ScopedQuerySet):
     def visible_to(self, user):  # type: ignore[override]
         """Rounds covering any area within the user's areas, or above them (a county round
@@ -102,7 +91,7 @@ class RoundQuerySet(ScopedQuerySet):
         paths = user.area_paths
         if not paths:
             return self.none()
-        # below the user's areas, or one of their areas' ancestors (whose subtree holds them)
+        # below the user's areas, or one of their areas' ancestors (``scoping.overlaps``)
         above = [p[: 4 * i] for p in paths for i in range(1, len(p) // 4 + 1)]
         q = subtree_q(paths, "areas__path") | Q(areas__path__in=above)
         return self.filter(pk__in=self.model.objects.filter(q).values("pk"))

@@ -32,3 +32,29 @@ def test_fold_keeps_the_roots_only(county):
     paths = [county.village_a.path, county.town_a.path, county.town_b.path]
     assert fold(paths) == tuple(sorted([county.town_a.path, county.town_b.path]))
     assert fold([county.county.path, *paths]) == (county.county.path,)
+
+
+def test_overlaps_is_what_round_scoping_shows(county, make_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from fangkong.core.roles import Role
+    from fangkong.core.scoping import overlaps
+    from fangkong.testing.models import ScreeningRound
+
+    now = timezone.now()
+    for where in ("county", "town_a", "village_b"):
+        rnd = ScreeningRound.objects.create(
+            name=where, starts_at=now, ends_at=now + dt.timedelta(days=1)
+        )
+        rnd.areas.set([getattr(county, where)])
+    for area in ("village_a", "town_b", "county"):
+        user = make_user(Role.SAMPLER, getattr(county, area))
+        for rnd in ScreeningRound.objects.prefetch_related("areas"):
+            shown = ScreeningRound.objects.visible_to(user).filter(pk=rnd.pk).exists()
+            paths = [a.path for a in rnd.areas.all()]
+            assert overlaps(paths, user.area_paths) == shown, (area, rnd.name)
+    village_a = make_user(Role.SAMPLER, county.village_a)
+    assert not overlaps([county.village_b.path], village_a.area_paths)
+    assert overlaps([county.county.path], village_a.area_paths)

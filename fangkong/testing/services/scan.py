@@ -45,10 +45,10 @@ from fangkong.core.db.vendor import is_sqlite
 from fangkong.core.errors import NotFound
 from fangkong.core.permissions import require
 from fangkong.core.pii import blind_index
-from fangkong.core.scoping import fold, within
+from fangkong.core.scoping import fold, overlaps, within
 from fangkong.testing import sql
 from fangkong.testing.choices import TubeKind, TubeState
-from fangkong.testing.models import ScreeningRound, TestingPoint, TubeMember, round_visible
+from fangkong.testing.models import ScreeningRound, TestingPoint, TubeMember
 from fangkong.testing.services._common import BARCODE_RE, check_seat
 from fangkong.testing.services.persons import QR_PREFIX, _signer, find_person
 from fangkong.testing.services.sampling import check_round_open, member_audit_detail, sample
@@ -187,7 +187,7 @@ def _point(by: Any, point_id: int) -> _Point:
 def _round(by: Any, round_id: int) -> _Round:
     rows = sql.scan_round(round_id)
     paths = tuple(r[4] for r in rows)
-    if not rows or not round_visible(paths, by.area_paths):
+    if not rows or not overlaps(paths, by.area_paths):
         raise NotFound(_("No such screening round within your areas."), field="round_id")
     name, starts, ends, ratio, _path = rows[0]
     return _Round(round_id, name, _aware(starts), _aware(ends), ratio, paths)
