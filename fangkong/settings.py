@@ -43,6 +43,10 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Earlier keys still accepted while replacing the key (sessions, 2FA recovery codes).
+SECRET_KEY_FALLBACKS = [
+    k.strip() for k in os.environ.get("FANGKONG_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+]
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("FANGKONG_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(
@@ -66,11 +70,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "treebeard",
     "django_tasks",
     "django_tasks_db",
     "csp",
+    "ninja",  # the API docs page with Swagger UI from our static files, not a CDN the CSP blocks
     "fangkong.core",
     "fangkong.areas",
     "fangkong.people",
@@ -84,6 +90,7 @@ MIDDLEWARE = [
     "fangkong.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "fangkong.core.middleware.NoStoreMiddleware",  # after WhiteNoise: static files cache
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -146,7 +153,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
+            "NAME": str(SQLITE_PATH),
             # Reuse connections: opening one per request (and the WAL checkpoint on closing)
             # cost a third of a sampler's scan (bench/README.md, mass testing).
             "CONN_MAX_AGE": 60,
@@ -185,12 +192,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Lockout by account-and-address and by address alone, each ending after the cool-off
+# (fangkong/core/lockout.py, docs/deployment.md "Sign-in lockout").
+AXES_HANDLER = "fangkong.core.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_FAILURE_LIMIT = int(os.environ.get("FANGKONG_LOGIN_FAILURE_LIMIT", "5"))
+FANGKONG_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("FANGKONG_LOGIN_IP_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = float(os.environ.get("FANGKONG_LOGIN_COOLOFF_HOURS", "0.5"))
-# Lock by account: a township office signs in from behind one NAT address, and locking that
-# address would lock out the whole office after five typos.
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Reverse proxies in front of the web server that append to X-Forwarded-For (0: none, the
+# client's address is REMOTE_ADDR). Wrong here means every sign-in shares the proxy's address.
+FANGKONG_TRUSTED_PROXIES = int(os.environ.get("FANGKONG_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "fangkong.core.context.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_VERBOSE = False
@@ -199,6 +211,8 @@ AXES_VERBOSE = False
 FANGKONG_REQUIRE_2FA = env_bool("FANGKONG_REQUIRE_2FA", PRODUCTION)
 FANGKONG_2FA_ROLES = ("county_command", "system_admin")
 OTP_TOTP_ISSUER = "fangkong"
+# Single-use recovery codes handed out when a device is set up (and on request).
+FANGKONG_RECOVERY_CODES = 10
 
 SESSION_COOKIE_AGE = int(os.environ.get("FANGKONG_SESSION_SECONDS", str(8 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
@@ -238,6 +252,28 @@ CONTENT_SECURITY_POLICY = {
 # generates var/pii_keys.json with mode 0600 on first use.
 FANGKONG_PII_KEY_FILE = Path(os.environ.get("FANGKONG_PII_KEY_FILE", VAR_DIR / "pii_keys.json"))
 FANGKONG_RETENTION_DAYS = int(os.environ.get("FANGKONG_RETENTION_DAYS", "180"))
+
+# --- Abuse limits -----------------------------------------------------------------------------
+# Per user and action: at most (count, in seconds) — fangkong/core/ratelimit.py. The counts
+# are kept in the "ratelimit" cache: the database on PostgreSQL (shared by every process and
+# machine), process memory on the embedded SQLite (there each web process counts its own).
+FANGKONG_RATE_LIMITS = {
+    "pii.reveal": (int(os.environ.get("FANGKONG_REVEAL_LIMIT", "60")), 600),
+    "person.search": (int(os.environ.get("FANGKONG_SEARCH_LIMIT", "300")), 600),
+}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "fangkong_ratelimit_cache",  # created by core's migration 0003
+            "TIMEOUT": 600,  # at least the longest window: the database cache re-sets on incr
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+        if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
+}
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -16,20 +16,30 @@ import sys
 
 
 def _blocks(text: str) -> list[str]:
-    return [b for b in re.split(r"\n\s*\n", text.strip("\n")) if b.strip()]
+    """Entries of a catalogue, without obsolete (#~) ones: makemessages re-marks what is gone."""
+    blocks = [b for b in re.split(r"\n\s*\n", text.strip("\n")) if b.strip()]
+    return [
+        b
+        for b in blocks
+        if not all(ln.startswith("#") for ln in b.splitlines()) or b.startswith("# ")
+    ]
 
 
 def _key(block: str) -> str:
-    lines = [ln for ln in block.splitlines() if not ln.startswith("#")]
-    key, on = [], False
-    for ln in lines:
+    """msgctxt + msgid (+ plural) as text, whatever the line wrapping of either side."""
+    parts: list[str] = []
+    on = False
+    for ln in block.splitlines():
+        if ln.startswith("#"):
+            continue
         if ln.startswith(("msgctxt", "msgid")):
             on = True
+            parts.append("\x00" + ln.split(" ", 1)[0])
         elif ln.startswith("msgstr"):
             on = False
         if on:
-            key.append(ln)
-    return "\n".join(key)
+            parts.extend(re.findall(r'"((?:[^"\\]|\\.)*)"', ln))
+    return "".join(parts)
 
 
 def _translated(block: str) -> bool:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite, as run by `make test` and CI (.ci/run).
 #
-# Stages: system deps, venv, ruff, migrations check, pytest on SQLite, pytest on
+# Stages: system deps, venv, ruff, mypy, migrations check, pytest on SQLite, pytest on
 # a throwaway PostgreSQL, browser (e2e) tests on SQLite. A failing stage does
 # not stop the later ones; a summary is printed at the end and the exit status
 # is 1 if anything failed.
@@ -107,6 +107,10 @@ lint() {
     return "$rc"
 }
 
+typecheck() {
+    FANGKONG_VAR_DIR=$(fresh_var) "$BIN/mypy"
+}
+
 migrations_check() {
     FANGKONG_VAR_DIR=$(fresh_var) "$BIN/fangkong" makemigrations --check --dry-run
 }
@@ -137,6 +141,7 @@ stage "python venv" make --no-print-directory install
 
 if [ -x "$BIN/pytest" ] && [ -x "$BIN/ruff" ]; then
     stage "ruff" lint
+    stage "mypy" typecheck
     if [ -x "$BIN/fangkong" ]; then
         stage "migrations up to date" migrations_check
     else

@@ -78,6 +78,18 @@ def _no_delete_sql() -> str:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """On SQLite the rate-limit counts live in process memory, not in the test's rolled-back
+    transaction: each test starts with none."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    cache = caches["ratelimit"]
+    if isinstance(cache, LocMemCache):
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default(settings):
     # Assertions on messages read in English unless a test asks for Chinese.
     settings.LANGUAGE_CODE = "en"

@@ -1,71 +1,385 @@
-"""Every model read through ``visible_to`` (area scoping) must have a scoping test.
+"""Every scoped model, tried through its pages and its API as a user of another area.
 
-A model counts as tested when some test module under tests/ names it (as a word) and also
-uses ``visible_to`` or the access checker's ``other_area``. A new scoped model without such a
-test turns this red, so scoping is never left to chance.
+For every model read through ``visible_to`` an object is built in township A (the builders
+in tests/scoping_world.py); then every page and API endpoint that shows that model is
+requested by a county-command officer posted to township B, who must get 404 for the
+object's own URLs and lists without it, and by the same role posted to township A, who must
+get 200 and see it: the positive control, without which a 404 page or an empty list would
+pass for scoping.
+
+The pages are found in the URLconf: a generic view names its model; any other page taking
+an id is attributed in ``PAGES``. The API's endpoints are found in the Ninja router and
+attributed by path in ``API_OBJECTS`` (one object) and ``API_LISTS`` (paginated lists). A
+new scoped model without a builder, or a new page or endpoint the test cannot attribute,
+fails here with what to register.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from types import SimpleNamespace
+from dataclasses import dataclass
+from typing import Any
 
+import pytest
 from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-TESTS = Path(__file__).resolve().parent
-SCOPING_WORDS = ("visible_to", "other_area")
+from fangkong.api import api
+from fangkong.core.roles import Role
+from fangkong.core.scoping import is_shared
+from fangkong.core.views.generic import ObjectListView, ScopedViewMixin
+from tests.scoping_world import BUILDERS, World
+
+pytestmark = pytest.mark.django_db
+
+SKIP = "skip"
+# Pages taking an id whose view does not name its model: URL name -> model label, or SKIP
+# with the reason the page is covered elsewhere.
+PAGES: dict[str, str | tuple[str, str]] = {
+    "areas:area_detail": "areas.Area",
+    "areas:area_children": "areas.Area",
+    "areas:area_create": "areas.Area",
+    "areas:area_edit": "areas.Area",
+    "areas:assign": "areas.Area",
+    "areas:responsibility_end": "areas.Responsibility",
+    "people:person_chain_reveal": "people.Person",
+    "people:category_detail": "people.KeyCategory",
+    "people:category_edit": "people.KeyCategory",
+    "people:import_detail": "people.ImportJob",
+    "people:import_errors": "people.ImportJob",
+    "sites:board": "sites.IsolationSite",
+    "sites:room_detail": "sites.Room",
+    "sites:room_step": "sites.Room",
+    "sites:room_check_in": "sites.Room",
+    "sites:stay_release": "sites.Stay",
+    "testing:point_detail": "testing.TestingPoint",
+    "testing:round_detail": "testing.ScreeningRound",
+    "testing:door_to_door": "testing.ScreeningRound",
+    "testing:sample": (SKIP, "two ids (point, round); tests/testing/test_sampling.py"),
+    "testing:box_detail": "testing.Box",
+    "testing:tube_detail": "testing.Tube",
+    "testing:result_import_detail": "testing.ResultImportJob",
+    "testing:result_import_errors": "testing.ResultImportJob",
+    "testing:retest_sample": "testing.RetestTask",
+    "testing:retest_cancel": "testing.RetestTask",
+    "testing:candidate_decide": "testing.CaseCandidate",
+    "token_revoke": (SKIP, "a token is its owner's (tests/core/test_accounts.py)"),
+    "user_edit": "core.User",
+    "user_reset_password": "core.User",
+    "user_reset_2fa": "core.User",
+    "user_revoke_tokens": "core.User",
+    "task_retry": (SKIP, "a task id, no area (tests/core/test_tasks.py)"),
+    "reveal": (SKIP, "model named in the URL (tests/core/test_pii.py)"),
+}
+
+# API paths (as the router declares them, after /api/v1) of one object -> model label
+API_OBJECTS: dict[str, str] = {
+    "/areas/{area_id}": "areas.Area",
+    "/areas/{area_id}/children": "areas.Area",
+    "/areas/{area_id}/chain": "areas.Area",
+    "/areas/responsibilities/{resp_id}/end": "areas.Responsibility",
+    "/persons/{person_id}": "people.Person",
+    "/households/{household_id}": "people.Household",
+    "/categories/{category_id}": "people.KeyCategory",
+    "/imports/{job_id}": "people.ImportJob",
+    "/imports/{job_id}/errors": "people.ImportJob",
+    "/policy/rule-sets/{rule_set_id}": "policy.RuleSet",
+    "/control/episodes/{episode_id}": "control.ControlEpisode",
+    "/control/episodes/{episode_id}/cancel": "control.ControlEpisode",
+    "/control/phases/{phase_id}/adjust": "control.ControlPhase",
+    "/control/phases/{phase_id}/complete": "control.ControlPhase",
+    "/sites/stays/{stay_id}": "sites.Stay",
+    "/sites/stays/{stay_id}/move": "sites.Stay",
+    "/sites/stays/{stay_id}/release": "sites.Stay",
+    "/sites/stays/{stay_id}/overstay-reason": "sites.Stay",
+    "/sites/rooms/{room_id}": "sites.Room",
+    "/sites/rooms/{room_id}/state": "sites.Room",
+    "/sites/rooms/{room_id}/check-in": "sites.Room",
+    "/sites/rooms/{room_id}/turnover": "sites.Room",
+    "/sites/{site_id}": "sites.IsolationSite",
+    "/sites/{site_id}/rooms": "sites.IsolationSite",
+    "/sites/{site_id}/rooms/bulk": "sites.IsolationSite",
+    "/sites/{site_id}/capacity": "sites.IsolationSite",
+    "/sites/{site_id}/board": "sites.IsolationSite",
+    "/sites/{site_id}/turnaround": "sites.IsolationSite",
+    "/testing/points/{point_id}": "testing.TestingPoint",
+    "/testing/rounds/{round_id}": "testing.ScreeningRound",
+    "/testing/rounds/{round_id}/coverage": "testing.ScreeningRound",
+    "/testing/rounds/{round_id}/missing": "testing.ScreeningRound",
+    "/testing/tubes/{barcode}": "testing.Tube",
+    "/testing/tubes/{barcode}/close": "testing.Tube",
+    "/testing/boxes/{barcode}": "testing.Box",
+    "/testing/boxes/{barcode}/tubes": "testing.Box",
+    "/testing/boxes/{barcode}/handover": "testing.Box",
+    "/testing/boxes/{barcode}/receive": "testing.Box",
+    "/testing/results/imports/{job_id}": "testing.ResultImportJob",
+    "/testing/results/imports/{job_id}/errors": "testing.ResultImportJob",
+    "/testing/retests/{task_id}/sample": "testing.RetestTask",
+    "/testing/retests/{task_id}/cancel": "testing.RetestTask",
+    "/testing/case-candidates/{candidate_id}/confirm": "testing.CaseCandidate",
+    "/testing/case-candidates/{candidate_id}/dismiss": "testing.CaseCandidate",
+    "/testing/persons/{person_id}/results": "people.Person",
+}
+
+# Paginated API lists (GET, no path parameter) -> the model whose rows they list, or SKIP
+API_LISTS: dict[str, str | tuple[str, str]] = {
+    "/areas": "areas.Area",
+    "/areas/unassigned": (SKIP, "areas without anyone assigned (tests/areas)"),
+    "/areas/picker/search": (SKIP, "a search, empty without q (tests/areas/test_picker_api.py)"),
+    "/areas/responsibilities": "areas.Responsibility",
+    "/persons": "people.Person",
+    "/households": "people.Household",
+    "/policy/rule-sets": "policy.RuleSet",
+    "/control/episodes": "control.ControlEpisode",
+    "/sites": "sites.IsolationSite",
+    "/sites/stays": "sites.Stay",
+    "/sites/due": (SKIP, "stays due today or tomorrow (tests/sites)"),
+    "/sites/overstays": (SKIP, "stays past their end (tests/sites)"),
+    "/testing/points": "testing.TestingPoint",
+    "/testing/rounds": "testing.ScreeningRound",
+    "/testing/tubes": "testing.Tube",
+    "/testing/retests": "testing.RetestTask",
+    "/testing/case-candidates": "testing.CaseCandidate",
+    "/testing/overdue": (SKIP, "tubes past a target (tests/testing)"),
+}
+
+# Scoped models with no page or endpoint of their own: shown only inside another's page.
+NOT_ADDRESSABLE = {
+    "core.TimelineEvent": "shown on its person's, household's or room's page",
+    "sites.TurnoverStep": "shown on its room's page",
+    "testing.TubeMember": "shown on its tube's page",
+    "testing.Result": "shown on its tube's page",
+    "testing.Notification": "an outbox, read by the sender",
+}
+
+LOOKUP_FIELD = {"testing.Tube": "barcode", "testing.Box": "barcode"}
 
 
-def scoped_models():
+def scoped_models() -> list[Any]:
     return sorted(
-        (m for m in apps.get_models() if hasattr(m._default_manager, "visible_to")),
+        (
+            m
+            for m in apps.get_models()
+            if hasattr(m._default_manager, "visible_to") and not is_shared(m)
+        ),
         key=lambda m: m._meta.label,
     )
 
 
-def all_test_modules():
-    me = Path(__file__).resolve()
-    for path in TESTS.rglob("test_*.py"):
-        if path.resolve() != me:
-            yield path, path.read_text(encoding="utf-8")
+# --- finding the pages and endpoints ---------------------------------------------------------
+@dataclass
+class Page:
+    name: str
+    kwargs: list[str]
+    view: Any
 
 
-def untested(models, modules) -> list[str]:
-    texts = [text for _path, text in modules if any(w in text for w in SCOPING_WORDS)]
-    missing = []
-    for model in models:
-        name = re.compile(rf"\b{re.escape(model.__name__)}\b")
-        if not any(name.search(text) for text in texts):
-            missing.append(model._meta.label)
-    return missing
+def _walk(patterns, ns: str = ""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            inner = f"{ns}:{p.namespace}" if ns and p.namespace else (p.namespace or ns)
+            yield from _walk(p.url_patterns, inner)
+        elif isinstance(p, URLPattern) and p.name:
+            yield Page(f"{ns}:{p.name}" if ns else p.name, list(p.pattern.converters), p)
 
 
-def test_the_platform_has_scoped_models():
-    labels = {m._meta.label for m in scoped_models()}
-    assert {"people.Person", "people.Household", "core.TimelineEvent"} <= labels
+def pages() -> list[Page]:
+    return [p for p in _walk(get_resolver().url_patterns) if not p.name.startswith("api:")]
 
 
-def test_every_scoped_model_has_a_scoping_test():
-    missing = untested(scoped_models(), list(all_test_modules()))
+def view_model(page: Page) -> Any:
+    """The model a generic view declares, or None."""
+    cls = getattr(getattr(page.view, "callback", None), "view_class", None)
+    if cls is None or not issubclass(cls, ScopedViewMixin):
+        return None
+    try:
+        return cls().get_model()
+    except NotImplementedError:
+        return None
+
+
+def page_model(page: Page) -> str | tuple[str, str] | None:
+    if page.name in PAGES:
+        return PAGES[page.name]
+    model = view_model(page)
+    return model._meta.label if model is not None else None
+
+
+def api_operations() -> list[tuple[str, list[str]]]:
+    """(path after /api/v1, methods) of every operation of the Ninja API."""
+    out = []
+    for prefix, router in api._routers:
+        for path, view in router.path_operations.items():
+            full = "/" + "/".join(s for s in (prefix + "/" + path).split("/") if s)
+            for op in view.operations:
+                out.append((full, list(op.methods)))
+    return out
+
+
+def path_params(path: str) -> list[str]:
+    return re.findall(r"{(\w+)}", path)
+
+
+# --- the test itself -------------------------------------------------------------------------
+@pytest.fixture
+def two_officers(county, make_user):
+    """The same all-seeing role, posted to township A and to township B."""
+    return (
+        make_user(Role.COUNTY_COMMAND, county.town_a, username="meta_a"),
+        make_user(Role.COUNTY_COMMAND, county.town_b, username="meta_b"),
+    )
+
+
+def client_for(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def _key(obj: Any) -> Any:
+    return getattr(obj, LOOKUP_FIELD.get(obj._meta.label, "pk"))
+
+
+def _ids_in(response) -> set[Any]:
+    return {item.get("id") for item in response.json()["items"]}
+
+
+def test_every_scoped_model_has_a_builder():
+    missing = [m._meta.label for m in scoped_models() if m._meta.label not in BUILDERS]
     assert not missing, (
-        "These models are read through visible_to() but no test under tests/ checks their "
-        "scoping (name the model in a test that uses visible_to or access.check(..., "
-        f"other_area=...)): {', '.join(missing)}"
+        "These models are read through visible_to() but the scoping meta-test cannot build "
+        f"one: {', '.join(missing)}. Register a builder in tests/scoping_world.py "
+        '(@builds("app.Model") def _x(world): ... return an object in township A).'
     )
 
 
-def test_the_meta_test_catches_a_model_without_a_test():
-    fake = SimpleNamespace(
-        __name__="QuarantineHotelRoom", _meta=SimpleNamespace(label="sites.QuarantineHotelRoom")
+def test_every_page_taking_an_id_is_attributed_to_a_model():
+    unknown = [p.name for p in pages() if p.kwargs and page_model(p) is None]
+    assert not unknown, (
+        f"These pages take an id but the scoping meta-test cannot tell of which model: "
+        f"{', '.join(unknown)}. Give the view a model (the generic views) or add the URL "
+        "name to PAGES in tests/test_meta_scoping.py."
     )
-    modules = [(Path("test_x.py"), "Person.objects.visible_to(user)")]
-    assert untested([fake], modules) == ["sites.QuarantineHotelRoom"]
-    # a module naming the model but testing no scoping does not count either
-    modules = [(Path("test_y.py"), "QuarantineHotelRoom.objects.all()")]
-    assert untested([fake], modules) == ["sites.QuarantineHotelRoom"]
-    # a prefix of another name does not count
-    modules = [(Path("test_z.py"), "QuarantineHotelRoomFactory visible_to")]
-    assert untested([fake], modules) == ["sites.QuarantineHotelRoom"]
-    modules = [(Path("test_ok.py"), "QuarantineHotelRoom ... other_area=['township_b']")]
-    assert untested([fake], modules) == []
+
+
+def test_every_api_endpoint_taking_an_id_is_attributed_to_a_model():
+    unknown = sorted({p for p, _m in api_operations() if path_params(p) and p not in API_OBJECTS})
+    assert not unknown, (
+        f"These API paths take an id but the scoping meta-test cannot tell of which model: "
+        f"{', '.join(unknown)}. Add them to API_OBJECTS in tests/test_meta_scoping.py."
+    )
+
+
+def test_every_scoped_model_is_reached_by_a_page_or_endpoint_or_says_why_not():
+    reached = {page_model(p) for p in pages()} | set(API_OBJECTS.values())
+    reached |= {v for v in API_LISTS.values() if isinstance(v, str)}
+    silent = [
+        m._meta.label
+        for m in scoped_models()
+        if m._meta.label not in reached and m._meta.label not in NOT_ADDRESSABLE
+    ]
+    assert not silent, (
+        f"No page or API endpoint of {', '.join(silent)} was found: map its URLs in "
+        "tests/test_meta_scoping.py, or list it in NOT_ADDRESSABLE with the page that shows it."
+    )
+
+
+@pytest.mark.parametrize("label", [m._meta.label for m in scoped_models()])
+def test_another_areas_user_never_sees_the_object(label, county, two_officers):
+    user_a, user_b = two_officers
+    if label not in BUILDERS:
+        pytest.fail(f"No builder for {label}: register one in tests/scoping_world.py.")
+    obj = World(county, user_a).get(label)
+    model = type(obj)
+    # the queryset itself
+    assert model._default_manager.visible_to(user_a).filter(pk=obj.pk).exists()
+    assert not model._default_manager.visible_to(user_b).filter(pk=obj.pk).exists()
+    a, b = client_for(user_a), client_for(user_b)
+    checked = 0
+
+    # pages: one object
+    for page in pages():
+        if page_model(page) != label or len(page.kwargs) != 1:
+            continue
+        url = reverse(page.name, kwargs={page.kwargs[0]: obj.pk})
+        own = a.get(url)
+        if own.status_code == 405:  # a form's target (POST only): B is refused before any write
+            assert b.post(url).status_code == 404, url
+            continue
+        assert own.status_code == 200, (url, "own area", own.status_code)
+        assert b.get(url).status_code == 404, (url, "other area")
+        checked += 1
+
+    # pages: lists of the generic views
+    for page in pages():
+        cls = getattr(page.view.callback, "view_class", None)
+        if page.kwargs or cls is None or not issubclass(cls, ObjectListView):
+            continue
+        if view_model(page) is None or view_model(page)._meta.label != label:
+            continue
+        url = reverse(page.name)
+        own, other = a.get(url, {"sort": ""}), b.get(url)
+        assert own.status_code == 200 and other.status_code == 200, url
+        assert obj.pk in {row.pk for row, _v in own.context["rows"]}, (url, "own area")
+        assert obj.pk not in {row.pk for row, _v in other.context["rows"]}, (url, "other")
+        checked += 1
+
+    # API: one object
+    for path, methods in api_operations():
+        if API_OBJECTS.get(path) != label:
+            continue
+        url = "/api/v1" + re.sub(r"{\w+}", str(_key(obj)), path)
+        if "GET" in methods:
+            own = a.get(url)
+            assert own.status_code == 200, (url, "own area", own.status_code, own.content[:200])
+            other = b.get(url)
+            checked += 1
+            assert other.status_code == 404, (url, "other area", other.status_code)
+            assert other.json()["error"]["code"] == "not_found"
+        for method in set(methods) - {"GET"}:  # a write: B never gets through
+            other = getattr(b, method.lower())(url, {}, content_type="application/json")
+            # 404 for the object; 403 when the role check comes first; 422 when the body is
+            # checked before the view runs (the empty body sent here)
+            assert other.status_code in (403, 404, 422), (method, url, other.status_code)
+
+    # API: lists
+    for path, methods in api_operations():
+        if API_LISTS.get(path) != label or "GET" not in methods:
+            continue
+        own, other = a.get("/api/v1" + path), b.get("/api/v1" + path)
+        assert own.status_code == 200 and other.status_code == 200, path
+        assert obj.pk in _ids_in(own), (path, "own area")
+        assert obj.pk not in _ids_in(other), (path, "other area")
+        checked += 1
+
+    if label in NOT_ADDRESSABLE:
+        assert checked == 0, f"{label} is reachable after all: remove it from NOT_ADDRESSABLE"
+    else:
+        assert checked, f"no page or endpoint of {label} was requested"
+
+
+def test_every_paginated_api_list_is_attributed(county, two_officers):
+    """A new list endpoint must say which model it lists (or why it is checked elsewhere)."""
+    a = client_for(two_officers[0])
+    unknown = []
+    for path, methods in api_operations():
+        if "GET" not in methods or path_params(path) or path in API_LISTS:
+            continue
+        resp = a.get("/api/v1" + path)
+        body = (
+            resp.json()
+            if resp.headers.get("Content-Type", "").startswith("application/json")
+            else None
+        )
+        if isinstance(body, dict) and set(body) == {"items", "count"}:
+            unknown.append(path)
+    assert not unknown, (
+        f"These API lists are not attributed to a model: {', '.join(unknown)}. "
+        "Add them to API_LISTS in tests/test_meta_scoping.py."
+    )
+
+
+def test_the_meta_test_fails_a_page_it_cannot_attribute():
+    fake = Page("sites:quarantine_hotel_detail", ["pk"], None)
+    assert page_model(fake) is None

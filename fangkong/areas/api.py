@@ -2,22 +2,21 @@
 
 import datetime as dt
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from fangkong.areas import selectors
+from fangkong.areas import filters, selectors
 from fangkong.areas.choices import AreaLevel, ResponsibilityRole
 from fangkong.areas.models import Area, Responsibility
-from fangkong.areas.selectors import areas_for
 from fangkong.areas.services import assign_responsibility, end_responsibility, import_areas
-from fangkong.core.api import ErrorOut, Page, StrictSchema
-from fangkong.core.errors import NotFound, ValidationFailed
+from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
+from fangkong.core.errors import ValidationFailed
 from fangkong.core.models import User
 from fangkong.core.permissions import require
+from fangkong.core.scoping import get_visible_or_404
 
 router = Router(tags=["areas"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -115,8 +114,8 @@ class EndIn(StrictSchema):
     ended_on: dt.date | None = None
 
 
-class ResponsibilityFilter(Schema):
-    area_id: int | None = None
+class ResponsibilityQuery(Schema):
+    area_id: int | None = Field(None, description="one of your areas")
     role: ResponsibilityRole | None = None
     active: bool = True
 
@@ -125,9 +124,50 @@ class UnassignedFilter(Schema):
     level: int = Field(AreaLevel.VILLAGE, description="2 township, 3 village, 4 group, 5 building")
 
 
-class AreaFilter(Schema):
+class AreaQuery(Schema):
     q: str = Field("", max_length=60)
     depth: int | None = Field(None, ge=1, le=10)
+
+
+class PickerNodeOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    depth: int
+    path: str = Field(description="Where it lies, from the township down: 镇 › 村 › 组")
+    has_children: bool
+
+    @staticmethod
+    def resolve_kind_label(obj: Area) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_path(obj: Area) -> str:
+        return obj.path_label
+
+
+class PickerFilter(Schema):
+    parent: int | None = Field(
+        None, description="Children of this area; your own areas if left out"
+    )
+    max_depth: int | None = Field(None, ge=1, le=10, description="Deepest level the field takes")
+
+
+class PickerSearch(Schema):
+    q: str = Field(
+        "",
+        max_length=60,
+        description="Name, full pinyin or pinyin initials; "
+        "several words narrow down by place (桃花 四组)",
+    )
+    max_depth: int | None = Field(None, ge=1, le=10)
+
+
+class PickerResultsOut(Schema):
+    count: int = Field(description="All matches; items holds the first 50")
+    items: list[PickerNodeOut]
 
 
 class ImportOut(Schema):
@@ -151,10 +191,7 @@ def _nodes(request: HttpRequest, parent: Area | None) -> list[AreaNodeOut]:
 
 
 def _area_or_404(request: HttpRequest, area_id: int, field: str = "area_id") -> Area:
-    area = selectors.visible_area(request.user, area_id)
-    if area is None:
-        raise NotFound(_("No such area within your areas."), field=field)
-    return area
+    return get_visible_or_404(Area, request.user, pk=area_id, error_field=field)
 
 
 def _full(request: HttpRequest) -> bool:
@@ -163,13 +200,8 @@ def _full(request: HttpRequest) -> bool:
 
 @router.get("", response=list[AreaOut], summary="Areas within your areas")
 @paginate(Page)
-def list_areas(request: HttpRequest, filters: Query[AreaFilter]):
-    qs = areas_for(request.user)
-    if filters.q:
-        qs = qs.filter(Q(name__contains=filters.q) | Q(code__startswith=filters.q))
-    if filters.depth:
-        qs = qs.filter(depth=filters.depth)
-    return qs.order_by("path")
+def list_areas(request: HttpRequest, query: Query[AreaQuery]):
+    return filter_list(request, filters.AreaFilter, query).order_by("path")
 
 
 @router.get(
@@ -180,6 +212,26 @@ def list_areas(request: HttpRequest, filters: Query[AreaFilter]):
 def tree(request: HttpRequest):
     require(request.user, "area.view")
     return _nodes(request, None)
+
+
+@router.get(
+    "/picker",
+    response={200: list[PickerNodeOut], 404: ErrorOut},
+    summary="The area picker's tree: your own areas, or the children of one (no counts)",
+)
+def picker(request: HttpRequest, filters: Query[PickerFilter]):
+    parent = None if filters.parent is None else _area_or_404(request, filters.parent, "parent")
+    return selectors.picker_children(request.user, parent, max_depth=filters.max_depth)
+
+
+@router.get(
+    "/picker/search",
+    response={200: PickerResultsOut, 422: ErrorOut},
+    summary="Find areas by name or pinyin within your areas, each with its path",
+)
+def picker_search(request: HttpRequest, filters: Query[PickerSearch]):
+    found = selectors.search_areas(request.user, filters.q, max_depth=filters.max_depth)
+    return PickerResultsOut(count=found.count, items=found.areas)
 
 
 @router.post(
@@ -211,15 +263,11 @@ def unassigned(request: HttpRequest, filters: Query[UnassignedFilter]):
     summary="Who answers for which area (active assignments by default)",
 )
 @paginate(Page)
-def list_responsibilities(request: HttpRequest, filters: Query[ResponsibilityFilter]):
+def list_responsibilities(request: HttpRequest, query: Query[ResponsibilityQuery]):
+    """An ``area_id`` that is not one of your areas is no choice (422 naming it)."""
     require(request.user, "area.view")
-    qs = selectors.responsibilities_for(request.user)
-    if filters.area_id is not None:
-        qs = qs.filter(area=_area_or_404(request, filters.area_id))
-    if filters.role:
-        qs = qs.filter(role=filters.role)
-    if filters.active:
-        qs = qs.active()
+    resps = selectors.responsibilities_for(request.user)
+    qs = filter_list(request, filters.ResponsibilityFilter, query, queryset=resps)
     return qs.order_by("area__path", "role", "floor", "pk")
 
 
@@ -233,9 +281,7 @@ def create_responsibility(request: HttpRequest, payload: ResponsibilityIn):
     area = _area_or_404(request, payload.area_id)
     user = None
     if payload.user_id is not None:
-        user = User.objects.filter(pk=payload.user_id).first()
-        if user is None:
-            raise NotFound(_("No such user."), field="user_id")
+        user = get_visible_or_404(User, request.user, pk=payload.user_id, error_field="user_id")
     resp = assign_responsibility(
         by=request.user,
         area=area,
@@ -257,9 +303,8 @@ def create_responsibility(request: HttpRequest, payload: ResponsibilityIn):
 )
 def end(request: HttpRequest, resp_id: int, payload: EndIn | None = None):
     require(request.user, "responsibility.manage")
-    resp = selectors.responsibilities_for(request.user).filter(pk=resp_id).first()
-    if resp is None:
-        raise NotFound(_("No such assignment within your areas."))
+    resps = selectors.responsibilities_for(request.user)
+    resp = get_visible_or_404(resps, request.user, pk=resp_id)
     resp = end_responsibility(resp, by=request.user, on=payload.ended_on if payload else None)
     return resp
 

@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.choices import AreaKind, ResponsibilityRole
+from fangkong.areas.selectors import areas_for
+from fangkong.areas.widgets import AreaField
 
 
 class AreaImportForm(forms.Form):
@@ -23,12 +25,15 @@ class AreaCreateForm(forms.Form):
 class AreaEditForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=100)
     kind = forms.ChoiceField(label=_("kind"), choices=AreaKind.choices)
-    parent_code = forms.CharField(
-        label=_("parent code"),
-        max_length=32,
+    parent = AreaField(
+        label=_("parent area"),
         required=False,
         help_text=_("Change it to move the area, with everything below it, elsewhere."),
     )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = areas_for(user)
 
 
 class AssignForm(forms.Form):

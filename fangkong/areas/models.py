@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,16 +11,41 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from treebeard.mp_tree import MP_Node
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from fangkong.areas.choices import LEVEL_OF_KIND, AreaKind, ResponsibilityRole
 from fangkong.core.models import BaseModel
 from fangkong.core.pii import EncryptedTextField
-from fangkong.core.scoping import ScopedQuerySet
+from fangkong.core.pinyin import pinyin_full, pinyin_initials
+from fangkong.core.scoping import ScopedQuerySet, covered_areas_q, mark_visible
+
+PATH_SEPARATOR = " › "
+
+
+class AreaQuerySet(MP_NodeQuerySet):
+    def visible_to(self, user) -> AreaQuerySet:
+        """The user's areas and everything below them (the one subtree rule)."""
+        q = covered_areas_q(user)
+        return mark_visible(self.none() if q is None else self.filter(q), user)
+
+
+class AreaManager(MP_NodeManager.from_queryset(AreaQuerySet)):  # type: ignore[misc]
+    def get_queryset(self) -> AreaQuerySet:
+        return AreaQuerySet(self.model).order_by("path")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """Bulk inserts (imports, the synthetic county) get their pinyin like ``save``."""
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_pinyin()
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Area(MP_Node):
-    """A node of the administrative grid (materialised path: scoping is a prefix match)."""
+    """A node of the administrative grid (materialised path: scoping is a prefix match).
+
+    ``name_pinyin`` and ``name_initials`` follow ``name`` (set on every save and bulk
+    insert) so the area picker finds ``四组`` by ``sizu`` or ``sz``."""
 
     steplen = 4
     alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -28,6 +54,12 @@ class Area(MP_Node):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=AreaKind.choices)
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, blank=True, editable=False)
+    name_initials = models.CharField(
+        _("pinyin initials"), max_length=30, blank=True, editable=False
+    )
+
+    objects = AreaManager()
 
     class Meta:
         verbose_name = _("area")
@@ -35,6 +67,17 @@ class Area(MP_Node):
 
     def __str__(self) -> str:
         return self.name
+
+    def fill_pinyin(self) -> None:
+        self.name_pinyin = pinyin_full(self.name)
+        self.name_initials = pinyin_initials(self.name)
+
+    def save(self, *args, **kwargs):
+        self.fill_pinyin()
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" in fields:
+            kwargs["update_fields"] = {*fields, "name_pinyin", "name_initials"}
+        return super().save(*args, **kwargs)
 
     @property
     def level(self) -> int:
@@ -48,6 +91,27 @@ class Area(MP_Node):
         """Names from the township down, as an address line (county omitted)."""
         names = [a.name for a in Area.objects.get_ancestors(self) if a.depth > 1]
         return " ".join([*names, self.name])
+
+    @classmethod
+    def label_paths(cls, areas: Iterable[Area | None]) -> None:
+        """Give each area its ``path_label`` — ``钟多街道 › 桃花社区 › 四组``, the root (county)
+        left out — in one query for the whole batch (a page of a list, search results)."""
+        areas = [a for a in areas if a is not None and "_path_label" not in a.__dict__]
+        wanted = {p for a in areas for p in a.ancestor_paths()[1:-1]}
+        names = (
+            dict(cls.objects.filter(path__in=wanted).values_list("path", "name")) if wanted else {}
+        )
+        for a in areas:
+            parts = [names.get(p, "") for p in a.ancestor_paths()[1:-1]]
+            a._path_label = PATH_SEPARATOR.join([*[p for p in parts if p], a.name])
+
+    @property
+    def path_label(self) -> str:
+        """Where the area lies, from the township down (``label_paths`` sets it for a batch;
+        alone it costs one query)."""
+        if "_path_label" not in self.__dict__:
+            Area.label_paths([self])
+        return self.__dict__["_path_label"]
 
     def ancestor_paths(self) -> list[str]:
         """Paths of this node and every ancestor, the county first (no query)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,23 +21,99 @@ from fangkong.areas.choices import (
     AreaLevel,
     ResponsibilityRole,
 )
-from fangkong.areas.models import Area, Responsibility, today
-from fangkong.core.scoping import covered_areas_q, fold, subtree_q
+from fangkong.areas.models import PATH_SEPARATOR, Area, Responsibility, today
+from fangkong.core.pinyin import as_pinyin_query
+from fangkong.core.scoping import fold, subtree_q
 
 
 def areas_for(user: Any) -> QuerySet[Area]:
     """The user's areas and everything below them."""
-    q = covered_areas_q(user)
-    return Area.objects.none() if q is None else Area.objects.filter(q)
+    return Area.objects.visible_to(user)
 
 
-def visible_area(user: Any, area_id: Any) -> Area | None:
-    """One area if it lies within the user's areas, else None (the caller answers 404)."""
-    try:
-        pk = int(area_id)
-    except (TypeError, ValueError):
-        return None
-    return areas_for(user).filter(pk=pk).first()
+# --- the area picker -------------------------------------------------------------------------
+PICKER_SEARCH_LIMIT = 50
+_TERM_SPLIT = re.compile(r"[\s›>/、,，]+")
+
+
+def picker_children(user: Any, parent: Area | None, *, max_depth: int | None = None) -> list[Area]:
+    """One level of the picker's tree: the user's own areas when ``parent`` is None, else the
+    children of ``parent`` (which the caller has checked is visible), each labelled with its
+    path. ``has_children`` is False at ``max_depth`` (a field that takes villages at most)."""
+    if parent is None:
+        nodes = list(top_areas(user))
+        Area.label_paths(nodes)
+    else:
+        nodes = list(
+            Area.objects.filter(path__startswith=parent.path, depth=parent.depth + 1).order_by(
+                "code"
+            )
+        )
+        if max_depth is not None and parent.depth + 1 > max_depth:
+            nodes = []
+        prefix = parent.path_label
+        for n in nodes:
+            n._path_label = f"{prefix}{PATH_SEPARATOR}{n.name}"
+    for n in nodes:
+        n.has_children = n.numchild > 0 and (max_depth is None or n.depth < max_depth)
+    return nodes
+
+
+def _term_q(term: str) -> Q:
+    pinyin = as_pinyin_query(term)
+    if pinyin:
+        return (
+            Q(name_initials__startswith=pinyin)
+            | Q(name_pinyin__startswith=pinyin)
+            | Q(code__startswith=term)
+        )
+    if term.isdigit():
+        return Q(code__startswith=term) | Q(name__contains=term)
+    return Q(name__contains=term)
+
+
+@dataclass
+class PickerResults:
+    areas: list[Area]
+    count: int  # all matches; ``areas`` holds the first PICKER_SEARCH_LIMIT
+
+
+def search_areas(
+    user: Any, text: str, *, max_depth: int | None = None, limit: int = PICKER_SEARCH_LIMIT
+) -> PickerResults:
+    """Areas within the user's areas whose name, full pinyin or pinyin initials match, the
+    shallowest first, each labelled with its path (四组 exists 270 times: the path tells
+    them apart). Several words narrow down by place: ``桃花 四组`` or ``thsq sz`` is a 四组
+    below an area matching 桃花; pinyin typed with spaces (``tao hua``) also reads as one."""
+    text = text.strip()[:60]
+    terms = [t for t in _TERM_SPLIT.split(text) if t]
+    if not terms:
+        return PickerResults([], 0)
+    qs = _matching(user, terms, max_depth)
+    areas = list(qs[:limit])
+    if not areas and len(terms) > 1 and as_pinyin_query(text):
+        qs = _matching(user, ["".join(terms)], max_depth)
+        areas = list(qs[:limit])
+    count = len(areas) if len(areas) < limit else qs.count()
+    Area.label_paths(areas)
+    for a in areas:
+        a.has_children = a.numchild > 0 and (max_depth is None or a.depth < max_depth)
+    return PickerResults(areas, count)
+
+
+def _matching(user: Any, terms: list[str], max_depth: int | None) -> QuerySet[Area]:
+    """Areas matching the last term below an area matching each earlier one."""
+    qs = areas_for(user)
+    if max_depth is not None:
+        qs = qs.filter(depth__lte=max_depth)
+    qs = qs.filter(_term_q(terms[-1]))
+    for term in terms[:-1]:
+        within = list(areas_for(user).filter(_term_q(term)).values_list("path", flat=True)[:500])
+        q = Q()
+        for path in within:
+            q |= Q(path__startswith=path, depth__gt=len(path) // Area.steplen)
+        qs = qs.filter(q) if within else qs.none()
+    return qs.order_by("depth", "path")
 
 
 # --- people counts ---------------------------------------------------------------------------

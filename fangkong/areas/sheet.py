@@ -10,6 +10,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import ValidationFailed
+from fangkong.core.xlsx import MB, Limits, check_workbook
+
+# An area sheet has a few thousand rows at most.
+LIMITS = Limits(unpacked=100 * MB, strings=200_000)
 
 
 def _cell(v: Any) -> str:
@@ -25,6 +29,8 @@ def read_table(file: Any) -> list[list[str]]:
     data = file.read() if hasattr(file, "read") else bytes(file)
     if data[:4] == b"PK\x03\x04":
         from openpyxl import load_workbook
+
+        check_workbook(data, limits=LIMITS)  # before openpyxl reads every shared string
 
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

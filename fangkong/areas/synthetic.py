@@ -54,7 +54,7 @@ class Grid:
 
 
 def _place_names(rng: random.Random, count: int, suffix: str, taken: set[str]) -> list[str]:
-    names = []
+    names: list[str] = []
     while len(names) < count:
         name = rng.choice(PLACE_CHARS) + rng.choice(PLACE_CHARS) + suffix
         if name not in taken:

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,8 +26,9 @@ from fangkong.areas.services import (
     import_areas,
     update_area,
 )
-from fangkong.core.errors import DomainError, NotFound
+from fangkong.core.errors import DomainError
 from fangkong.core.models import User
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.views.generic import ServiceFormView, add_domain_error
 
 
@@ -37,10 +38,7 @@ def _need(request, action: str) -> None:
 
 
 def _area(request, pk) -> Area:
-    area = selectors.visible_area(request.user, pk)
-    if area is None:
-        raise Http404
-    return area
+    return get_visible_or_404(Area, request.user, pk=pk)
 
 
 def show_full_phones(user) -> bool:
@@ -153,25 +151,22 @@ class AreaEditView(_InAreaMixin, ServiceFormView):
     form_class = AreaEditForm
     title = gettext_lazy("Edit area")
 
+    def get_form_kwargs(self):
+        return {"user": self.request.user}
+
     def get_initial(self):
         area = _area(self.request, self.kwargs["pk"])
         parent = Area.objects.get_parent(area) if area.depth > 1 else None
-        return {"name": area.name, "kind": area.kind, "parent_code": parent.code if parent else ""}
+        return {"name": area.name, "kind": area.kind, "parent": parent.pk if parent else None}
 
     def perform(self, form):
         area = _area(self.request, self.kwargs["pk"])
-        code = form.cleaned_data["parent_code"].strip()
-        parent = None
-        if code:
-            parent = selectors.areas_for(self.request.user).filter(code=code).first()
-            if parent is None:
-                raise NotFound(_("No such area within your areas."), field="parent_code")
         return update_area(
             area,
             by=self.request.user,
             name=form.cleaned_data["name"],
             kind=form.cleaned_data["kind"],
-            parent=parent,
+            parent=form.cleaned_data["parent"],
         )
 
     def success_url(self, result) -> str:
@@ -188,9 +183,10 @@ class AssignView(_InAreaMixin, ServiceFormView):
         data = form.cleaned_data
         user = None
         if data["username"]:
-            user = User.objects.filter(username=data["username"].strip()).first()
-            if user is None:
-                raise NotFound(_("No such user."), field="username")
+            username = data["username"].strip()
+            user = get_visible_or_404(
+                User, self.request.user, username=username, error_field="username"
+            )
         assign_responsibility(
             by=self.request.user,
             area=area,
@@ -212,9 +208,7 @@ class AssignView(_InAreaMixin, ServiceFormView):
 @require_POST
 def responsibility_end(request, pk):
     _need(request, "responsibility.manage")
-    resp = selectors.responsibilities_for(request.user).filter(pk=pk).first()
-    if resp is None:
-        raise Http404
+    resp = get_visible_or_404(selectors.responsibilities_for(request.user), request.user, pk=pk)
     try:
         end_responsibility(resp, by=request.user)
     except DomainError as exc:

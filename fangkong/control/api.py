@@ -1,18 +1,17 @@
 import datetime as dt
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from fangkong.control import selectors, services
 from fangkong.control.filters import EpisodeFilter
 from fangkong.control.models import ControlEpisode, ControlPhase
-from fangkong.core.api import ErrorOut, Page, StrictSchema
-from fangkong.core.errors import DomainError, NotFound, ValidationFailed
+from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
+from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.people.selectors import persons_for
 from fangkong.policy.choices import PhaseKind, Reason
 
@@ -87,27 +86,20 @@ class EpisodeQuery(Schema):
 @paginate(Page)
 def list_episodes(request: HttpRequest, filters: Query[EpisodeQuery]):
     require(request.user, "episode.view")
-    qs = selectors.episodes_for(request.user)
-    data = {k: v for k, v in filters.dict().items() if v is not None}
-    fs = EpisodeFilter(data, queryset=qs, request=request)
-    if not fs.is_valid():
-        raise ValidationFailed(
-            _("Some fields are not valid."),
-            fields={k: [str(m) for m in v] for k, v in fs.errors.items()},
-        )
-    return fs.qs.distinct().order_by("-start_date", "-pk")
+    episodes = selectors.episodes_for(request.user)
+    qs = filter_list(request, EpisodeFilter, filters, queryset=episodes)
+    return qs.distinct().order_by("-start_date", "-pk")
 
 
 def _episode(request: HttpRequest, episode_id: int) -> ControlEpisode:
-    return get_object_or_404(selectors.episodes_for(request.user), pk=episode_id)
+    return get_visible_or_404(selectors.episodes_for(request.user), request.user, pk=episode_id)
 
 
 def _phase(request: HttpRequest, phase_id: int) -> ControlPhase:
-    return get_object_or_404(selectors.phases_for(request.user), pk=phase_id)
+    return get_visible_or_404(selectors.phases_for(request.user), request.user, pk=phase_id)
 
 
-def _fresh(request: HttpRequest, episode_id: int) -> ControlEpisode:
-    return selectors.episodes_for(request.user).get(pk=episode_id)
+_fresh = _episode  # the episode as it is after a change, phases and all
 
 
 @router.get("/episodes/{episode_id}", response={200: EpisodeDetailOut, 404: ErrorOut})
@@ -125,9 +117,9 @@ class EpisodeIn(StrictSchema):
 @router.post("/episodes", response={201: EpisodeDetailOut, **ERRORS}, summary="Start an episode")
 def start_episode(request: HttpRequest, payload: EpisodeIn):
     require(request.user, "episode.manage")
-    person = persons_for(request.user).filter(pk=payload.person_id).first()
-    if person is None:
-        raise NotFound(_("No such person within your areas."), field="person_id")
+    person = get_visible_or_404(
+        persons_for(request.user), request.user, pk=payload.person_id, error_field="person_id"
+    )
     episode = services.start_episode(
         person,
         payload.reason,
@@ -168,7 +160,7 @@ class CompleteIn(StrictSchema):
 @router.post(
     "/phases/{phase_id}/complete",
     response={200: EpisodeDetailOut, **ERRORS},
-    summary="End the phase in progress; the next one starts the day after",
+    summary="End the phase in progress; the next one starts the same day",
 )
 def complete_phase(request: HttpRequest, phase_id: int, payload: CompleteIn):
     require(request.user, "episode.manage")

@@ -6,8 +6,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.areas.models import Area
-from fangkong.areas.selectors import areas_for
+from fangkong.areas.widgets import AreaFilter
 from fangkong.control.choices import EpisodeStatus, PhaseStatus
 from fangkong.control.models import ControlEpisode
 from fangkong.policy.choices import PhaseKind, Reason
@@ -25,28 +24,15 @@ class EpisodeFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("Current phase"), choices=PhaseKind.choices, method="current_kind"
     )
-    area = django_filters.ModelChoiceFilter(
-        label=_("Area"), queryset=Area.objects.none(), method="in_area"
-    )
+    area = AreaFilter(label=_("Area"))
     due = django_filters.ChoiceFilter(label=_("Phase due"), choices=DUE_CHOICES, method="phase_due")
 
     class Meta:
         model = ControlEpisode
         fields = ["reason", "status", "kind", "area", "due"]
 
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        self.filters["area"].queryset = (
-            areas_for(request.user).filter(depth__lte=3).order_by("path")
-            if request
-            else Area.objects.none()
-        )
-
     def current_kind(self, queryset, name, value):
         return queryset.filter(phases__status=PhaseStatus.ACTIVE, phases__kind=value)
-
-    def in_area(self, queryset, name, value):
-        return queryset.filter(area__path__startswith=value.path)
 
     def phase_due(self, queryset, name, value):
         today = timezone.localdate()

@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Min, Prefetch, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from fangkong.control.choices import EpisodeStatus, PhaseStatus
 from fangkong.control.models import ControlEpisode, ControlPhase
+from fangkong.core.workqueue import Work, end_of_day, per_township
 
 
 def _ordered_phases() -> Prefetch:
@@ -78,3 +80,22 @@ def active_episodes_for(person_ids: list[int]) -> QuerySet[ControlEpisode]:
     return ControlEpisode.objects.filter(
         person_id__in=person_ids, status=EpisodeStatus.ACTIVE
     ).prefetch_related(_ordered_phases())
+
+
+# --- the work queue (core.workqueue) ------------------------------------------------------------
+def _phases_due(user: Any, now: dt.datetime) -> QuerySet[ControlPhase]:
+    return ControlPhase.objects.visible_to(user).filter(
+        status=PhaseStatus.ACTIVE, planned_end_date__lte=timezone.localdate(now)
+    )
+
+
+def phases_due_work(user: Any, now: dt.datetime) -> Work:
+    """Phases in progress ending today or already past their end (one active phase per
+    episode: the episode list's "due today" shows the same people)."""
+    row = _phases_due(user, now).aggregate(n=Count("pk"), first=Min("planned_end_date"))
+    due = end_of_day(row["first"]) if row["first"] else None
+    return Work(row["n"], due, reverse("control:episode_list") + "?status=active&due=today")
+
+
+def phases_due_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
+    return per_township(_phases_due(user, now), "episode__area__path")

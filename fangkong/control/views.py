@@ -1,8 +1,8 @@
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.areas.columns import AreaColumn
 from fangkong.control import selectors, services
 from fangkong.control.choices import EpisodeStatus
 from fangkong.control.filters import EpisodeFilter
@@ -12,9 +12,17 @@ from fangkong.control.forms import (
     PhaseAdjustForm,
     PhaseCompleteForm,
 )
+from fangkong.control.models import ControlEpisode, ControlPhase
 from fangkong.core.errors import DomainError
 from fangkong.core.models import TimelineEvent
-from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
+from fangkong.core.scoping import get_visible_or_404
+from fangkong.core.views.generic import (
+    Column,
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    ServiceFormView,
+)
 from fangkong.people.selectors import persons_for
 from fangkong.policy.choices import Reason
 from fangkong.policy.selectors import rule_for
@@ -53,7 +61,7 @@ class EpisodeListView(ObjectListView):
         ),
         Column("start_date", _("Start date"), order_by="start_date"),
         Column("end", _("Planned end"), accessor="planned_end_date"),
-        Column("area", _("Area"), accessor="area.name"),
+        AreaColumn("area", _("Area")),
         Column("rule_set", _("Rule set"), accessor="rule_set_code"),
     ]
 
@@ -63,6 +71,7 @@ class EpisodeListView(ObjectListView):
 
 class EpisodeDetailView(ObjectDetailView):
     permission = "episode.view"
+    model = ControlEpisode
     template_name = "control/episode_detail.html"
 
     def get_queryset(self):
@@ -101,8 +110,9 @@ class EpisodeStartView(ServiceFormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.user.can(self.permission):
-            pk = request.GET.get("person", "")
-            self.person = get_object_or_404(persons_for(request.user), pk=pk if pk.isdigit() else 0)
+            self.person = get_visible_or_404(
+                persons_for(request.user), request.user, pk=request.GET.get("person", "")
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -131,16 +141,8 @@ class EpisodeStartView(ServiceFormView):
         )
 
 
-class _OnObject(ServiceFormView):
-    """A form acting on one scoped object: another area's object answers 404."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.can(self.permission):
-            self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_queryset(self):
-        raise NotImplementedError
+class _OnObject(ObjectFormView):
+    """A form acting on one episode or phase: another area's answers 404."""
 
     def success_url(self, result):
         return reverse("control:episode_detail", args=[self.episode_id])
@@ -148,6 +150,7 @@ class _OnObject(ServiceFormView):
 
 class PhaseAdjustView(_OnObject):
     permission = "episode.manage"
+    model = ControlPhase
     form_class = PhaseAdjustForm
     title = _("Extend or shorten a phase")
 
@@ -169,6 +172,7 @@ class PhaseAdjustView(_OnObject):
 
 class PhaseCompleteView(_OnObject):
     permission = "episode.manage"
+    model = ControlPhase
     form_class = PhaseCompleteForm
     title = _("End a phase")
 
@@ -187,6 +191,7 @@ class PhaseCompleteView(_OnObject):
 
 class EpisodeCancelView(_OnObject):
     permission = "episode.manage"
+    model = ControlEpisode
     form_class = EpisodeCancelForm
     title = _("Cancel a control episode")
 

@@ -8,23 +8,36 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PageNumberPagination
-from ninja.security import APIKeyHeader, HttpBearer, django_auth
-from pydantic import ConfigDict
+from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from pydantic import ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 
-from fangkong.core.errors import DomainError
+from fangkong.core.errors import DomainError, PermissionDenied, ValidationFailed
+from fangkong.core.scoping import scoped
 from fangkong.core.services.tokens import user_for_token
+from fangkong.core.services.two_factor import owed_by, owed_message
+from fangkong.core.text import control_errors
 
 
 class StrictSchema(Schema):
-    """Input schemas refuse unknown fields instead of silently dropping them."""
+    """Input schemas refuse unknown fields instead of silently dropping them, and text
+    holding a control character (core/text.py), naming the field."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if errors := control_errors({"value": value}):
+            raise PydanticCustomError("control_character", errors["value"][0])
+        return value
 
 
 class ErrorBody(Schema):
@@ -55,7 +68,18 @@ class HeaderToken(APIKeyHeader):
         return user
 
 
-AUTH = [BearerToken(), HeaderToken(), django_auth]
+class VerifiedSession(SessionAuth):
+    """The browser session, only once it has passed its second factor (where it owes one)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        need = owed_by(request) if user is not None else None
+        if need is not None:
+            raise PermissionDenied(owed_message(need), code="second_factor_required")
+        return user
+
+
+AUTH = [BearerToken(), HeaderToken(), VerifiedSession()]
 
 
 class Page(PageNumberPagination):
@@ -71,6 +95,30 @@ class Page(PageNumberPagination):
         return {"items": queryset[offset : offset + size], "count": queryset.count()}
 
 
+def filter_list(
+    request: HttpRequest, filterset_class: Any, params: Any = None, *, queryset: Any = None
+) -> QuerySet:
+    """A list endpoint's rows: ``queryset`` (by default every row of the filter set's model)
+    limited to the user's areas, then filtered by the app's filter set (the one its list
+    page uses) with ``params`` (the endpoint's query schema or a dict; empty values are no
+    filter). A value the filter set refuses, such as another area's id, is a 422 naming the
+    field."""
+    if params is None:
+        data: dict[str, Any] = {}
+    elif isinstance(params, dict):
+        data = dict(params)
+    else:
+        data = params.dict()
+    data = {k: v for k, v in data.items() if v is not None and v != ""}
+    source = queryset if queryset is not None else filterset_class._meta.model
+    fs = filterset_class(data, queryset=scoped(source, request.user), request=request)
+    if not fs.is_valid():
+        fields = {k: [str(m) for m in v] for k, v in fs.errors.items()}
+        first = next(iter(fields.values()))[0]
+        raise ValidationFailed(first, fields=fields)
+    return fs.qs
+
+
 def error_response(api: NinjaAPI, request: HttpRequest, status: int, body: dict) -> HttpResponse:
     return api.create_response(request, {"error": body}, status=status)
 
@@ -83,7 +131,10 @@ def _field_name(loc: list[Any]) -> str:
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        return error_response(api, request, exc.status, exc.as_dict())
+        response = error_response(api, request, exc.status, exc.as_dict())
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):

@@ -1,6 +1,6 @@
-from django.http import HttpRequest
 from ninja import Router, Schema
 
+from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import ErrorOut, StrictSchema
 from fangkong.core.services import pii as pii_services
 
@@ -21,7 +21,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="The signed-in user, roles and areas")
-def me(request: HttpRequest):
+def me(request: AuthedRequest):
     user = request.user
     return {
         "username": user.username,
@@ -46,5 +46,5 @@ class RevealOut(Schema):
     response={200: RevealOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Reveal one personal-data field in full (audited)",
 )
-def reveal(request: HttpRequest, payload: RevealIn):
+def reveal(request: AuthedRequest, payload: RevealIn):
     return {"value": pii_services.reveal(payload.model, payload.id, payload.field, by=request.user)}

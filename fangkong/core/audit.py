@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from typing import Any
+from typing import Any, overload
 
 from django.db import models
 
 from fangkong.core.context import request_id_var
 from fangkong.core.models import AuditLog
-from fangkong.core.pii import BlindIndexField, EncryptedTextField
+from fangkong.core.pii import BlindIndexField, EncryptedTextField, mask_id_number
 
 Action = AuditLog.Action
 
@@ -24,6 +24,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@overload
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]: ...
+@overload
+def snapshot(obj: None, fields: list[str] | None = None) -> None: ...
 def snapshot(obj: models.Model | None, fields: list[str] | None = None) -> dict[str, Any] | None:
     """The concrete field values of ``obj``, personal data masked, blind indexes left out."""
     if obj is None:
@@ -38,6 +42,20 @@ def snapshot(obj: models.Model | None, fields: list[str] | None = None) -> dict[
         if isinstance(field, EncryptedTextField):
             value = field.mask(value)
         out[field.name] = _jsonable(value)
+    return out
+
+
+def shown(snap: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A snapshot as the audit log shows it (page and export; no role reading it may reveal):
+    ID numbers under today's mask (rows written under an older, weaker mask included) and
+    birth dates as their year, so the row cannot rebuild a number."""
+    if not snap:
+        return snap
+    out = dict(snap)
+    if isinstance(out.get("id_number"), str):
+        out["id_number"] = mask_id_number(out["id_number"])
+    if isinstance(out.get("birth_date"), str) and out["birth_date"]:
+        out["birth_date"] = out["birth_date"][:4]
     return out
 
 

@@ -31,6 +31,11 @@ DEMO_USERS = [
 DEMO_TOWNSHIP_CODE = "500242002"  # 钟多街道, the county town
 
 
+def demo_village(township: Area) -> Area | None:
+    """The village login's area: the township's first village or community."""
+    return Area.objects.filter(path__startswith=township.path, depth=3).order_by("path").first()
+
+
 def logins_path() -> Path:
     return Path(settings.VAR_DIR) / "demo-logins.json"
 
@@ -46,7 +51,7 @@ def ensure_demo_users() -> dict[str, str]:
     logins = load_logins()
     county = Area.objects.get(depth=1)
     township = Area.objects.get(code=DEMO_TOWNSHIP_CODE)
-    village = Area.objects.filter(path__startswith=township.path, depth=3).order_by("path").first()
+    village = demo_village(township)
     areas = {"county": county, "township": township, "village": village or township}
     for username, role, where in DEMO_USERS:
         if User.objects.filter(username=username).exists() and username in logins:

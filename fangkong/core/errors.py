@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
+
 
 class DomainError(Exception):
     """A request that cannot be carried out as asked. Nothing has been written."""
@@ -54,6 +56,11 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class NotVisible(NotFound, Http404):
+    """No such object for this user: another area's and a missing one alike. A page answers
+    with its 404 page, the API with the ``not_found`` error."""
+
+
 class Conflict(DomainError):
     """Someone else changed the thing first (a concurrent edit, the last bed taken)."""
 
@@ -67,3 +74,14 @@ class IllegalTransition(Conflict):
 
     status = 409
     code = "illegal_transition"
+
+
+class RateLimited(DomainError):
+    """Too many of one action in a short time; ``retry_after`` seconds until it is allowed."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: Any, *, retry_after: int, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after

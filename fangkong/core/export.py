@@ -1,4 +1,9 @@
-"""Excel export of any list: streamed, masked by default, audited."""
+"""Excel export of any list: streamed, masked by default, audited, and harmless to open.
+
+Text is written as text: a value that starts like a formula (``=``, ``+``, ``-``, ``@``, tab,
+carriage return) is stored as a string cell marked quote-prefixed, so neither Excel nor
+LibreOffice evaluates it, not even after the cell is edited. Control characters, which
+openpyxl refuses (one bad name would make every export fail), are dropped."""
 
 from __future__ import annotations
 
@@ -12,19 +17,35 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from fangkong.core.text import strip_control
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _plain(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, str | int | float | bool):
+    if isinstance(value, str):
+        return strip_control(value)
+    if isinstance(value, int | float | bool):
         return value
     if hasattr(value, "isoformat"):
         if getattr(value, "tzinfo", None) is not None:
             value = timezone.localtime(value).replace(tzinfo=None)
         return value
-    return str(value)
+    return strip_control(str(value))
+
+
+def _cell(ws: Any, value: Any) -> Any:
+    """The value as written: text that starts like a formula becomes a text cell."""
+    value = _plain(value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+    return value
 
 
 def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1"):
@@ -34,12 +55,12 @@ def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: 
     bold = Font(bold=True)
     header_cells = []
     for h in headers:
-        c = WriteOnlyCell(ws, value=str(h))
+        c = WriteOnlyCell(ws, value=strip_control(str(h)))
         c.font = bold
         header_cells.append(c)
     ws.append(header_cells)
     for row in rows:
-        ws.append([_plain(v) for v in row])
+        ws.append([_cell(ws, v) for v in row])
     tmp = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
     wb.save(tmp)
     tmp.seek(0)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fangkong.areas.models import Area
+from fangkong.areas.widgets import AreaMultipleField
 from fangkong.core.models import User
 from fangkong.core.roles import Role
 
@@ -41,6 +42,14 @@ class CodeForm(forms.Form):
     )
 
 
+class VerifyCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("6-digit code or a recovery code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(label=_("Current password"), widget=forms.PasswordInput)
     new_password1 = forms.CharField(
@@ -68,11 +77,7 @@ class UserForm(forms.Form):
     roles = forms.MultipleChoiceField(
         label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
     )
-    areas = forms.ModelMultipleChoiceField(
-        label=_("Areas"),
-        queryset=Area.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-    )
+    areas = AreaMultipleField(label=_("Areas"), max_depth=3)
     is_active = forms.BooleanField(label=_("May sign in"), required=False, initial=True)
     password = forms.CharField(
         label=_("Initial password"), widget=forms.PasswordInput, required=False

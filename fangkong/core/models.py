@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.pii import EncryptedBinaryField
 from fangkong.core.roles import Role, roles_with
 from fangkong.core.scoping import ScopedManager, fold
 
@@ -23,6 +24,9 @@ class User(AbstractUser):
     areas = models.ManyToManyField(
         "areas.Area", verbose_name=_("areas"), blank=True, related_name="users"
     )
+
+    # Accounts are managed by the system administrator (permission-checked), county-wide.
+    scope_field = None
 
     class Meta:
         verbose_name = _("user")
@@ -108,12 +112,18 @@ IMPORT_TRANSITIONS: dict[str, frozenset[str]] = {
 class ImportJobBase(BaseModel):
     """An uploaded file worked through in the background: what every import job shares
     (the file, its status and row counts, the uploader's language for the job's messages).
-    Each app adds its own counts and a row-error model built on ``ImportRowErrorBase``."""
+    Each app adds its own counts and a row-error model built on ``ImportRowErrorBase``.
+
+    The file is personal data: it is stored encrypted while the job waits and is deleted
+    when the job ends (done, rejected, or failed for good); its counts, message and row
+    errors stay. A job that resumes after a failure (``resumes_after_failure``) keeps its
+    file until its last attempt has failed (``drop_file``)."""
 
     Status = ImportStatus
+    resumes_after_failure = False
 
     filename = models.CharField(_("file name"), max_length=200)
-    content = models.BinaryField(_("file"))
+    content = EncryptedBinaryField(_("file"), blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )
@@ -150,9 +160,19 @@ class ImportJobBase(BaseModel):
         if "status" in fields:
             machine_for(type(self), "status").move(self, fields.pop("status"))
             fields["status"] = self.status
+        ends = {ImportStatus.DONE, ImportStatus.REJECTED}
+        if not self.resumes_after_failure:
+            ends.add(ImportStatus.FAILED)
+        if fields.get("status") in ends:
+            fields["content"] = b""  # its use is over: no copy of the file outlives the job
         for k, v in fields.items():
             setattr(self, k, v)
         type(self)._default_manager.filter(pk=self.pk).update(**fields)
+
+    @classmethod
+    def drop_file(cls, pk: Any) -> None:
+        """Delete the job's file (its last attempt failed; nothing will read it again)."""
+        cls._base_manager.filter(pk=pk).update(content=b"")
 
 
 class ImportRowErrorBase(models.Model):
@@ -232,6 +252,24 @@ class AuditLog(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any):  # type: ignore[override]
         raise PermissionError("the audit log is append-only")
+
+
+class AuditRedaction(models.Model):
+    """While a row of this table exists in a transaction, the database lets that
+    transaction rewrite the texts of audit rows (``object_repr``, ``before``, ``after``,
+    ``detail``), never who, when, what or which object, and never delete one: the purge of
+    personal data past retention (``core.redact``) inserts it, rewrites, and deletes it
+    before committing, so no other transaction ever sees it."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        verbose_name = _("audit redaction")
+        verbose_name_plural = _("audit redactions")
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 class TimelineEvent(models.Model):

@@ -10,6 +10,7 @@ database never needs the plain value to find a person by ID number or phone.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -18,6 +19,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -149,6 +151,22 @@ def key_id_of(token: str) -> str:
     return token.split(":", 2)[1]
 
 
+def encrypt_bytes(plain: bytes) -> bytes:
+    """A file's bytes encrypted like ``encrypt`` (``v1:<key id>:`` then nonce and
+    ciphertext, raw): an uploaded workbook waiting for its job is not readable at rest."""
+    ring = keyring()
+    nonce = os.urandom(12)
+    ct = _aead(ring.current).encrypt(nonce, plain, None)
+    return f"{PREFIX}:{ring.current}:".encode() + nonce + ct
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    prefix, kid, raw = bytes(blob).split(b":", 2)
+    if prefix.decode() != PREFIX:
+        raise ValueError("unknown ciphertext format")
+    return _aead(kid.decode()).decrypt(raw[:12], raw[12:], None)
+
+
 def normalise(value: str) -> str:
     return "".join(value.split()).upper()
 
@@ -161,21 +179,52 @@ def blind_index(value: str | None) -> str:
 
 
 # --- masking ---------------------------------------------------------------------------------
+# A mask is judged with everything else a response shows (docs/operators-guide.md, "What a
+# masked value hides"). A resident ID number is area code (6) + birth date (8) + sequence
+# (3, its last digit's parity is the sex) + check character. The area code is as good as
+# known (the person's area), and a role that may reveal also sees the birth date, so the
+# mask keeps the area code only: the sequence and the check character stay hidden, which
+# leaves 500 numbers beside a full birth date and sex, and some 180,000 beside the birth
+# year shown to roles that may not reveal. Other documents and phones keep a short head
+# and tail but always hide at least MIN_HIDDEN characters (10,000 candidates at least).
+MIN_HIDDEN = 4
+
+
+def _keep(value: str, head: int, tail: int) -> str:
+    """``value`` with all but ``head`` leading and ``tail`` trailing characters starred,
+    hiding at least MIN_HIDDEN characters (a short value keeps less of its tail, then head)."""
+    shown = max(0, len(value) - MIN_HIDDEN)
+    tail = min(tail, max(0, shown - head))
+    head = min(head, shown - tail)
+    return value[:head] + "*" * (len(value) - head - tail) + (value[-tail:] if tail else "")
+
+
 def mask_id_number(value: str | None) -> str:
     if not value:
         return ""
-    if len(value) <= 6:
-        return "*" * len(value)
-    keep_head = 6 if len(value) >= 15 else 2
-    return value[:keep_head] + "*" * (len(value) - keep_head - 4) + value[-4:]
+    if len(value) in (15, 18) and value[:6].isdigit():
+        return value[:6] + "*" * (len(value) - 6)  # a resident ID: its area code only
+    return _keep(value, 2, 2)
 
 
 def mask_phone(value: str | None) -> str:
     if not value:
         return ""
-    if len(value) < 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    return _keep(value, 3, 4)
+
+
+def may_reveal(user: Any) -> bool:
+    """Whether ``user``'s roles may see personal data in full (after a logged reveal) and
+    therefore the birth date; other roles see the birth year (which, unlike an age, does
+    not narrow the birthday down to the day it changes)."""
+    return bool(getattr(user, "is_authenticated", False) and user.can("pii.reveal"))
+
+
+def shown_birth(birth: dt.date | None, user: Any) -> dt.date | int | None:
+    """The birth date as ``user`` may see it: the date, or only its year."""
+    if birth is None:
+        return None
+    return birth if may_reveal(user) else birth.year
 
 
 MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
@@ -215,6 +264,22 @@ class EncryptedTextField(models.TextField):
         return MASKERS[self.kind](value)
 
 
+class EncryptedBinaryField(models.BinaryField):
+    """Bytes stored encrypted (``encrypt_bytes``); reads give the plain bytes back, and
+    ``fangkong rotate_keys`` re-encrypts them with the other personal data."""
+
+    def from_db_value(self, value, expression, connection):
+        if not value:
+            return b""
+        return decrypt_bytes(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if not value:
+            return b""
+        return encrypt_bytes(bytes(value))
+
+
 class BlindIndexField(models.CharField):
     """HMAC of another field's value, filled in on every save (and bulk_create)."""
 
@@ -238,5 +303,10 @@ class BlindIndexField(models.CharField):
         return value
 
 
-def pii_fields(model) -> list[EncryptedTextField]:
-    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+def pii_fields(model) -> list[EncryptedTextField | EncryptedBinaryField]:
+    """The model's encrypted fields (what key rotation re-encrypts)."""
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if isinstance(f, EncryptedTextField | EncryptedBinaryField)
+    ]

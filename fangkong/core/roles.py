@@ -5,6 +5,7 @@ views and the API only translate a refusal into a page or a status code.
 """
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -76,6 +77,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "task.view": frozenset({R.SYSTEM_ADMIN, R.COUNTY_COMMAND}),
     "task.retry": frozenset({R.SYSTEM_ADMIN}),
     "token.own": frozenset(Role),
+    # end someone else's API tokens (a lost device, a leaver)
+    "token.revoke_any": frozenset({R.SYSTEM_ADMIN}),
 }
 
 
@@ -87,15 +90,16 @@ def roles_with(action: str) -> frozenset[str]:
 
 
 # What each role's home page offers, in the order shown in the navigation.
-ROLE_DESCRIPTIONS: dict[str, str] = {
+ROLE_DESCRIPTIONS: dict[str, str | Promise] = {
     R.COUNTY_COMMAND: _("See and direct the whole county: people, capacity, testing, reports."),
     R.TOWNSHIP_OFFICER: _("Manage the people, households and ledgers of your township."),
     R.VILLAGE_CADRE: _("Keep your village's households, home isolation and services."),
     R.SITE_MANAGER: _("Run your isolation site: check-in, release and room turnover."),
-    R.TRANSFER_DISPATCHER: _("Plan and track closed-loop transfers."),
+    # the transfers and checkpoints domains are not built yet: say what the role can do now
+    R.TRANSFER_DISPATCHER: _("See people under control and the isolation capacity."),
     R.SAMPLER: _("Scan people and tubes at your testing point."),
     R.LAB_TECHNICIAN: _("Receive boxes, record and publish results."),
-    R.CHECKPOINT_OFFICER: _("Log every vehicle and person at your checkpoint."),
+    R.CHECKPOINT_OFFICER: _("Look up people and the control rules in force."),
     R.AUDITOR: _("Read records and the audit log; change nothing."),
     R.SYSTEM_ADMIN: _("Manage accounts, roles, areas and background tasks."),
 }

@@ -9,15 +9,27 @@ starts with the other's (``within``). The scoped managers and the selectors use 
 (``subtree_q``), hand-written SQL as a condition (``subtree_sql``), code holding paths
 directly as ``within``; ``fold`` keeps the roots of a set of subtrees, ``overlaps`` says
 whether two sets of subtrees meet.
+
+Views and the API never call this by hand for a look-up: ``scoped(model_or_queryset, user)``
+gives the rows a user may see (the generic views and the API helpers call it on whatever a
+view declares), and ``get_visible_or_404(model_or_queryset, user, pk=...)`` is the one
+object look-up, answering 404 alike for another area's object and a missing one. A model
+holding no one's data (a key category, a rule set, a lab) says so with ``scope_field = None``;
+a model that says neither is refused, so a new model cannot be read unscoped by accident.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from fangkong.core.errors import NotVisible
 
 if TYPE_CHECKING:
     from fangkong.core.models import User
@@ -90,12 +102,29 @@ def area_q(user: Any, scope_field: str) -> Q | None:
     return Q(**{f"{scope_field}__in": Area.objects.filter(q).values("pk")})
 
 
+_MARK = "fangkong_visible_to"  # on the queryset's Query, which every clone copies
+
+
+def _user_key(user: Any) -> Any:
+    return getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
+
+
+def mark_visible(qs: QuerySet, user: Any) -> QuerySet:
+    """Note on ``qs`` that it holds only rows ``user`` may see (every ``visible_to`` ends
+    here), so ``scoped`` does not filter it twice. The note lives on the query, which every
+    chained queryset copies (``filter``, ``values``, ``&``, slicing)."""
+    setattr(qs.query, _MARK, _user_key(user))
+    return qs
+
+
+def is_visible_to(qs: QuerySet, user: Any) -> bool:
+    return getattr(qs.query, _MARK, _MARK) == _user_key(user)
+
+
 class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user: User | Any) -> ScopedQuerySet:
         q = area_q(user, self.model.scope_field)
-        if q is None:
-            return self.none()
-        return self.filter(q)
+        return mark_visible(self.none() if q is None else self.filter(q), user)
 
 
 class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]
@@ -107,3 +136,76 @@ def user_covers_area(user: Any, area: Any) -> bool:
     if area is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return within(area.path, user.area_paths)
+
+
+def is_shared(model: type[models.Model]) -> bool:
+    """A model that holds no one's data and declares it (``scope_field = None``)."""
+    return "scope_field" in vars(model) and model.scope_field is None
+
+
+def scoped(source: type[models.Model] | QuerySet, user: Any) -> QuerySet:
+    """The rows of ``source`` (a model or a queryset over it) that ``user`` may see.
+
+    A queryset already limited by ``visible_to`` for this user is returned as it is; any
+    other is limited now, so a view that hands over ``Model.objects.all()`` still shows only
+    the user's areas. A shared model (``scope_field = None``) is open to every signed-in
+    user. A model that is neither is a programming error, raised at once.
+    Combine a scoped queryset with another only by narrowing (``&``, ``filter``): ``|`` or
+    ``union`` with an unscoped one would widen it again."""
+    qs = source._default_manager.all() if isinstance(source, type) else source
+    if is_visible_to(qs, user):
+        return qs
+    if hasattr(qs, "visible_to"):
+        return qs.visible_to(user)
+    if is_shared(qs.model):
+        return mark_visible(qs if _user_key(user) is not None else qs.none(), user)
+    raise ImproperlyConfigured(
+        f"{qs.model._meta.label} has no visible_to(user) and does not declare "
+        "scope_field = None: give it a ScopedManager (and scope_field) or declare it shared."
+    )
+
+
+def _not_visible(model: type[models.Model], field: str | None) -> NotVisible:
+    # the model's name without the gloss some carry ("lab (检测机构)")
+    thing = re.sub(r"\s*[(（][^()（）]*[)）]$", "", str(model._meta.verbose_name))
+    if is_shared(model):
+        return NotVisible(_("No such %(thing)s.") % {"thing": thing}, field=field)
+    return NotVisible(_("No such %(thing)s within your areas.") % {"thing": thing}, field=field)
+
+
+def get_visible_or_404(
+    source: type[models.Model] | QuerySet,
+    user: Any,
+    *,
+    error_field: str | None = None,
+    **lookup: Any,
+) -> Any:
+    """The one object look-up of views and the API: the object of ``source`` matching
+    ``lookup`` (``pk=...``, ``barcode=...``) among those ``user`` may see.
+
+    Another area's object, a missing one and a malformed id all raise the same
+    ``NotVisible`` (a 404: the page's not-found page, the API's ``not_found`` error naming
+    ``error_field`` when the id came in a body)."""
+    qs = scoped(source, user)
+    try:
+        return qs.get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError, OverflowError):
+        pass
+    raise _not_visible(qs.model, error_field)
+
+
+def get_all_visible_or_404(
+    source: type[models.Model] | QuerySet, user: Any, pks: Any, *, error_field: str
+) -> list[Any]:
+    """Several objects by id (a batch release, a household checked in together), in the
+    order given, duplicates once: all of them visible to ``user``, or ``NotVisible`` naming
+    ``error_field`` (one foreign id refuses the whole batch, as a missing one would)."""
+    qs = scoped(source, user)
+    wanted = list(dict.fromkeys(pks))
+    try:
+        found = qs.in_bulk(wanted)
+    except (ValueError, TypeError, ValidationError, OverflowError):
+        found = {}
+    if len(found) != len(wanted):
+        raise _not_visible(qs.model, error_field)
+    return [found[pk] for pk in wanted]

@@ -1,6 +1,8 @@
-"""Sign-ins and sign-outs go to the audit log too."""
+"""Sign-ins and sign-outs go to the audit log too; a new password ends the API tokens."""
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from fangkong.core import audit
@@ -27,3 +29,14 @@ def _login_failed(sender, credentials, request=None, **kwargs):
         object_repr=username,
         detail="wrong credentials or locked out",
     )
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+def _password_changed(sender, instance, created, **kwargs):
+    """Whatever set the password (the services end the tokens themselves, naming who did;
+    this catches the rest, e.g. ``fangkong changepassword``). Django marks a real change in
+    ``_password``; re-hashing on sign-in does not, so an upgrade kills no token."""
+    if not created and getattr(instance, "_password", None) is not None:
+        from fangkong.core.services.tokens import revoke_live_tokens
+
+        revoke_live_tokens(instance, by=None, detail="revoked: password changed")

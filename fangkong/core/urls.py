@@ -11,12 +11,17 @@ urlpatterns = [
     path("account/password/", auth.password_change, name="password_change"),
     path("account/2fa/setup/", auth.two_factor_setup, name="two_factor_setup"),
     path("account/2fa/verify/", auth.two_factor_verify, name="two_factor_verify"),
+    path("account/2fa/recovery/", auth.two_factor_recovery, name="two_factor_recovery"),
     path("account/tokens/", admin.tokens, name="tokens"),
     path("account/tokens/<int:pk>/revoke/", admin.token_revoke, name="token_revoke"),
     path("admin/users/", admin.UserListView.as_view(), name="user_list"),
     path("admin/users/new/", admin.UserCreateView.as_view(), name="user_create"),
     path("admin/users/<int:pk>/", admin.UserEditView.as_view(), name="user_edit"),
     path("admin/users/<int:pk>/password/", admin.user_reset_password, name="user_reset_password"),
+    path("admin/users/<int:pk>/2fa/reset/", admin.user_reset_2fa, name="user_reset_2fa"),
+    path(
+        "admin/users/<int:pk>/tokens/revoke/", admin.user_revoke_tokens, name="user_revoke_tokens"
+    ),
     path("admin/audit/", admin.AuditListView.as_view(), name="audit_list"),
     path("admin/tasks/failed/", admin.FailedTaskListView.as_view(), name="failed_tasks"),
     path("admin/tasks/<uuid:pk>/retry/", admin.task_retry, name="task_retry"),

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -11,11 +11,14 @@ from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
 from fangkong.core import audit
-from fangkong.core.api import ErrorOut, Page, StrictSchema
-from fangkong.core.errors import NotFound, ValidationFailed
+from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
+from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require
+from fangkong.core.pii import may_reveal
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.uploads import read_upload
-from fangkong.people import selectors, services
+from fangkong.core.versioning import etag, expected_version
+from fangkong.people import filters, selectors, services
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.models import Household, ImportJob, KeyCategory
 from fangkong.people.services import imports
@@ -44,14 +47,29 @@ class PersonOut(Schema):
     doc_type: str
     id_number_masked: str
     sex: str
-    birth_date: dt.date | None
+    birth_date: dt.date | None = Field(
+        None,
+        description="Only for roles that may reveal personal data (pii.reveal); null for the "
+        "others, which see birth_year (a date beside the masked number would rebuild it)",
+    )
+    birth_year: int | None
     phone_masked: str
     area_id: int
     area_name: str = Field(..., alias="area.name")
     household_id: int | None
+    version: int = Field(..., description="Send it back with a change (or as If-Match)")
+
+    @staticmethod
+    def resolve_birth_date(obj: Any, context: Any) -> dt.date | None:
+        request = (context or {}).get("request")
+        return obj.birth_date if may_reveal(getattr(request, "user", None)) else None
+
+    @staticmethod
+    def resolve_birth_year(obj: Any) -> int | None:
+        return obj.birth_date.year if obj.birth_date else None
 
 
-class ChainLinkOut(Schema):
+class PersonChainLinkOut(Schema):  # not ChainLinkOut: areas has one
     level: str
     area: str
     role: str
@@ -63,14 +81,25 @@ class PersonDetailOut(PersonOut):
     notes: str
     household: HouseholdRef | None
     categories: list[CategoryRef]
-    chain: list[ChainLinkOut]
+    chain: list[PersonChainLinkOut]
 
 
-class PersonFilter(Schema):
+class PersonQuery(Schema):
+    """The query of ``/persons``: the person list page's filter set (people/filters.py)."""
+
     q: str = Field("", max_length=60, description="ID number, phone, name or pinyin initials")
-    area: int | None = Field(None, description="Only this area and below")
+    area: int | None = Field(None, description="Only this area (one of yours) and below")
     category: str = Field("", max_length=32, description="Key category code")
     household: int | None = Field(None, description="Members of this household")
+    sex: Sex | None = None
+    doc_type: DocType | None = None
+
+
+class HouseholdQuery(Schema):
+    """The query of ``/households``: the household list page's filter set."""
+
+    q: str = Field("", max_length=100, description="Part of the address")
+    area: int | None = Field(None, description="Only this area (one of yours) and below")
 
 
 class PersonIn(StrictSchema):
@@ -86,6 +115,12 @@ class PersonIn(StrictSchema):
     notes: str = Field("", max_length=2000)
 
 
+class PersonUpdateIn(PersonIn):
+    version: int | None = Field(
+        None, ge=1, description="The version you read (GET's version or ETag); or If-Match"
+    )
+
+
 class PersonCreated(Schema):
     created: bool
     person: PersonOut
@@ -98,7 +133,7 @@ class HouseholdOut(HouseholdRef):
 
 class HouseholdDetailOut(HouseholdOut):
     members: list[PersonOut] = Field(..., alias="active_members")
-    chain: list[ChainLinkOut]
+    chain: list[PersonChainLinkOut]
 
 
 class HouseholdIn(StrictSchema):
@@ -132,7 +167,11 @@ class TownshipCountOut(Schema):
 
 
 class DuplicateGroupOut(Schema):
-    reason: str = Field(..., description="name_birth or name_phone")
+    reason: str = Field(
+        ...,
+        description="same_id (one document number registered twice, e.g. by two townships), "
+        "name_birth or name_phone",
+    )
     name: str
     persons: list[PersonOut]
 
@@ -165,19 +204,13 @@ class RowErrorOut(Schema):
 
 # --- helpers ---------------------------------------------------------------------------------
 def _area(user: Any, pk: int) -> Area:
-    area = Area.objects.filter(pk=pk).first()
-    if area is None:
-        raise NotFound(_("No such area within your areas."), field="area_id")
-    return area
+    return get_visible_or_404(Area, user, pk=pk, error_field="area_id")
 
 
 def _household(user: Any, pk: int | None) -> Household | None:
     if pk is None:
         return None
-    household = Household.objects.visible_to(user).filter(pk=pk).first()
-    if household is None:
-        raise NotFound(_("No such household within your areas."), field="household_id")
-    return household
+    return get_visible_or_404(Household, user, pk=pk, error_field="household_id")
 
 
 def _categories(codes: list[str]) -> list[KeyCategory]:
@@ -230,21 +263,13 @@ def _person_detail(request: HttpRequest, person: Any, full_chain: bool) -> Any:
 # --- persons ---------------------------------------------------------------------------------
 @router.get("/persons", response=list[PersonOut], summary="Search and list persons in your areas")
 @paginate(Page)
-def list_persons(request: HttpRequest, filters: Query[PersonFilter]):
+def list_persons(request: HttpRequest, query: Query[PersonQuery]):
     """`q` is one search box: an exact ID number or phone, a name prefix, or pinyin initials
-    (`zs` finds 张三)."""
+    (`zs` finds 张三). The filters are the person list page's; an area or key category that
+    is not one of yours is refused (422 naming the field)."""
     require(request.user, "person.view")
-    qs = selectors.search_persons(request.user, filters.q)
-    if filters.area:
-        area = Area.objects.filter(pk=filters.area).first()
-        if area is None:
-            return qs.none()
-        qs = qs.filter(area__path__startswith=area.path)
-    if filters.category:
-        qs = qs.filter(categories__code=filters.category)
-    if filters.household:
-        qs = qs.filter(household_id=filters.household)
-    return qs.order_by("pk")
+    persons = selectors.persons_for(request.user)
+    return filter_list(request, filters.PersonFilter, query, queryset=persons).order_by("pk")
 
 
 @router.get(
@@ -252,21 +277,23 @@ def list_persons(request: HttpRequest, filters: Query[PersonFilter]):
     response={200: PersonDetailOut, **ERRORS},
     summary="One person: household, key categories and responsibility chain",
 )
-def get_person(request: HttpRequest, person_id: int, full_chain: bool = False):
-    """`full_chain=true` shows the chain's phone numbers in full (pii.reveal; logged)."""
+def get_person(
+    request: HttpRequest, response: HttpResponse, person_id: int, full_chain: bool = False
+):
+    """`full_chain=true` shows the chain's phone numbers in full (pii.reveal; logged). The
+    `ETag` header holds the person's version, for `If-Match` on a change."""
     require(request.user, "person.view")
-    person = (
-        selectors.persons_for(request.user).select_related("household").filter(pk=person_id).first()
+    person = get_visible_or_404(
+        selectors.persons_for(request.user).select_related("household"), request.user, pk=person_id
     )
-    if person is None:
-        raise NotFound(_("No such person."))
+    response["ETag"] = etag(person.version)
     return _person_detail(request, person, full_chain)
 
 
 @router.post(
     "/persons",
     response={201: PersonCreated, 200: PersonCreated, **ERRORS},
-    summary="Register a person (an existing ID number returns the existing person)",
+    summary="Register a person (an ID number already in your areas returns that person)",
 )
 def create_person(request: HttpRequest, payload: PersonIn):
     require(request.user, "person.edit")
@@ -281,33 +308,38 @@ def create_person(request: HttpRequest, payload: PersonIn):
 
 
 @router.put("/persons/{person_id}", response={200: PersonOut, **ERRORS}, summary="Change a person")
-def update_person(request: HttpRequest, person_id: int, payload: PersonIn):
+def update_person(
+    request: HttpRequest, response: HttpResponse, person_id: int, payload: PersonUpdateIn
+):
+    """Send the `version` you read (or `If-Match` with its `ETag`): if someone else changed
+    the person since, nothing is written and the answer is 409 `stale_version`, with the
+    current version in the message and the `ETag` header."""
     require(request.user, "person.edit")
-    person = selectors.persons_for(request.user).filter(pk=person_id).first()
-    if person is None:
-        raise NotFound(_("No such person."))
-    return services.update_person(
-        person,
-        by=request.user,
-        area=_area(request.user, payload.area_id),
-        data=_person_data(payload),
-        household=_household(request.user, payload.household_id),
-        categories=_categories(payload.categories),
-    )
+    person = get_visible_or_404(selectors.persons_for(request.user), request.user, pk=person_id)
+    try:
+        person = services.update_person(
+            person,
+            by=request.user,
+            area=_area(request.user, payload.area_id),
+            data=_person_data(payload),
+            household=_household(request.user, payload.household_id),
+            categories=_categories(payload.categories),
+            version=expected_version(request, payload.version),
+        )
+    except services.StaleVersion as exc:
+        response["ETag"] = etag(exc.current)
+        return Status(409, {"error": exc.as_dict()})
+    response["ETag"] = etag(person.version)
+    return person
 
 
 # --- households ------------------------------------------------------------------------------
 @router.get("/households", response=list[HouseholdOut], summary="Households in your areas")
 @paginate(Page)
-def list_households(request: HttpRequest, area: int | None = None, q: str = ""):
+def list_households(request: HttpRequest, query: Query[HouseholdQuery]):
     require(request.user, "person.view")
-    qs = selectors.households_for(request.user)
-    if area:
-        a = Area.objects.filter(pk=area).first()
-        qs = qs.filter(area__path__startswith=a.path) if a else qs.none()
-    if q:
-        qs = qs.filter(address__contains=q[:100])
-    return qs.order_by("pk")
+    households = selectors.households_for(request.user)
+    return filter_list(request, filters.HouseholdFilter, query, queryset=households).order_by("pk")
 
 
 @router.get(
@@ -317,9 +349,7 @@ def list_households(request: HttpRequest, area: int | None = None, q: str = ""):
 )
 def get_household(request: HttpRequest, household_id: int):
     require(request.user, "person.view")
-    h = selectors.households_for(request.user).filter(pk=household_id).first()
-    if h is None:
-        raise NotFound(_("No such household."))
+    h = get_visible_or_404(selectors.households_for(request.user), request.user, pk=household_id)
     h.active_members = list(selectors.persons_for(request.user).filter(household=h).order_by("pk"))
     h.chain = _chain(h.area, h.floor, False)
     return h
@@ -345,9 +375,7 @@ def create_household(request: HttpRequest, payload: HouseholdIn):
 )
 def update_household(request: HttpRequest, household_id: int, payload: HouseholdIn):
     require(request.user, "person.edit")
-    h = selectors.households_for(request.user).filter(pk=household_id).first()
-    if h is None:
-        raise NotFound(_("No such household."))
+    h = get_visible_or_404(selectors.households_for(request.user), request.user, pk=household_id)
     return services.update_household(
         h,
         by=request.user,
@@ -405,9 +433,7 @@ def create_category(request: HttpRequest, payload: CategoryIn):
 )
 def update_category(request: HttpRequest, category_id: int, payload: CategoryIn):
     require(request.user, "category.manage")
-    cat = KeyCategory.objects.filter(pk=category_id).first()
-    if cat is None:
-        raise NotFound(_("No such key category."))
+    cat = get_visible_or_404(KeyCategory, request.user, pk=category_id)
     return services.update_category(cat, by=request.user, **payload.dict())
 
 
@@ -415,7 +441,8 @@ def update_category(request: HttpRequest, category_id: int, payload: CategoryIn)
 @router.get(
     "/duplicates",
     response={200: list[DuplicateGroupOut], 403: ErrorOut},
-    summary="Likely duplicate persons in your areas (same name and birth date or phone)",
+    summary="Likely duplicate persons in your areas (same document number, or same name and "
+    "birth date or phone)",
 )
 def list_duplicates(request: HttpRequest, limit: int = Query(100, ge=1, le=500)):
     require(request.user, "person.merge")
@@ -432,16 +459,10 @@ def list_duplicates(request: HttpRequest, limit: int = Query(100, ge=1, le=500))
 )
 def merge(request: HttpRequest, payload: MergeIn):
     require(request.user, "person.merge")
-    found = {
-        p.pk: p
-        for p in selectors.persons_for(request.user).filter(
-            pk__in=[payload.keep_id, payload.drop_id]
-        )
-    }
-    for field, pk in (("keep_id", payload.keep_id), ("drop_id", payload.drop_id)):
-        if pk not in found:
-            raise NotFound(_("No such person within your areas."), field=field)
-    return services.merge_persons(found[payload.keep_id], found[payload.drop_id], by=request.user)
+    persons = selectors.persons_for(request.user)
+    keep = get_visible_or_404(persons, request.user, pk=payload.keep_id, error_field="keep_id")
+    drop = get_visible_or_404(persons, request.user, pk=payload.drop_id, error_field="drop_id")
+    return services.merge_persons(keep, drop, by=request.user)
 
 
 # --- imports ---------------------------------------------------------------------------------

@@ -2,14 +2,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fangkong.areas.models import Area
 from fangkong.areas.selectors import areas_for
+from fangkong.areas.widgets import AreaField
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.models import ImportJob, KeyCategory
 
 
 class PersonForm(forms.Form):
-    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none())
+    area = AreaField(label=_("Area"))
     household = forms.IntegerField(
         label=_("Household number"),
         required=False,
@@ -46,10 +46,23 @@ class PersonForm(forms.Form):
         self.fields["area"].queryset = areas_for(user).order_by("path")
 
 
+OUT_OF_DATE = _("This form is out of date: reload the page and make your changes again.")
+
+
+class PersonEditForm(PersonForm):
+    """The edit form carries the version it was filled from: saving over someone else's
+    change made meanwhile is refused (services.update_person)."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={k: OUT_OF_DATE for k in ("required", "invalid", "min_value")},
+    )
+
+
 class HouseholdForm(forms.Form):
-    area = forms.ModelChoiceField(
+    area = AreaField(
         label=_("Area"),
-        queryset=Area.objects.none(),
         help_text=_("The group, estate or building the household lives in."),
     )
     address = forms.CharField(label=_("Address"), max_length=200)

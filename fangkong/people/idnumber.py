@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^\d{17}[\dX]$", re.ASCII)
 # Mainland mobile prefixes (MIIT numbering plan): 13x, 14[5-9], 15[0-35-9], 16[2567],
 # 17[0-8], 18x, 19[0-35-9].
-_MOBILE_RE = re.compile(r"^1(3\d|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8\d|9[0-35-9])\d{8}$")
+_MOBILE_RE = re.compile(r"^1(3\d|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8\d|9[0-35-9])\d{8}$", re.ASCII)
 
 
 class IdNumberError(ValueError):
@@ -37,8 +38,15 @@ def check_character(first17: str) -> str:
     return CHECK[sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
+def normalise_width(value: str) -> str:
+    """Full-width characters typed with a Chinese input method (５００２４２, Ｘ, the
+    ideographic space) as their ordinary forms (Unicode NFKC)."""
+    return unicodedata.normalize("NFKC", value)
+
+
 def normalise_id(value: str) -> str:
-    return "".join(value.split()).upper()
+    """A document number as stored: ordinary width, no spaces, upper case."""
+    return "".join(normalise_width(value).split()).upper()
 
 
 def parse_resident_id(value: str, *, today: dt.date | None = None) -> ResidentId:
@@ -74,7 +82,7 @@ def is_mainland_mobile(value: str) -> bool:
 
 
 def normalise_phone(value: str) -> str:
-    v = re.sub(r"[\s-]", "", value or "")
+    v = re.sub(r"[\s-]", "", normalise_width(value or ""))
     if v.startswith("+86"):
         v = v[3:]
     elif v.startswith("0086"):
@@ -89,9 +97,9 @@ def validate_phone(value: str) -> str:
     v = normalise_phone(value)
     if not v:
         return ""
-    if v.startswith("0") and v.isdigit() and 10 <= len(v) <= 12:
+    if v.startswith("0") and v.isascii() and v.isdigit() and 10 <= len(v) <= 12:
         return v
-    if not v.isdigit():
+    if not (v.isascii() and v.isdigit()):
         raise IdNumberError(_("A phone number has only digits."))
     if len(v) != 11:
         raise IdNumberError(_("A mobile number has 11 digits; this one has %(n)d.") % {"n": len(v)})

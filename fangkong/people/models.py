@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import BaseModel, ImportJobBase, ImportRowErrorBase
 from fangkong.core.pii import BlindIndexField, EncryptedTextField
-from fangkong.core.scoping import ScopedManager
+from fangkong.core.scoping import ScopedManager, mark_visible
 from fangkong.people.choices import DocType, PersonStatus, Sex
 
 
@@ -20,6 +20,8 @@ class KeyCategory(BaseModel):
     description = models.TextField(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    scope_field = None  # a list's definition holds no one's data; its members are scoped
 
     class Meta:
         verbose_name = _("key category")
@@ -94,6 +96,9 @@ class Person(BaseModel):
     )
     left_control_at = models.DateTimeField(_("left control at"), null=True, blank=True)
     purged_at = models.DateTimeField(_("personal data purged at"), null=True, blank=True)
+    # Counts the edits: an edit made on an older version than this (someone else saved in
+    # between) is refused instead of overwriting theirs (services.update_person).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = ScopedManager()
     scope_field = "area"
@@ -124,6 +129,14 @@ class Person(BaseModel):
         return self._meta.get_field("phone").mask(self.phone)
 
 
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ImportJobQuerySet:
+        """A user follows the imports they started, and no one else's."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return mark_visible(self.none(), user)
+        return mark_visible(self.filter(created_by=user), user)
+
+
 class ImportJob(ImportJobBase):
     """A spreadsheet of persons and households, imported in the background."""
 
@@ -135,6 +148,8 @@ class ImportJob(ImportJobBase):
     created_count = models.PositiveIntegerField(_("persons created"), default=0)
     matched_count = models.PositiveIntegerField(_("matched to existing persons"), default=0)
     households_created = models.PositiveIntegerField(_("households created"), default=0)
+
+    objects = ImportJobQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("import job")

@@ -94,31 +94,34 @@ def _groups(qs: QuerySet[Person], keys: list[str], limit: int) -> list[dict[str,
 
 
 def likely_duplicates(user: Any, *, limit: int = 200) -> list[DuplicateGroup]:
-    """Records in the user's areas that may be one person: same name and birth date, or same
-    name and phone, found by grouped queries (no pairwise comparison)."""
+    """Records in the user's areas that may be one person: the same document number (two
+    areas registered one person; the county reconciles them), same name and birth date, or
+    same name and phone; found by grouped queries (no pairwise comparison). A group shows
+    only when the user sees two of its records."""
     base = persons_for(user)
     out: list[DuplicateGroup] = []
     specs = [
-        ("name_birth", "birth_date", base.exclude(birth_date__isnull=True)),
-        ("name_phone", "phone_index", base.exclude(phone_index="")),
+        ("same_id", ["id_number_index"], base.exclude(id_number_index="")),
+        ("name_birth", ["name", "birth_date"], base.exclude(birth_date__isnull=True)),
+        ("name_phone", ["name", "phone_index"], base.exclude(phone_index="")),
     ]
     seen: set[frozenset[int]] = set()
-    for reason, key, qs in specs:
-        groups = _groups(qs, ["name", key], limit)
+    for reason, keys, qs in specs:
+        groups = _groups(qs, keys, limit)
         if not groups:
             continue
         match = Q()
         for g in groups:
-            match |= Q(name=g["name"], **{key: g[key]})
+            match |= Q(**{k: g[k] for k in keys})
         members: dict[tuple, list[Person]] = {}
         for p in qs.filter(match).select_related("area", "household").order_by("pk"):
-            members.setdefault((p.name, getattr(p, key)), []).append(p)
+            members.setdefault(tuple(getattr(p, k) for k in keys), []).append(p)
         for g in groups:
-            persons = members.get((g["name"], g[key]), [])
+            persons = members.get(tuple(g[k] for k in keys), [])
             ids = frozenset(p.pk for p in persons)
             if len(persons) > 1 and ids not in seen:
                 seen.add(ids)
-                out.append(DuplicateGroup(reason, g["name"], g[key], persons))
+                out.append(DuplicateGroup(reason, persons[0].name, g[keys[-1]], persons))
     return out[:limit]
 
 
@@ -128,7 +131,7 @@ def category_counts(user: Any) -> dict[int, int]:
     through = Person.categories.through
     visible = persons_for(user).values("pk")
     return dict(
-        through.objects.filter(person_id__in=visible)
+        through.objects.filter(person_id__in=visible)  # type: ignore[misc]  # the stubs do not see annotations on an auto-created through model
         .values_list("keycategory_id")
         .annotate(n=Count("id"))
         .values_list("keycategory_id", "n")
@@ -150,7 +153,7 @@ def counts_by_township(user: Any, category: KeyCategory | None = None) -> list[T
     if category is not None:
         qs = qs.filter(keycategory=category)
     rows = (
-        qs.annotate(tp=Substr("person__area__path", 1, TOWNSHIP_PATH_LEN))
+        qs.annotate(tp=Substr("person__area__path", 1, TOWNSHIP_PATH_LEN))  # type: ignore[misc]
         .values_list("tp", "keycategory_id")
         .annotate(n=Count("id"))
         .order_by()

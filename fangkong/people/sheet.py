@@ -5,26 +5,21 @@ Pure functions over cell values; the import service does the database work."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import re
 import zipfile
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Font
-from openpyxl.styles.stylesheet import apply_stylesheet
-from openpyxl.utils.cell import column_index_from_string
-from openpyxl.utils.datetime import from_excel, from_ISO8601
-from openpyxl.xml.constants import SHARED_STRINGS
-from openpyxl.xml.functions import iterparse
 
 from fangkong.core.errors import ValidationFailed
+from fangkong.core.text import control_message
+from fangkong.core.xlsx import Limits, SheetReader, XlsxRefused, check_workbook, find_header
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.services.persons import PersonData, clean_person_data
 
@@ -43,6 +38,7 @@ COLUMNS: list[tuple[str, str, bool]] = [
     ("备注", "notes", False),
 ]
 HEADERS = [c[0] for c in COLUMNS]
+REQUIRED = {c[1] for c in COLUMNS if c[2]}
 KEY_OF = {c[0]: c[1] for c in COLUMNS}
 HEADER_OF = {c[1]: c[0] for c in COLUMNS}
 ALIASES = {
@@ -73,8 +69,9 @@ _SPLIT_RE = re.compile(r"[,，、;；\s]+")
 MAX_ROWS = 200_000
 
 
-class SheetError(ValidationFailed):
-    """The file as a whole cannot be read: not a spreadsheet, missing or unknown columns."""
+# The reader's bounds: 200,000 rows hold well under a million distinct texts.
+LIMITS = Limits(strings=1_000_000)
+SheetError = XlsxRefused  # the file as a whole cannot be read: not a workbook, columns wrong
 
 
 @dataclass
@@ -91,155 +88,33 @@ class Row:
         self.errors.append((HEADER_OF.get(key, key), str(message)))
 
 
-class Sheet:
-    """The first worksheet of a workbook, read as values in one pass.
+class Sheet(SheetReader):
+    """The worksheet holding the ledger, its header row and its column map."""
 
-    openpyxl reads the workbook's parts (shared strings, styles, date system, which part is
-    the first sheet); the sheet's cells are read here in a tight loop, which is about three
-    times faster than openpyxl's read-only worksheet (no cell objects, no coordinate
-    parsing per cell, no separate pass to find the sheet's size when a file does not state
-    it). Values are what openpyxl gives with ``data_only=True``: numbers as int or float,
-    date-formatted numbers as datetimes, shared and inline strings, booleans, the cached
-    value of a formula."""
-
-    def __init__(self, content: bytes):
-        reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=True)
-        self.archive = reader.archive
-        reader.read_manifest()
-        reader.read_workbook()
-        apply_stylesheet(reader.archive, reader.wb)
-        wb = reader.wb
-        self.strings: list[str] = []
-        part = reader.package.find(SHARED_STRINGS)
-        if part is not None:
-            with reader.archive.open(part.PartName[1:]) as src:
-                for _event, el in iterparse(src):
-                    if el.tag == _SI_TAG:
-                        # as openpyxl's read_string_table
-                        self.strings.append(_text_of(el).replace("x005F_", ""))
-                        el.clear()
-        self.epoch = wb.epoch
-        self.date_formats = wb._date_formats
-        self.timedelta_formats = wb._timedelta_formats
-        self.path = next(
-            (
-                rel.target
-                for _sheet, rel in reader.parser.find_sheets()
-                if rel.target in reader.valid_files and "chartsheet" not in rel.Type
-            ),
-            None,
-        )
-        self.columns: dict[int, str] = {}
-
-    def close(self) -> None:
-        self.archive.close()
-
-    def __enter__(self) -> Sheet:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _cell(self, c: Any) -> Any:
-        kind = c.get("t", "n")
-        if kind == "inlineStr":
-            child = c.find(_INLINE_TAG)
-            return _text_of(child) if child is not None else None
-        value = c.findtext(_VALUE_TAG) or None
-        if value is None:
-            return None
-        if kind == "s":
-            return self.strings[int(value)]
-        if kind == "n":
-            number = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
-            style = c.get("s")
-            if style and int(style) in self.date_formats:
-                try:
-                    return from_excel(
-                        number, self.epoch, timedelta=int(style) in self.timedelta_formats
-                    )
-                except (OverflowError, ValueError):
-                    return "#VALUE!"
-            return number
-        if kind == "b":
-            return bool(int(value))
-        if kind == "d":
-            return from_ISO8601(value)
-        return value  # "str" (a formula's cached text), "e" (an error such as #N/A)
-
-    def rows(self) -> Generator[tuple[int, tuple[Any, ...]], None, None]:
-        """(row number as Excel shows it, the row's values by column index from 0)."""
-        if self.path is None:
-            return
-        number = 0
-        with self.archive.open(self.path) as src:
-            for _event, el in iterparse(src):
-                if el.tag != _ROW_TAG:
-                    continue
-                r = el.get("r")
-                number = int(r) if r else number + 1
-                values: list[Any] = []
-                col = 0
-                for c in el:
-                    if c.tag != _CELL_TAG:
-                        continue
-                    ref = c.get("r")
-                    col = _column_of(ref) if ref else col + 1
-                    value = self._cell(c)
-                    if value is not None:
-                        if col > len(values):
-                            values.extend([None] * (col - len(values)))
-                        values[col - 1] = value
-                el.clear()
-                yield number, tuple(values)
-
-
-_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_ROW_TAG, _CELL_TAG, _VALUE_TAG, _INLINE_TAG = (_NS + t for t in ("row", "c", "v", "is"))
-_SI_TAG, _T_TAG, _RUN_TAG = (_NS + t for t in ("si", "t", "r"))
-
-
-def _text_of(el: Any) -> str:
-    """A string item (``<si>`` or ``<is>``) without its formatting and phonetic runs: what
-    openpyxl's ``Text.content`` gives, without building its objects."""
-    parts = []
-    for node in el:
-        if node.tag == _T_TAG:
-            parts.append(node.text or "")
-        elif node.tag == _RUN_TAG:
-            t = node.find(_T_TAG)
-            if t is not None:
-                parts.append(t.text or "")
-    return "".join(parts)
-
-
-_COLUMN_RE = re.compile(r"[A-Z]+")
-
-
-@functools.lru_cache(maxsize=4096)
-def _column_of(ref: str) -> int:
-    """``"C12"`` -> 3."""
-    m = _COLUMN_RE.match(ref)
-    return column_index_from_string(m[0]) if m else 0
+    path: str = ""
+    header_row: int = 0
+    columns: dict[int, str]
 
 
 def open_sheet(content: bytes) -> Sheet:
-    """The first worksheet and its column map (``Sheet.columns``, from the first row);
-    SheetError when the file is not a workbook or its columns are wrong. Close it after use."""
-    if not content or not zipfile.is_zipfile(io.BytesIO(content)):
-        raise SheetError(_("The file is not an Excel workbook (.xlsx)."), field="file")
+    """The ledger's sheet and its column map (``Sheet.columns``) from its header row: the
+    row of any sheet, within its first 20, that names most of the template's columns (title
+    rows above it and an empty first sheet are passed over). SheetError when the file is
+    not a workbook, too large to read safely, or its columns are wrong. Close it after use;
+    only the first rows are read here (shared strings only as far as they need)."""
+    check_workbook(content, limits=LIMITS)
     try:
-        book = Sheet(content)
+        book = Sheet(content, limits=LIMITS)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same error
         raise SheetError(_("The file is not an Excel workbook (.xlsx)."), field="file") from exc
-    if book.path is None:
+    if not book.paths:
         book.close()
         raise SheetError(_("The workbook has no sheet."), field="file")
     try:
-        rows = book.rows()
-        number, header = next(rows, (0, ()))
-        rows.close()  # only the first row: the rest is read by the import
-        book.columns = column_map(header if number == 1 else ())
+        header = find_header(book, _score)
+        book.path = header.path if header else book.paths[0]
+        book.header_row = header.number if header else 0
+        book.columns = column_map(header.cells if header else ())
     except SheetError:
         book.close()
         raise
@@ -253,11 +128,24 @@ def data_rows(book: Sheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """The rows below the header that hold anything, with their Excel row numbers;
     SheetError when the sheet turns out to be broken part way."""
     try:
-        for number, values in book.rows():
-            if number > 1 and any(v is not None and v != "" for v in values):
+        for number, values in book.rows(book.path):
+            if number > book.header_row and any(v is not None and v != "" for v in values):
                 yield number, values
     except (ParseError, zipfile.BadZipFile, ValueError, IndexError, EOFError) as exc:
         raise SheetError(_("The file is not an Excel workbook (.xlsx)."), field="file") from exc
+
+
+def _key_of(cell: Any) -> str | None:
+    """The template column a header cell names (aliases and required marks allowed)."""
+    name = re.sub(r"[\s*＊]|（必填）|\(必填\)", "", str(cell or ""))
+    return KEY_OF.get(ALIASES.get(name, name)) if name else None
+
+
+def _score(cells: tuple[Any, ...]) -> int:
+    """How many different template columns a row names; a row naming every required
+    column beats any that does not."""
+    keys = {k for k in map(_key_of, cells) if k}
+    return len(keys) + (100 if keys >= REQUIRED else 0)
 
 
 def column_map(header: tuple[Any, ...]) -> dict[int, str]:
@@ -265,13 +153,10 @@ def column_map(header: tuple[Any, ...]) -> dict[int, str]:
     found: dict[int, str] = {}
     unknown = []
     for i, cell in enumerate(header):
-        name = re.sub(r"[\s*＊]|（必填）|\(必填\)", "", str(cell or ""))
-        if not name:
-            continue
-        name = ALIASES.get(name, name)
-        if name in KEY_OF:
-            found[i] = KEY_OF[name]
-        else:
+        key = _key_of(cell)
+        if key:
+            found[i] = key
+        elif str(cell or "").strip():
             unknown.append(str(cell))
     missing = [h for h, key, req in COLUMNS if req and key not in found.values()]
     errors: dict[str, list[str]] = {}
@@ -362,6 +247,8 @@ def read_row(number: int, cells: tuple[Any, ...], columns: dict[int, str], ctx: 
         if row.area_id is None:
             row.error("area_code", _("No area with code %(c)s within your areas.") % {"c": code})
     row.address = _text(raw.get("address"))[:200]
+    if message := control_message(row.address):
+        row.error("address", message)
     floor = _text(raw.get("floor"))
     if floor:
         try:

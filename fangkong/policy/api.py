@@ -2,24 +2,21 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
 from fangkong.core.api import ErrorOut, Page
-from fangkong.core.errors import NotFound
 from fangkong.core.permissions import require
-from fangkong.core.scoping import user_covers_area
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.policy import selectors, services
 from fangkong.policy.choices import Reason
 
 router = Router(tags=["policy"])
 
 
-class PhaseOut(Schema):
+class RulePhaseOut(Schema):  # not PhaseOut: control has one; a name is one schema
     order: int
     kind: str
     days: int
@@ -31,7 +28,7 @@ class RuleOut(Schema):
     reason_label: str = Field(..., alias="get_reason_display")
     notes: str
     total_days: int
-    phases: list[PhaseOut]
+    phases: list[RulePhaseOut]
 
     @staticmethod
     def resolve_phases(obj) -> list[Any]:
@@ -69,8 +66,8 @@ class RuleInForceOut(Schema):
 
 class ComparedPhaseOut(Schema):
     number: int
-    a: PhaseOut | None
-    b: PhaseOut | None
+    a: RulePhaseOut | None
+    b: RulePhaseOut | None
     differs: list[str]
 
 
@@ -99,7 +96,8 @@ def list_rule_sets(request: HttpRequest):
 @router.get("/rule-sets/{rule_set_id}", response={200: RuleSetDetailOut, 404: ErrorOut})
 def get_rule_set(request: HttpRequest, rule_set_id: int):
     require(request.user, "policy.view")
-    return get_object_or_404(selectors.with_rules(selectors.rule_sets()), pk=rule_set_id)
+    rule_sets = selectors.with_rules(selectors.rule_sets())
+    return get_visible_or_404(rule_sets, request.user, pk=rule_set_id)
 
 
 @router.post(
@@ -110,7 +108,8 @@ def get_rule_set(request: HttpRequest, rule_set_id: int):
 def create_rule_set(request: HttpRequest, payload: dict[str, Any] = Body(...)):  # noqa: B008
     require(request.user, "policy.manage")
     rule_set = services.create_rule_set(payload, by=request.user)
-    return Status(201, selectors.with_rules(selectors.rule_sets()).get(pk=rule_set.pk))
+    rule_sets = selectors.with_rules(selectors.rule_sets())
+    return Status(201, get_visible_or_404(rule_sets, request.user, pk=rule_set.pk))
 
 
 class CompareQuery(Schema):
@@ -123,8 +122,8 @@ class CompareQuery(Schema):
 )
 def compare(request: HttpRequest, q: Query[CompareQuery]):
     require(request.user, "policy.view")
-    a = get_object_or_404(selectors.rule_sets(), pk=q.a)
-    b = get_object_or_404(selectors.rule_sets(), pk=q.b)
+    a = get_visible_or_404(selectors.rule_sets(), request.user, pk=q.a, error_field="a")
+    b = get_visible_or_404(selectors.rule_sets(), request.user, pk=q.b, error_field="b")
     rows = selectors.compare_rule_sets(a, b)
     return {
         "a": a,
@@ -161,8 +160,6 @@ def rule_in_force(request: HttpRequest, q: Query[RuleQuery]):
     require(request.user, "policy.view")
     area = None
     if q.area is not None:
-        area = Area.objects.filter(pk=q.area).first()
-        if area is None or not user_covers_area(request.user, area):
-            raise NotFound(_("No such area within your areas."), field="area")
+        area = get_visible_or_404(Area, request.user, pk=q.area, error_field="area")
     rule = selectors.rule_for(q.reason, q.date or timezone.localdate(), area=area)
     return {"rule_set": rule.rule_set, "rule": rule}

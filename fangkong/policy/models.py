@@ -36,6 +36,8 @@ class RuleSet(BaseModel):
     source = models.CharField(_("source"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
+    scope_field = None  # rules are policy, holding no one's data: every user may read them
+
     class Meta:
         verbose_name = _("rule set (防控方案)")
         verbose_name_plural = _("rule sets")

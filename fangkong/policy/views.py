@@ -1,18 +1,25 @@
 import json
 
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views import View
 
-from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
+from fangkong.core.views.generic import (
+    Column,
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    ServiceFormView,
+)
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.policy import selectors, services
 from fangkong.policy.choices import Scope
 from fangkong.policy.forms import RuleSetEndForm, RuleSetJsonForm
 from fangkong.policy.loader import DATA_DIR, SHIPPED_FILES, read_file
+from fangkong.policy.models import RuleSet
 
 
 class RuleSetListView(ObjectListView):
@@ -44,6 +51,7 @@ class RuleSetListView(ObjectListView):
 
 class RuleSetDetailView(ObjectDetailView):
     permission = "policy.view"
+    model = RuleSet
     template_name = "policy/ruleset_detail.html"
 
     def get_queryset(self):
@@ -108,15 +116,14 @@ class RuleSetCreateView(ServiceFormView):
         return services.create_rule_set(form.cleaned_data["json"], by=self.request.user)
 
 
-class RuleSetEndView(ServiceFormView):
+class RuleSetEndView(ObjectFormView):
     permission = "policy.manage"
+    model = RuleSet
     form_class = RuleSetEndForm
     title = _("End a county rule set")
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.object = get_object_or_404(selectors.rule_sets(), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    def get_queryset(self):
+        return selectors.rule_sets()
 
     def perform(self, form):
         return services.end_rule_set(

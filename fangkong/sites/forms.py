@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.areas.models import Area
 from fangkong.areas.selectors import areas_for
+from fangkong.areas.widgets import AreaField
 from fangkong.sites.choices import SiteKind, SiteStatus
 
 
@@ -10,7 +10,7 @@ class SiteForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=SiteKind.choices)
     address = forms.CharField(label=_("Address"), max_length=200)
-    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none())
+    area = AreaField(label=_("Area"), max_depth=3)
     manager_name = forms.CharField(label=_("Manager"), max_length=60, required=False)
     manager_phone = forms.CharField(label=_("Manager phone"), max_length=20, required=False)
     contacts = forms.CharField(

@@ -7,10 +7,12 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
+from django.urls import reverse
 from django.utils import timezone
 
+from fangkong.core.workqueue import Work, end_of_day, per_township
 from fangkong.sites.choices import TURNOVER_STATES, RoomState, SiteStatus, StayStatus
 from fangkong.sites.models import IsolationSite, Room, Stay, TurnoverStep
 
@@ -240,9 +242,10 @@ def overdue_turnovers(user: Any, *, site: IsolationSite | None = None, now: Any 
         qs = qs.filter(site=site)
     out = []
     for room in qs.order_by("vacated_at"):
+        assert room.vacated_at is not None  # filtered above
         limit = room.vacated_at + dt.timedelta(hours=room.site.turnover_target_hours)
         if now > limit:
-            room.overdue_minutes = int((now - limit).total_seconds() // 60)
+            room.overdue_minutes = int((now - limit).total_seconds() // 60)  # type: ignore[attr-defined]
             out.append(room)
     return out
 
@@ -264,3 +267,69 @@ def board(site: IsolationSite) -> list[tuple[str, list[Room]]]:
     for room in Room.objects.filter(site=site).order_by("floor", "number"):
         groups.setdefault(room.state, []).append(room)
     return [(state, groups[state]) for state in BOARD_ORDER]
+
+
+# --- the work queue (core.workqueue) ------------------------------------------------------------
+def _open_stays(user: Any) -> QuerySet[Stay]:
+    return Stay.objects.visible_to(user).filter(status=StayStatus.OPEN)
+
+
+def _releases_due(user: Any, now: dt.datetime) -> QuerySet[Stay]:
+    return _open_stays(user).filter(phase__planned_end_date=timezone.localdate(now))
+
+
+def _overstaying(user: Any, now: dt.datetime) -> QuerySet[Stay]:
+    return _open_stays(user).filter(phase__planned_end_date__lt=timezone.localdate(now))
+
+
+def releases_due_work(user: Any, now: dt.datetime) -> Work:
+    """People whose centralized isolation ends today, still in their rooms."""
+    n = _releases_due(user, now).count()
+    return Work(n, end_of_day(timezone.localdate(now)), reverse("sites:due"))
+
+
+def releases_due_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
+    return per_township(_releases_due(user, now), "site__area__path")
+
+
+def overstays_work(user: Any, now: dt.datetime) -> Work:
+    """People past the planned end of their centralized isolation; due since the end of
+    the earliest planned end day."""
+    row = _overstaying(user, now).aggregate(n=Count("pk"), first=Min("phase__planned_end_date"))
+    due = end_of_day(row["first"]) if row["first"] else None
+    return Work(row["n"], due, reverse("sites:overstays"))
+
+
+def overstays_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
+    return per_township(_overstaying(user, now), "site__area__path")
+
+
+def _in_turnover(user: Any) -> QuerySet[Room]:
+    return Room.objects.visible_to(user).filter(state__in=TURNOVER_STATES)
+
+
+def turnover_work(user: Any, now: dt.datetime) -> Work:
+    """Rooms waiting for a turnover step; due when their site's turnover target has passed
+    since they were vacated. One grouped query (a row per site with rooms in turnover).
+    The page: that site's board, or the capacity page when several sites have such rooms."""
+    rows = (
+        _in_turnover(user)
+        .values("site_id", "site__turnover_target_hours")
+        .annotate(n=Count("pk"), first=Min("vacated_at"))
+        .order_by()
+    )
+    n, due, sites = 0, None, set()
+    for r in rows:
+        n += r["n"]
+        sites.add(r["site_id"])
+        if r["first"] is not None:
+            at = r["first"] + dt.timedelta(hours=r["site__turnover_target_hours"])
+            due = at if due is None else min(due, at)
+    url = (
+        reverse("sites:board", args=[sites.pop()]) if len(sites) == 1 else reverse("sites:capacity")
+    )
+    return Work(n, due, url)
+
+
+def turnover_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
+    return per_township(_in_turnover(user), "site__area__path")

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -16,14 +16,23 @@ from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from fangkong.areas.columns import AreaColumn
 from fangkong.core.errors import DomainError
+from fangkong.core.scoping import get_all_visible_or_404, get_visible_or_404
 from fangkong.core.timeline import timeline_of
-from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
+from fangkong.core.views.generic import (
+    Column,
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    ServiceFormView,
+)
 from fangkong.people.selectors import search_persons
 from fangkong.sites import selectors, services
 from fangkong.sites.choices import RoomState
+from fangkong.sites.filters import SiteFilter
 from fangkong.sites.forms import BulkRoomsForm, SiteForm
-from fangkong.sites.models import Room
+from fangkong.sites.models import IsolationSite, Room
 
 
 def _need(request: HttpRequest, permission: str) -> None:
@@ -33,28 +42,22 @@ def _need(request: HttpRequest, permission: str) -> None:
         raise PermissionDenied
 
 
-def _get(qs, pk: int):
-    obj = qs.filter(pk=pk).first()
-    if obj is None:
-        raise Http404
-    return obj
-
-
 class SiteListView(ObjectListView):
     permission = "site.view"
     title = _l("Isolation sites")
+    filterset_class = SiteFilter
     default_order = "name"
     create_url = reverse_lazy("sites:site_create")
     columns = [
         Column("name", _l("Name"), order_by="name", link=True),
         Column("kind", _l("Kind"), accessor="get_kind_display"),
         Column("status", _l("Status"), accessor="get_status_display", order_by="status"),
-        Column("area", _l("Area"), accessor="area.name"),
+        AreaColumn("area", _l("Area")),
         Column("manager_name", _l("Manager")),
     ]
 
     def get_queryset(self):
-        return selectors.sites_for(self.request.user)
+        return IsolationSite.objects.select_related("area")
 
     def can_create(self):
         return self.request.user.can("site.manage")
@@ -77,9 +80,7 @@ class SiteCreateView(ServiceFormView):
 class SiteDetailView(ObjectDetailView):
     permission = "site.view"
     template_name = "sites/site_detail.html"
-
-    def get_queryset(self):
-        return selectors.sites_for(self.request.user)
+    model = IsolationSite
 
     def get_context(self, obj):
         user = self.request.user
@@ -93,15 +94,17 @@ class SiteDetailView(ObjectDetailView):
         }
 
 
-class BulkRoomsView(ServiceFormView):
+class BulkRoomsView(ObjectFormView):
+    """Another area's site answers 404 here too, on GET as on POST."""
+
     permission = "site.manage"
+    model = IsolationSite
     form_class = BulkRoomsForm
     title = _l("Add rooms: floors × rooms per floor")
 
     def perform(self, form):
-        site = _get(selectors.sites_for(self.request.user), self.kwargs["pk"])
-        services.bulk_create_rooms(site, by=self.request.user, **form.cleaned_data)
-        return site
+        services.bulk_create_rooms(self.object, by=self.request.user, **form.cleaned_data)
+        return self.object
 
 
 def capacity(request: HttpRequest) -> HttpResponse:
@@ -114,7 +117,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
 
 def board(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "site.view")
-    site = _get(selectors.sites_for(request.user), pk)
+    site = get_visible_or_404(IsolationSite, request.user, pk=pk)
     groups = selectors.board(site)
     return render(
         request,
@@ -132,7 +135,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
 def room_step(request: HttpRequest, pk: int) -> HttpResponse:
     """One turnover step from the board (htmx swaps the room's card) or a plain form."""
     _need(request, "room.turnover")
-    room = _get(selectors.rooms_for(request.user).select_related("site__area"), pk)
+    room = get_visible_or_404(Room.objects.select_related("site__area"), request.user, pk=pk)
     error = ""
     try:
         services.record_step(
@@ -155,7 +158,7 @@ def room_step(request: HttpRequest, pk: int) -> HttpResponse:
 
 def room_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "site.view")
-    room = _get(selectors.rooms_for(request.user).select_related("site__area"), pk)
+    room = get_visible_or_404(Room.objects.select_related("site__area"), request.user, pk=pk)
     stays = selectors.open_stays_for(request.user).filter(room=room)
     return render(
         request,
@@ -176,7 +179,7 @@ def room_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def room_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     """Check in by document number or phone, one per line (a household: several lines)."""
     _need(request, "stay.manage")
-    room = _get(selectors.rooms_for(request.user).select_related("site__area"), pk)
+    room = get_visible_or_404(Room.objects.select_related("site__area"), request.user, pk=pk)
     persons, missing = [], []
     for line in (request.POST.get("people") or "").splitlines():
         if not line.strip():
@@ -202,7 +205,9 @@ def room_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def stay_release(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "stay.manage")
-    stay = _get(selectors.stays_for(request.user).select_related("site__area"), pk)
+    stay = get_visible_or_404(
+        selectors.stays_for(request.user).select_related("site__area"), request.user, pk=pk
+    )
     try:
         services.release(stay, by=request.user, early_reason=request.POST.get("early_reason", ""))
     except DomainError as exc:
@@ -218,8 +223,10 @@ def due(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _need(request, "stay.manage")
         ids = [int(i) for i in request.POST.getlist("stay") if i.isdigit()]
-        stays = list(selectors.stays_for(request.user).filter(pk__in=ids))
         try:
+            stays = get_all_visible_or_404(
+                selectors.stays_for(request.user), request.user, ids, error_field="stay"
+            )
             if not stays:
                 raise DomainError(_("Choose at least one person to release."))
             done = services.release_batch(stays, by=request.user)
@@ -255,9 +262,10 @@ def overstays(request: HttpRequest) -> HttpResponse:
     _need(request, "site.view")
     if request.method == "POST":
         _need(request, "stay.manage")
-        stay = _get(
+        stay = get_visible_or_404(
             selectors.stays_for(request.user).select_related("site__area"),
-            int(request.POST.get("stay", "0") or 0),
+            request.user,
+            pk=request.POST.get("stay"),
         )
         try:
             services.record_overstay_reason(

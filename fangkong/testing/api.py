@@ -5,7 +5,6 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
@@ -14,14 +13,15 @@ from ninja.pagination import paginate
 from typing_extensions import TypedDict
 
 from fangkong.areas.models import Area
-from fangkong.core.api import ErrorOut, Page, StrictSchema
-from fangkong.core.errors import NotFound, ValidationFailed
+from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
+from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require
+from fangkong.core.scoping import get_all_visible_or_404, get_visible_or_404
 from fangkong.core.uploads import read_upload
 from fangkong.people.models import Person
 from fangkong.testing import selectors, services
-from fangkong.testing.choices import PointKind, RetestState
-from fangkong.testing.filters import RetestFilter
+from fangkong.testing.choices import PointKind, RetestState, TubeState
+from fangkong.testing.filters import RetestFilter, TubeFilter
 from fangkong.testing.models import Lab
 from fangkong.testing.services import result_imports
 from fangkong.testing.services.lab import lab_for
@@ -376,46 +376,39 @@ class DismissIn(StrictSchema):
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def _area(request, pk: int) -> Area:
-    area = Area.objects.filter(pk=pk).first()
-    if area is None:
-        raise NotFound(_("No such area."), field="area_id")
-    return area
+def _area(request, pk: int, field: str = "area_id") -> Area:
+    return get_visible_or_404(Area, request.user, pk=pk, error_field=field)
 
 
 def _point(request, pk: int):
-    point = selectors.points_for(request.user).filter(pk=pk).first()
-    if point is None:
-        raise NotFound(_("No such testing point within your areas."), field="point_id")
-    return point
+    points = selectors.points_for(request.user)
+    return get_visible_or_404(points, request.user, pk=pk, error_field="point_id")
 
 
 def _round(request, pk: int):
-    rnd = selectors.rounds_for(request.user).filter(pk=pk).first()
-    if rnd is None:
-        raise NotFound(_("No such screening round within your areas."), field="round_id")
-    return rnd
+    rounds = selectors.rounds_for(request.user)
+    return get_visible_or_404(rounds, request.user, pk=pk, error_field="round_id")
 
 
 def _box(request, barcode: str):
-    box = selectors.boxes_for(request.user).filter(barcode=barcode).first()
-    if box is None and request.user.can("testing.lab"):
-        from fangkong.testing.models import Box
-
-        box = Box.objects.filter(barcode=barcode).first()  # labs receive from every area
-    if box is None:
-        raise NotFound(_("No such box."), field="box")
-    return box
+    boxes = selectors.openable_boxes_for(request.user)
+    return get_visible_or_404(boxes, request.user, barcode=barcode, error_field="box")
 
 
 def _lab(request, lab_id: int | None) -> Lab | None:
     """``services.lab_for`` of the lab named by ``lab_id``, errors naming ``lab_id``."""
     lab = None
     if lab_id is not None:
-        lab = Lab.objects.filter(pk=lab_id).first()
-        if lab is None:
-            raise NotFound(_("No such lab."), field="lab_id")
+        lab = get_visible_or_404(Lab, request.user, pk=lab_id, error_field="lab_id")
     return lab_for(request.user, lab, field="lab_id")
+
+
+def _lab_to_hand_to(request, lab_id: int) -> Lab:
+    """Any lab the caller may hand a box to (``selectors.labs_to_hand_to``), errors naming
+    ``lab_id``."""
+    return get_visible_or_404(
+        selectors.labs_to_hand_to(request.user), request.user, pk=lab_id, error_field="lab_id"
+    )
 
 
 # --- points and rounds -----------------------------------------------------------------------
@@ -432,7 +425,8 @@ def create_point(request, data: PointIn):
 
     point = services.create_point(
         name=data.name, kind=data.kind, area=_area(request, data.area_id), address=data.address,
-        hours=data.hours, samplers=User.objects.filter(pk__in=data.sampler_ids), by=request.user,
+        hours=data.hours, samplers=get_all_visible_or_404(User, request.user, data.sampler_ids,
+                                        error_field="sampler_ids"), by=request.user,
     )  # fmt: skip
     return Status(201, point)
 
@@ -457,7 +451,9 @@ def create_round(request, data: RoundIn):
     rnd = services.create_round(
         name=data.name, areas=[_area(request, pk) for pk in data.area_ids],
         starts_at=data.starts_at, ends_at=data.ends_at, pooling_ratio=data.pooling_ratio,
-        single_categories=KeyCategory.objects.filter(pk__in=data.single_category_ids),
+        single_categories=get_all_visible_or_404(
+            KeyCategory, request.user, data.single_category_ids, error_field="single_category_ids"
+        ),
         by=request.user,
     )  # fmt: skip
     return Status(201, rnd)
@@ -520,30 +516,32 @@ def upload(request, data: UploadIn):
     return report.as_dict()
 
 
+class TubeQuery(Schema):
+    round_id: int | None = Field(None, description="one of your rounds")
+    point_id: int | None = Field(None, description="one of your testing points")
+    state: TubeState | None = None
+
+
 @router.get("/tubes", response=list[TubeOut])
 @paginate(Page)
-def list_tubes(request, round_id: int | None = None, state: str = "", point_id: int | None = None):
+def list_tubes(request, q: Query[TubeQuery]):
+    """Tubes of your areas; a round or point that is not yours is no choice (422)."""
     require(request.user, "testing.view")
-    qs = selectors.tubes_for(request.user)
-    if round_id:
-        qs = qs.filter(round_id=round_id)
-    if point_id:
-        qs = qs.filter(point_id=point_id)
-    if state:
-        qs = qs.filter(state=state)
-    return qs.order_by("-pk")
+    return filter_list(request, TubeFilter, q, queryset=selectors.tubes_for(request.user)).order_by(
+        "-pk"
+    )
 
 
 @router.get("/tubes/{barcode}", response={200: TubeOut, **ERRORS})
 def get_tube(request, barcode: str):
     require(request.user, "testing.view")
-    return get_object_or_404(selectors.tubes_for(request.user), barcode=barcode)
+    return get_visible_or_404(selectors.tubes_for(request.user), request.user, barcode=barcode)
 
 
 @router.post("/tubes/{barcode}/close", response={200: TubeOut, **ERRORS})
 def close_tube(request, barcode: str):
     require(request.user, "testing.sample")
-    tube = get_object_or_404(selectors.tubes_for(request.user), barcode=barcode)
+    tube = get_visible_or_404(selectors.tubes_for(request.user), request.user, barcode=barcode)
     return services.close_tube(tube, by=request.user)
 
 
@@ -575,7 +573,7 @@ def box_add_tube(request, barcode: str, data: BoxTubeIn):
 def box_handover(request, barcode: str, data: HandoverIn):
     require(request.user, "testing.transport")
     box = _box(request, barcode)
-    lab = _lab(request, data.lab_id) if data.lab_id else None
+    lab = _lab_to_hand_to(request, data.lab_id) if data.lab_id is not None else None
     return services.hand_over(
         box, courier_name=data.courier_name, courier_phone=data.courier_phone, lab=lab,
         by=request.user,
@@ -679,19 +677,14 @@ def list_retests(
     qs = selectors.retests_for(request.user).select_related("retest_tube")
     if state:
         qs = qs.filter(state=state)
-    wanted = {k: v for k, v in {"reason": reason, "round": round, "area": area}.items() if v}
-    fs = RetestFilter(wanted, queryset=qs, request=request)
-    if not fs.is_valid():  # a round or area outside yours is no choice either
-        errors = next(iter(fs.errors.values()))
-        raise ValidationFailed(errors[0], fields={k: list(v) for k, v in fs.errors.items()})
-    return fs.qs.order_by(*selectors.WALK_ORDER)
+    # a round or area outside yours is no choice either (422 naming the field)
+    wanted = {"reason": reason, "round": round, "area": area}
+    return filter_list(request, RetestFilter, wanted, queryset=qs).order_by(*selectors.WALK_ORDER)
 
 
 def _retest(request, pk: int):
-    task = selectors.retests_for(request.user).filter(pk=pk).first()
-    if task is None:
-        raise NotFound(_("No such retest task within your areas."), field="task_id")
-    return task
+    tasks = selectors.retests_for(request.user)
+    return get_visible_or_404(tasks, request.user, pk=pk, error_field="task_id")
 
 
 @router.post("/retests/{task_id}/sample", response={200: RetestOut, **ERRORS})
@@ -702,9 +695,10 @@ def retest_sample(request, task_id: int, data: RetestSampleIn):
     task = _retest(request, task_id)
     point = None
     if data.point_id is not None:
-        point = selectors.sampling_points_for(request.user).filter(pk=data.point_id).first()
-        if point is None:
-            raise NotFound(_("No such testing point of yours."), field="point_id")
+        point = get_visible_or_404(
+            selectors.sampling_points_for(request.user), request.user, pk=data.point_id,
+            error_field="point_id",
+        )  # fmt: skip
     return services.record_retest_sample(task, tube_barcode=data.tube, point=point, by=request.user)
 
 
@@ -723,10 +717,8 @@ def list_candidates(request):
 
 
 def _candidate(request, pk: int):
-    cand = selectors.candidates_for(request.user).filter(pk=pk).first()
-    if cand is None:
-        raise NotFound(_("No such case candidate within your areas."), field="candidate_id")
-    return cand
+    candidates = selectors.candidates_for(request.user)
+    return get_visible_or_404(candidates, request.user, pk=pk, error_field="candidate_id")
 
 
 @router.post("/case-candidates/{candidate_id}/confirm", response={200: CandidateOut, **ERRORS})
@@ -753,9 +745,9 @@ class TurnaroundQuery(Schema):
 @router.get("/turnaround", response={200: list[TurnaroundOut], **ERRORS})
 def get_turnaround(request, q: Query[TurnaroundQuery]):
     require(request.user, "testing.view")
-    tubes = selectors.tubes_for(request.user)
-    if q.round_id:
-        tubes = tubes.filter(round_id=q.round_id)
+    tubes = filter_list(
+        request, TubeFilter, {"round_id": q.round_id}, queryset=selectors.tubes_for(request.user)
+    )
     rows = selectors.turnaround(tubes, group=q.group)
     return [{"key": r.key, "name": r.name, "tubes": r.tubes, "past_target": r.past_target,
              "stages": {k: vars(v) for k, v in r.stages.items()}} for r in rows]  # fmt: skip
@@ -772,7 +764,5 @@ def get_overdue(request, stage: str = Query("receipt", pattern="^(receipt|test|r
 def person_results(request, person_id: int):
     """A person's swabs and released results (positive pools show as awaiting retest)."""
     require(request.user, "testing.result.view")
-    person = Person.objects.visible_to(request.user).filter(pk=person_id).first()
-    if person is None:
-        raise NotFound(_("No such person within your areas."), field="person_id")
+    person = get_visible_or_404(Person, request.user, pk=person_id, error_field="person_id")
     return [vars(r) for r in selectors.results_for_person(person)]

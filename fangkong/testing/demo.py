@@ -12,13 +12,14 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from fangkong.areas.models import Area
 from fangkong.control.choices import EpisodeStatus
 from fangkong.control.models import ControlEpisode
 from fangkong.control.services import start_episode
-from fangkong.core.demo import DEMO_TOWNSHIP_CODE
+from fangkong.core.demo import DEMO_TOWNSHIP_CODE, demo_village
 from fangkong.core.models import User
 from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Person
@@ -40,13 +41,18 @@ def _say(stdout: Any, line: str) -> None:
 
 
 def _free_persons(township: Area) -> Any:
-    """Active persons of the township not under control, in a stable order."""
+    """Active persons of the township not under control, in a stable order: the village
+    login's community first (its cadre then has the retests and the case candidate to
+    follow), then from the other end than the isolation sites' demo."""
     controlled = ControlEpisode.objects.filter(status=EpisodeStatus.ACTIVE).values("person_id")
+    village = demo_village(township)
+    first = Q(area__path__startswith=village.path) if village else Q(pk__in=[])
     return (
         Person.objects.filter(area__path__startswith=township.path, status=PersonStatus.ACTIVE)
         .exclude(pk__in=controlled)
         .select_related("area")
-        .order_by("-pk")  # from the other end than the isolation sites' demo
+        .annotate(later=Case(When(first, then=Value(0)), default=Value(1)))
+        .order_by("later", "-pk")
     )
 
 

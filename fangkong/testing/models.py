@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import BaseModel, ImportJobBase, ImportRowErrorBase
 from fangkong.core.pii import EncryptedTextField
-from fangkong.core.scoping import ScopedManager, ScopedQuerySet, area_q, subtree_q
+from fangkong.core.scoping import ScopedManager, ScopedQuerySet, area_q, mark_visible, subtree_q
 from fangkong.testing.choices import (
     BoxState,
     CandidateState,
@@ -73,6 +73,8 @@ class Lab(BaseModel):
         USER, verbose_name=_("technicians"), blank=True, related_name="labs"
     )
 
+    scope_field = None  # a lab holds no one's data: every sampler may name it
+
     class Meta:
         verbose_name = _("lab (检测机构)")
         verbose_name_plural = _("labs (检测机构)")
@@ -87,14 +89,14 @@ class RoundQuerySet(ScopedQuerySet):
         """Rounds covering any area within the user's areas, or above them (a county round
         is visible to a township it covers)."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
+            return mark_visible(self.none(), user)
         paths = user.area_paths
         if not paths:
-            return self.none()
+            return mark_visible(self.none(), user)
         # below the user's areas, or one of their areas' ancestors (``scoping.overlaps``)
         above = [p[: 4 * i] for p in paths for i in range(1, len(p) // 4 + 1)]
         q = subtree_q(paths, "areas__path") | Q(areas__path__in=above)
-        return self.filter(pk__in=self.model.objects.filter(q).values("pk"))
+        return mark_visible(self.filter(pk__in=self.model.objects.filter(q).values("pk")), user)
 
 
 class ScreeningRound(BaseModel):
@@ -455,17 +457,19 @@ class ResultImportQuerySet(models.QuerySet):
         """The imports the user uploaded, those of the labs the user works in, and, for the
         command centre, every lab's import within its areas; nothing for anyone else."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
+            return mark_visible(self.none(), user)
         q = Q(created_by=user) | Q(lab__in=Lab.objects.filter(technicians=user).values("pk"))
         if user.can("testing.result_import.view_all"):
             within = area_q(user, "lab__area")
             if within is not None:
                 q |= within
-        return self.filter(q)
+        return mark_visible(self.filter(q), user)
 
 
 class ResultImportJob(ImportJobBase):
     """A lab's results file (.xlsx/.csv), recorded in the background, part by part."""
+
+    resumes_after_failure = True  # a failed run is retried and carries on where it stopped
 
     lab = models.ForeignKey(
         Lab, verbose_name=_("lab"), on_delete=models.PROTECT, related_name="result_imports"

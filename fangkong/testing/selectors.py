@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
-from fangkong.core.errors import NotFound
-from fangkong.core.scoping import fold, subtree_q
+from fangkong.core.scoping import fold, get_visible_or_404, mark_visible, subtree_q
+from fangkong.core.workqueue import Work, per_township
 from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Person
 from fangkong.testing.choices import (
@@ -28,6 +29,7 @@ from fangkong.testing.choices import (
 from fangkong.testing.models import (
     Box,
     CaseCandidate,
+    Lab,
     Notification,
     Result,
     ResultImportJob,
@@ -67,8 +69,27 @@ def boxes_for(user: Any) -> QuerySet[Box]:
     return Box.objects.visible_to(user).select_related("point", "lab")
 
 
+def openable_boxes_for(user: Any) -> QuerySet[Box]:
+    """The boxes a user may open by barcode: those of their areas' points; a lab
+    technician's, every box (labs receive from every area; a box holds barcodes, no one's
+    data)."""
+    if getattr(user, "is_authenticated", False) and user.can("testing.lab"):
+        return mark_visible(Box.objects.select_related("point", "lab"), user)
+    return boxes_for(user)
+
+
 def results_for(user: Any) -> QuerySet[Result]:
     return Result.objects.visible_to(user).select_related("tube", "lab")
+
+
+def labs_to_hand_to(user: Any) -> QuerySet[Lab]:
+    """The labs a box may be handed to: every lab serving the county of one of the user's
+    areas (a lab receives from every area of its county), whoever its technicians are. A
+    look-up, not a membership rule: that one is ``services.lab.lab_for``."""
+    paths = {p[: Area.steplen] for p in getattr(user, "area_paths", None) or ()}
+    if not getattr(user, "is_authenticated", False) or not paths:
+        return Lab.objects.none()
+    return Lab.objects.filter(subtree_q(paths, "area__path"))
 
 
 def retests_for(user: Any) -> QuerySet[RetestTask]:
@@ -414,7 +435,75 @@ def result_imports_for(user: Any) -> QuerySet[ResultImportJob]:
 
 def get_result_import(user: Any, pk: Any) -> ResultImportJob:
     """One import the user may follow; another lab's or area's does not exist for them."""
-    job = result_imports_for(user).filter(pk=pk).first()
-    if job is None:
-        raise NotFound(_("No such results import."))
-    return job
+    return get_visible_or_404(result_imports_for(user), user, pk=pk)
+
+
+# --- the work queue (core.workqueue) ---------------------------------------------------------
+# Hours from a task's creation to its deadline (FANGKONG_TESTING_FOLLOW_UP_HOURS overrides):
+# a positive pool's members are re-sampled singly, and a positive single tube decided on,
+# within two hours.
+DEFAULT_FOLLOW_UP_HOURS = {"retest": 2, "candidate": 2}
+
+
+def follow_up_hours() -> dict[str, float]:
+    return {**DEFAULT_FOLLOW_UP_HOURS, **getattr(settings, "FANGKONG_TESTING_FOLLOW_UP_HOURS", {})}
+
+
+def _oldest_work(qs: QuerySet, hours: float, url: str) -> Work:
+    row = qs.aggregate(n=Count("pk"), first=Min("created_at"))
+    due = row["first"] + dt.timedelta(hours=hours) if row["first"] else None
+    return Work(row["n"], due, url)
+
+
+def _open_retests(user: Any, now: dt.datetime) -> QuerySet[RetestTask]:
+    return RetestTask.objects.visible_to(user).filter(state=RetestState.OPEN)
+
+
+def retests_work(user: Any, now: dt.datetime) -> Work:
+    """Door-to-door retests waiting in the user's areas; due two hours after the oldest."""
+    qs = _open_retests(user, now)
+    return _oldest_work(qs, follow_up_hours()["retest"], reverse("testing:retests"))
+
+
+def retests_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
+    return per_township(_open_retests(user, now), "area__path")
+
+
+def _open_candidates(user: Any, now: dt.datetime) -> QuerySet[CaseCandidate]:
+    return CaseCandidate.objects.visible_to(user).filter(state=CandidateState.OPEN)
+
+
+def candidates_work(user: Any, now: dt.datetime) -> Work:
+    """Case candidates to confirm or dismiss; due two hours after the oldest."""
+    qs = _open_candidates(user, now)
+    return _oldest_work(qs, follow_up_hours()["candidate"], reverse("testing:candidates"))
+
+
+def candidates_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
+    return per_township(_open_candidates(user, now), "area__path")
+
+
+def _late_for_receipt(user: Any, now: dt.datetime) -> QuerySet[Tube]:
+    return overdue(Tube.objects.visible_to(user), "receipt", now=now).order_by()
+
+
+def late_tubes_work(user: Any, now: dt.datetime) -> Work:
+    """Tubes not yet received at a lab, past their kind's turnaround target since the first
+    swab (the turnaround page's "waiting for receipt"); due when the oldest passed it."""
+    hours = target_hours()
+    rows = (
+        _late_for_receipt(user, now)
+        .values("kind")
+        .annotate(n=Count("pk"), first=Min("first_sampled_at"))
+        .order_by()
+    )
+    n, due = 0, None
+    for r in rows:  # one row per tube kind
+        n += r["n"]
+        at = r["first"] + dt.timedelta(hours=hours[r["kind"]])
+        due = at if due is None else min(due, at)
+    return Work(n, due, reverse("testing:turnaround") + "?stage=receipt")
+
+
+def late_tubes_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
+    return per_township(_late_for_receipt(user, now), "area__path")

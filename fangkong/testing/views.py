@@ -4,7 +4,7 @@ the lab bench, turnaround. Every write goes through ``services``."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +14,9 @@ from django.views import View
 
 from fangkong.areas.models import Area
 from fangkong.core import audit
-from fangkong.core.errors import DomainError
+from fangkong.core.errors import DomainError, NotVisible
 from fangkong.core.export import write_xlsx, xlsx_response
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.uploads import read_upload
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.testing import selectors, services
@@ -24,22 +25,17 @@ from fangkong.testing.models import Lab, Tube
 from fangkong.testing.services import result_imports
 
 
-def _get(qs, pk):
-    obj = qs.filter(pk=pk).first()
-    if obj is None:
-        raise Http404
-    return obj
-
-
 class IndexView(PermissionMixin, View):
     permission = "testing.view"
 
     def get(self, request):
         user = request.user
+        points = list(selectors.points_for(user)[:50])
+        Area.label_paths(p.area for p in points)
         ctx = {
             "title": _("Mass testing"),
             "rounds": selectors.rounds_for(user)[:20],
-            "points": selectors.points_for(user)[:50],
+            "points": points,
             "boxes": selectors.boxes_for(user).order_by("-pk")[:20],
         }
         return render(request, "testing/index.html", ctx)
@@ -49,7 +45,7 @@ class PointDetailView(PermissionMixin, View):
     permission = "testing.view"
 
     def get(self, request, pk):
-        point = _get(selectors.points_for(request.user), pk)
+        point = get_visible_or_404(selectors.points_for(request.user), request.user, pk=pk)
         tubes = selectors.tubes_for(request.user).filter(point=point).order_by("-pk")[:50]
         rounds = selectors.rounds_for(request.user)[:10]
         return render(
@@ -65,10 +61,10 @@ class RoundDetailView(PermissionMixin, View):
     permission = "testing.view"
 
     def get(self, request, pk):
-        rnd = _get(selectors.rounds_for(request.user), pk)
+        rnd = get_visible_or_404(selectors.rounds_for(request.user), request.user, pk=pk)
         area = None
         if request.GET.get("area"):
-            area = _get(Area.objects.all(), request.GET["area"])
+            area = get_visible_or_404(Area, request.user, pk=request.GET["area"])
         ctx = {"object": rnd, "area": area, "can_results": request.user.can("testing.result.view")}
         if ctx["can_results"]:
             ctx["coverage"] = selectors.coverage(rnd, area=area, user=request.user)
@@ -98,8 +94,8 @@ class DoorToDoorView(PermissionMixin, View):
     permission = "testing.manage"
 
     def post(self, request, pk):
-        rnd = _get(selectors.rounds_for(request.user), pk)
-        area = _get(Area.objects.all(), request.POST.get("area") or 0)
+        rnd = get_visible_or_404(selectors.rounds_for(request.user), request.user, pk=pk)
+        area = get_visible_or_404(Area, request.user, pk=request.POST.get("area"))
         try:
             n = services.send_missing_to_door_to_door(rnd, area=area, by=request.user)
         except DomainError as exc:
@@ -138,8 +134,12 @@ class SampleView(PermissionMixin, View):
     permission = "testing.sample"
 
     def setup_objs(self, request, point_id, round_id):
-        self.point = _get(selectors.points_for(request.user), point_id)
-        self.round = _get(selectors.rounds_for(request.user), round_id)
+        self.point = get_visible_or_404(
+            selectors.points_for(request.user), request.user, pk=point_id
+        )
+        self.round = get_visible_or_404(
+            selectors.rounds_for(request.user), request.user, pk=round_id
+        )
         key = f"{point_id}:{round_id}"
         self.state = request.session.setdefault(SESSION_KEY, {}).setdefault(
             key, {"tube": None, "person": None}
@@ -173,7 +173,7 @@ class SampleView(PermissionMixin, View):
             if action == "close":
                 ctx = self.close(request)
             elif action == "confirm":
-                ctx = self.take(request, int(request.POST.get("person_id", 0)), confirm=True)
+                ctx = self.take(request, request.POST.get("person_id"), confirm=True)
             else:
                 ctx = self.scan(request, (request.POST.get("code") or "").strip())
         except DomainError as exc:
@@ -213,7 +213,11 @@ class SampleView(PermissionMixin, View):
         from fangkong.people.models import Person
         from fangkong.testing.services.sampling import check_person
 
-        person = Person.objects.select_related("area").get(pk=person_id)
+        # Only the person just scanned on this page (kept in the session), never an id typed
+        # into the form: a sampler swabs whoever the round covers, found by their document.
+        if str(person_id) != str(self.state.get("person")):
+            raise NotVisible(_("Scan the person's document again."), field="person")
+        person = Person.objects.select_related("area").get(pk=self.state["person"])
         try:
             check_person(person, self.round)
         except DomainError:
@@ -259,7 +263,9 @@ class BoxCreateView(PermissionMixin, View):
     permission = "testing.transport"
 
     def post(self, request):
-        point = _get(selectors.points_for(request.user), request.POST.get("point") or 0)
+        point = get_visible_or_404(
+            selectors.points_for(request.user), request.user, pk=request.POST.get("point")
+        )
         try:
             box = services.create_box(
                 barcode=request.POST.get("barcode", ""), point=point, by=request.user
@@ -274,16 +280,17 @@ class BoxDetailView(PermissionMixin, View):
     permission = "testing.view"
 
     def box(self, request, pk):
-        qs = selectors.boxes_for(request.user)
-        if request.user.can("testing.lab"):
-            from fangkong.testing.models import Box
+        return get_visible_or_404(selectors.openable_boxes_for(request.user), request.user, pk=pk)
 
-            qs = Box.objects.all()
-        return _get(qs, pk)
+    def picked_lab(self, request, labs=Lab):
+        """The lab the form names, among ``labs`` (a lab to hand to, or any to receive at)."""
+        if not request.POST.get("lab"):
+            return None
+        return get_visible_or_404(labs, request.user, pk=request.POST["lab"], error_field="lab")
 
     def get(self, request, pk):
         box = self.box(request, pk)
-        return render(request, "testing/box_detail.html", {"object": box, "labs": Lab.objects.all(),
+        return render(request, "testing/box_detail.html", {"object": box, "labs": selectors.labs_to_hand_to(request.user),
                                                            "tubes": box.tubes.order_by("barcode")})  # fmt: skip
 
     def post(self, request, pk):
@@ -293,12 +300,12 @@ class BoxDetailView(PermissionMixin, View):
             if action == "add":
                 services.add_tube(box, request.POST.get("tube", ""), by=request.user)
             elif action == "handover":
-                lab = Lab.objects.filter(pk=request.POST.get("lab") or 0).first()
+                lab = self.picked_lab(request, selectors.labs_to_hand_to(request.user))
                 services.hand_over(box, courier_name=request.POST.get("courier_name", ""),
                                    courier_phone=request.POST.get("courier_phone", ""), lab=lab,
                                    by=request.user)  # fmt: skip
             elif action == "receive":
-                lab = Lab.objects.filter(pk=request.POST.get("lab") or 0).first() or Lab.objects.filter(
+                lab = self.picked_lab(request) or Lab.objects.filter(
                     technicians=request.user).first()  # fmt: skip
                 if lab is None:
                     raise services.lab.ValidationFailed(_("Choose the lab."), field="lab")
@@ -366,7 +373,7 @@ class TubeDetailView(PermissionMixin, View):
     permission = "testing.view"
 
     def get(self, request, pk):
-        tube = _get(selectors.tubes_for(request.user), pk)
+        tube = get_visible_or_404(selectors.tubes_for(request.user), request.user, pk=pk)
         members = tube.members.select_related("person") if request.user.can("person.view") else []
         return render(request, "testing/tube_detail.html", {"object": tube, "members": members,
                                                             "result": getattr(tube, "result", None)})  # fmt: skip

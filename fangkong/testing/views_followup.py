@@ -15,25 +15,22 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from fangkong.core.errors import DomainError
+from fangkong.areas.models import Area
+from fangkong.core.errors import DomainError, NotVisible
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.testing import selectors, services
 from fangkong.testing.filters import RetestFilter
 
 
-def _pick(qs, value: Any):
+def _pick(request, qs, value: Any):
     """The row of ``qs`` with this pk, or None (a bad or foreign id is no row)."""
-    try:
-        return qs.filter(pk=int(value)).first()
-    except (TypeError, ValueError):
+    if value in (None, ""):
         return None
-
-
-def _found(qs, pk: int):
-    obj = _pick(qs, pk)
-    if obj is None:
-        raise Http404
-    return obj
+    try:
+        return get_visible_or_404(qs, request.user, pk=value)
+    except NotVisible:
+        return None
 
 
 def _back(request, url_name: str, error: str, done: str) -> HttpResponseRedirect:
@@ -59,10 +56,12 @@ class RetestListView(PermissionMixin, View):
         if fs.is_bound and fs.is_valid():
             qs = fs.qs
         page = Paginator(qs, settings.FANGKONG_PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        Area.label_paths(t.area for t in page.object_list)
         query = request.GET.copy()
         query.pop("page", None)
         points = selectors.sampling_points_for(user) if user.can("testing.sample") else None
-        point = _pick(points, request.GET.get("point")) if points is not None else None
+        point = _pick(request, points, request.GET.get("point")) if points is not None else None
         if points is not None and point is None:
             only = list(points[:2])
             point = only[0] if len(only) == 1 else None
@@ -84,7 +83,7 @@ class _RetestAction(PermissionMixin, View):
         raise NotImplementedError
 
     def post(self, request, pk):
-        task = _found(selectors.retests_for(request.user), pk)
+        task = get_visible_or_404(selectors.retests_for(request.user), request.user, pk=pk)
         error = done = ""
         try:
             done = self.act(request, task)
@@ -98,7 +97,7 @@ class _RetestAction(PermissionMixin, View):
             "task": task,
             "error": error,
             "done": done,
-            "point": _pick(points, request.POST.get("point")),
+            "point": _pick(request, points, request.POST.get("point")),
             "can_sample": request.user.can("testing.sample"),
             "can_cancel": request.user.can("testing.manage"),
         }
@@ -112,9 +111,9 @@ class RetestSampleView(_RetestAction):
     def act(self, request, task) -> str:
         point = None
         if request.POST.get("point"):
-            point = _pick(selectors.sampling_points_for(request.user), request.POST["point"])
-            if point is None:
-                raise Http404
+            point = get_visible_or_404(
+                selectors.sampling_points_for(request.user), request.user, pk=request.POST["point"]
+            )
         task = services.record_retest_sample(
             task, tube_barcode=request.POST.get("tube", ""), point=point, by=request.user
         )
@@ -155,7 +154,7 @@ class CandidateDecideView(PermissionMixin, View):
     permission = "testing.candidate.decide"
 
     def post(self, request, pk):
-        cand = _found(selectors.candidates_for(request.user), pk)
+        cand = get_visible_or_404(selectors.candidates_for(request.user), request.user, pk=pk)
         action = request.POST.get("action")
         error = done = ""
         try:
@@ -173,9 +172,10 @@ class CandidateDecideView(PermissionMixin, View):
             error = str(exc.message)
         if not request.htmx:
             return _back(request, "testing:candidates", error, done)
-        cand = _found(
+        cand = get_visible_or_404(
             selectors.candidates_for(request.user).select_related("tube__result", "decided_by"),
-            pk,
+            request.user,
+            pk=pk,
         )
         ctx = {"cand": cand, "error": error, "can_decide": True}
         return render(request, "testing/_candidate_row.html", ctx)

@@ -64,6 +64,7 @@ def test_ended_and_future_assignments_are_left_out(county, grid, chain_a):
     chain_a["cadre"].save()
     assign(county.village_a, "village_cadre", "未来干部", starts_on=dt.date(2999, 1, 1))
     chain = names(responsibility_chain(grid.building_a, floor=5))
+    assert "楼栋长戊" in chain and "县领导甲" in chain  # the rest of the chain is there
     assert "社区书记丙" not in chain
     assert "未来干部" not in chain
 

@@ -36,6 +36,8 @@ def test_the_phone_is_encrypted_at_rest(users, grid):
     with connection.cursor() as cur:
         cur.execute("SELECT phone FROM areas_responsibility WHERE id = %s", [r.pk])
         stored = cur.fetchone()[0]
+    assert stored.startswith("v1:")  # encrypted, and still read back in full
+    assert Responsibility.objects.get(pk=r.pk).phone == "13800138000"
     assert "13800138000" not in stored
 
 
@@ -241,4 +243,7 @@ def test_api_list_is_scoped(users, login, grid):
     other = login(users["township_b"]).get(
         f"/api/v1/areas/responsibilities?area_id={grid.building_a.pk}"
     )
-    assert other.status_code == 404
+    # the list's filter set offers only the user's areas: another's is no choice
+    assert other.status_code == 422
+    assert "area_id" in other.json()["error"]["fields"]
+    assert "甲" not in other.content.decode()

@@ -159,9 +159,9 @@ def test_a_move_must_keep_the_level(users, county, grid):
 def test_edit_page_moves_and_reports_errors(users, login, county, grid):
     client = login(users["county"])
     url = f"/areas/{grid.group_b.pk}/edit/"
-    bad = client.post(url, {"name": "一组", "kind": "group", "parent_code": "500242002001001"})
+    bad = client.post(url, {"name": "一组", "kind": "group", "parent": grid.estate_a.pk})
     assert bad.status_code == 422
-    ok = client.post(url, {"name": "一组", "kind": "group", "parent_code": "500242002001"})
+    ok = client.post(url, {"name": "一组", "kind": "group", "parent": county.village_a.pk})
     assert ok.status_code == 302
 
 

@@ -1,11 +1,11 @@
-"""Completing a phase starts the next one the day after, or ends the episode; ending early
+"""Completing a phase starts the next one that same day (its day 1), or ends the episode; ending early
 needs a reason; cancelling drops what is left."""
 
 import datetime as dt
 
 import pytest
 
-from fangkong.control.selectors import active_episode_for, episodes_due
+from fangkong.control.selectors import active_episode_for, day_of, episodes_due
 from fangkong.control.services import cancel_episode, complete_phase
 from fangkong.core.errors import IllegalTransition, ValidationFailed
 from fangkong.core.timeline import timeline_of
@@ -29,15 +29,16 @@ def test_completing_on_the_planned_end_activates_the_next_phase(users, episode_a
             "2022-11-27",
             ["2022-11-23", "2022-11-24", "2022-11-25", "2022-11-27"],
         ),
-        ("home_isolation", "active", "2022-11-28", "2022-11-30", ["2022-11-28", "2022-11-30"]),
+        ("home_isolation", "active", "2022-11-27", "2022-11-29", ["2022-11-27", "2022-11-29"]),
     ]
     assert first(episode_a).actual_end_date == dt.date(2022, 11, 27)
 
 
-def test_completing_late_starts_the_next_phase_the_day_after(users, episode_a):
+def test_completing_late_starts_the_next_phase_that_day(users, episode_a):
     nxt = complete_phase(first(episode_a), by=users["township_a"], on_date=dt.date(2022, 11, 28))
-    assert (nxt.start_date, nxt.planned_end_date) == (dt.date(2022, 11, 29), dt.date(2022, 12, 1))
-    assert nxt.test_days == ["2022-11-29", "2022-12-01"]
+    assert (nxt.start_date, nxt.planned_end_date) == (dt.date(2022, 11, 28), dt.date(2022, 11, 30))
+    assert nxt.test_days == ["2022-11-28", "2022-11-30"]
+    assert day_of(nxt, dt.date(2022, 11, 28)) == (1, 3)  # not "day 0 of 3"
 
 
 def test_completing_early_without_a_reason_is_refused_and_changes_nothing(users, episode_a):
@@ -56,7 +57,7 @@ def test_completing_early_with_a_reason_records_it(users, episode_a, person_a):
         on_date=dt.date(2022, 11, 25),
         early_reason="contact ruled out by the CDC",
     )
-    assert nxt.start_date == dt.date(2022, 11, 26)
+    assert nxt.start_date == dt.date(2022, 11, 25)
     assert first(episode_a).end_reason == "contact ruled out by the CDC"
     summaries = [e.summary for e in timeline_of(person_a)]
     assert any("contact ruled out by the CDC" in s and "day 3 of 5" in s for s in summaries)

@@ -65,6 +65,7 @@ def test_area_filter(login, users, county, episode_a, episode_b):
     # another township's area is not a choice for a township officer
     other = login(users["township_a"]).get("/control/episodes/", {"area": county.town_b.pk})
     assert "李四" not in names(other)
+    assert "张三" in names(other)  # the list rendered, with the officer's own episode
 
 
 def test_episode_list_query_count_does_not_grow_with_rows(login, users, county, episode_a):
@@ -102,7 +103,9 @@ def test_episode_detail_shows_phases_day_and_test_days(login, users, episode_a, 
 
 
 def test_auditor_sees_the_episode_without_actions(login, users, episode_a):
-    html = login(users["auditor"]).get(f"/control/episodes/{episode_a.pk}/").content.decode()
+    response = login(users["auditor"]).get(f"/control/episodes/{episode_a.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200 and "张三" in html and "cn-20-measures" in html
     assert "Extend or shorten" not in html
 
 

@@ -34,5 +34,7 @@ def test_a_role_without_episode_access_sees_no_control_card(
     from fangkong.core.roles import Role
 
     sampler = make_user(Role.SAMPLER, county.town_a)
-    page = login(sampler).get(f"/people/persons/{person_a.pk}/").content.decode()
+    response = login(sampler).get(f"/people/persons/{person_a.pk}/")
+    page = response.content.decode()
+    assert response.status_code == 200 and person_a.name in page  # the page itself is there
     assert 'data-testid="control-status"' not in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -11,6 +12,12 @@ from openpyxl import load_workbook
 
 from fangkong.core import pii
 from fangkong.core.services.tokens import create_token
+
+
+def work_on(page: str) -> dict[str, int]:
+    """A home page's work list: queue key -> count, in the order shown."""
+    items = re.findall(r'data-queue="([\w.]+)">\s*<strong class="work-count">(\d+)</strong>', page)
+    return {k: int(n) for k, n in items}
 
 
 def xlsx_rows(response) -> list[list]:
@@ -40,6 +47,16 @@ def error_of(response) -> dict:
     assert set(body) == {"error"}, body
     assert set(body["error"]) == {"code", "message", "fields"}, body
     return body["error"]
+
+
+@pytest.fixture
+def no_sms():
+    """No network: the testing pipeline's messages go to a recording double."""
+    from fangkong.testing.gateway import RecordingGateway, set_gateway
+
+    set_gateway(RecordingGateway())
+    yield
+    set_gateway(None)
 
 
 @pytest.fixture

@@ -190,6 +190,7 @@ def test_language_switch_renders_the_login_page_in_chinese(users, client):
 def test_messages_read_in_chinese_after_switch(users, client):
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/login/"})
     response = sign_in(client, "town_a", "not-my-password")
+    assert "用户名或密码错误。" in response.content.decode()
     assert "Wrong username or password." not in response.content.decode()
 
 

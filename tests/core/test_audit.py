@@ -102,7 +102,7 @@ def test_person_create_row_masks_personal_data(users, api, token_for, county):
         action="create", object_type="people.person", object_id=str(person.pk)
     )
     assert row.actor == users["township_a"]
-    assert row.after["id_number"] == "110105********002X"
+    assert row.after["id_number"] == "110105************"
     assert row.after["phone"] == "138****5678"
     dumped = json.dumps(row.after)
     assert "11010519491231002X" not in dumped and "13812345678" not in dumped
@@ -277,3 +277,31 @@ def test_sign_in_and_failed_sign_in_are_audited(users, client):
     client.post("/login/", {"username": "county", "password": PASSWORD})
     assert AuditLog.objects.filter(action="login_failed", object_repr="county").exists()
     assert AuditLog.objects.filter(action="login", actor=users["county"]).exists()
+
+
+def test_during_a_redaction_only_the_texts_may_change_and_nothing_may_be_deleted(entry):
+    """The purge's grant (``audit_redaction``) lets its transaction rewrite what a row
+    says about someone, never who did what when to which object, and never delete it."""
+    from fangkong.core.models import AuditRedaction
+    from fangkong.core.redact import audit_redaction
+
+    with transaction.atomic(), audit_redaction("test"):
+        AuditLog._base_manager.filter(pk=entry.pk).update(object_repr="＊＊", detail="")
+    assert AuditLog.objects.get(pk=entry.pk).object_repr == "＊＊"
+    assert not AuditRedaction.objects.exists()  # the grant ends with the redaction
+    for sql in (
+        "UPDATE core_auditlog SET object_id = 'other' WHERE id = %s",
+        "UPDATE core_auditlog SET action = 'logout' WHERE id = %s",
+        "UPDATE core_auditlog SET actor_name = 'someone' WHERE id = %s",
+        "DELETE FROM core_auditlog WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            audit_redaction("test"),
+            connection.cursor() as cur,
+        ):
+            cur.execute(sql, [entry.pk])
+    fresh = AuditLog.objects.get(pk=entry.pk)
+    assert (fresh.object_id, fresh.action, fresh.actor_name) == (
+        str(entry.object_id), "login", entry.actor_name)  # fmt: skip

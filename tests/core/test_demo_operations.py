@@ -15,16 +15,10 @@ from fangkong.sites.demo import load_demo_sites
 from fangkong.sites.models import IsolationSite, Room, Stay, TurnoverStep
 from fangkong.testing import selectors as testing_selectors
 from fangkong.testing.demo import load_demo_testing
-from fangkong.testing.gateway import RecordingGateway, set_gateway
 from fangkong.testing.models import CaseCandidate, RetestTask, ScreeningRound, Tube
 from tests.factories import HouseholdFactory, PersonFactory
 
-
-@pytest.fixture(autouse=True)
-def _no_sms():
-    set_gateway(RecordingGateway())
-    yield
-    set_gateway(None)
+pytestmark = pytest.mark.usefixtures("no_sms")
 
 
 @pytest.fixture

@@ -29,5 +29,9 @@ def test_figures_count_only_the_users_areas(users, login, person_a):
 
 
 def test_roles_without_those_modules_see_no_figures(users, login):
-    page = login(users["lab"]).get("/").content.decode()
+    response = login(users["lab"]).get("/")
+    page = response.content.decode()
+    assert (
+        response.status_code == 200 and 'href="/testing/"' in page
+    )  # the home page, with its menu
     assert 'data-testid="today-figures"' not in page

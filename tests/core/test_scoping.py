@@ -4,6 +4,8 @@ an area or no longer active see nothing."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from fangkong.core.models import TimelineEvent
@@ -137,6 +139,7 @@ def test_area_filter_naming_another_township_shows_nothing_of_it(
     client = login(users["township_a"])
     response = client.get("/people/persons/", {"area": county.town_b.pk})
     assert "李四" not in names_on_list_page(response)
+    assert "张三" in names_on_list_page(response)  # the list rendered (the filter is refused)
 
 
 def test_export_holds_only_own_township(users, login, person_a, person_b):
@@ -198,9 +201,19 @@ def test_api_search_excludes_other_township(users, api, token_for, person_b):
         assert body == {"items": [], "count": 0}, q
 
 
-def test_api_area_filter_on_other_township_returns_nothing(users, api, token_for, county, person_b):
-    body = api.get("/api/v1/persons", token_for(users["township_a"]), area=county.town_b.pk).json()
-    assert body["count"] == 0
+def test_api_area_filter_on_other_township_is_no_choice(
+    users, api, token_for, county, person_a, person_b
+):
+    """The API filters through the list page's filter set: another township is not one of
+    the areas offered, so the filter is refused naming the field, and nothing is listed."""
+    token = token_for(users["township_a"])
+    mine = api.get("/api/v1/persons", token, area=county.town_a.pk)
+    assert mine.status_code == 200
+    assert [p["name"] for p in mine.json()["items"]] == ["张三"]
+    theirs = api.get("/api/v1/persons", token, area=county.town_b.pk)
+    assert theirs.status_code == 422
+    assert "area" in theirs.json()["error"]["fields"]
+    assert "李四" not in theirs.content.decode()
 
 
 def test_api_list_empty_for_user_without_area(make_user, api, token_for, person_a):
@@ -245,22 +258,24 @@ def test_api_create_person_with_other_townships_household_is_refused(users, api,
 def test_api_create_person_with_existing_id_number_of_other_township_leaks_nothing(
     users, api, token_for, county, person_b
 ):
-    """Registering a person whose ID number already exists in another township is refused
-    as a conflict on the field, without handing back anything of that township's record."""
+    """Registering a person whose ID number already exists in another township is answered
+    as any new registration (not even a refusal tells the number is known elsewhere), with
+    nothing of that township's record; the county reconciles the two
+    (tests/people/test_registration_elsewhere.py)."""
     before = Person.objects.count()
     response = api.post(
         "/api/v1/persons",
         token_for(users["township_a"]),
         {"area_id": county.village_a.pk, "name": "某人", "id_number": person_b.id_number},
     )
-    assert response.status_code == 409
+    assert response.status_code == 201
     body = response.json()
-    assert body["error"]["code"] == "conflict"
-    assert "id_number" in body["error"]["fields"]
-    text = response.content.decode()
-    assert "李四" not in text and person_b.id_number_masked not in text
-    assert str(county.village_b.name) not in text
-    assert Person.objects.count() == before
+    assert body["created"] is True and body["person"]["name"] == "某人"
+    assert body["person"]["id"] != person_b.pk
+    text = json.dumps(body, ensure_ascii=False)
+    assert "某人" in text and str(county.village_a.name) in text
+    assert "李四" not in text and str(county.village_b.name) not in text
+    assert Person.objects.count() == before + 1
 
 
 def test_api_create_person_with_existing_id_number_in_own_township_returns_it(

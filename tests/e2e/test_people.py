@@ -85,6 +85,22 @@ def test_person_detail_reveal_is_in_place_and_audited(page: Page, users, person_
     assert entry.detail == "id_number"
 
 
+def test_reveal_over_the_limit_says_when_to_try_again(
+    page: Page, users, person_a, signed_in, settings, monkeypatch
+):
+    from fangkong.core import ratelimit
+
+    settings.FANGKONG_RATE_LIMITS = {"pii.reveal": (1, 600), "person.search": (100, 600)}
+    monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_000_000 // 600 * 600 + 60)
+    signed_in(users["township_a"])
+    page.goto(f"/people/persons/{person_a.pk}/")
+    page.get_by_test_id("reveal-id").click()
+    expect(page.locator("#pii-id").get_by_test_id("revealed")).to_have_text(person_a.id_number)
+    page.get_by_test_id("reveal-id").click()  # the second, over the limit
+    expect(page.get_by_role("alert")).to_contain_text("查看过于频繁，请 9 分钟后再试")
+    assert AuditLog.objects.filter(action=AuditLog.Action.REVEAL).count() == 1
+
+
 def test_register_person_with_bad_id_number_names_the_field(page: Page, users, county, signed_in):
     first17 = "50024219900307451"
     right = check_character(first17)
@@ -92,7 +108,9 @@ def test_register_person_with_bad_id_number_names_the_field(page: Page, users, c
     before = Person.objects.count()
     signed_in(users["township_a"])
     page.goto("/people/persons/new/")
-    page.select_option("select[name=area]", str(county.village_a.pk))
+    page.get_by_test_id("area-search").fill("桃花")
+    page.get_by_test_id("area-result").filter(has_text="桃花社区").click()
+    expect(page.get_by_test_id("area-path")).to_have_value("钟多街道 › 桃花社区")
     page.fill("input[name=name]", "赵六")
     page.fill("input[name=id_number]", bad)
     page.locator("main form button[type=submit]").click()

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from fangkong.people.idnumber import (
     IdNumberError,
     check_character,
+    normalise_id,
     parse_resident_id,
     validate_phone,
 )
@@ -29,6 +30,34 @@ def test_the_published_examples_are_valid(number, birth, sex):
 
 def test_a_lower_case_x_and_spaces_are_accepted():
     assert parse_resident_id(" 11010519491231002x ").number == "11010519491231002X"
+
+
+FULL_WIDTH = str.maketrans("0123456789X ", "０１２３４５６７８９Ｘ\u3000")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "513101198201130014".translate(FULL_WIDTH),  # ５１３１０１…, a Chinese input method
+        "11010519491231002X".translate(FULL_WIDTH),  # with a full-width Ｘ
+        "110105 19491231 002x".translate(FULL_WIDTH),  # ideographic spaces, a lower-case x
+        "５１３１０１198201130014",  # half typed in either mode
+    ],
+)
+def test_full_width_digits_x_and_spaces_are_read_as_typed(typed):
+    number = normalise_id(typed)
+    assert number.isascii() and number in {"513101198201130014", "11010519491231002X"}
+    assert parse_resident_id(typed).number == number
+
+
+def test_other_scripts_digits_are_not_taken_for_digits():
+    arabic_indic = "513101198201130014".translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    with pytest.raises(IdNumberError, match="Only digits"):
+        parse_resident_id(arabic_indic)
+
+
+def test_a_phone_typed_in_full_width_is_read_as_typed():
+    assert validate_phone("１３８ ００１３ ８０００") == "13800138000"
 
 
 def test_a_wrong_check_character_is_refused_naming_the_expected_one():
@@ -63,7 +92,7 @@ def test_an_area_code_created_after_the_birth_is_still_valid():
 
 
 @given(
-    area=st.from_regex(r"[1-8]\d{5}", fullmatch=True),
+    area=st.from_regex(r"[1-8][0-9]{5}", fullmatch=True),
     birth=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2022, 11, 23)),
     seq=st.integers(min_value=0, max_value=999),
 )
@@ -77,7 +106,7 @@ def test_every_generated_valid_id_round_trips(area, birth, seq):
     assert rid.area_code == area
 
 
-@given(st.from_regex(r"\d{17}", fullmatch=True), st.sampled_from("0123456789X"))
+@given(st.from_regex(r"[0-9]{17}", fullmatch=True), st.sampled_from("0123456789X"))
 def test_exactly_one_check_character_fits(first17, last):
     try:
         parse_resident_id(first17 + last)

@@ -94,6 +94,13 @@ def test_each_bad_row_is_reported_with_row_column_and_reason(users, county, cell
     assert not Person.objects.exists()  # all or nothing
 
 
+def test_a_full_width_id_number_in_a_ledger_is_imported(users, county):
+    full_width = ZHANG.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    job = run(users["township_a"], xlsx([row("张三", full_width, A)]))
+    assert job.status == "done" and not errors(job), errors(job)
+    assert Person.objects.get().id_number == ZHANG
+
+
 def test_all_or_nothing_imports_nothing_when_a_row_is_bad(users, county):
     job = run(users["township_a"], xlsx([*GOOD, BAD[0][0], BAD[4][0]]), mode="all")
     assert job.status == "rejected" and job.error_count == 2
@@ -221,3 +228,83 @@ def test_import_api(users, county, login):
     bad.name = "x.xlsx"
     resp = client.post("/api/v1/imports", {"file": bad, "mode": "all"})
     assert resp.status_code == 422 and resp.json()["error"]["fields"]["file"]
+
+
+# --- the uploaded file: encrypted while it waits, deleted when the job ends ---------------------
+def stored_file(job) -> bytes:
+    """The job's file as the database holds it (no decryption)."""
+    from django.db import connection
+
+    table = job._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT content FROM {table} WHERE id = %s", [job.pk])  # noqa: S608
+        return bytes(cur.fetchone()[0] or b"")
+
+
+@pytest.fixture
+def own_key_file(settings, tmp_path, monkeypatch):
+    """Key rotation writes the key file and swaps the keyring: a file of the test's own, and
+    the session's keyring back afterwards."""
+    from fangkong.core import pii
+
+    monkeypatch.delenv("FANGKONG_PII_KEYS", raising=False)
+    settings.FANGKONG_PII_KEY_FILE = tmp_path / "pii_keys.json"
+    saved = pii.keyring()
+    yield
+    pii.set_keyring(saved)
+
+
+def test_the_file_is_encrypted_while_it_waits_and_deleted_once_the_job_is_done(
+    users, county, own_key_file
+):
+    from fangkong.core import pii
+    from fangkong.core.services.keys import rotate_keys
+
+    content = xlsx(GOOD)
+    job = start_import(by=users["township_a"], filename="x.xlsx", content=content, mode="all")
+    raw = stored_file(job)
+    assert raw.startswith(f"v1:{pii.keyring().current}:".encode())
+    assert content not in raw and b"PK\x03\x04" not in raw  # not the zip the workbook is
+    assert ImportJob.objects.get(pk=job.pk).content == content  # the worker reads it back
+    # a key rotation re-encrypts it with the rest of the personal data
+    old_key = pii.keyring().current
+    rotate_keys()
+    assert pii.keyring().current != old_key
+    assert stored_file(job).startswith(f"v1:{pii.keyring().current}:".encode())
+    assert ImportJob.objects.get(pk=job.pk).content == content
+
+    job = run_import(job.pk)
+    assert job.status == "done" and job.created_count == 3
+    assert stored_file(job) == b""
+    assert "3 persons added" in ImportJob.objects.get(pk=job.pk).message  # the summary stays
+
+
+@pytest.mark.parametrize("mode", ["all", "good"])
+def test_a_rejected_import_keeps_its_row_errors_without_the_numbers_and_drops_the_file(
+    users, county, mode
+):
+    bad_id, bad_phone = "513101198201130015", "12800138000"
+    job = run(
+        users["township_a"],
+        xlsx([row("甲", bad_id, A), row("戊", rid(seq="003"), A, phone=bad_phone)]),
+        mode=mode,
+    )
+    assert job.status in ("rejected", "done")
+    reasons = errors(job)
+    assert [(r, f) for r, f, _m in reasons] == [(2, "证件号码"), (3, "手机号码")]
+    assert bad_id not in str(reasons) and bad_phone not in str(reasons)
+    assert stored_file(job) == b""
+
+
+def test_a_failed_import_drops_its_file(users, county, monkeypatch):
+    from fangkong.core import audit
+
+    def boom(*a, **kw):
+        raise RuntimeError("disk full")
+
+    job = start_import(by=users["township_a"], filename="x.xlsx", content=xlsx(GOOD), mode="good")
+    monkeypatch.setattr(audit, "record", boom)
+    with pytest.raises(RuntimeError):
+        run_import(job.pk)
+    assert ImportJob.objects.get(pk=job.pk).status == "failed"
+    assert stored_file(job) == b""

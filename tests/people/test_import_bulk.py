@@ -71,12 +71,15 @@ def test_matched_persons_are_listed_in_the_audit_row_by_id_only(users, county):
     other_area = PersonFactory(area=county.village_b, name="外乡", id_number=rid(seq="031"))
     sheet = [row("张三", ZHANG, A), row("外乡", rid(seq="031"), A), row("新人", rid(seq="033"), A)]
     job = run(users["township_a"], xlsx(sheet))
-    assert (job.created_count, job.matched_count) == (1, 2)
+    # another area's number is registered anew, not reported as known (that would tell)
+    assert (job.created_count, job.matched_count) == (2, 1)
     entry = AuditLog.objects.get(action="import", object_id=str(job.pk), after__isnull=False)
     assert entry.after["matched_person_ids"] == [existing.pk]  # not the other area's person
     assert other_area.pk not in entry.after["person_ids"]
+    assert entry.after["to_reconcile"] == 1
     new = Person.objects.get(name="新人")
-    assert entry.after["person_ids"] == [new.pk]
+    copy = Person.objects.get(name="外乡", area=county.village_a)
+    assert entry.after["person_ids"] == [copy.pk, new.pk]
     event = TimelineEvent.objects.get(subject_type="people.person", subject_id=new.pk)
     assert event.kind == "registered" and event.data == {"import_job": job.pk}
     assert event.area_id == county.village_a.pk

@@ -100,11 +100,16 @@ def test_api_object_endpoints(access, county, home):
         f"/api/v1/persons/{p.pk}",
         api=True,
         method="put",
-        data=person,
-        allowed=EDITORS,
+        data={**person, "version": 1},
         denied_role=["sampler_a", "auditor"],
         other_area=["township_b"],
     )
+    for version, editor in enumerate(EDITORS, start=1):  # each change makes the next version
+        resp = access.login(access.users[editor]).put(
+            f"/api/v1/persons/{p.pk}", {**person, "version": version},
+            content_type="application/json",
+        )  # fmt: skip
+        assert resp.status_code == 200 and resp.json()["version"] == version + 1, editor
     household = {"area_id": county.village_a.pk, "address": "桃花路2号"}
     access.check(
         f"/api/v1/households/{h.pk}",

@@ -109,6 +109,20 @@ def test_pages_are_scoped(access, site):
         access.check(url, allowed=["county", "site_a", "auditor"], denied_role=["lab", "admin"])
 
 
+def test_the_add_rooms_page_is_scoped_like_the_site_page(access, site, login, users):
+    url = f"/sites/{site.pk}/rooms/new/"
+    access.check(url, allowed=["county", "site_a"], denied_role=["township_a", "lab"],
+                 other_area=["site_b"])  # fmt: skip
+    page = login(users["site_a"]).get(url).content.decode()
+    assert 'name="floors"' in page and 'name="rooms_per_floor"' in page
+    form = {"first_floor": 2, "floors": 1, "rooms_per_floor": 2, "first_number": 1, "beds": 1}
+    before = Room.objects.filter(site=site).count()
+    assert login(users["site_b"]).post(url, form).status_code == 404
+    assert Room.objects.filter(site=site).count() == before
+    assert login(users["site_a"]).post(url, form).status_code == 302
+    assert Room.objects.filter(site=site).count() == before + 2
+
+
 # --- the flow through the API -------------------------------------------------------------
 
 
@@ -160,7 +174,8 @@ def test_check_in_errors(login, users, site, person_a, person_b):
     api_post(client, f"{API}/rooms/{room.pk}/check-in", {"person_ids": [person_a.pk]})
     resp = api_post(client, f"{API}/rooms/{room.pk}/check-in", {"person_ids": [person_a.pk]})
     err = error_of(resp)
-    assert resp.status_code == 422 and "room" in err["fields"]
+    assert resp.status_code == 409 and "room" in err["fields"]  # occupied: as to a race's loser
+    assert "already occupied" in err["message"]
     resp = api_post(client, f"{API}/rooms/{room.pk}/check-in", {"person_ids": [], "x": 1})
     assert resp.status_code == 422 and {"person_ids", "x"} <= set(error_of(resp)["fields"])
 

@@ -1,5 +1,6 @@
 """Check-in and moves: households together, beds respected, flags, the last bed race."""
 
+import json
 import threading
 
 import pytest
@@ -69,9 +70,7 @@ def test_over_its_beds_is_refused_and_nothing_changes(site, manager, household):
     assert active_episode_for(household[0]) is None
 
 
-@pytest.mark.parametrize(
-    "state", [RoomState.OCCUPIED, RoomState.AWAITING_DISINFECTION, RoomState.OUT_OF_SERVICE]
-)
+@pytest.mark.parametrize("state", [RoomState.AWAITING_DISINFECTION, RoomState.OUT_OF_SERVICE])
 def test_a_room_not_ready_is_refused(site, manager, person_a, state):
     room = room_of(site, "101")
     Room.objects.filter(pk=room.pk).update(state=state)
@@ -80,6 +79,16 @@ def test_a_room_not_ready_is_refused(site, manager, person_a, state):
         services.check_in(room, [person_a], by=manager)
     assert "room" in exc.value.fields and "only a ready or reserved room" in str(exc.value)
     assert not Stay.objects.exists()
+
+
+def test_a_check_in_into_an_occupied_room_is_a_conflict(site, manager, county):
+    first, second = (PersonFactory(area=county.village_a) for _ in range(2))
+    services.check_in(room_of(site, "101"), [first], by=manager)
+    with pytest.raises(Conflict) as exc:  # the room as read now, after the first check-in
+        services.check_in(room_of(site, "101"), [second], by=manager)
+    assert "room" in exc.value.fields and "already occupied" in str(exc.value.message)
+    assert list(Stay.objects.values_list("person_id", flat=True)) == [first.pk]
+    assert active_episode_for(second) is None
 
 
 def test_a_reserved_room_takes_a_check_in(site, manager, person_a, users):
@@ -177,6 +186,47 @@ def test_two_operators_giving_the_last_bed_at_once_one_wins(make_site, manager, 
         t.join()
     assert outcomes.count("ok") == 1 and len(outcomes) == 2, outcomes
     assert any("just taken by someone else" in o for o in outcomes)
+    assert Stay.objects.filter(room=room).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_check_ins_racing_for_one_bed_one_wins_every_other_gets_409(
+    make_site, users, county, login
+):
+    """Through the API, each request reading the room itself: whether a loser's request
+    read the room before or after the winner's commit, it is told 409 Conflict."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's in-memory test database cannot hold two writers at once")
+    site = make_site(per_floor=1)
+    room = room_of(site, "101")
+    persons = [PersonFactory(area=county.village_a) for _ in range(20)]
+    clients = [login(users["site_county"]) for _ in persons]
+    barrier = threading.Barrier(len(persons))
+    answers: list = []
+
+    def operator(client, person):
+        try:
+            barrier.wait()
+            resp = client.post(f"/api/v1/sites/rooms/{room.pk}/check-in",
+                               json.dumps({"person_ids": [person.pk]}),
+                               content_type="application/json")  # fmt: skip
+            answers.append((resp.status_code, resp.json()))
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=operator, args=cp) for cp in zip(clients, persons, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = sorted(code for code, _ in answers)
+    assert codes == [201] + [409] * 19, answers
+    for code, answer in answers:
+        if code == 409:
+            assert answer["error"]["code"] == "conflict" and "room" in answer["error"]["fields"]
+            assert "101" in answer["error"]["message"]
     assert Stay.objects.filter(room=room).count() == 1
 
 

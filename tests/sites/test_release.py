@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from fangkong.areas.models import Responsibility
 from fangkong.control.models import ControlPhase
+from fangkong.control.services import cancel_episode
 from fangkong.core.errors import Conflict, ValidationFailed
 from fangkong.core.models import TimelineEvent
+from fangkong.people.models import Person
 from fangkong.sites import selectors, services
 from fangkong.sites.choices import DueFlag, RoomState, StayStatus
 from fangkong.sites.models import Room, Stay
@@ -104,7 +106,7 @@ def test_release_on_time_starts_the_next_phase_handed_to_the_village(
     phase = ControlPhase.objects.get(pk=stay.phase_id)
     assert phase.status == "completed"
     nxt = ControlPhase.objects.get(episode=phase.episode, status="active")
-    assert nxt.kind == "home_isolation" and nxt.start_date == TODAY() + dt.timedelta(days=1)
+    assert nxt.kind == "home_isolation" and nxt.start_date == TODAY()
     event = TimelineEvent.objects.get(
         subject_type="people.person", subject_id=person.pk, kind="released"
     )
@@ -113,6 +115,27 @@ def test_release_on_time_starts_the_next_phase_handed_to_the_village(
     assert event.data["next_phase_kind"] == "home_isolation"
     room = Room.objects.get(pk=stay.room_id)
     assert room.state == RoomState.AWAITING_DISINFECTION and room.vacated_at
+
+
+def test_the_day_of_release_is_day_1_of_the_home_phase_wherever_days_are_shown(
+    site, manager, four, users, login
+):
+    person = four[0]
+    stay = placed(site, "101", person, manager, 4)
+    services.release(stay, by=manager)
+    home = ControlPhase.objects.get(episode__person=person, status="active")
+    client = login(users["county"])
+    page = client.get(f"/people/persons/{person.pk}/").content.decode()
+    assert "Home isolation" in page and "day 1 of 3" in page and "day 0 of" not in page
+    detail = client.get(f"/control/episodes/{home.episode_id}/").content.decode()
+    assert "day 1 of 3" in detail and "day 0 of" not in detail
+    listing = client.get("/control/episodes/").content.decode()
+    assert "day 1 of 3" in listing and "day 0 of" not in listing
+    api = client.get(f"/api/v1/control/episodes/{home.episode_id}").json()
+    [current] = [p for p in api["phases"] if p["status"] == "active"]
+    assert (current["kind"], current["day"], current["of_days"]) == ("home_isolation", 1, 3)
+    zh = client.get(f"/people/persons/{person.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "第1天" in zh.content.decode().replace(" ", "")
 
 
 def test_release_before_planned_end_without_reason_is_refused(site, manager, four):
@@ -206,3 +229,30 @@ def test_a_person_living_in_a_building_is_handed_to_the_village_above_it(
         subject_type="people.person", subject_id=person.pk, kind="released"
     )
     assert event.data["village"] == county.village_a.pk and event.data["cadre"] == "孙书记"
+
+
+# --- leaving control --------------------------------------------------------------------
+def left_at(person):
+    return Person._base_manager.get(pk=person.pk).left_control_at
+
+
+def test_an_episode_ending_while_the_person_is_still_in_a_room_waits_for_the_release(
+    manager, users, person_a, make_site
+):
+    """Cancelled while in isolation: still in the room, so still under control until the
+    release closes the stay."""
+    site = make_site(person_a.area)
+    phase = under_control(person_a, days_ago=1)
+    [stay] = services.check_in(room_of(site, "101"), [person_a], by=manager)
+    cancel_episode(phase.episode, reason_text="ruled out", by=users["township_a"])
+    assert left_at(person_a) is None
+    services.release(stay, by=manager, early_reason="ruled out")
+    assert left_at(person_a) is not None
+
+
+def test_a_release_into_home_isolation_keeps_the_person_under_control(manager, person_a, make_site):
+    site = make_site(person_a.area)
+    under_control(person_a, days_ago=6)
+    [stay] = services.check_in(room_of(site, "101"), [person_a], by=manager)
+    services.release(stay, by=manager)
+    assert left_at(person_a) is None

@@ -177,7 +177,9 @@ def test_the_page_lists_candidates_of_the_users_areas(candidate, access, users, 
     assert (
         "S0000001" in page and "ORF1ab 31.5" in page and 'data-testid="candidate-confirm"' in page
     )
-    other = login(users["township_b"]).get("/testing/candidates/").content.decode()
+    other_response = login(users["township_b"]).get("/testing/candidates/")
+    other = other_response.content.decode()
+    assert other_response.status_code == 200 and 'data-testid="candidates-open"' in other
     assert candidate.person.name not in other
     assert CaseCandidate.objects.visible_to(users["township_b"]).count() == 0
     # the township sees its candidates but the decision is the command centre's
@@ -205,7 +207,8 @@ def test_a_card_decides_in_place(candidate, users, login):
     r = _decide(c, candidate, action="dismiss", reason="")
     assert b'data-testid="candidate-error"' in r.content
     r = _decide(c, candidate, action="confirm", note="流调确认")
-    assert r.status_code == 200 and b'data-testid="candidate-confirm"' not in r.content
+    assert r.status_code == 200 and b'data-testid="candidate-state"' in r.content
+    assert b'data-testid="candidate-confirm"' not in r.content
     assert CaseCandidate.objects.get(pk=candidate.pk).state == "confirmed"
     r = _decide(c, candidate, action="dismiss", reason="复核阴性")
     assert b'data-testid="candidate-error"' in r.content  # decided already
@@ -220,7 +223,9 @@ def test_the_decision_page_checks_role_and_area(candidate, access, county_b):
 
 def test_the_nav_offers_candidates_to_those_who_see_results(users, login):
     assert b'href="/testing/candidates/"' in login(users["county"]).get("/").content
-    assert b'href="/testing/candidates/"' not in login(users["sampler_a"]).get("/").content
+    sampler_home = login(users["sampler_a"]).get("/")
+    assert sampler_home.status_code == 200 and b'href="/testing/retests/"' in sampler_home.content
+    assert b'href="/testing/candidates/"' not in sampler_home.content
 
 
 # --- the API ---------------------------------------------------------------------------------

@@ -59,6 +59,11 @@ def test_a_positive_pool_controls_flags_and_orders_retests_at_once(
     sent = deliver(list(notes.values_list("pk", flat=True)))
     assert sent >= 1
     assert ("13900001111", cadre.message) in sms.sent
+    # once sent, the outbox keeps no copy of the text (it names the persons) nor the number
+    cadre.refresh_from_db()
+    assert (cadre.state, cadre.recipient_name) == ("sent", "村支书") and cadre.sent_at
+    assert (cadre.message, cadre.phone) == ("", "")
+    assert not Notification.objects.exclude(message="").exists()
 
 
 def test_the_follow_up_notes_who_was_already_under_control(received_pool, residents, users):
@@ -90,6 +95,22 @@ def test_a_failing_gateway_marks_the_notification_failed(received_pool, users, c
     ids = list(Notification.objects.values_list("pk", flat=True))
     assert deliver(ids) == 0
     assert set(Notification.objects.values_list("state", flat=True)) == {"failed"}
+    assert set(Notification.objects.values_list("message", flat=True)) == {""}
+    errors = set(Notification.objects.values_list("error", flat=True))
+    assert "ConnectionError: gateway down" in errors and "" not in errors  # the reason stays
+
+
+def test_the_embedded_outbox_file_keeps_neither_the_text_nor_the_number(tmp_path):
+    import json
+
+    from fangkong.testing.gateway import FileGateway
+
+    outbox = tmp_path / "sms-outbox.jsonl"
+    FileGateway(outbox).send("13900001111", "Tube P1 positive. In your charge: 张三, 李四.")
+    [line] = outbox.read_text(encoding="utf-8").splitlines()
+    entry = json.loads(line)
+    assert entry["to"] == "139****1111" and entry["chars"] == 41 and entry["at"]
+    assert "13900001111" not in line and "张三" not in line
 
 
 def test_follow_up_records_are_scoped_by_area(received_pool, users, chain, residents, swab, to_lab):

@@ -475,3 +475,53 @@ def test_the_import_api_refuses_a_lab_the_caller_does_not_work_at_naming_lab_id(
     assert resp.status_code == 404
     assert "lab_id" in resp.json()["error"]["fields"]
     assert not ResultImportJob.objects.exists()
+
+
+# --- the uploaded file: encrypted while it waits, deleted when the job ends ---------------------
+def stored_file(job) -> bytes:
+    table = job._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT content FROM {table} WHERE id = %s", [job.pk])  # noqa: S608
+        return bytes(cur.fetchone()[0] or b"")
+
+
+def test_the_results_file_is_encrypted_while_waiting_and_deleted_when_done(tubes, users, lab):
+    content = csv([(t.barcode, "negative", "") for t in tubes])
+    job = start(users, content, "lab.csv")
+    raw = stored_file(job)
+    assert raw.startswith(b"v1:") and tubes[0].barcode.encode() not in raw
+    job = services.run_result_import(job.pk)
+    assert job.status == "done" and job.recorded_count == 6
+    assert stored_file(job) == b""
+
+
+def test_a_failed_attempt_keeps_the_file_for_the_retry_and_the_last_one_drops_it(
+    tubes, users, lab, monkeypatch
+):
+    def crash(rows, **kw):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(result_imports, "record_results", crash)
+    job = start(users, csv([(t.barcode, "negative", "") for t in tubes]), "lab.csv")
+    for attempt in (1, 2):
+        with pytest.raises(TaskRetryScheduled):
+            run_result_import_task.call(job.pk, _attempt=attempt)
+        assert stored_file(job).startswith(b"v1:")  # the retry needs it
+    with pytest.raises(RuntimeError):
+        run_result_import_task.call(job.pk, _attempt=3)  # the last attempt
+    assert stored_file(job) == b""
+    # retried by hand from the failed-tasks page: a clear message, nothing recorded
+    monkeypatch.undo()
+    job = services.run_result_import(job.pk)
+    assert job.status == "rejected" and "upload it again" in job.message
+    assert not Result.objects.exists()
+
+
+def test_a_file_refused_by_the_worker_is_deleted(tubes, users, lab):
+    from fangkong.core.models import UserRole
+
+    job = start(users, csv([(t.barcode, "negative", "") for t in tubes]), "lab.csv")
+    UserRole.objects.filter(user=users["lab"]).delete()  # refused: the role was withdrawn
+    job = services.run_result_import(job.pk)
+    assert job.status == "rejected"
+    assert stored_file(job) == b""

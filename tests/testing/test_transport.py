@@ -3,7 +3,13 @@ missing or extra listed."""
 
 import pytest
 
-from fangkong.core.errors import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
+from fangkong.core.errors import (
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from fangkong.testing import services
 from fangkong.testing.models import Box, Tube
 
@@ -94,3 +100,48 @@ def test_boxes_are_scoped_by_area(point, point_b, users):
     services.create_box(barcode="BOX0002", point=point_b, by=users["county"])
     assert [b.barcode for b in Box.objects.visible_to(users["township_a"])] == ["BOX0001"]
     assert [b.barcode for b in Box.objects.visible_to(users["township_b"])] == ["BOX0002"]
+
+
+def _handover_api(client, box, **body):
+    import json
+
+    return client.post(f"/api/v1/testing/boxes/{box.barcode}/handover",
+                       json.dumps({"courier_name": "王师傅", **body}),
+                       content_type="application/json")  # fmt: skip
+
+
+@pytest.fixture
+def packed_box(two_tubes, point, users):
+    box = services.create_box(barcode="BOX0001", point=point, by=users["sampler_a"])
+    services.add_tube(box, "P0000001", by=users["sampler_a"])
+    return box
+
+
+def test_a_sampler_names_the_lab_a_box_goes_to_though_not_one_of_its_staff(
+    packed_box, lab, users, login
+):
+    resp = _handover_api(login(users["sampler_a"]), packed_box, lab_id=lab.pk)
+    assert resp.status_code == 200, resp.content
+    assert Box.objects.get(pk=packed_box.pk).lab == lab
+    assert Box.objects.get(pk=packed_box.pk).state == "in_transit"
+
+
+def test_handing_a_box_to_a_lab_that_does_not_exist_names_lab_id(packed_box, lab, users, login):
+    resp = _handover_api(login(users["sampler_a"]), packed_box, lab_id=lab.pk + 999)
+    assert resp.status_code == 404
+    assert "lab_id" in resp.json()["error"]["fields"]
+    assert Box.objects.get(pk=packed_box.pk).state == "packing"
+
+
+def test_a_lab_of_another_county_is_not_one_to_hand_to(packed_box, users, login, make_user):
+    from fangkong.core.roles import Role
+    from tests.factories import add_area
+
+    other = add_area(None, "500243", "彭水苗族土家族自治县", "county")
+    far = services.create_lab(name="彭水县疾控", code="CDC9", area=other,
+                              by=make_user(Role.COUNTY_COMMAND, other))  # fmt: skip
+    resp = _handover_api(login(users["sampler_a"]), packed_box, lab_id=far.pk)
+    assert resp.status_code == 404 and "lab_id" in resp.json()["error"]["fields"]
+    with pytest.raises(NotFound):
+        services.hand_over(packed_box, courier_name="王师傅", lab=far, by=users["sampler_a"])
+    assert Box.objects.get(pk=packed_box.pk).state == "packing"

@@ -14,6 +14,7 @@ from fangkong.areas.models import Area
 from fangkong.core import audit
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require, require_area
+from fangkong.core.text import control_message
 
 CODE_RE = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
 
@@ -48,7 +49,7 @@ def name_error(name: str) -> str | None:
         return _("A name is required.")
     if len(name) > 100:
         return _("At most 100 characters.")
-    return None
+    return control_message(name)
 
 
 def level_error(kind: str, parent_kind: str | None) -> str | None:

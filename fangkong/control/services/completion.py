@@ -28,6 +28,7 @@ from fangkong.core.db import statements
 from fangkong.core.db.vendor import is_postgres
 from fangkong.core.errors import Conflict, ValidationFailed
 from fangkong.core.logbatch import LogBatch
+from fangkong.people.services.control_state import sync_left_control
 
 
 def complete_phase(
@@ -38,10 +39,10 @@ def complete_phase(
     early_reason: str = "",
 ) -> ControlPhase | None:
     """Close the phase in progress on ``on_date`` (today by default) and start the next one
-    the day after (its dates laid out again from that day), or complete the episode after the
-    last. Before the planned end a reason is required (``early_reason``; after the planned
-    end it may carry the reason for the overstay). Returns the phase now in progress, or None
-    when the episode is complete."""
+    that same day (its dates laid out again from it: released from a site today, at home
+    from today, day 1), or complete the episode after the last. Before the planned end a
+    reason is required (``early_reason``; after the planned end it may carry the reason for
+    the overstay). Returns the phase now in progress, or None when the episode is complete."""
     return complete_phases([phase], by=by, on_date=on_date, early_reason=early_reason)[0]
 
 
@@ -123,6 +124,7 @@ def complete_phases(
                 )
             )
         _write_completions(completed, list(moved.values()), finished, day=day)
+        sync_left_control(e.person_id for e in finished)
         if logs is None:
             batch.write()
     return results
@@ -226,7 +228,9 @@ def _complete_in_memory(
         )
         return None
     befores = {p.pk: audit.snapshot(p, PHASE_FIELDS) for p in later}
-    _relay(episode, later, day + dt.timedelta(days=1))
+    # The next phase starts the day this one ends: someone released from a site goes home
+    # that day, which is day 1 of their home phase, not day 0.
+    _relay(episode, later, day)
     nxt = later[0]
     PhaseMachine.move(nxt, PhaseStatus.ACTIVE)
     for p in later:

@@ -29,6 +29,7 @@ from fangkong.core.errors import Conflict, IllegalTransition, ValidationFailed
 from fangkong.core.logbatch import LogBatch
 from fangkong.core.timeline import record_event
 from fangkong.people.choices import PersonStatus
+from fangkong.people.services.control_state import mark_under_control, sync_left_control
 from fangkong.policy.choices import Reason
 
 MAX_DAYS_AHEAD = 30
@@ -110,6 +111,7 @@ def start_episode(
                 phases.append(phase)
             ControlPhase.objects.bulk_create(phases)
             _hold_phases(episode, phases)
+            mark_under_control(person)
             after = audit.snapshot(episode) or {}
             after["phases"] = [audit.snapshot(p, ["kind", *PHASE_FIELDS]) for p in phases]
             batch.audit(audit.Action.CREATE, episode, by=by, after=after)
@@ -268,4 +270,5 @@ def cancel_episode(
             % {"actor": _actor(by), "why": reason_text},
             data={"episode": episode.pk, "reason": reason_text},
         )
+        sync_left_control([episode.person_id])
     return episode

@@ -24,10 +24,10 @@ from fangkong.core.db import MAX_PARAMS
 
 class DatabaseOperations(operations.DatabaseOperations):
     def bulk_batch_size(self, fields: Any, objs: Any) -> int:
-        if not self.connection.features.uses_server_side_binding:
+        if not getattr(self.connection.features, "uses_server_side_binding", False):
             return super().bulk_batch_size(fields, objs)
         fields = list(fields)
-        if len(fields) >= 2 and fields[0] is fields[1] and getattr(fields[0], "primary_key", 0):
+        if len(fields) >= 2 and fields[0] is fields[1] and getattr(fields[0], "primary_key", False):
             # bulk_update asks with [pk, pk, *fields]: each object binds its pk once in the
             # WHERE and a (pk, value) pair in each field's CASE
             per_row = 2 * (len(fields) - 2) + 1

@@ -14,9 +14,7 @@ from fangkong.core import audit, pii
 from fangkong.core.errors import ValidationFailed
 
 
-def _encrypted_models() -> list[
-    tuple[Any, list[pii.EncryptedTextField], list[pii.BlindIndexField]]
-]:
+def _encrypted_models() -> list[tuple[Any, list[Any], list[pii.BlindIndexField]]]:
     out = []
     for model in apps.get_models():
         enc = pii.pii_fields(model)
@@ -47,11 +45,13 @@ def rotate_keys(*, rotate_index_key: bool = False, by: Any = None, chunk: int = 
         try:
             for model, enc, idx in _encrypted_models():
                 n = 0
+                # files (import jobs waiting to run) are large: a few rows at a time
+                size = 10 if any(isinstance(f, pii.EncryptedBinaryField) for f in enc) else chunk
                 qs = model._base_manager.order_by("pk")
                 last = None
                 while True:
                     page = qs.filter(pk__gt=last) if last is not None else qs
-                    objs = list(page[:chunk])
+                    objs = list(page[:size])
                     if not objs:
                         break
                     if rotate_index_key:

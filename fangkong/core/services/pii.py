@@ -7,15 +7,17 @@ from typing import Any
 from django.apps import apps
 from django.utils.translation import gettext as _
 
-from fangkong.core import audit
+from fangkong.core import audit, ratelimit
 from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.core.pii import EncryptedTextField
+from fangkong.core.scoping import get_visible_or_404
 
 
 def reveal(model_label: str, pk: Any, field_name: str, *, by: Any) -> str:
     """The full value of one encrypted field of a record the user may see, logged."""
     require(by, "pii.reveal")
+    ratelimit.hit(by, "pii.reveal")
     try:
         model = apps.get_model(model_label)
         field = model._meta.get_field(field_name)
@@ -23,8 +25,6 @@ def reveal(model_label: str, pk: Any, field_name: str, *, by: Any) -> str:
         raise NotFound(_("No such field.")) from exc
     if not isinstance(field, EncryptedTextField) or not hasattr(model.objects, "visible_to"):
         raise ValidationFailed(_("This field holds no personal data."), field="field")
-    obj = model.objects.visible_to(by).filter(pk=pk).first()
-    if obj is None:
-        raise NotFound(_("Not found."))
+    obj = get_visible_or_404(model, by, pk=pk)
     audit.record(audit.Action.REVEAL, obj, by=by, detail=field_name)
     return getattr(obj, field_name)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
@@ -42,10 +43,16 @@ class WorkerLost(Exception):
     """The worker running this attempt stopped before it ended; the task was queued again."""
 
 
-def retrying(max_attempts: int = 5, base_delay: float = 10.0):
+def retrying(
+    max_attempts: int = 5,
+    base_delay: float = 10.0,
+    on_give_up: Callable[..., None] | None = None,
+):
     """Decorate the function of a django-tasks ``@task`` so that failures retry with backoff.
 
     The attempt number travels in the ``_attempt`` keyword; delays are base·2^(n-1) seconds.
+    ``on_give_up`` is called with the task's arguments when the last attempt has failed
+    (an import deletes its file then).
     """
 
     def wrap(func):
@@ -59,9 +66,14 @@ def retrying(max_attempts: int = 5, base_delay: float = 10.0):
                     log.error(
                         "task failed for good", extra={"task": func.__name__, "attempt": _attempt}
                     )
+                    if on_give_up is not None:
+                        try:
+                            on_give_up(*args, **kwargs)
+                        except Exception:
+                            log.exception("clean-up after the last attempt failed")
                     raise
                 delay = timedelta(seconds=base_delay * 2 ** (_attempt - 1))
-                task_obj = inner.task  # set by bind_retry
+                task_obj = inner.task  # type: ignore[attr-defined]  # set by bind_retry
                 task_obj.using(run_after=timezone.now() + delay).enqueue(
                     *args, _attempt=_attempt + 1, **kwargs
                 )

@@ -48,13 +48,40 @@ def create_token(*, by: User, name: str, days: int | None = 90) -> tuple[ApiToke
 
 @transaction.atomic
 def revoke_token(token_id: int, *, by: User) -> ApiToken:
-    token = ApiToken.objects.filter(pk=token_id, user=by, revoked_at__isnull=True).first()
+    """Revoke one of one's own tokens, or (token.revoke_any) anyone's."""
+    live = ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True)
+    if not by.can("token.revoke_any"):
+        live = live.filter(user=by)
+    token = live.first()
     if token is None:
         raise NotFound(_("No such token."))
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit.record(audit.Action.UPDATE, token, by=by, detail="revoked")
+    detail = "revoked" if token.user_id == by.pk else "revoked by an administrator"
+    audit.record(audit.Action.UPDATE, token, by=by, detail=detail)
     return token
+
+
+@transaction.atomic
+def revoke_live_tokens(user: Any, *, by: Any, detail: str) -> int:
+    """End every live token of ``user`` (a password change, an administrator's action);
+    one audit row per token. The caller has checked who may do this."""
+    tokens = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
+    now = timezone.now()
+    for token in tokens:
+        token.revoked_at = now
+    ApiToken.objects.bulk_update(tokens, ["revoked_at"])
+    for token in tokens:
+        audit.record(audit.Action.UPDATE, token, by=by, detail=detail)
+    return len(tokens)
+
+
+@transaction.atomic
+def revoke_all_tokens(user: User, *, by: User) -> int:
+    """An administrator ends every live token of someone (a lost device, a leaver)."""
+    if user.pk != by.pk:
+        require(by, "token.revoke_any")
+    return revoke_live_tokens(user, by=by, detail="revoked by an administrator")
 
 
 def user_for_token(key: str) -> User | None:
@@ -77,3 +104,7 @@ def user_for_token(key: str) -> User | None:
 
 def tokens_of(user: Any):
     return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def live_tokens_of(user: Any):
+    return tokens_of(user).filter(revoked_at__isnull=True).exclude(expires_at__lte=timezone.now())

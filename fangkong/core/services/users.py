@@ -15,6 +15,7 @@ from fangkong.core.errors import ValidationFailed
 from fangkong.core.models import User, UserRole
 from fangkong.core.permissions import require
 from fangkong.core.roles import Role
+from fangkong.core.services.tokens import revoke_live_tokens
 
 _USER_FIELDS = ["username", "display_name", "phone", "is_active"]
 
@@ -107,6 +108,8 @@ def reset_password(user: User, *, by: Any, password: str) -> None:
     """Set a new password for someone else's account (the admin tells them out of band)."""
     require(by, "user.manage")
     _check_password(password, user)
+    # Tokens die with the password (before the save, so they are put down to ``by``).
+    revoke_live_tokens(user, by=by, detail="revoked: password reset")
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record(audit.Action.UPDATE, user, by=by, detail="password reset")
@@ -120,6 +123,7 @@ def change_own_password(user: User, *, old_password: str, new_password: str) -> 
         validate_password(new_password, user)
     except ValidationError as exc:
         raise ValidationFailed(" ".join(exc.messages), field="new_password1") from exc
+    revoke_live_tokens(user, by=user, detail="revoked: password changed")
     user.set_password(new_password)
     user.save(update_fields=["password"])
     audit.record(audit.Action.UPDATE, user, by=user, detail="password changed")

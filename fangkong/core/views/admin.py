@@ -11,12 +11,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from fangkong.core import audit
 from fangkong.core.errors import DomainError
 from fangkong.core.forms import ResetPasswordForm, TokenForm, UserForm
 from fangkong.core.models import AuditLog, User
 from fangkong.core.roles import Role
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.services import tasks as task_services
 from fangkong.core.services import tokens as token_services
+from fangkong.core.services import two_factor
 from fangkong.core.services import users as user_services
 from fangkong.core.views.generic import Column, ObjectListView, ServiceFormView, add_domain_error
 
@@ -90,10 +93,7 @@ class UserEditView(ServiceFormView):
     form_class = UserForm
 
     def target(self):
-        user = User.objects.filter(pk=self.kwargs["pk"]).first()
-        if user is None:
-            raise Http404
-        return user
+        return get_visible_or_404(User, self.request.user, pk=self.kwargs["pk"])
 
     def get_form_kwargs(self):
         return {"editing": True}
@@ -125,7 +125,9 @@ class UserEditView(ServiceFormView):
         ctx = super().context(form)
         ctx["target"] = self.target()
         ctx["reset_form"] = ResetPasswordForm()
-        ctx["template_extra"] = "core/_user_reset_password.html"
+        ctx["template_extra"] = "core/_user_security.html"
+        ctx["target_has_2fa"] = two_factor.confirmed_device(ctx["target"]) is not None
+        ctx["target_tokens"] = token_services.live_tokens_of(ctx["target"])
         return ctx
 
     def success_url(self, result):
@@ -133,14 +135,18 @@ class UserEditView(ServiceFormView):
         return reverse("user_edit", args=[result.pk])
 
 
+def _target_user(request, pk, permission):
+    """The account an administrator's action is about: 403 without the permission (asked
+    first, so the answer says nothing of which accounts exist), 404 for no such account."""
+    if not request.user.can(permission):
+        raise PermissionDenied
+    return get_visible_or_404(User, request.user, pk=pk)
+
+
 @login_required
 @require_POST
 def user_reset_password(request, pk):
-    if not request.user.can("user.manage"):
-        raise PermissionDenied
-    target = User.objects.filter(pk=pk).first()
-    if target is None:
-        raise Http404
+    target = _target_user(request, pk, "user.manage")
     form = ResetPasswordForm(request.POST)
     if form.is_valid():
         try:
@@ -154,6 +160,35 @@ def user_reset_password(request, pk):
             )
         else:
             messages.success(request, _("Password reset."))
+    return redirect("user_edit", pk=pk)
+
+
+@login_required
+@require_POST
+def user_reset_2fa(request, pk):
+    """An administrator's reset for a user who lost both phone and recovery codes."""
+    target = _target_user(request, pk, "user.manage")
+    try:
+        two_factor.reset(target, by=request.user)
+    except DomainError as exc:
+        raise PermissionDenied from exc
+    messages.success(
+        request,
+        _("Two-factor sign-in of %(u)s was reset: they set it up again at their next sign-in.")
+        % {"u": target.username},
+    )
+    return redirect("user_edit", pk=pk)
+
+
+@login_required
+@require_POST
+def user_revoke_tokens(request, pk):
+    """An administrator ends every live API token of a user (a lost device, a leaver)."""
+    target = _target_user(request, pk, "token.revoke_any")
+    n = token_services.revoke_all_tokens(target, by=request.user)
+    messages.success(
+        request, _("%(n)d API tokens of %(u)s revoked.") % {"n": n, "u": target.username}
+    )
     return redirect("user_edit", pk=pk)
 
 
@@ -178,6 +213,7 @@ class AuditFilter(django_filters.FilterSet):
 
 class AuditListView(ObjectListView):
     permission = "audit.view"
+    area_free = True  # the county's auditors read every area's log
     title = gettext_lazy("Audit log")
     filterset_class = AuditFilter
     default_order = "-at"
@@ -193,7 +229,11 @@ class AuditListView(ObjectListView):
         Column(
             "changes",
             gettext_lazy("Before → after"),
-            accessor=lambda e: f"{e.before or ''} → {e.after or ''}" if e.before or e.after else "",
+            accessor=lambda e: (
+                f"{audit.shown(e.before) or ''} → {audit.shown(e.after) or ''}"
+                if e.before or e.after
+                else ""
+            ),
         ),
         Column("detail", gettext_lazy("Detail")),
         Column("request_id", gettext_lazy("Request id")),
@@ -205,6 +245,7 @@ class AuditListView(ObjectListView):
 
 class FailedTaskListView(ObjectListView):
     permission = "task.view"
+    area_free = True
     title = gettext_lazy("Failed background tasks")
     default_order = "-finished_at"
     template_name = "core/failed_tasks.html"

@@ -1,4 +1,6 @@
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 
@@ -46,6 +48,18 @@ def permission_denied(request, exception=None):
         {"code": 403, "message": _("Your role does not allow this action.")},
         status=403,
     )
+
+
+def rate_limited(request, exc):
+    """429 with the limit's message: a fragment for an htmx swap, else the error page."""
+    message = str(exc.message)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(format_html('<p class="msg msg-error">{}</p>', message))
+        response.status_code = 429
+    else:
+        response = render(request, "core/error.html", {"code": 429, "message": message}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def server_error(request):

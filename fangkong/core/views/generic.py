@@ -1,21 +1,29 @@
 """Generic list / detail / create views that apps fill in declaratively (like NetBox's).
 
-A list view names its model (through ``get_queryset``), a django-filter ``filterset_class``
-and its ``columns``; filtering, sorting, paging, htmx partial updates and the Excel export
-(masked unless the role may and asks, audited) come from here.
+A list view names its ``model`` (or its ``filterset_class``'s), and its ``columns``;
+filtering, sorting, paging, htmx partial updates and the Excel export (masked unless the
+role may and asks, audited) come from here.
+
+Scoping is the base views' job, not the app's: whatever ``get_queryset`` returns (by
+default every row of ``model``; override it only to narrow or to add ``select_related``)
+goes through ``scoped(..., request.user)``, and one object is looked up with
+``get_visible_or_404``. A view that forgets to scope cannot show another area's rows; an
+object of another area answers 404 like a missing one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.forms import PasswordInput
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
@@ -23,6 +31,8 @@ from django.views import View
 from fangkong.core import audit
 from fangkong.core.errors import DomainError
 from fangkong.core.export import write_xlsx, xlsx_response
+from fangkong.core.scoping import get_visible_or_404, scoped
+from fangkong.core.text import control_errors
 from fangkong.core.views.mixins import PermissionMixin
 
 
@@ -50,6 +60,9 @@ class Column:
             value = value()
         return value
 
+    def prepare(self, objects: Sequence[Any]) -> None:
+        """Read what a page of rows needs in one go (no query per row); nothing by default."""
+
     def display(self, obj: Any) -> Any:
         """The value as a list page shows it: dates as 2022-11-23, times in local time."""
         value = self.value(obj)
@@ -60,7 +73,33 @@ class Column:
         return value
 
 
-class ObjectListView(PermissionMixin, View):
+class ScopedViewMixin:
+    """The queryset of a generic view: the declared ``model``'s rows the user may see."""
+
+    model: Any = None
+    # A system page over records that belong to no area (the audit log, failed tasks) says
+    # so here; its permission is then its only guard. Nothing holding people's data may.
+    area_free = False
+
+    def get_model(self) -> Any:
+        if self.model is not None:
+            return self.model
+        filterset = getattr(self, "filterset_class", None)
+        if filterset is not None:
+            return filterset._meta.model
+        raise NotImplementedError(f"{type(self).__name__} names no model")
+
+    def get_queryset(self):
+        """Override to narrow (``.filter``) or to join (``select_related``); the rows are
+        limited to the user's areas afterwards whatever this returns."""
+        return self.get_model()._default_manager.all()
+
+    def scoped_queryset(self):
+        qs = self.get_queryset()
+        return qs if self.area_free else scoped(qs, self.request.user)
+
+
+class ObjectListView(ScopedViewMixin, PermissionMixin, View):
     template_name = "core/object_list.html"
     table_template = "core/_object_table.html"
     filterset_class: Any = None
@@ -72,17 +111,18 @@ class ObjectListView(PermissionMixin, View):
     default_order = "-pk"
     page_size = settings.FANGKONG_PAGE_SIZE
 
-    def get_queryset(self):
-        raise NotImplementedError
+    def get_columns(self) -> list[Column]:
+        """The columns this user sees (and exports): override to decide per role."""
+        return self.columns
 
     def filtered(self):
-        qs = self.get_queryset()
+        qs = self.scoped_queryset()
         fs = None
         if self.filterset_class is not None:
             fs = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
             qs = fs.qs if fs.is_bound and fs.is_valid() else qs
         sort = self.request.GET.get("sort", "")
-        allowed = {c.order_by for c in self.columns if c.order_by}
+        allowed = {c.order_by for c in self.get_columns() if c.order_by}
         key = sort.lstrip("-")
         qs = qs.order_by(sort if key in allowed else self.default_order)
         return fs, qs
@@ -93,13 +133,17 @@ class ObjectListView(PermissionMixin, View):
             return self.export(qs)
         paginator = Paginator(qs, self.page_size)
         page = paginator.get_page(request.GET.get("page"))
+        columns = self.get_columns()
+        objects = list(page.object_list)
+        for column in columns:
+            column.prepare(objects)
         query = request.GET.copy()
         query.pop("page", None)
         ctx = {
             "title": self.title,
             "filter": fs,
-            "columns": self.columns,
-            "rows": [(obj, [c.display(obj) for c in self.columns]) for obj in page.object_list],
+            "columns": columns,
+            "rows": [(obj, [c.display(obj) for c in columns]) for obj in objects],
             "page": page,
             "query": query.urlencode(),
             "sort": request.GET.get("sort", ""),
@@ -126,11 +170,12 @@ class ObjectListView(PermissionMixin, View):
         if full and not user.can("pii.export_full"):
             raise PermissionDenied
         limit = settings.FANGKONG_EXPORT_MAX_ROWS
+        columns = self.get_columns()
         rows = (
-            [c.value(obj, full=full) for c in self.columns]
-            for obj in qs[:limit].iterator(chunk_size=2000)
+            [c.value(obj, full=full) for c in columns]
+            for obj in self._prepared(qs[:limit].iterator(chunk_size=2000), columns)
         )
-        fileobj = write_xlsx([str(c.label) for c in self.columns], rows, title=str(self.title))
+        fileobj = write_xlsx([str(c.label) for c in columns], rows, title=str(self.title))
         audit.record(
             audit.Action.EXPORT,
             by=user,
@@ -141,18 +186,24 @@ class ObjectListView(PermissionMixin, View):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return xlsx_response(fileobj, f"{self.export_name}-{stamp}.xlsx")
 
+    def _prepared(
+        self, objects: Iterator[Any], columns: list[Column], size: int = 2000
+    ) -> Iterator[Any]:
+        """The export's rows, each chunk prepared by the columns like a page."""
+        while batch := list(islice(objects, size)):
+            for column in columns:
+                column.prepare(batch)
+            yield from batch
 
-class ObjectDetailView(PermissionMixin, View):
+
+class ObjectDetailView(ScopedViewMixin, PermissionMixin, View):
     template_name = ""
-
-    def get_queryset(self):
-        raise NotImplementedError
+    pk_url_kwarg = "pk"
 
     def get_object(self):
-        obj = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
-        if obj is None:
-            raise Http404
-        return obj
+        return get_visible_or_404(
+            self.get_queryset(), self.request.user, pk=self.kwargs[self.pk_url_kwarg]
+        )
 
     def get_context(self, obj) -> dict[str, Any]:
         return {"object": obj}
@@ -191,7 +242,7 @@ class ServiceFormView(PermissionMixin, View):
 
     def post(self, request, *args, **kwargs):
         form = self.form_class(request.POST, request.FILES or None, **self.get_form_kwargs())
-        if form.is_valid():
+        if form.is_valid() and not refuse_control_characters(form):
             try:
                 result = self.perform(form)
             except DomainError as exc:
@@ -199,6 +250,37 @@ class ServiceFormView(PermissionMixin, View):
             else:
                 return HttpResponseRedirect(self.success_url(result))
         return render(request, self.template_name, self.context(form), status=422)
+
+
+class ObjectFormView(ScopedViewMixin, ServiceFormView):
+    """A form acting on one object of ``model`` (``self.object``), looked up once the user's
+    role is checked: another area's object answers 404 on GET and POST alike."""
+
+    pk_url_kwarg = "pk"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and (
+            not self.permission or request.user.can(self.permission)
+        ):
+            self.object = get_visible_or_404(
+                self.get_queryset(), request.user, pk=kwargs[self.pk_url_kwarg]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+def refuse_control_characters(form) -> bool:
+    """Put an error on each text field holding a control character (passwords aside);
+    whether there was one."""
+    texts = {
+        name: value
+        for name, value in form.cleaned_data.items()
+        if not isinstance(form.fields[name].widget, PasswordInput)
+    }
+    errors = control_errors(texts)
+    for name, messages in errors.items():
+        for m in messages:
+            form.add_error(name, m)
+    return bool(errors)
 
 
 def add_domain_error(form, exc: DomainError) -> None:

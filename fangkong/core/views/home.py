@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
+from fangkong.core import workqueue
 from fangkong.core.roles import ROLE_DESCRIPTIONS, Role
 from fangkong.core.selectors import today_figures
 from fangkong.core.services.two_factor import confirmed_device
@@ -9,6 +11,7 @@ from fangkong.core.services.two_factor import confirmed_device
 @login_required
 def home(request):
     user = request.user
+    now = timezone.now()
     roles = [(Role(r).label, ROLE_DESCRIPTIONS.get(r, "")) for r in sorted(user.role_codes)]
     areas = user.areas.order_by("path")
     return render(
@@ -19,5 +22,9 @@ def home(request):
             "areas": areas,
             "has_2fa": confirmed_device(user) is not None,
             "figures": today_figures(user),
+            "work": workqueue.items_for(user, now),
+            "queues": workqueue.queues_for(user),
+            "awaiting": workqueue.awaiting_domains(user),
+            "townships": workqueue.township_table(user, now),
         },
     )

@@ -4,8 +4,9 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from fangkong.core.errors import DomainError
+from fangkong.core.errors import DomainError, RateLimited
 from fangkong.core.services.pii import reveal
+from fangkong.core.views.errors import rate_limited
 
 
 @login_required
@@ -14,6 +15,8 @@ def reveal_field(request, model, pk, field):
     """The full value of one field, for an htmx swap in place of the masked one (audited)."""
     try:
         value = reveal(model, pk, field, by=request.user)
+    except RateLimited as exc:
+        return rate_limited(request, exc)
     except DomainError as exc:
         if exc.status == 403:
             raise PermissionDenied from exc

@@ -5,6 +5,7 @@ from fangkong.people.services.households import create_household, update_househo
 from fangkong.people.services.merge import merge_persons
 from fangkong.people.services.persons import (
     PersonData,
+    StaleVersion,
     clean_person_data,
     create_person,
     find_by_id_number,
@@ -14,6 +15,7 @@ from fangkong.people.services.persons import (
 
 __all__ = [
     "PersonData",
+    "StaleVersion",
     "clean_person_data",
     "create_category",
     "create_household",

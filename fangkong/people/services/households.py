@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from fangkong.core import audit
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require, require_area
+from fangkong.core.text import control_errors
 from fangkong.core.timeline import record_event
 from fangkong.people.models import Household
 
 
-def _clean(address: str, floor: int | None) -> str:
+def _clean(address: str, floor: int | None, notes: str = "") -> str:
     address = (address or "").strip()
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = control_errors({"address": address, "notes": notes})
     if not address:
         errors["address"] = [_("An address is required.")]
     elif len(address) > 200:
@@ -34,7 +35,7 @@ def create_household(
 ) -> Household:
     require(by, "person.edit")
     require_area(by, area)
-    address = _clean(address, floor)
+    address = _clean(address, floor, notes)
     household = Household.objects.create(
         area=area, address=address, floor=floor, notes=(notes or "").strip(), created_by=by
     )
@@ -58,7 +59,7 @@ def update_household(
     household = Household.objects.select_for_update().get(pk=household.pk)
     require_area(by, household.area)
     require_area(by, area)
-    address = _clean(address, floor)
+    address = _clean(address, floor, notes)
     before = audit.snapshot(household)
     moved = household.area_id != area.pk
     household.area, household.address, household.floor = area, address, floor

@@ -27,15 +27,16 @@ from fangkong.areas.selectors import areas_for
 from fangkong.core import audit
 from fangkong.core.db.bulk import BulkInserter
 from fangkong.core.db.ids import reserve_ids
-from fangkong.core.errors import NotFound, ValidationFailed
+from fangkong.core.errors import ValidationFailed
 from fangkong.core.models import TimelineEvent
 from fangkong.core.permissions import require
 from fangkong.core.pii import blind_index
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.services.imports import queue_import_job
 from fangkong.people import sheet
 from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Household, ImportJob, ImportRowError, KeyCategory, Person
-from fangkong.people.services.persons import pinyin_initials
+from fangkong.people.services.persons import RECONCILE, pinyin_initials
 
 log = logging.getLogger("fangkong.people.import")
 MAX_BYTES = 50 * 1024 * 1024
@@ -74,16 +75,11 @@ def start_import(*, by: Any, filename: str, content: bytes, mode: str) -> Import
 
 def import_jobs_for(user: Any):
     """A user sees the imports they started."""
-    if not getattr(user, "is_authenticated", False):
-        return ImportJob.objects.none()
-    return ImportJob.objects.filter(created_by=user).defer("content")
+    return ImportJob.objects.visible_to(user).defer("content")
 
 
 def get_import_job(user: Any, pk: Any) -> ImportJob:
-    job = import_jobs_for(user).filter(pk=pk).first()
-    if job is None:
-        raise NotFound(_("No such import."))
-    return job
+    return get_visible_or_404(import_jobs_for(user), user, pk=pk)
 
 
 def _context(user: Any) -> Context:
@@ -178,18 +174,30 @@ def _run(job: ImportJob) -> None:
     )
 
 
-def _existing_by_index(indexes: list[str]) -> dict[str, tuple[int, int]]:
-    """Blind index -> (person id, area id) of active persons already registered."""
-    found: dict[str, tuple[int, int]] = {}
+def _existing_by_index(indexes: list[str], by: Any) -> tuple[dict[str, int], int]:
+    """Blind index -> person id of the active persons already registered in ``by``'s areas;
+    and how many of the other numbers are held outside them (those rows are registered as
+    new, never reported as matched, and wait for the county to reconcile)."""
+    found: dict[str, int] = {}
+    elsewhere: set[str] = set()
     for start in range(0, len(indexes), CHUNK):
         chunk = indexes[start : start + CHUNK]
-        for pk, idx, area_id in (
+        rows = (
             Person.objects.filter(id_number_index__in=chunk, status=PersonStatus.ACTIVE)
             .order_by("-pk")
-            .values_list("pk", "id_number_index", "area_id")
-        ):
-            found[idx] = (pk, area_id)
-    return found
+            .values_list("pk", "id_number_index")
+        )
+        visible = set(
+            Person.objects.visible_to(by)
+            .filter(id_number_index__in=chunk)
+            .values_list("pk", flat=True)
+        )
+        for pk, idx in rows:
+            if pk in visible:
+                found[idx] = pk
+            else:
+                elsewhere.add(idx)
+    return found, len(elsewhere - found.keys())
 
 
 def _households(by: Any, rows: list[sheet.Row]) -> tuple[dict, list[int]]:
@@ -237,15 +245,14 @@ def _write(job: ImportJob, by: Any, rows: list[sheet.Row], bad_rows: int) -> dic
         number = r.person["id_number"]
         if number and number not in indexes:
             indexes[number] = blind_index(number)
-    existing = _existing_by_index(sorted(set(indexes.values())))
-    visible_areas = set(areas_for(by).values_list("pk", flat=True))
+    existing, to_reconcile = _existing_by_index(sorted(set(indexes.values())), by)
     first_of: dict[str, sheet.Row] = {}
     new_rows: list[sheet.Row] = []
     matched: list[tuple[sheet.Row, int | None]] = []  # (row, existing person id or None)
     for r in rows:
         idx = indexes.get(r.person["id_number"], "")
         if idx and idx in existing:
-            matched.append((r, existing[idx][0] if existing[idx][1] in visible_areas else None))
+            matched.append((r, existing[idx]))
         elif idx and idx in first_of:
             matched.append((r, None))  # repeated within the sheet: the first row's person
             first_of[idx].category_ids.extend(
@@ -315,9 +322,13 @@ def _write(job: ImportJob, by: Any, rows: list[sheet.Row], bad_rows: int) -> dic
         audit.Action.IMPORT,
         job,
         by=by,
-        detail=f"{len(new_rows)} created, {len(matched)} matched, {len(household_ids)} households",
+        detail=(
+            f"{len(new_rows)} created, {len(matched)} matched, {len(household_ids)} households"
+            + (f", {to_reconcile} {RECONCILE}" if to_reconcile else "")
+        ),
         after={
             "mode": job.mode,
+            "to_reconcile": to_reconcile,
             "created": len(new_rows),
             "matched": len(matched),
             "households_created": len(household_ids),

@@ -121,9 +121,10 @@ def merge_persons(keep: Person, drop: Person, *, by: Any) -> Person:
     drop.categories.clear()
     PersonMachine.move(drop, PersonStatus.MERGED)
     drop.merged_into = keep
+    drop.version += 1
     drop.save()
-    if filled:
-        keep.save()
+    keep.version += 1  # an edit begun before the merge must not overwrite what it brought
+    keep.save()
     detail = f"merged person {drop.pk} into {keep.pk}; moved {moved}; filled {filled}"
     audit.record(
         audit.Action.MERGE,

@@ -9,21 +9,17 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
 
 from fangkong.core import audit
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.core.pii import blind_index
+from fangkong.core.pinyin import pinyin_initials
+from fangkong.core.text import control_errors
 from fangkong.core.timeline import record_event
 from fangkong.people.choices import DocType, PersonStatus, Sex
 from fangkong.people.idnumber import IdNumberError, normalise_id, parse_resident_id, validate_phone
 from fangkong.people.models import Household, KeyCategory, Person
-
-
-def pinyin_initials(name: str) -> str:
-    """``张三`` -> ``zs``; Latin letters are kept, lower-cased."""
-    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p).lower()[:30]
 
 
 @dataclass
@@ -80,6 +76,10 @@ def clean_person_data(data: PersonData) -> dict[str, Any]:
     except IdNumberError as exc:
         errors.setdefault("phone", []).append(str(exc))
     out["notes"] = (data.notes or "").strip()
+    for key, messages in control_errors(
+        {"name": name, "id_number": number, "phone": data.phone, "notes": out["notes"]}
+    ).items():
+        errors.setdefault(key, []).extend(messages)
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     return out
@@ -94,6 +94,20 @@ def find_by_id_number(number: str, qs=None) -> Person | None:
     while found is not None and found.status == PersonStatus.MERGED and found.merged_into_id:
         found = Person.objects.get(pk=found.merged_into_id)
     return found
+
+
+def held_elsewhere(number: str, by: Any, *, exclude: Any = None) -> bool:
+    """Whether an active person outside ``by``'s areas holds this document number. Never
+    shown to ``by``: such a registration goes ahead and waits for the county to reconcile."""
+    if not number:
+        return False
+    qs = Person.objects.filter(id_number_index=blind_index(number), status=PersonStatus.ACTIVE)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.exclude(pk__in=Person.objects.visible_to(by).values("pk")).exists()
+
+
+RECONCILE = "document number also registered outside the user's areas: to reconcile"
 
 
 def _check_household(by: Any, area: Any, household: Household | None) -> None:
@@ -117,25 +131,21 @@ def create_person(
     household: Household | None = None,
     categories: Iterable[KeyCategory] = (),
 ) -> tuple[Person, bool]:
-    """Create a person, or return the existing one with the same document number.
+    """Create a person, or return the existing one with the same document number when the
+    user can see it.
 
-    Returns ``(person, created)``."""
+    A number held only outside the user's areas is not disclosed, not even by refusing: the
+    person is registered as asked, and the two records wait in the county command centre's
+    likely duplicates (same document number) to be merged. Returns ``(person, created)``."""
     require(by, "person.edit")
     require_area(by, area)
     _check_household(by, area, household)
     values = clean_person_data(data)
-    existing = find_by_id_number(values["id_number"])
-    if existing is not None:
-        if not Person.objects.visible_to(by).filter(pk=existing.pk).exists():
-            # Not a copy, and nothing of another area's record handed back.
-            raise Conflict(
-                _(
-                    "A person with this document number is registered outside your areas; "
-                    "ask the county command centre to move the record."
-                ),
-                field="id_number",
-            )
+    visible = Person.objects.visible_to(by)
+    existing = find_by_id_number(values["id_number"], visible)
+    if existing is not None and visible.filter(pk=existing.pk).exists():
         return existing, False
+    elsewhere = held_elsewhere(values["id_number"], by)
     person = Person(
         area=area,
         household=household,
@@ -148,10 +158,30 @@ def create_person(
     if categories:
         person.categories.set(categories)
     after = audit.snapshot(person)
-    after["categories"] = sorted(c.code for c in categories)  # type: ignore[index]
-    audit.record(audit.Action.CREATE, person, by=by, after=after)
+    after["categories"] = sorted(c.code for c in categories)
+    audit.record(
+        audit.Action.CREATE, person, by=by, after=after, detail=RECONCILE if elsewhere else ""
+    )
     record_event(person, "registered", _("Registered"), by=by)
     return person, True
+
+
+class StaleVersion(Conflict):
+    """An edit of an older version of a person than the one saved: someone else changed
+    it meanwhile. ``current`` is the version now saved."""
+
+    def __init__(self, person: Person, yours: int):
+        self.current = person.version
+        super().__init__(
+            _(
+                "%(name)s was changed by someone else while you were editing (now version "
+                "%(current)d, you edited version %(yours)d). Nothing was saved: reload to see "
+                "their changes, then make yours again."
+            )
+            % {"name": person.name, "current": person.version, "yours": yours},
+            field="version",
+            code="stale_version",
+        )
 
 
 def _person_state(person: Person) -> dict[str, Any]:
@@ -169,21 +199,28 @@ def update_person(
     data: PersonData,
     household: Household | None = None,
     categories: Iterable[KeyCategory] | None = None,
+    version: int | None = None,
 ) -> Person:
-    """Change a person's details; a document number held by someone else is a conflict."""
+    """Change a person's details; a document number held by someone else is a conflict.
+
+    ``version``: the version the editor read (the form's hidden field, the API's version
+    or If-Match). When someone else has saved since, nothing is written: Conflict
+    ``stale_version`` naming ``version``, with the current one. Each change adds one."""
     require(by, "person.edit")
     person = Person.objects.select_for_update().get(pk=person.pk)
     require_area(by, person.area)
     require_area(by, area)
     if person.status != PersonStatus.ACTIVE:
         raise Conflict(_("This record was merged into another; edit that one."))
+    if version is not None and version != person.version:
+        raise StaleVersion(person, version)
     _check_household(by, area, household)
     values = clean_person_data(data)
     if values["id_number"]:
         other = (
-            Person.objects.filter(id_number_index=blind_index(values["id_number"]))
+            Person.objects.visible_to(by)
+            .filter(id_number_index=blind_index(values["id_number"]), status=PersonStatus.ACTIVE)
             .exclude(pk=person.pk)
-            .filter(status=PersonStatus.ACTIVE)
             .first()
         )
         if other is not None:
@@ -191,18 +228,30 @@ def update_person(
                 _("Another person already holds this document number; merge the two instead."),
                 field="id_number",
             )
+    # held outside the user's areas: saved all the same, for the county to reconcile
+    elsewhere = values["id_number"] != person.id_number and held_elsewhere(
+        values["id_number"], by, exclude=person
+    )
     before = _person_state(person)
     for key, value in values.items():
         setattr(person, key, value)
     person.name_initials = pinyin_initials(values["name"])
     person.area = area
     person.household = household
+    person.version += 1  # under the row lock taken above
     person.save()
     if categories is not None:
         person.categories.set(list(categories))
     after = _person_state(person)
-    audit.record(audit.Action.UPDATE, person, by=by, before=before, after=after)
-    changed = sorted(k for k in after if before.get(k) != after.get(k))
+    audit.record(
+        audit.Action.UPDATE,
+        person,
+        by=by,
+        before=before,
+        after=after,
+        detail=RECONCILE if elsewhere else "",
+    )
+    changed = sorted(k for k in after if k != "version" and before.get(k) != after.get(k))
     if changed:
         record_event(person, "updated", _("Details changed"), by=by, data={"fields": changed})
     return person

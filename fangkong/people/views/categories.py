@@ -1,10 +1,10 @@
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from fangkong.core.views.generic import ServiceFormView
+from fangkong.core.scoping import get_visible_or_404
+from fangkong.core.views.generic import ObjectFormView, ServiceFormView
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.people import selectors, services
 from fangkong.people.forms import CategoryForm
@@ -45,11 +45,10 @@ class CategoryDetailView(PersonListView):
     create_url = None
 
     def dispatch(self, request, *args, **kwargs):
-        self.category = KeyCategory.objects.filter(pk=kwargs["pk"]).first()
-        if self.category is None:
-            raise Http404
-        self.title = self.category.name
-        self.export_name = f"category-{self.category.code}"
+        if request.user.is_authenticated:
+            self.category = get_visible_or_404(KeyCategory, request.user, pk=kwargs["pk"])
+            self.title = self.category.name
+            self.export_name = f"category-{self.category.code}"
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -76,17 +75,12 @@ class CategoryCreateView(ServiceFormView):
         return reverse("people:category_list")
 
 
-class CategoryEditView(CategoryCreateView):
+class CategoryEditView(ObjectFormView, CategoryCreateView):
     title = _("Edit key category")
-
-    def dispatch(self, request, *args, **kwargs):
-        self.category = KeyCategory.objects.filter(pk=kwargs["pk"]).first()
-        if self.category is None:
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
+    model = KeyCategory
 
     def get_initial(self):
-        c = self.category
+        c = self.object
         return {
             "code": c.code,
             "name": c.name,
@@ -96,4 +90,4 @@ class CategoryEditView(CategoryCreateView):
         }
 
     def perform(self, form):
-        return services.update_category(self.category, by=self.request.user, **form.cleaned_data)
+        return services.update_category(self.object, by=self.request.user, **form.cleaned_data)

@@ -6,7 +6,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from fangkong.areas.models import Area
 from fangkong.core.errors import DomainError
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.views.generic import add_domain_error
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.people import selectors, services
@@ -14,6 +16,7 @@ from fangkong.people.forms import MergeForm
 from fangkong.people.services.merge import related_reference_count
 
 REASONS = {
+    "same_id": gettext_lazy("Same document number, registered in two places"),
     "name_birth": gettext_lazy("Same name and birth date"),
     "name_phone": gettext_lazy("Same name and phone"),
 }
@@ -26,6 +29,7 @@ class DuplicateListView(PermissionMixin, View):
         groups = selectors.likely_duplicates(request.user)
         for g in groups:
             g.reason_label = REASONS[g.reason]
+        Area.label_paths(p.area for g in groups for p in g.persons)
         return render(
             request,
             "people/duplicates.html",
@@ -43,12 +47,11 @@ class MergeView(PermissionMixin, View):
         ids = [request.GET.get("a"), request.GET.get("b")]
         if not all(i and i.isdigit() for i in ids) or ids[0] == ids[1]:
             raise Http404
-        found = {p.pk: p for p in selectors.persons_for(request.user).filter(pk__in=ids)}
-        if len(found) != 2:
-            raise Http404
-        persons = [found[int(i)] for i in ids]
+        visible = selectors.persons_for(request.user)
+        persons = [get_visible_or_404(visible, request.user, pk=i) for i in ids]
         for p in persons:
             p.references = related_reference_count(p)
+        Area.label_paths(p.area for p in persons)
         return persons
 
     def render_form(self, request, form, persons, status=200):

@@ -1,34 +1,19 @@
-import django_filters
-from django.http import Http404
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.areas.models import Area
-from fangkong.areas.selectors import areas_for
+from fangkong.areas.columns import AreaColumn
 from fangkong.core.timeline import timeline_of
-from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
+from fangkong.core.views.generic import (
+    Column,
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    ServiceFormView,
+)
 from fangkong.people import selectors, services
+from fangkong.people.filters import HouseholdFilter
 from fangkong.people.forms import HouseholdForm
 from fangkong.people.models import Household
-
-
-class HouseholdFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Address"), field_name="address", lookup_expr="contains")
-    area = django_filters.ModelChoiceFilter(
-        label=_("Area"), queryset=Area.objects.none(), method="in_area"
-    )
-
-    class Meta:
-        model = Household
-        fields = ["q", "area"]
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        if request is not None:
-            self.filters["area"].queryset = areas_for(request.user).filter(depth__lte=3)
-
-    def in_area(self, queryset, name, value):
-        return queryset.filter(area__path__startswith=value.path)
 
 
 class HouseholdListView(ObjectListView):
@@ -42,11 +27,11 @@ class HouseholdListView(ObjectListView):
     columns = [
         Column("address", _("Address"), order_by="address", link=True),
         Column("floor", _("Floor")),
-        Column("area", _("Area"), accessor="area.name"),
+        AreaColumn("area", _("Area")),
     ]
 
     def get_queryset(self):
-        return selectors.households_for(self.request.user)
+        return Household.objects.select_related("area")
 
     def can_create(self):
         return self.request.user.can("person.edit")
@@ -54,10 +39,11 @@ class HouseholdListView(ObjectListView):
 
 class HouseholdDetailView(ObjectDetailView):
     permission = "person.view"
+    model = Household
     template_name = "people/household_detail.html"
 
     def get_queryset(self):
-        return selectors.households_for(self.request.user)
+        return Household.objects.select_related("area")
 
     def get_context(self, obj):
         user = self.request.user
@@ -94,24 +80,18 @@ class HouseholdCreateView(ServiceFormView):
         return reverse("people:household_detail", args=[result.pk])
 
 
-class HouseholdEditView(HouseholdCreateView):
+class HouseholdEditView(ObjectFormView, HouseholdCreateView):
     title = _("Edit household")
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.household = selectors.households_for(request.user).filter(pk=kwargs["pk"]).first()
-            if self.household is None:
-                raise Http404
-        return super().dispatch(request, *args, **kwargs)
+    model = Household
 
     def get_initial(self):
-        h = self.household
+        h = self.object
         return {"area": h.area_id, "address": h.address, "floor": h.floor, "notes": h.notes}
 
     def perform(self, form):
         d = form.cleaned_data
         return services.update_household(
-            self.household,
+            self.object,
             by=self.request.user,
             area=d["area"],
             address=d["address"],

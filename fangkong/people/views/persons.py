@@ -1,18 +1,31 @@
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from fangkong.areas.columns import AreaColumn
 from fangkong.core import audit
-from fangkong.core.errors import NotFound
+from fangkong.core.errors import NotVisible, RateLimited
+from fangkong.core.pii import may_reveal
+from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.timeline import timeline_of
-from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
+from fangkong.core.views.errors import rate_limited
+from fangkong.core.views.generic import (
+    Column,
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    ServiceFormView,
+)
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.people import selectors, services
 from fangkong.people.filters import PersonFilter
-from fangkong.people.forms import PersonForm
-from fangkong.people.models import Household
+from fangkong.people.forms import PersonEditForm, PersonForm
+from fangkong.people.models import Household, Person
+
+
+def _birth_year(person) -> int | str:
+    return person.birth_date.year if person.birth_date else ""
 
 
 class PersonListView(ObjectListView):
@@ -30,13 +43,29 @@ class PersonListView(ObjectListView):
         Column("name", _("Name"), order_by="name", link=True),
         Column("id_number", _("Document number"), accessor="id_number_masked", full="id_number"),
         Column("sex", _("Sex"), accessor="get_sex_display"),
-        Column("birth_date", _("Birth date"), order_by="birth_date"),
         Column("phone", _("Phone"), accessor="phone_masked", full="phone"),
-        Column("area", _("Area"), accessor="area.name"),
+        AreaColumn("area", _("Area")),
     ]
 
     def get_queryset(self):
         return selectors.persons_for(self.request.user)
+
+    def get_columns(self):
+        # The birth date for roles that may reveal, the year for the others (the year cannot
+        # be sorted on: an order by date would give the day away).
+        if may_reveal(self.request.user):
+            birth = Column("birth_date", _("Birth date"), order_by="birth_date")
+        else:
+            birth = Column("birth_year", _("Birth year"), accessor=_birth_year)
+        columns = list(self.columns)
+        columns.insert(3, birth)
+        return columns
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except RateLimited as exc:  # the search box, counted per user
+            return rate_limited(request, exc)
 
     def can_create(self):
         return self.request.user.can("person.edit")
@@ -53,6 +82,7 @@ def _chain_context(request, person, *, full=False):
 
 class PersonDetailView(ObjectDetailView):
     permission = "person.view"
+    model = Person
     template_name = "people/person_detail.html"
 
     def get_queryset(self):
@@ -82,11 +112,9 @@ class PersonChainRevealView(PermissionMixin, View):
     permission = "pii.reveal"
 
     def post(self, request, pk):
-        person = (
-            selectors.persons_for(request.user).select_related("household").filter(pk=pk).first()
+        person = get_visible_or_404(
+            selectors.persons_for(request.user).select_related("household"), request.user, pk=pk
         )
-        if person is None:
-            raise Http404
         audit.record(audit.Action.REVEAL, person, by=request.user, detail="responsibility chain")
         return render(request, "people/_chain.html", _chain_context(request, person, full=True))
 
@@ -106,10 +134,7 @@ def _person_data(d):
 def _household(user, pk):
     if not pk:
         return None
-    household = Household.objects.visible_to(user).filter(pk=pk).first()
-    if household is None:
-        raise NotFound(_("No such household within your areas."), field="household")
-    return household
+    return get_visible_or_404(Household, user, pk=pk, error_field="household")
 
 
 class PersonCreateView(ServiceFormView):
@@ -121,12 +146,12 @@ class PersonCreateView(ServiceFormView):
         return {"user": self.request.user}
 
     def get_initial(self):
-        household = (
-            Household.objects.visible_to(self.request.user)
-            .filter(pk=self.request.GET.get("household") or 0)
-            .first()
-        )
-        if household is None:
+        wanted = self.request.GET.get("household")
+        if not wanted:
+            return {}
+        try:
+            household = get_visible_or_404(Household, self.request.user, pk=wanted)
+        except NotVisible:  # a stale or foreign link: an empty form, not an error page
             return {}
         return {"household": household.pk, "area": household.area_id}
 
@@ -145,23 +170,20 @@ class PersonCreateView(ServiceFormView):
         return reverse("people:person_detail", args=[result.pk])
 
 
-class PersonEditView(ServiceFormView):
+class PersonEditView(ObjectFormView):
     permission = "person.edit"
-    form_class = PersonForm
+    model = Person
+    form_class = PersonEditForm
     title = _("Edit person")
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.person = selectors.persons_for(request.user).filter(pk=kwargs["pk"]).first()
-            if self.person is None:
-                raise Http404
-        return super().dispatch(request, *args, **kwargs)
+    def get_queryset(self):
+        return selectors.persons_for(self.request.user)
 
     def get_form_kwargs(self):
         return {"user": self.request.user}
 
     def get_initial(self):
-        p = self.person
+        p = self.object
         return {
             "area": p.area_id,
             "household": p.household_id,
@@ -173,22 +195,24 @@ class PersonEditView(ServiceFormView):
             "phone": p.phone,
             "categories": list(p.categories.all()),
             "notes": p.notes,
+            "version": p.version,
         }
 
     def get(self, request, *args, **kwargs):
         # The form shows the document number and phone in full: a logged viewing.
-        audit.record(audit.Action.REVEAL, self.person, by=request.user, detail="edit form")
+        audit.record(audit.Action.REVEAL, self.object, by=request.user, detail="edit form")
         return super().get(request, *args, **kwargs)
 
     def perform(self, form):
         d = form.cleaned_data
         return services.update_person(
-            self.person,
+            self.object,
             by=self.request.user,
             area=d["area"],
             data=_person_data(d),
             household=_household(self.request.user, d["household"]),
             categories=d["categories"],
+            version=d["version"],
         )
 
     def success_url(self, result):

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.areas.selectors import villages_and_cadres
 from fangkong.control.choices import PhaseStatus
@@ -20,6 +21,7 @@ from fangkong.core.logbatch import LogBatch
 from fangkong.core.permissions import require, require_area
 from fangkong.core.scoping import user_covers_area
 from fangkong.core.timeline import record_event
+from fangkong.people.services.control_state import sync_left_control
 from fangkong.sites import sql
 from fangkong.sites.choices import DueFlag, RoomState, StayStatus
 from fangkong.sites.models import Room, Stay
@@ -136,9 +138,10 @@ def check_in(
 ) -> list[Stay]:
     """Put one person or one household into a ready or reserved room.
 
-    The room is taken with a conditional update inside the transaction: of two operators
-    giving the same room at once, the second gets Conflict. Raises ValidationFailed (room
-    not ready, over its beds, person already in a stay, several households) or NotFound
+    The room is taken with a conditional update inside the transaction: of operators
+    giving the same room at once, every one but the first gets Conflict, as does a check-in
+    into a room already occupied. Raises ValidationFailed (room not ready, over its beds,
+    person already in a stay, several households) or NotFound
     (room or person outside the user's areas); nothing is written then."""
     try:
         with transaction.atomic():
@@ -169,6 +172,11 @@ def _check_in(room: Room, persons: list[Any], *, by: Any, reason: str, at: Any) 
         raise ValidationFailed(
             _("Only the members of one household share a room; check in others separately."),
             field="persons",
+        )
+    if room.state == RoomState.OCCUPIED:  # someone checked in first: a conflict, as in a race
+        raise Conflict(
+            _("Room %(room)s is already occupied; choose another room.") % {"room": room.number},
+            field="room",
         )
     if room.state not in CHECK_IN_STATES:
         raise ValidationFailed(
@@ -236,11 +244,13 @@ def _check_in(room: Room, persons: list[Any], *, by: Any, reason: str, at: Any) 
     logs.event(
         room,
         "occupied",
-        _("Checked in: %(names)s") % {"names": "、".join(s.person.name for s in stays)},
+        # no names in the room's log: the stays say who (and the purge has nothing to hunt)
+        ngettext("Checked in: %(n)d person", "Checked in: %(n)d persons", len(stays))
+        % {"n": len(stays)},
         by=by,
         area_id=site.area_id,
         at=now,
-        data={"stays": [s.pk for s in stays]},
+        data={"stays": [s.pk for s in stays], "persons": [s.person_id for s in stays]},
     )
     logs.write()
     return stays
@@ -626,6 +636,8 @@ def release_batch(stays: Iterable[Stay], *, by: Any, early_reason: str = "") -> 
         statements.update(Stay, pks, closed, where=where)
     rooms = sorted({s.room_id: s.room for s in locked}.values(), key=lambda r: r.pk)
     _vacate_if_empty(rooms, by=by, at=now, logs=logs, closing=closing)
+    # those whose control may have ended with the stay (none when home isolation follows)
+    sync_left_control((s.person_id for s in locked if next_of.get(s.phase_id) is None), at=now)
     logs.write()
     return locked
 

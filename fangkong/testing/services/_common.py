@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.errors import PermissionDenied, ValidationFailed
 from fangkong.core.permissions import require, require_area
+from fangkong.core.text import refuse_control
 from fangkong.testing.models import TestingPoint
 
 BARCODE_RE = re.compile(r"^[0-9A-Za-z_-]{4,40}$")
@@ -35,6 +36,7 @@ def clean_text(value: Any, *, field: str, max_length: int, missing: str = "") ->
         raise ValidationFailed(missing, field=field)
     if len(text) > max_length:
         raise ValidationFailed(_("At most %(n)d characters.") % {"n": max_length}, field=field)
+    refuse_control({field: text})
     return text
 
 

@@ -74,7 +74,7 @@ def _command_recipients(area: Any) -> list[tuple[str, str, int | None]]:
         .filter(areas__path__in=area.ancestor_paths())
         .distinct()
     )
-    out = [(str(u), u.phone, u.pk) for u in users]
+    out: list[tuple[str, str, int | None]] = [(str(u), u.phone, u.pk) for u in users]
     phone = getattr(settings, "FANGKONG_COMMAND_CENTRE_PHONE", "")
     if phone or not out:
         out.append((str(_("Command centre")), phone, None))
@@ -94,7 +94,7 @@ def follow_up_positive(tube: Tube, *, by: Any) -> FollowUp:
     chain_people: dict[int, tuple[Any, list[str]]] = {}
     for p in persons:
         out.flagged.append(p.pk)
-        floor = p.household.floor if p.household_id else None
+        floor = p.household.floor if p.household is not None else None
         links = _chain(p.area, floor)
         for link in links:
             key = link.responsibility_id

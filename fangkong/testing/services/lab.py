@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,11 +18,14 @@ from fangkong.core import audit
 from fangkong.core.db import chunks
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.permissions import require
+from fangkong.core.xlsx import Limits, SheetReader, check_workbook
 from fangkong.testing.choices import OUTCOME_ALIASES, Outcome, TubeKind, TubeState
 from fangkong.testing.models import Lab, Result, Tube
 from fangkong.testing.states import TubeMachine
 
 MAX_ROWS = 100_000
+# 100,000 rows of barcode, outcome and Ct: a few hundred thousand distinct texts at most
+LIMITS = Limits(strings=400_000)
 HEADERS = {
     "barcode": ("barcode", "tube", "条码", "管码", "样本编号"),
     "outcome": ("outcome", "result", "结果", "检测结果"),
@@ -220,6 +224,7 @@ def _open_result_table(
     elif name.endswith(".xlsx"):
         from openpyxl import load_workbook
 
+        _check_xlsx(content)  # before openpyxl reads every shared string
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception:  # openpyxl raises many kinds on a broken file
@@ -228,7 +233,13 @@ def _open_result_table(
     else:
         raise ValidationFailed(_("Send a .xlsx or .csv file."), field="file")
     it = iter(table)
-    header = [_norm(h) for h in next(it, [])]
+    return it, _columns(next(it, []))
+
+
+def _columns(cells: Sequence[Any]) -> dict[str, int]:
+    """The index of each known column in a header row; the barcode and outcome columns
+    are required (ValidationFailed naming the one missing)."""
+    header = [_norm(h) for h in cells]
     cols: dict[str, int] = {}
     for key, names in HEADERS.items():
         for i, h in enumerate(header):
@@ -241,13 +252,33 @@ def _open_result_table(
                 _("The file has no %(col)s column (headers: barcode, outcome, ct).") % {"col": key},
                 field=key,
             )
-    return it, cols
+    return cols
+
+
+def _check_xlsx(content: bytes) -> None:
+    if not zipfile.is_zipfile(io.BytesIO(content)):
+        raise ValidationFailed(_("This is not a readable .xlsx file."), field="file")
+    check_workbook(content, limits=LIMITS)
 
 
 def check_result_file(content: bytes, filename: str) -> None:
-    """Refuse at once a file that is not a readable .xlsx/.csv or lacks the barcode or
-    outcome column; reads the header row only."""
-    _open_result_table(content, filename)
+    """Refuse at once a file that is not a readable .xlsx/.csv, too large to read safely,
+    or lacking the barcode or outcome column; reads the header row only (of a workbook,
+    only the shared strings it needs: the rest is the worker's)."""
+    if not filename.lower().endswith(".xlsx"):
+        _open_result_table(content, filename)
+        return
+    _check_xlsx(content)
+    try:
+        with SheetReader(content, limits=LIMITS) as book:
+            rows = book.rows(book.paths[0]) if book.paths else iter(())
+            number, header = next(rows, (0, ()))
+            rows.close()
+    except ValidationFailed:
+        raise
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a broken file
+        raise ValidationFailed(_("This is not a readable .xlsx file."), field="file") from None
+    _columns(header if number == 1 else ())
 
 
 def read_result_file(content: bytes, filename: str) -> list[dict[str, Any]]:

@@ -93,6 +93,7 @@ def run_result_import(job_id: int) -> ResultImportJob:
                 status=Status.FAILED if stopped else Status.REJECTED,
                 message=message[:500],
                 finished_at=timezone.now(),
+                content=b"",  # refused, not retried: nothing will read the file again
             )
             return job
         try:
@@ -118,6 +119,11 @@ def _read(job: ResultImportJob) -> list[dict[str, Any]]:
     _unless_finished(
         job, status=Status.VALIDATING, started_at=job.started_at or timezone.now(), finished_at=None
     )
+    if not job.content:
+        raise ValidationFailed(
+            _("The file was deleted when this import failed for good; upload it again."),
+            field="file",
+        )
     rows = read_result_file(bytes(job.content), job.filename)
     _unless_finished(job, status=Status.WRITING, total_rows=len(rows))
     return rows

@@ -16,6 +16,7 @@ from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.testing.choices import BoxState, TubeState
 from fangkong.testing.models import Box, Lab, TestingPoint, Tube
+from fangkong.testing.selectors import labs_to_hand_to
 from fangkong.testing.services._common import clean_barcode
 from fangkong.testing.services.lab import lab_for
 from fangkong.testing.states import RECEIVABLE, BoxMachine, TubeMachine
@@ -102,9 +103,12 @@ def remove_tube(box: Box, tube_barcode: str, *, by: Any) -> Tube:
 def hand_over(
     box: Box, *, courier_name: str, by: Any, courier_phone: str = "", lab: Lab | None = None
 ) -> Box:
-    """The box leaves with a courier (who, when), its tubes in transit."""
+    """The box leaves with a courier (who, when), its tubes in transit, for ``lab`` when
+    named: any lab serving the user's county (not only one they work at)."""
     require(by, "testing.transport")
     require_area(by, box.area, field="box")
+    if lab is not None and not labs_to_hand_to(by).filter(pk=lab.pk).exists():
+        raise NotFound(_("No such lab."), field="lab")
     box = Box.objects.select_for_update().get(pk=box.pk)
     if not (courier_name or "").strip():
         raise ValidationFailed(

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from fangkong.areas.services import ensure_county
+from fangkong.control.demo import load_demo_control
 from fangkong.core.demo import DEMO_USERS, ensure_demo_users
 from fangkong.people.models import Person
 from fangkong.people.synthetic import populate
@@ -14,8 +15,9 @@ class Command(BaseCommand):
     help = (
         "Load the demo county: the grid of Youyang (39 township units, ~270 villages, 8 "
         "communities, groups, estates, buildings), its leaders and coordinators, households "
-        "and persons, one user per role, isolation sites with people in their rooms and a "
-        "screening round with results in 钟多街道. Deterministic for a seed; safe to run again."
+        "and persons, one user per role, isolation sites with people in their rooms, a "
+        "screening round with results in 钟多街道 and home isolation in its first community, "
+        "so that every role's home has work to show. Deterministic for a seed; safe to run again."
     )
 
     def add_arguments(self, parser):
@@ -45,6 +47,7 @@ class Command(BaseCommand):
         if Person.objects.exists():  # operations need people to act on
             load_demo_sites(stdout=self.stdout)
             load_demo_testing(stdout=self.stdout)
+            load_demo_control(stdout=self.stdout)
         if not quiet_logins:
             self.stdout.write("demo logins (username / password / role):")
             for username, role, _where in DEMO_USERS:

@@ -1,19 +1,22 @@
-"""Run the web server and the task worker together (the embedded default)."""
+"""Run the web server and the task worker together (the embedded default), kept running by
+``core.supervisor``: the worker is restarted when it dies, the web server stays up."""
 
 import os
 import signal
-import subprocess
 import sys
-import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from fangkong.core.demo import DEMO_USERS, load_logins
+from fangkong.core.supervisor import Child, Supervisor
 
 
 class Command(BaseCommand):
-    help = "Start the web server (gunicorn) and the background worker; stop both on Ctrl+C."
+    help = (
+        "Start the web server (gunicorn) and the background worker; a worker that dies is "
+        "restarted; stop both on Ctrl+C or SIGTERM."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("FANGKONG_HOST", "127.0.0.1"))
@@ -23,40 +26,39 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, web_workers, no_worker, **opts):
         bindir = os.path.dirname(sys.executable)
-        procs = [
-            subprocess.Popen(  # noqa: S603 - our own venv's programs
-                [
-                    os.path.join(bindir, "gunicorn"),
-                    "fangkong.wsgi:application",
-                    "--bind",
-                    f"{host}:{port}",
-                    "--workers",
-                    str(web_workers),
-                    "--threads",
-                    "4",
-                    "--access-logfile",
-                    "-",
-                    "--graceful-timeout",
-                    "5",
-                ]
-            )
-        ]
-        if not no_worker:
-            procs.append(
-                subprocess.Popen(  # noqa: S603 - our own venv's programs
-                    [
-                        sys.executable,
-                        "-m",
-                        "fangkong.cli",
-                        "worker",
-                        "--interval",
-                        "1",
-                        # the only worker: whatever is "running" was left by the last one
-                        "--orphans-after",
-                        "0",
-                    ]
-                )
-            )
+        web = Child(
+            "web server",
+            [
+                os.path.join(bindir, "gunicorn"),
+                "fangkong.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(web_workers),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "5",
+            ],
+        )
+        worker = Child(
+            "worker",
+            [
+                sys.executable,
+                "-m",
+                "fangkong.cli",
+                "worker",
+                "--interval",
+                "1",
+                # the only worker: whatever is "running" was left by the last one
+                "--orphans-after",
+                "0",
+            ],
+            restart=True,  # a worker that dies is started again; the web server stays up
+        )
+        supervisor = Supervisor([web] if no_worker else [web, worker])
         url = f"http://{host if host != '0.0.0.0' else '127.0.0.1'}:{port}/"  # noqa: S104
         self.stdout.write(self.style.SUCCESS(f"\nfangkong is running at {url}"))
         logins = load_logins()
@@ -72,23 +74,8 @@ class Command(BaseCommand):
                 "for county command and system admins)."
             )
         self.stdout.write("Ctrl+C stops the server and the worker.\n")
-        stopping = False
-
-        def stop(*_a):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        try:
-            while not stopping and all(p.poll() is None for p in procs):
-                time.sleep(0.5)
-        finally:
-            for p in procs:
-                if p.poll() is None:
-                    p.terminate()
-            for p in procs:
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        signal.signal(signal.SIGINT, supervisor.request_stop)
+        signal.signal(signal.SIGTERM, supervisor.request_stop)
+        code = supervisor.run()
+        if code:
+            raise SystemExit(code)

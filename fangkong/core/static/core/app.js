@@ -6,8 +6,12 @@ document.addEventListener("htmx:responseError", function (evt) {
   var box = document.createElement("p");
   box.className = "msg msg-error";
   box.setAttribute("role", "alert");
-  box.textContent = status === 403
+  // 429 (a rate limit) carries its own message: when to try again.
+  var own = status === 429
+    ? new DOMParser().parseFromString(evt.detail.xhr.responseText, "text/html").body.textContent.trim()
+    : "";
+  box.textContent = own || (status === 403
     ? msgs.msgForbidden
-    : msgs.msgFailed.replace("{status}", status);
+    : msgs.msgFailed.replace("{status}", status));
   (document.querySelector("main") || document.body).prepend(box);
 });

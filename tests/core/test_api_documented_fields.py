@@ -1,0 +1,204 @@
+"""Every field the API answers with is documented in its OpenAPI schema: each GET operation
+is called on the demo data (by the first demo user it answers 200 to) and its JSON compared,
+recursively, with the documented response properties. An undocumented field fails; so does
+a GET operation this test does not know how to call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from fangkong.areas.services.responsibilities import assign_responsibility
+from fangkong.control.models import ControlEpisode
+from fangkong.core.demo import DEMO_USERS
+from fangkong.core.models import User
+from fangkong.people.models import Household, Person
+from fangkong.people.services.imports import run_import, start_import
+from fangkong.policy.models import RuleSet
+from fangkong.sites.models import IsolationSite, Room, Stay
+from fangkong.testing.models import Box, ScreeningRound, TestingPoint, Tube, TubeMember
+from fangkong.testing.services.result_imports import run_result_import, start_result_import
+from tests.core.test_demo_operations import loaded  # noqa: F401 - fixture
+from tests.people.conftest import row, xlsx
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
+
+
+@pytest.fixture
+def demo(request, county):
+    """The demo county of the demo's own tests (``loaded``), a responsibility chain, an
+    import of persons and one of lab results (each with a bad row)."""
+    request.getfixturevalue("loaded")
+    assign_responsibility(by=User.objects.get(username="county"), area=county.village_a,
+                          role="village_cadre", person_name="刘书记", phone="13312345678")  # fmt: skip
+    township = User.objects.get(username="township")
+    sheet = xlsx([row("王五", "", county.village_a.code), row("", "", county.village_a.code)])
+    run_import(start_import(by=township, filename="p.xlsx", content=sheet, mode="good").pk)
+    lab_user = User.objects.get(username="lab")
+    results = b"barcode,outcome,ct\nNOSUCH,negative,\n"
+    job = start_result_import(by=lab_user, lab=None, filename="r.csv", content=results)
+    run_result_import(job.pk)
+
+
+def first_pk(qs) -> int:
+    obj = qs.order_by("pk").first()
+    assert obj is not None, f"no {qs.model.__name__} in the demo data"
+    return obj.pk
+
+
+def urls(county) -> dict[str, str]:
+    """The URL that calls each GET operation of the document on the demo data."""
+    from fangkong.people.models import ImportJob
+    from fangkong.testing.models import ResultImportJob
+
+    rule_sets = list(RuleSet.objects.order_by("pk")[:2])
+    return {
+        "/api/v1/areas/{area_id}": f"/api/v1/areas/{county.town_a.pk}",
+        "/api/v1/areas/{area_id}/children": f"/api/v1/areas/{county.town_a.pk}/children",
+        "/api/v1/areas/{area_id}/chain": f"/api/v1/areas/{county.village_a.pk}/chain",
+        "/api/v1/persons/{person_id}": f"/api/v1/persons/{first_pk(Person.objects)}",
+        "/api/v1/households/{household_id}": f"/api/v1/households/{first_pk(Household.objects)}",
+        "/api/v1/imports/{job_id}": f"/api/v1/imports/{first_pk(ImportJob.objects)}",
+        "/api/v1/imports/{job_id}/errors": f"/api/v1/imports/{first_pk(ImportJob.objects)}/errors",
+        "/api/v1/policy/rule-sets/{rule_set_id}": f"/api/v1/policy/rule-sets/{rule_sets[0].pk}",
+        "/api/v1/policy/compare": (
+            f"/api/v1/policy/compare?a={rule_sets[0].pk}&b={rule_sets[-1].pk}"
+        ),
+        "/api/v1/policy/rule": "/api/v1/policy/rule?reason=close_contact",
+        "/api/v1/control/episodes/{episode_id}": (
+            f"/api/v1/control/episodes/{first_pk(ControlEpisode.objects)}"
+        ),
+        "/api/v1/sites/stays/{stay_id}": f"/api/v1/sites/stays/{first_pk(Stay.objects)}",
+        "/api/v1/sites/rooms/{room_id}": f"/api/v1/sites/rooms/{first_pk(Room.objects)}",
+        **{
+            f"/api/v1/sites/{{site_id}}{tail}": (
+                f"/api/v1/sites/{first_pk(IsolationSite.objects)}{tail}"
+            )
+            for tail in ("", "/rooms", "/capacity", "/board", "/turnaround")
+        },
+        "/api/v1/testing/points/{point_id}": (
+            f"/api/v1/testing/points/{first_pk(TestingPoint.objects)}"
+        ),
+        **{
+            f"/api/v1/testing/rounds/{{round_id}}{tail}": (
+                f"/api/v1/testing/rounds/{first_pk(ScreeningRound.objects)}{tail}"
+            )
+            for tail in ("", "/coverage", "/missing")
+        },
+        "/api/v1/testing/tubes/{barcode}": (
+            f"/api/v1/testing/tubes/{Tube.objects.order_by('pk').first().barcode}"
+        ),
+        "/api/v1/testing/boxes/{barcode}": (
+            f"/api/v1/testing/boxes/{Box.objects.order_by('pk').first().barcode}"
+        ),
+        "/api/v1/testing/results/imports/{job_id}": (
+            f"/api/v1/testing/results/imports/{first_pk(ResultImportJob.objects)}"
+        ),
+        "/api/v1/testing/results/imports/{job_id}/errors": (
+            f"/api/v1/testing/results/imports/{first_pk(ResultImportJob.objects)}/errors"
+        ),
+        "/api/v1/testing/persons/{person_id}/results": (
+            f"/api/v1/testing/persons/{TubeMember.objects.order_by('pk').first().person_id}/results"
+        ),
+    }
+
+
+def resolve(schema: dict, doc: dict) -> dict:
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = doc["components"]["schemas"][name]
+    return schema
+
+
+def undocumented(value: Any, schema: dict, doc: dict, where: str) -> list[str]:
+    """The paths of the keys in ``value`` its ``schema`` does not document."""
+    schema = resolve(schema, doc)
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if options:
+        found = [undocumented(value, o, doc, where) for o in options if fits(value, o, doc)]
+        return min(found, key=len) if found else []
+    if "allOf" in schema:
+        merged: dict[str, Any] = {"type": "object", "properties": {}}
+        for part in schema["allOf"]:
+            merged["properties"].update(resolve(part, doc).get("properties", {}))
+        schema = merged
+    if isinstance(value, dict):
+        props = schema.get("properties")
+        if props is None:
+            extra = schema.get("additionalProperties")
+            if isinstance(extra, dict):  # a mapping: its values follow one schema
+                return [
+                    p for k, v in value.items() for p in undocumented(v, extra, doc, f"{where}.{k}")
+                ]
+            return [] if schema.get("type") == "object" else [f"{where} (an object, documented as {schema.get('type')})"]  # fmt: skip
+        out = []
+        for key, item in value.items():
+            if key not in props:
+                out.append(f"{where}.{key}")
+            else:
+                out += undocumented(item, props[key], doc, f"{where}.{key}")
+        return out
+    if isinstance(value, list) and "items" in schema:
+        return [p for i, v in enumerate(value[:20]) for p in undocumented(v, schema["items"], doc, f"{where}[{i}]")]  # fmt: skip
+    return []
+
+
+def fits(value: Any, schema: dict, doc: dict) -> bool:
+    kind = resolve(schema, doc).get("type")
+    if value is None:
+        return kind == "null"
+    if isinstance(value, dict):
+        return kind in (None, "object")
+    if isinstance(value, list):
+        return kind in (None, "array")
+    return kind not in ("null", "object", "array")
+
+
+def test_every_get_operation_answers_only_with_documented_fields(demo, county):
+    doc = Client().get("/api/v1/openapi.json").json()
+    clients = {name: Client() for name, _role, _where in DEMO_USERS}
+    for name, client in clients.items():
+        client.force_login(User.objects.get(username=name))
+    known = urls(county)
+    problems, called = [], 0
+    for path, ops in doc["paths"].items():
+        if "get" not in ops:
+            continue
+        if "{" in path and path not in known:
+            problems.append(f"{path}: this test does not know how to call it; add it to urls()")
+            continue
+        url = known.get(path, path)
+        schema = ops["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        for client in clients.values():  # the first user it answers 200 to
+            resp = client.get(url)
+            if resp.status_code == 200:
+                called += 1
+                problems += [f"GET {url}: {p}" for p in undocumented(resp.json(), schema, doc, "")]
+                break
+        else:
+            problems.append(f"GET {url}: no demo user got 200")
+    assert called >= 40
+    assert not problems, "\n".join(problems)
+
+
+def test_no_two_schemas_of_the_api_share_a_name():
+    """Ninja names a schema's OpenAPI component after its class: a second class of the same
+    name (another app's PhaseOut) silently replaces the first in the document, which then
+    documents the wrong fields for one of them."""
+    from pydantic import BaseModel
+
+    import fangkong.api  # noqa: F401 - every router's schemas defined
+
+    modules: dict[str, set[str]] = {}
+
+    def walk(cls: type) -> None:
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("fangkong."):
+                modules.setdefault(sub.__name__, set()).add(sub.__module__)
+            walk(sub)
+
+    walk(BaseModel)
+    assert "PersonOut" in modules  # the API's schemas were found
+    assert {n: m for n, m in modules.items() if len(m) > 1} == {}

@@ -1,0 +1,335 @@
+"""The work queue on each role's home page: what waits in the user's own areas, counted per
+queue (one query each), the most urgent first, each with a page the role can open; the
+county's table per township."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from fangkong.control.rules import rule_in_force
+from fangkong.control.services import start_episode
+from fangkong.core import workqueue
+from fangkong.core.roles import Role
+from fangkong.sites import services as sites
+from fangkong.sites.choices import SiteKind
+from fangkong.testing import services as testing
+from fangkong.testing.models import Tube
+from tests.core.conftest import work_on
+from tests.factories import PersonFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
+
+KEYS = [
+    "sites.releases_due", "sites.overstays", "sites.turnover", "control.phases_due",
+    "testing.retests", "testing.candidates", "testing.late_tubes",
+]  # fmt: skip
+POOL = {"a": 3, "b": 2}  # members of each township's positive pool: its retests
+
+
+@pytest.fixture
+def users(users, county, make_user):
+    """The shared users plus, in each township, a site manager, a sampler and county
+    command staff posted there."""
+    more = {}
+    for t, area in (("a", county.town_a), ("b", county.town_b)):
+        more[f"site_{t}"] = make_user(Role.SITE_MANAGER, area, username=f"site_{t}")
+        more[f"command_{t}"] = make_user(Role.COUNTY_COMMAND, area, username=f"command_{t}")
+    more["sampler_b"] = make_user(Role.SAMPLER, county.town_b, username="sampler_b")
+    more["dispatcher"] = make_user(Role.TRANSFER_DISPATCHER, county.county, username="disp")
+    more["checkpoint"] = make_user(Role.CHECKPOINT_OFFICER, county.county, username="chk")
+    return {**users, **more}
+
+
+@dataclass
+class Township:
+    site: object
+    point: object
+
+
+def _centralized_days(area) -> int:
+    first = rule_in_force("close_contact", timezone.localdate(), area=area).snapshot["phases"][0]
+    assert first["kind"] == "centralized_isolation"
+    return int(first["days"])
+
+
+def _isolate(room, person, days_ago, manager):
+    start = timezone.localdate() - dt.timedelta(days=days_ago)
+    start_episode(person, "close_contact", start_date=start, by=manager)
+    return sites.check_in(room, [person], by=manager, reason="close_contact")[0]
+
+
+def _sites_of(town, village, manager, county_user) -> object:
+    """A site with one person due today, one past the planned end and one room vacated today
+    (its person released when due): one item in each of the sites' queues."""
+    site = sites.create_site(
+        by=county_user,
+        data=sites.SiteData(name=f"{town.name}隔离点", kind=SiteKind.HOTEL, address="路1号",
+                            area=town, manager_name="王", manager_phone="13800138000"),
+    )  # fmt: skip
+    sites.bulk_create_rooms(site, by=county_user, floors=1, rooms_per_floor=4, beds=1)
+    rooms = list(site.rooms.order_by("number"))
+    days = _centralized_days(village)
+    _isolate(rooms[0], PersonFactory(area=village), days - 1, manager)  # due today
+    _isolate(rooms[1], PersonFactory(area=village), days, manager)  # a day past the end
+    leaving = _isolate(rooms[2], PersonFactory(area=village), days - 1, manager)
+    sites.release(leaving, by=manager)  # its room goes into turnover
+    return site
+
+
+def _testing_of(t, town, village, sampler, lab, rnd, users) -> object:
+    """A testing point whose positive pool opens retests, a positive single tube a case
+    candidate, and a pooled tube sampled 25 hours ago not yet at the lab."""
+    point = testing.create_point(name=f"{town.name}采样点", kind="fixed", area=town,
+                                 samplers=[sampler], by=users["county"])  # fmt: skip
+    late = testing.sample(rnd, point, person=PersonFactory(area=village), tube_barcode=f"LATE{t}1",
+                          by=sampler, at=timezone.now() - dt.timedelta(hours=25))  # fmt: skip
+    testing.close_tube(late.tube, by=sampler)
+    for _ in range(POOL[t]):
+        pool = testing.sample(rnd, point, person=PersonFactory(area=village),
+                              tube_barcode=f"POOL{t}1", by=sampler).tube  # fmt: skip
+    pool = testing.close_tube(pool, by=sampler)
+    suspect = PersonFactory(area=village)
+    start_episode(suspect, "close_contact", by=users["county"])  # sampled singly
+    single = testing.sample(rnd, point, person=suspect, tube_barcode=f"SING{t}1", by=sampler).tube
+    box = testing.create_box(barcode=f"BOX{t}1", point=point, by=sampler)
+    for tube in (pool, single):
+        testing.add_tube(box, tube.barcode, by=sampler)
+    testing.hand_over(box, courier_name="王师傅", lab=lab, by=sampler)
+    testing.receive_box(box, lab=lab, by=users["lab"])
+    for tube in (pool, single):
+        testing.record_result(Tube.objects.get(pk=tube.pk), outcome="positive", by=users["lab"])
+    testing.publish_results(by=users["lab"], lab=lab)
+    return point
+
+
+@pytest.fixture
+def world(county, users) -> dict[str, Township]:
+    """Work of every queue in township A and in township B."""
+    now = timezone.now()
+    lab = testing.create_lab(name="县疾控实验室", code="CDC1", area=county.county,
+                             technicians=[users["lab"]], by=users["county"])  # fmt: skip
+    rnd = testing.create_round(
+        name="第1轮", areas=[county.town_a, county.town_b], starts_at=now - dt.timedelta(hours=30),
+        ends_at=now + dt.timedelta(days=1), by=users["county"],
+    )  # fmt: skip
+    out = {}
+    for t, town, village, sampler in (
+        ("a", county.town_a, county.village_a, users["sampler_a"]),
+        ("b", county.town_b, county.village_b, users["sampler_b"]),
+    ):
+        site = _sites_of(town, village, users[f"site_{t}"], users["county"])
+        point = _testing_of(t, town, village, sampler, lab, rnd, users)
+        out[t] = Township(site, point)
+    return out
+
+
+def queue(key: str) -> workqueue.Queue:
+    return {q.key: q for q in workqueue.queues()}[key]
+
+
+def count(key: str, user) -> int:
+    return queue(key).work(user, timezone.now()).count
+
+
+# what each township holds per queue, and who (in township A, in B) does that work
+EXPECTED = {
+    "sites.releases_due": (1, 1, "site_a", "site_b"),
+    "sites.overstays": (1, 1, "site_a", "site_b"),
+    "sites.turnover": (1, 1, "site_a", "site_b"),
+    # the two still in their rooms: centralized isolation ending today, and overdue
+    "control.phases_due": (2, 2, "township_a", "township_b"),
+    "testing.retests": (POOL["a"], POOL["b"], "township_a", "township_b"),
+    "testing.candidates": (1, 1, "command_a", "command_b"),
+    "testing.late_tubes": (1, 1, "sampler_a", "sampler_b"),
+}
+
+
+def test_every_queue_of_the_issue_is_registered():
+    assert set(KEYS) <= {q.key for q in workqueue.queues()}
+    assert set(EXPECTED) == set(KEYS)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_a_user_counts_their_own_areas_and_not_the_other_townships(world, users, key):
+    in_a, in_b, user_a, user_b = EXPECTED[key]
+    assert count(key, users[user_a]) == in_a
+    assert count(key, users[user_b]) == in_b
+    assert count(key, users["county"]) == in_a + in_b
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_each_count_is_one_query_and_the_township_split_one_more(world, users, key):
+    user = users["county"]
+    assert user.area_paths and user.role_codes  # the user's own look-ups, once per request
+    q = queue(key)
+    with CaptureQueriesContext(connection) as ctx:
+        q.work(user, timezone.now())
+    assert len(ctx.captured_queries) == 1, [c["sql"] for c in ctx.captured_queries]
+    with CaptureQueriesContext(connection) as ctx:
+        split = q.by_township(user, timezone.now())
+    assert len(ctx.captured_queries) == 1
+    in_a, in_b, *_ = EXPECTED[key]
+    assert split == {world["a"].site.area.path: in_a, world["b"].site.area.path: in_b}
+
+
+def test_the_village_counts_its_phases_and_retests_only(world, users, county):
+    village = users["village_a"]
+    # its three pool members and two people in centralized isolation, all of village A
+    assert count("testing.retests", village) == POOL["a"]
+    assert count("control.phases_due", village) == 2
+    assert not queue("sites.releases_due").shown_to(village)
+
+
+ROLE_USERS = {
+    Role.COUNTY_COMMAND: "county",
+    Role.TOWNSHIP_OFFICER: "township_a",
+    Role.VILLAGE_CADRE: "village_a",
+    Role.SITE_MANAGER: "site_a",
+    Role.SAMPLER: "sampler_a",
+    Role.LAB_TECHNICIAN: "lab",
+}
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_each_queue_links_every_role_it_is_shown_to_to_a_page_they_can_open(
+    world, users, login, key
+):
+    q = queue(key)
+    assert q.roles
+    for role in q.roles:
+        user = users[ROLE_USERS[role]]
+        assert q.shown_to(user)
+        work = q.work(user, timezone.now())
+        assert work.count > 0, (key, role)
+        resp = login(user).get(work.url)
+        assert resp.status_code == 200, (key, role, work.url, resp.status_code)
+
+
+def test_turnover_links_to_the_sites_board_when_there_is_one_site(world, users):
+    url = queue("sites.turnover").work(users["site_a"], timezone.now()).url
+    assert url == f"/sites/{world['a'].site.pk}/board/"
+    assert queue("sites.turnover").work(users["county"], timezone.now()).url == "/sites/capacity/"
+
+
+def test_auditor_and_admin_get_no_queue_and_read_only_roles_are_not_asked_to_act(users):
+    assert workqueue.queues_for(users["auditor"]) == []
+    assert workqueue.queues_for(users["admin"]) == []
+
+
+def test_a_queue_may_not_be_shown_to_a_role_that_cannot_open_its_page():
+    with pytest.raises(ImproperlyConfigured):
+        workqueue.register(
+            "test.bad",
+            label="bad",
+            permission="testing.candidate.decide",
+            roles={Role.SAMPLER},
+            work=lambda user, now: workqueue.Work(1, None, "/"),
+        )
+    assert "test.bad" not in {q.key for q in workqueue.queues()}
+
+
+# --- the home page ---------------------------------------------------------------------------
+def test_home_lists_the_townships_work_and_not_the_other_townships(world, users, login):
+    page = login(users["township_a"]).get("/").content.decode()
+    assert work_on(page) == {"control.phases_due": 2, "testing.retests": POOL["a"]}
+    assert "/testing/retests/" in page and "/control/episodes/?status=active&amp;due=today" in page
+    # the county's total would be POOL a + b; township B's rows are not on this page
+    assert 'data-testid="township-table"' not in page
+
+
+def test_home_puts_the_overdue_first_then_by_due_time(world, users, login):
+    page = login(users["site_a"]).get("/").content.decode()
+    shown = list(work_on(page))
+    assert set(shown) == {"sites.overstays", "sites.releases_due", "sites.turnover"}
+    assert shown[0] == "sites.overstays"  # due at the end of yesterday: overdue
+    assert 'class="work-item overdue" data-queue="sites.overstays"' in page
+
+
+@pytest.fixture
+def fake_queues():
+    """Three queues of the test's own, removed afterwards."""
+    now = timezone.now()
+    made = {
+        "test.later": workqueue.Work(5, now + dt.timedelta(hours=5), "/later/"),
+        "test.soon": workqueue.Work(2, now + dt.timedelta(hours=1), "/soon/"),
+        "test.none": workqueue.Work(7, None, "/none/"),
+        "test.late": workqueue.Work(1, now - dt.timedelta(hours=1), "/late/"),
+        "test.later_still": workqueue.Work(3, now - dt.timedelta(hours=3), "/later-still/"),
+        "test.empty": workqueue.Work(0, now - dt.timedelta(days=1), "/empty/"),
+    }
+    for key, work in made.items():
+        workqueue.register(key, label=key, permission="area.view", work=lambda u, n, w=work: w)
+    yield made
+    for key in made:
+        workqueue.unregister(key)
+
+
+def test_items_are_the_longest_overdue_first_then_the_soonest_due_then_undated(fake_queues, users):
+    keys = [i.key for i in workqueue.items_for(users["auditor"]) if i.key.startswith("test.")]
+    assert keys == ["test.later_still", "test.late", "test.soon", "test.later", "test.none"]
+    # an empty queue is not listed, however overdue its (stale) due time
+
+
+def test_an_empty_queue_says_nothing_waits_and_what_was_looked_at(county, users, login):
+    page = login(users["site_a"]).get("/").content.decode()
+    assert 'data-testid="work-empty"' in page
+    assert "Nothing waits for you in your areas right now." in page
+    assert "Rooms waiting for a turnover step" in page  # what was looked at
+    assert 'class="work-item' not in page
+
+
+def test_roles_whose_domain_is_not_built_are_promised_nothing(users, login):
+    for who, domain in (("dispatcher", "closed-loop transfers"), ("checkpoint", "checkpoints")):
+        page = login(users[who]).get("/").content.decode()
+        assert 'data-testid="work-awaiting"' in page and domain in page
+        assert 'class="work-item' not in page and "Handle" not in page
+        assert "Plan and track" not in page and "Log every vehicle" not in page
+
+
+# --- the county's table per township ---------------------------------------------------------
+def test_county_home_counts_each_queue_per_township(world, users, login, county):
+    page = login(users["county"]).get("/").content.decode()
+    assert 'data-testid="township-table"' in page
+    rows = dict(re.findall(r'data-township="(\d+)">(.*?)</tr>', page))
+    table = workqueue.township_table(users["county"])
+    keys = [q.key for q in table.queues]
+    assert set(keys) == set(KEYS)
+    for t, town in (("a", county.town_a), ("b", county.town_b)):
+        cells = [int(n) for n in re.findall(r"<td>(\d+)</td>", rows[town.code])]
+        assert cells == [EXPECTED[k][0 if t == "a" else 1] for k in keys]
+    totals = work_on(page)
+    assert totals["testing.retests"] == POOL["a"] + POOL["b"]
+
+
+def test_county_table_is_one_grouped_query_per_queue(world, users):
+    user = users["county"]
+    assert user.area_paths and user.role_codes
+    n = len(workqueue.queues_for(user))
+    with CaptureQueriesContext(connection) as ctx:
+        workqueue.township_table(user)
+    assert len(ctx.captured_queries) == n + 1  # and the townships' names
+
+
+def test_a_township_users_home_has_no_table(world, users):
+    assert workqueue.township_table(users["township_a"]) is None
+    assert workqueue.township_table(users["county"]) is not None
+
+
+def test_follow_up_deadlines_come_from_the_setting(world, users, settings):
+    from fangkong.testing.models import RetestTask
+
+    oldest = RetestTask.objects.order_by("created_at").first().created_at
+    assert queue("testing.retests").work(users["county"], timezone.now()).due == oldest + (
+        dt.timedelta(hours=2)
+    )
+    settings.FANGKONG_TESTING_FOLLOW_UP_HOURS = {"retest": 4}
+    work = queue("testing.retests").work(users["county"], timezone.now())
+    assert work.due == oldest + dt.timedelta(hours=4)
