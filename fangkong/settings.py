@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "fangkong.core.context_processors.navigation",
+                "fangkong.core.context_processors.states",
             ],
         },
     },

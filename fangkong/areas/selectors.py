@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
+from fangkong.areas import sql
 from fangkong.areas.choices import (
     KINDS_OF_LEVEL,
     LEVEL_OF_KIND,
@@ -22,6 +23,7 @@ from fangkong.areas.choices import (
 )
 from fangkong.areas.models import PATH_SEPARATOR, Area, Responsibility, today
 from fangkong.core.pinyin import as_pinyin_query
+from fangkong.core.scoping import fold, subtree_q
 
 
 def areas_for(user: Any) -> QuerySet[Area]:
@@ -131,14 +133,12 @@ def person_counts(user: Any, nodes: Iterable[Area]) -> dict[int, int]:
     nodes = list(nodes)
     if not nodes:
         return {}
-    prefixes = _folded({n.path for n in nodes})
+    prefixes = list(fold(n.path for n in nodes))
     if len(prefixes) > 1:  # siblings: one prefix (their parent) keeps the query short
         common = os.path.commonprefix(prefixes)
         common = common[: len(common) - len(common) % Area.steplen]
         prefixes = [common] if common else prefixes
-    q = Q()
-    for prefix in prefixes:
-        q |= Q(path__startswith=prefix)
+    q = subtree_q(prefixes)
     paths = dict(Area.objects.filter(q).values_list("pk", "path"))
     per_area = (
         Person.objects.visible_to(user)
@@ -158,14 +158,6 @@ def person_counts(user: Any, nodes: Iterable[Area]) -> dict[int, int]:
             if len(path) >= length:
                 rolled[path[:length]] += n
     return {node.pk: rolled.get(node.path, 0) for node in nodes}
-
-
-def _folded(paths: set[str]) -> list[str]:
-    out: list[str] = []
-    for p in sorted(paths):
-        if not any(p.startswith(q) for q in out):
-            out.append(p)
-    return out
 
 
 def top_areas(user: Any) -> QuerySet[Area]:
@@ -273,17 +265,6 @@ def unassigned_counts(user: Any) -> dict[int, int]:
 
 
 # Village cadre before sent-down staff; the earliest assignment first within a role.
-_VILLAGE_CADRE_SQL = """
-SELECT v.id, v.path, v.name, (
-    SELECT r.person_name FROM {resp} r
-    WHERE r.area_id = v.id AND r.role IN (%s, %s) AND r.starts_on <= %s
-      AND (r.ended_on IS NULL OR r.ended_on > %s)
-    ORDER BY CASE WHEN r.role = %s THEN 0 ELSE 1 END, r.id
-    LIMIT 1
-) FROM {area} v WHERE v.path IN ({paths})
-"""
-
-
 def villages_and_cadres(
     areas: Iterable[Area], *, on: dt.date | None = None
 ) -> dict[int, tuple[Area | None, str]]:
@@ -302,15 +283,7 @@ def villages_and_cadres(
     paths = sorted({p for p in wanted.values() if p})
     found: dict[str, tuple[Area, str]] = {}
     if paths:
-        sql = _VILLAGE_CADRE_SQL.format(
-            resp=connection.ops.quote_name(Responsibility._meta.db_table),
-            area=connection.ops.quote_name(Area._meta.db_table),
-            paths=", ".join(["%s"] * len(paths)),
-        )
-        cadre, staff = ResponsibilityRole.VILLAGE_CADRE, ResponsibilityRole.SENT_DOWN_STAFF
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [cadre, staff, on, on, cadre, *paths])
-            for pk, path, name, person_name in cursor.fetchall():
-                village = Area.from_db(connection.alias, ["id", "path", "name"], (pk, path, name))
-                found[path] = (village, person_name or "")
+        for pk, path, name, person_name in sql.villages_with_cadre(paths, on):
+            village = Area.from_db(connection.alias, ["id", "path", "name"], (pk, path, name))
+            found[path] = (village, person_name or "")
     return {pk: found.get(path, (None, "")) if path else (None, "") for pk, path in wanted.items()}

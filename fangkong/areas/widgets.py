@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
 from fangkong.areas.selectors import areas_for
+from fangkong.core.scoping import subtree_q
 
 
 class AreaTreeWidget(forms.Widget):
@@ -131,7 +132,7 @@ class AreaFilter(django_filters.ModelChoiceFilter):
     def filter(self, qs, value):
         if not value:
             return qs
-        return qs.filter(**{f"{self.field_name}__path__startswith": value.path})
+        return qs.filter(subtree_q([value.path], f"{self.field_name}__path"))
 
 
 class AreaMultipleField(_OffersItsQueryset, forms.ModelMultipleChoiceField):

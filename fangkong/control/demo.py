@@ -13,12 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from fangkong.areas.models import Area
+from fangkong.control.choices import EpisodeStatus
 from fangkong.control.models import ControlEpisode
 from fangkong.control.rules import rule_in_force
 from fangkong.control.services import start_episode
 from fangkong.core.demo import DEMO_TOWNSHIP_CODE, demo_village
 from fangkong.core.errors import DomainError
 from fangkong.core.models import User
+from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Person
 
 # reasons whose first phase is at home under one rule set or another (the 20 measures
@@ -34,9 +36,9 @@ def _say(stdout: Any, line: str) -> None:
 
 def _free_persons(area: Area) -> Any:
     """Active persons of the area not under control, in a stable order."""
-    controlled = ControlEpisode.objects.filter(status="active").values("person_id")
+    controlled = ControlEpisode.objects.filter(status=EpisodeStatus.ACTIVE).values("person_id")
     return (
-        Person.objects.filter(area__path__startswith=area.path, status="active")
+        Person.objects.filter(area__path__startswith=area.path, status=PersonStatus.ACTIVE)
         .exclude(pk__in=controlled)
         .select_related("area")
         .order_by("pk")

@@ -66,7 +66,7 @@ class ControlEpisode(BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["person"],
-                condition=Q(status="active"),
+                condition=Q(status=EpisodeStatus.ACTIVE),
                 name="uniq_active_episode_per_person",
             )
         ]
@@ -120,7 +120,7 @@ class ControlPhase(models.Model):
             models.UniqueConstraint(fields=["episode", "order"], name="uniq_phase_order"),
             models.UniqueConstraint(
                 fields=["episode"],
-                condition=Q(status="active"),
+                condition=Q(status=PhaseStatus.ACTIVE),
                 name="uniq_active_phase_per_episode",
             ),
         ]

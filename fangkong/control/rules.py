@@ -16,9 +16,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
+from fangkong.control.sql import policy_stamp
 from fangkong.policy.choices import Scope
 from fangkong.policy.models import Rule, RulePhase, RuleSet
 from fangkong.policy.selectors import rule_for
@@ -57,17 +57,6 @@ for _model in (RuleSet, Rule, RulePhase):
     post_delete.connect(clear, sender=_model, dispatch_uid=f"control.rules.del.{_model.__name__}")
 
 
-def _policy_stamp() -> tuple:
-    rs, r, rp = RuleSet._meta.db_table, Rule._meta.db_table, RulePhase._meta.db_table
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT COUNT(*), MAX(id), MAX(updated_at), "  # noqa: S608 (table names only)
-            f"(SELECT COUNT(*) FROM {r}), (SELECT MAX(id) FROM {r}), "
-            f"(SELECT COUNT(*) FROM {rp}), (SELECT MAX(id) FROM {rp}) FROM {rs}"
-        )
-        return tuple(cur.fetchone())
-
-
 def _ancestor_paths(area: Any) -> list[str]:
     if area is None:
         return []
@@ -79,7 +68,7 @@ def rule_in_force(reason: str, on_date: dt.date, area: Any = None) -> RuleInForc
     """``rule_for(reason, on_date, area)`` and its snapshot, remembered per reason, date
     and the county rule sets above ``area``, while the policy tables do not change. Raises what ``rule_for`` raises (nothing is remembered then)."""
     global _stamp, _county_paths
-    stamp = _policy_stamp()
+    stamp = policy_stamp()
     with _lock:
         if stamp != _stamp:
             _cache.clear()

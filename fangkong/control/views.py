@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.columns import AreaColumn
 from fangkong.control import selectors, services
+from fangkong.control.choices import EpisodeStatus
 from fangkong.control.filters import EpisodeFilter
 from fangkong.control.forms import (
     EpisodeCancelForm,
@@ -97,7 +98,8 @@ class EpisodeDetailView(ObjectDetailView):
             "phases": phases,
             "today": today,
             "events": events,
-            "can_manage": self.request.user.can("episode.manage") and obj.status == "active",
+            "can_manage": self.request.user.can("episode.manage")
+            and obj.status == EpisodeStatus.ACTIVE,
             "cancel_form": EpisodeCancelForm(),
         }
 

@@ -104,6 +104,15 @@ def record(action: str, obj: models.Model | None = None, *, by: Any, **kwargs: A
     return row
 
 
+def insert(row: AuditLog) -> AuditLog:
+    """Write a row made by ``build`` with one cached statement (``core.db.statements``):
+    for a hot path such as a scan, where ``save()`` costs more than the insert itself."""
+    from fangkong.core.db import statements
+
+    statements.insert(row)
+    return row
+
+
 def record_many_created(objs: list[models.Model], *, by: Any, detail: str = "") -> None:
     """One audit row per created object, in one bulk insert (imports, demo data)."""
     actor = by if getattr(by, "is_authenticated", False) else None

@@ -43,3 +43,10 @@ def navigation(request):
     if here:
         max(here, key=lambda i: len(i["url"]))["active"] = True
     return {"nav": items}
+
+
+def states(request):
+    """The states of every state machine, for templates to compare with by name."""
+    from fangkong.core.states import enums
+
+    return {"states": enums()}

@@ -68,7 +68,10 @@ class Conflict(DomainError):
     code = "conflict"
 
 
-class IllegalTransition(DomainError):
+class IllegalTransition(Conflict):
+    """A state move its machine's table does not allow (``core.states``): a conflict with the
+    state the thing is in, named with the state wanted."""
+
     status = 409
     code = "illegal_transition"
 

@@ -13,6 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.sql import InsertQuery
 
 from fangkong.core import audit
+from fangkong.core.db import statements
 from fangkong.core.models import AuditLog, TimelineEvent
 from fangkong.core.timeline import build_event
 
@@ -51,7 +52,7 @@ class LogBatch:
         ):
             self.write_separately(using=using)
             return
-        statements = []
+        built = []
         for objs in (audits, events):
             model = type(objs[0])
             model._default_manager.using(using)._prepare_for_bulk_create(objs)
@@ -63,10 +64,9 @@ class LogBatch:
             query = InsertQuery(model)
             query.insert_values(fields, objs)
             ((sql, params),) = query.get_compiler(using=using).as_sql()
-            statements.append((sql, list(params)))
-        (a_sql, a_params), (e_sql, e_params) = statements
-        with conn.cursor() as cursor:
-            cursor.execute(f"WITH _audit AS ({a_sql}) {e_sql}", [*a_params, *e_params])
+            built.append((sql, list(params)))
+        (a_sql, a_params), (e_sql, e_params) = built
+        statements.execute(f"WITH _audit AS ({a_sql}) {e_sql}", [*a_params, *e_params], using=using)
         for obj in (*audits, *events):
             obj._state.adding = False
             obj._state.db = using

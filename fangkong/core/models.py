@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.pii import EncryptedBinaryField
 from fangkong.core.roles import Role, roles_with
-from fangkong.core.scoping import ScopedManager
+from fangkong.core.scoping import ScopedManager, fold
 
 
 class User(AbstractUser):
@@ -42,12 +42,7 @@ class User(AbstractUser):
     @cached_property
     def area_paths(self) -> tuple[str, ...]:
         """Tree paths of the user's areas, nested ones folded into their ancestor."""
-        paths = sorted(self.areas.values_list("path", flat=True))
-        folded: list[str] = []
-        for p in paths:
-            if not any(p.startswith(q) for q in folded):
-                folded.append(p)
-        return tuple(folded)
+        return fold(self.areas.values_list("path", flat=True))
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_codes.intersection(roles))
@@ -101,6 +96,19 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+_I = ImportStatus
+# A job's status is progress: a run may start again after a failure or beside another run
+# (validating, writing again), and a done or rejected job is finished for good.
+IMPORT_TRANSITIONS: dict[str, frozenset[str]] = {
+    _I.PENDING: frozenset({_I.VALIDATING, _I.WRITING, _I.REJECTED, _I.FAILED}),
+    _I.VALIDATING: frozenset({_I.VALIDATING, _I.WRITING, _I.REJECTED, _I.FAILED}),
+    _I.WRITING: frozenset({_I.WRITING, _I.VALIDATING, _I.DONE, _I.REJECTED, _I.FAILED}),
+    _I.FAILED: frozenset({_I.VALIDATING, _I.WRITING, _I.REJECTED, _I.FAILED}),
+    _I.DONE: frozenset(),
+    _I.REJECTED: frozenset(),
+}
+
+
 class ImportJobBase(BaseModel):
     """An uploaded file worked through in the background: what every import job shares
     (the file, its status and row counts, the uploader's language for the job's messages).
@@ -145,7 +153,13 @@ class ImportJobBase(BaseModel):
 
     def set_progress(self, **fields: Any) -> None:
         """Write ``fields`` at once with a plain UPDATE (committed unless inside a
-        transaction), so the job's page, polled from another connection, sees them."""
+        transaction), so the job's page, polled from another connection, sees them. A new
+        ``status`` is a move of the job's machine (``IMPORT_TRANSITIONS``)."""
+        from fangkong.core.states import machine_for
+
+        if "status" in fields:
+            machine_for(type(self), "status").move(self, fields.pop("status"))
+            fields["status"] = self.status
         ends = {ImportStatus.DONE, ImportStatus.REJECTED}
         if not self.resumes_after_failure:
             ends.add(ImportStatus.FAILED)

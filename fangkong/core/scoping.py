@@ -4,6 +4,12 @@ A model opts in with ``objects = ScopedManager()`` and ``scope_field`` naming th
 area foreign key (``"area"``, ``"household__area"``). Default deny: anonymous, inactive and
 area-less users see nothing; a user whose area is the county sees everything in it.
 
+The subtree rule is written once, here: an area lies within another when its tree path
+starts with the other's (``within``). The scoped managers and the selectors use it as a Q
+(``subtree_q``), hand-written SQL as a condition (``subtree_sql``), code holding paths
+directly as ``within``; ``fold`` keeps the roots of a set of subtrees, ``overlaps`` says
+whether two sets of subtrees meet.
+
 Views and the API never call this by hand for a look-up: ``scoped(model_or_queryset, user)``
 gives the rows a user may see (the generic views and the API helpers call it on whatever a
 view declares), and ``get_visible_or_404(model_or_queryset, user, pk=...)`` is the one
@@ -15,6 +21,7 @@ a model that says neither is refused, so a new model cannot be read unscoped by 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -28,6 +35,50 @@ if TYPE_CHECKING:
     from fangkong.core.models import User
 
 
+def within(path: str, roots: Iterable[str]) -> bool:
+    """The subtree rule: ``path`` lies in the subtree of one of ``roots`` (itself included)."""
+    return path.startswith(tuple(roots))
+
+
+def fold(paths: Iterable[str]) -> tuple[str, ...]:
+    """The roots of the subtrees of ``paths``: each path not within another one, sorted."""
+    out: list[str] = []
+    for p in sorted(set(paths)):
+        if not within(p, out):
+            out.append(p)
+    return tuple(out)
+
+
+def overlaps(paths: Iterable[str], roots: Iterable[str]) -> bool:
+    """One of ``paths`` lies within ``roots`` or holds one of them (a county-wide round is
+    a township officer's round too)."""
+    roots = tuple(roots)
+    return any(within(p, roots) or any(within(r, (p,)) for r in roots) for p in paths)
+
+
+def subtree_q(roots: Iterable[str], field: str = "path") -> Q:
+    """``within`` as a Q on an area path ``field`` (``"area__path"``...); matches nothing
+    without roots."""
+    parts = [Q(**{f"{field}__startswith": root}) for root in fold(roots)]
+    if not parts:
+        return Q(pk__in=[])
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
+    return q
+
+
+def subtree_sql(column: str, roots: Iterable[str]) -> tuple[str, list[str]]:
+    """``within`` as a condition on the path ``column`` of hand-written SQL, with its
+    parameters (false without roots)."""
+    roots = fold(roots)
+    if not roots:
+        return "1 = 0", []
+    cond = " OR ".join([f"{column} LIKE %s ESCAPE '\\'"] * len(roots))
+    esc = [r.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for r in roots]
+    return f"({cond})", esc
+
+
 def covered_areas_q(user: Any) -> Q | None:
     """A Q on the area table: the user's areas and everything below (path prefixes); None
     when the user may see nothing."""
@@ -36,10 +87,7 @@ def covered_areas_q(user: Any) -> Q | None:
     paths = user.area_paths
     if not paths:
         return None
-    q = Q()
-    for path in paths:
-        q |= Q(path__startswith=path)
-    return q
+    return subtree_q(paths)
 
 
 def area_q(user: Any, scope_field: str) -> Q | None:
@@ -90,7 +138,7 @@ def user_covers_area(user: Any, area: Any) -> bool:
     """Whether ``area`` lies within one of the user's areas."""
     if area is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return any(area.path.startswith(p) for p in user.area_paths)
+    return within(area.path, user.area_paths)
 
 
 def is_shared(model: type[models.Model]) -> bool:

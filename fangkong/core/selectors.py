@@ -19,6 +19,7 @@ class Figure:
 
 def today_figures(user: Any) -> list[Figure]:
     """Today's headline numbers within the user's areas, for the modules their roles use."""
+    from fangkong.control.choices import EpisodeStatus
     from fangkong.control.models import ControlEpisode
     from fangkong.control.selectors import episodes_due
     from fangkong.sites.selectors import capacity
@@ -29,8 +30,8 @@ def today_figures(user: Any) -> list[Figure]:
         figures.append(
             Figure(
                 _("Under control"),
-                ControlEpisode.objects.visible_to(user).filter(status="active").count(),
-                reverse("control:episode_list") + "?status=active",
+                ControlEpisode.objects.visible_to(user).filter(status=EpisodeStatus.ACTIVE).count(),
+                reverse("control:episode_list") + f"?status={EpisodeStatus.ACTIVE.value}",
             )
         )
         figures.append(

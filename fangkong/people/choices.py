@@ -20,3 +20,10 @@ class Sex(models.TextChoices):
 class PersonStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     MERGED = "merged", _("Merged into another record")
+
+
+# A record merged into another stays merged (the other one lives on).
+PERSON_TRANSITIONS: dict[str, frozenset[str]] = {
+    PersonStatus.ACTIVE: frozenset({PersonStatus.MERGED}),
+    PersonStatus.MERGED: frozenset(),
+}

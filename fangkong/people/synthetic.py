@@ -16,13 +16,15 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from faker.providers.person.zh_CN import Provider as ZhNames
 
-from fangkong.areas.bulkload import BulkInserter, next_id, reset_sequences
 from fangkong.areas.models import Area
 from fangkong.areas.synthetic import Grid, build_grid, leaves, populate_responsibilities
 from fangkong.core import audit
+from fangkong.core.db import statements
+from fangkong.core.db.bulk import BulkInserter, next_id, reset_sequences
+from fangkong.core.db.vendor import is_sqlite
 from fangkong.people.idnumber import check_character
 from fangkong.people.models import Household, KeyCategory, Person
 from fangkong.people.services import pinyin_initials
@@ -173,7 +175,7 @@ def _members(rng: random.Random, names: Names, size: int) -> list[tuple[str, boo
 
 class _Loader:
     """Households, persons and their key categories, inserted chunk by chunk with ids
-    assigned here (see ``fangkong.areas.bulkload``)."""
+    assigned here (see ``fangkong.core.db.bulk``)."""
 
     HOUSEHOLD = ("id", "area_id", "address", "floor")
     PERSON = ("id", "area_id", "household_id", "name", "name_initials", "id_number", "sex",
@@ -220,9 +222,8 @@ class _Loader:
 
 
 def _bulk_load_pragmas() -> None:
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cur:
-            cur.execute("PRAGMA cache_size=-400000")  # ~400 MB of page cache for the indexes
+    if is_sqlite():
+        statements.execute("PRAGMA cache_size=-400000")  # ~400 MB of page cache for the indexes
 
 
 @transaction.atomic

@@ -21,6 +21,12 @@ class SiteStatus(models.TextChoices):
     CLOSED = "closed", _("Closed (关闭)")
 
 
+# A site's status is the operator's to set: any status may follow any other.
+SITE_TRANSITIONS: dict[str, frozenset[str]] = {
+    s: frozenset(set(SiteStatus.values) - {s}) for s in SiteStatus.values
+}
+
+
 class RoomState(models.TextChoices):
     READY = "ready", _("Ready (可用)")
     RESERVED = "reserved", _("Reserved (预留)")
@@ -48,8 +54,6 @@ ROOM_TRANSITIONS: dict[str, frozenset[str]] = {
 
 # Rooms in these states are "in turnover" for capacity figures.
 TURNOVER_STATES = frozenset({S.AWAITING_DISINFECTION, S.DISINFECTED, S.RESTOCKED})
-# A room in these states may receive a check-in.
-CHECK_IN_STATES = frozenset({S.READY, S.RESERVED})
 # States an operator may set by hand (the rest follow check-in, release and turnover).
 MANUAL_TARGETS = frozenset({S.READY, S.RESERVED, S.OUT_OF_SERVICE, S.AWAITING_DISINFECTION})
 
@@ -76,6 +80,13 @@ class StayStatus(models.TextChoices):
     OPEN = "open", _("In the room (在住)")
     RELEASED = "released", _("Released (已解除)")
     MOVED = "moved", _("Moved to another room (已调房)")
+
+
+STAY_TRANSITIONS: dict[str, frozenset[str]] = {
+    StayStatus.OPEN: frozenset({StayStatus.RELEASED, StayStatus.MOVED}),
+    StayStatus.RELEASED: frozenset(),
+    StayStatus.MOVED: frozenset(),
+}
 
 
 class DueFlag(models.TextChoices):

@@ -14,11 +14,13 @@ from django.db.models import Count
 from django.utils import timezone
 
 from fangkong.areas.models import Area
+from fangkong.control.choices import EpisodeStatus
 from fangkong.control.models import ControlEpisode
 from fangkong.control.rules import rule_in_force
 from fangkong.control.services import start_episode
 from fangkong.core.demo import DEMO_TOWNSHIP_CODE
 from fangkong.core.models import User
+from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Person
 from fangkong.sites import services
 from fangkong.sites.choices import RoomState, SiteKind, SiteStatus, TurnoverStepKind
@@ -52,9 +54,9 @@ def _centralized_days(reason: str, on: dt.date, area: Any) -> int | None:
 
 def _free_persons(township: Area) -> Any:
     """Active persons of the township not under control, in a stable order."""
-    controlled = ControlEpisode.objects.filter(status="active").values("person_id")
+    controlled = ControlEpisode.objects.filter(status=EpisodeStatus.ACTIVE).values("person_id")
     return (
-        Person.objects.filter(area__path__startswith=township.path, status="active")
+        Person.objects.filter(area__path__startswith=township.path, status=PersonStatus.ACTIVE)
         .exclude(pk__in=controlled)
         .select_related("area", "household")
         .order_by("pk")

@@ -177,7 +177,7 @@ class Stay(BaseModel):
             # One open stay per person, enforced by the database as well.
             models.UniqueConstraint(
                 fields=["person"],
-                condition=models.Q(status="open"),
+                condition=models.Q(status=StayStatus.OPEN),
                 name="one_open_stay_per_person",
             )
         ]

@@ -14,18 +14,17 @@ from typing_extensions import TypedDict
 
 from fangkong.areas.models import Area
 from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
-from fangkong.core.errors import NotFound, ValidationFailed
+from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.core.scoping import get_all_visible_or_404, get_visible_or_404
 from fangkong.core.uploads import read_upload
 from fangkong.people.models import Person
 from fangkong.testing import selectors, services
-from fangkong.testing.choices import PointKind, TubeState
+from fangkong.testing.choices import PointKind, RetestState, TubeState
 from fangkong.testing.filters import RetestFilter, TubeFilter
 from fangkong.testing.models import Lab
 from fangkong.testing.services import result_imports
 from fangkong.testing.services.lab import lab_for
-from fangkong.testing.services.scan import quick_sample
 
 router = Router(tags=["testing"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -496,32 +495,11 @@ def round_missing(request, round_id: int, area_id: int | None = None):
 def scan(request, data: ScanIn):
     """One swab: the person (ID number or QR payload) into the tube. A repeat in the round
     answers 409 with code ``repeat`` unless ``confirm_repeat``."""
-    if not data.confirm_repeat:
-        # the plain swab in a few lean queries; anything else (errors, repeats, retries)
-        # comes back None, unwritten, for the full path below
-        quick = quick_sample(
-            data.round_id, data.point_id, person_code=data.person, tube_barcode=data.tube,
-            by=request.user, client_uuid=data.client_uuid,
-        )  # fmt: skip
-        if quick is not None:
-            return Status(201, quick)
-    require(request.user, "testing.sample")
-    point = _point(request, data.point_id)
-    rnd = _round(request, data.round_id)
-    person = services.find_person(data.person)
-    if person is None:
-        raise NotFound(_("No person with this ID number or QR code."), field="person")
-    res = services.sample(
-        rnd, point, person=person, tube_barcode=data.tube, by=request.user,
-        client_uuid=data.client_uuid, confirm_repeat=data.confirm_repeat,
+    res = services.record_scan(
+        data.round_id, data.point_id, person_code=data.person, tube_barcode=data.tube,
+        by=request.user, client_uuid=data.client_uuid, confirm_repeat=data.confirm_repeat,
     )  # fmt: skip
-    out = {
-        "member_id": res.member.pk, "tube": res.tube.barcode, "kind": res.tube.kind,
-        "swabs": res.tube.member_count, "capacity": res.tube.capacity,
-        "tube_closed": res.tube.state != "open", "repeat": res.repeat, "created": res.created,
-        "person_name": person.name,
-    }  # fmt: skip
-    return Status(201 if res.created else 200, out)
+    return Status(201 if res.created else 200, res)
 
 
 @router.post("/uploads", response={200: UploadOut, **ERRORS})
@@ -690,7 +668,7 @@ def publish(request, data: PublishIn):
 @router.get("/retests", response=list[RetestOut])
 @paginate(Page)
 def list_retests(
-    request, state: str = "open", reason: str = "", round: int | None = None,
+    request, state: str = RetestState.OPEN, reason: str = "", round: int | None = None,
     area: int | None = None,
 ):  # fmt: skip
     """Door-to-door tasks in your areas (open ones by default), in the order a team walks

@@ -98,6 +98,13 @@ class NotificationState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+NOTIFICATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    NotificationState.QUEUED: frozenset({NotificationState.SENT, NotificationState.FAILED}),
+    NotificationState.SENT: frozenset(),
+    NotificationState.FAILED: frozenset(),
+}
+
+
 class RecipientKind(models.TextChoices):
     COMMAND = "command", _("Command centre (指挥部)")
     CHAIN = "chain", _("Responsible person (包保责任人)")

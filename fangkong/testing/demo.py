@@ -16,13 +16,15 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from fangkong.areas.models import Area
+from fangkong.control.choices import EpisodeStatus
 from fangkong.control.models import ControlEpisode
 from fangkong.control.services import start_episode
 from fangkong.core.demo import DEMO_TOWNSHIP_CODE, demo_village
 from fangkong.core.models import User
+from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Person
 from fangkong.testing import services
-from fangkong.testing.choices import CandidateState, RetestState
+from fangkong.testing.choices import CandidateState, RetestState, TubeState
 from fangkong.testing.models import CaseCandidate, RetestTask, ScreeningRound, Tube
 
 POOLING = 10
@@ -42,11 +44,11 @@ def _free_persons(township: Area) -> Any:
     """Active persons of the township not under control, in a stable order: the village
     login's community first (its cadre then has the retests and the case candidate to
     follow), then from the other end than the isolation sites' demo."""
-    controlled = ControlEpisode.objects.filter(status="active").values("person_id")
+    controlled = ControlEpisode.objects.filter(status=EpisodeStatus.ACTIVE).values("person_id")
     village = demo_village(township)
     first = Q(area__path__startswith=village.path) if village else Q(pk__in=[])
     return (
-        Person.objects.filter(area__path__startswith=township.path, status="active")
+        Person.objects.filter(area__path__startswith=township.path, status=PersonStatus.ACTIVE)
         .exclude(pk__in=controlled)
         .select_related("area")
         .annotate(later=Case(When(first, then=Value(0)), default=Value(1)))
@@ -104,7 +106,7 @@ def load_demo_testing(stdout: Any = None, township: Area | None = None) -> dict[
         if res.tube not in pools:
             pools.append(res.tube)
         at += dt.timedelta(minutes=SWAB_MINUTES)
-    if pools and pools[-1].state == "open":
+    if pools and pools[-1].state == TubeState.OPEN:
         pools[-1] = services.close_tube(pools[-1], by=sampler)
 
     # box 1: the full pools and two single tubes, received and tested

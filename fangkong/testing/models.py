@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import BaseModel, ImportJobBase, ImportRowErrorBase
 from fangkong.core.pii import EncryptedTextField
-from fangkong.core.scoping import ScopedManager, ScopedQuerySet, area_q, mark_visible
+from fangkong.core.scoping import ScopedManager, ScopedQuerySet, area_q, mark_visible, subtree_q
 from fangkong.testing.choices import (
     BoxState,
     CandidateState,
@@ -93,11 +93,9 @@ class RoundQuerySet(ScopedQuerySet):
         paths = user.area_paths
         if not paths:
             return mark_visible(self.none(), user)
-        q = Q()
-        for p in paths:
-            q |= Q(areas__path__startswith=p)
-            prefixes = [p[: 4 * i] for i in range(1, len(p) // 4 + 1)]
-            q |= Q(areas__path__in=prefixes)
+        # below the user's areas, or one of their areas' ancestors (``scoping.overlaps``)
+        above = [p[: 4 * i] for p in paths for i in range(1, len(p) // 4 + 1)]
+        q = subtree_q(paths, "areas__path") | Q(areas__path__in=above)
         return mark_visible(self.filter(pk__in=self.model.objects.filter(q).values("pk")), user)
 
 
@@ -366,7 +364,7 @@ class RetestTask(BaseModel):
             ),
             models.UniqueConstraint(
                 fields=["person", "round"],
-                condition=Q(reason="not_sampled", state="open"),
+                condition=Q(reason=RetestReason.NOT_SAMPLED, state=RetestState.OPEN),
                 name="uniq_open_door_to_door_per_round",
             ),
         ]

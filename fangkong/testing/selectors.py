@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
-from fangkong.core.scoping import get_visible_or_404, mark_visible
+from fangkong.core.scoping import fold, get_visible_or_404, mark_visible, subtree_q
 from fangkong.core.workqueue import Work, per_township
+from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Person
 from fangkong.testing.choices import (
     CandidateState,
@@ -88,10 +89,7 @@ def labs_to_hand_to(user: Any) -> QuerySet[Lab]:
     paths = {p[: Area.steplen] for p in getattr(user, "area_paths", None) or ()}
     if not getattr(user, "is_authenticated", False) or not paths:
         return Lab.objects.none()
-    q = Q()
-    for path in paths:
-        q |= Q(area__path__startswith=path)
-    return Lab.objects.filter(q)
+    return Lab.objects.filter(subtree_q(paths, "area__path"))
 
 
 def retests_for(user: Any) -> QuerySet[RetestTask]:
@@ -157,14 +155,11 @@ def _subtrees(round_paths: list[str], limits: list[list[str]]) -> list[str]:
                 elif b.startswith(a):
                     nxt.append(b)
         current = sorted(set(nxt))
-    return [p for p in current if not any(p != q and p.startswith(q) for q in current)]
+    return list(fold(current))
 
 
 def _area_q(paths: list[str]) -> Q:
-    q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(path__startswith=p)
-    return q
+    return subtree_q(paths)
 
 
 def scope_paths(rnd: ScreeningRound, *, area: Area | None = None, user: Any = None) -> list[str]:
@@ -183,7 +178,7 @@ def target_persons(
     and the user's areas when given)."""
     paths = scope_paths(rnd, area=area, user=user)
     return Person.objects.filter(
-        status="active", area__in=Area.objects.filter(_area_q(paths)).values("pk")
+        status=PersonStatus.ACTIVE, area__in=Area.objects.filter(_area_q(paths)).values("pk")
     )
 
 
@@ -253,7 +248,7 @@ def coverage(
         return out
     areas_qs = Area.objects.filter(_area_q(paths))
     targets = dict(
-        Person.objects.filter(status="active", area__in=areas_qs.values("pk"))
+        Person.objects.filter(status=PersonStatus.ACTIVE, area__in=areas_qs.values("pk"))
         .values_list("area_id")
         .annotate(n=Count("id"))
         .order_by()

@@ -9,6 +9,7 @@ from fangkong.core.services.tasks import bind_retry, retrying
 from fangkong.testing.choices import NotificationState
 from fangkong.testing.gateway import get_gateway
 from fangkong.testing.models import Notification, ResultImportJob
+from fangkong.testing.states import NotificationMachine
 
 
 def deliver(ids: list[int]) -> int:
@@ -20,14 +21,17 @@ def deliver(ids: list[int]) -> int:
     sent = 0
     for n in Notification.objects.filter(pk__in=ids, state=NotificationState.QUEUED):
         if not n.phone:
-            n.state, n.error = NotificationState.FAILED, "no phone number"
+            NotificationMachine.move(n, NotificationState.FAILED)
+            n.error = "no phone number"
         else:
             try:
                 gateway.send(n.phone, n.message)
             except Exception as exc:  # any gateway failure is recorded, not raised
-                n.state, n.error = NotificationState.FAILED, f"{type(exc).__name__}: {exc}"[:300]
+                NotificationMachine.move(n, NotificationState.FAILED)
+                n.error = f"{type(exc).__name__}: {exc}"[:300]
             else:
-                n.state, n.sent_at = NotificationState.SENT, timezone.now()
+                NotificationMachine.move(n, NotificationState.SENT)
+                n.sent_at = timezone.now()
                 sent += 1
         n.message, n.phone = "", ""
         n.save(update_fields=["state", "error", "sent_at", "message", "phone"])

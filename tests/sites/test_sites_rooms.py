@@ -124,12 +124,13 @@ def test_transition_table_is_exactly_the_documented_one():
 
 
 def test_an_occupied_room_cannot_be_taken_out_of_service(site, users):
-    from fangkong.sites.services.rooms import check_transition
+    from fangkong.sites.states import RoomMachine
 
     room = room_of(site, "101")
-    room.state = S.OCCUPIED
+    Room.objects.filter(pk=room.pk).update(state=S.OCCUPIED)
+    room.refresh_from_db()
     with pytest.raises(IllegalTransition) as exc:
-        check_transition(room, S.OUT_OF_SERVICE)
+        RoomMachine.check(room, S.OUT_OF_SERVICE)
     assert "Occupied" in str(exc.value.message) and "Out of service" in str(exc.value.message)
 
 

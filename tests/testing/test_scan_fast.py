@@ -1,6 +1,7 @@
-"""The scan endpoint's fast lane (``services.scan.quick_sample``): the plain swab in a few
-lean queries and one audit row; every other case answered by the full path exactly as
-before (errors, repeats, retries, single tubes)."""
+"""The scan endpoint's one service (``services.record_scan``): the plain swab in a few lean
+queries and one audit row; every other case answered by the full path exactly as before
+(errors, repeats, retries, single tubes), after the same permission, scoping and round
+checks."""
 
 import json
 
@@ -9,11 +10,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.models import AuditLog
 from fangkong.core.services.tokens import create_token
 from fangkong.testing import services
 from fangkong.testing.models import Tube, TubeMember
-from fangkong.testing.services.scan import quick_sample
 from tests.testing.conftest import new_uuid
 
 URL = "/api/v1/testing/scan"
@@ -136,13 +137,26 @@ def test_the_fast_lane_writes_nothing_when_it_hands_over(rnd, point, residents, 
     swab(residents[0], "P0000001")
     before = (TubeMember.objects.count(), _audit_rows())
     sampler = users["sampler_a"]
-    # a repeat, a merged-away or unknown person, a closed point: all left to the full path
-    assert quick_sample(rnd.pk, point.pk, person_code=residents[0].id_number,
-                        tube_barcode="P0000001", by=sampler) is None  # fmt: skip
-    assert quick_sample(rnd.pk, point.pk, person_code="nobody", tube_barcode="P0000001",
-                        by=sampler) is None  # fmt: skip
+
+    def scan(person_code, **kw):
+        return services.record_scan(rnd.pk, point.pk, person_code=person_code,
+                                    tube_barcode="P0000001", by=sampler, **kw)  # fmt: skip
+
+    # a repeat, an unknown person, a closed point: the full path's answers, nothing written
+    with pytest.raises(Conflict) as exc:
+        scan(residents[0].id_number)
+    assert exc.value.code == "repeat"
+    with pytest.raises(NotFound) as exc:
+        scan("nobody")
+    assert "person" in exc.value.fields
     point.active = False
     point.save()
-    assert quick_sample(rnd.pk, point.pk, person_code=residents[1].id_number,
-                        tube_barcode="P0000001", by=sampler) is None  # fmt: skip
+    with pytest.raises(ValidationFailed) as exc:
+        scan(residents[1].id_number)
+    assert "point" in exc.value.fields and "closed" in str(exc.value.message)
     assert (TubeMember.objects.count(), _audit_rows()) == before
+    point.active = True
+    point.save()
+    got = scan(residents[1].id_number)  # the same scan, the point open again: recorded
+    assert got.created and got.swabs == 2 and got.tube == "P0000001"
+    assert TubeMember.objects.count() == before[0] + 1

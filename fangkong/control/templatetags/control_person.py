@@ -2,6 +2,7 @@
 
 from django import template
 
+from fangkong.control.choices import PhaseStatus
 from fangkong.control.selectors import active_episode_for, day_of
 
 register = template.Library()
@@ -16,7 +17,7 @@ def person_control_status(context, person):
     phase = None
     day = None
     if episode is not None:
-        phase = next((p for p in episode.phases.all() if p.status == "active"), None)
+        phase = next((p for p in episode.phases.all() if p.status == PhaseStatus.ACTIVE), None)
         if phase is not None:
             day = day_of(phase)
     return {

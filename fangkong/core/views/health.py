@@ -3,6 +3,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from fangkong.core.db import statements
+
 
 @never_cache
 def healthz(request):
@@ -16,8 +18,7 @@ def readyz(request):
     checks: dict[str, str] = {}
     try:
         conn = connections[DEFAULT_DB_ALIAS]
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1")
+        statements.query_one("SELECT 1")
         checks["database"] = "ok"
         plan = MigrationExecutor(conn).migration_plan(
             MigrationExecutor(conn).loader.graph.leaf_nodes()

@@ -18,15 +18,15 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Model
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from fangkong.areas.bulkload import BulkInserter
 from fangkong.areas.selectors import areas_for
 from fangkong.core import audit
+from fangkong.core.db.bulk import BulkInserter
+from fangkong.core.db.ids import reserve_ids
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.models import TimelineEvent
 from fangkong.core.permissions import require
@@ -200,35 +200,6 @@ def _existing_by_index(indexes: list[str], by: Any) -> tuple[dict[str, int], int
     return found, len(elsewhere - found.keys())
 
 
-def _reserve_ids(model: type[Model], n: int) -> list[int]:
-    """``n`` primary keys for rows this transaction inserts with ``BulkInserter``.
-
-    PostgreSQL hands them out from the table's own sequence, so concurrent writers never
-    collide. SQLite runs every transaction ``BEGIN IMMEDIATE`` (settings): once inside it,
-    no one else can insert until we commit, so the numbers after both the largest id and
-    the AUTOINCREMENT high-water mark (never reusing a deleted row's id) are ours."""
-    if n <= 0:
-        return []
-    table = model._meta.db_table
-    pk = str(model._meta.pk.column)
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk, n],
-            )
-            return sorted(r[0] for r in cur.fetchall())
-        # Identifiers come from the model and are quoted; there are no values to inject.
-        qn = connection.ops.quote_name
-        cur.execute(f"SELECT MAX({qn(pk)}) FROM {qn(table)}")  # noqa: S608
-        top = cur.fetchone()[0] or 0
-        if connection.vendor == "sqlite":
-            cur.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-            seq = cur.fetchone()
-            top = max(top, seq[0] if seq else 0)
-    return list(range(top + 1, top + 1 + n))
-
-
 def _households(by: Any, rows: list[sheet.Row]) -> tuple[dict, list[int]]:
     """(area, address, floor) -> household id, creating the missing ones; and the new ids."""
     keys = {(r.area_id, r.address, r.floor) for r in rows if r.address}
@@ -240,7 +211,7 @@ def _households(by: Any, rows: list[sheet.Row]) -> tuple[dict, list[int]]:
         ).values_list("pk", "area_id", "address", "floor"):
             by_key.setdefault((area_id, address, floor), pk)
     missing = sorted(keys - by_key.keys(), key=str)
-    ids = _reserve_ids(Household, len(missing))
+    ids = reserve_ids(Household, len(missing))
     by_key.update(zip(missing, ids, strict=True))
     BulkInserter(Household, ["id", "area_id", "address", "floor", "created_by_id"]).insert(
         (pk, a, addr, fl, getattr(by, "pk", None))
@@ -292,7 +263,7 @@ def _write(job: ImportJob, by: Any, rows: list[sheet.Row], bad_rows: int) -> dic
                 first_of[idx] = r
             new_rows.append(r)
     households, household_ids = _households(by, new_rows)
-    person_ids = _reserve_ids(Person, len(new_rows))
+    person_ids = reserve_ids(Person, len(new_rows))
     initials: dict[str, str] = {}  # names repeat: pypinyin once per distinct name
     by_id = getattr(by, "pk", None)
     values = []

@@ -19,6 +19,7 @@ from fangkong.core.permissions import require, require_area
 from fangkong.core.timeline import record_event
 from fangkong.people.choices import PersonStatus, Sex
 from fangkong.people.models import Person
+from fangkong.people.states import PersonMachine
 
 # Blank fields of the kept record are filled from the dropped one.
 FILLABLE = ["doc_type", "id_number", "sex", "birth_date", "phone", "household", "notes"]
@@ -118,7 +119,7 @@ def merge_persons(keep: Person, drop: Person, *, by: Any) -> Person:
     moved = _move_references(keep, drop)
     keep.categories.add(*drop.categories.all())
     drop.categories.clear()
-    drop.status = PersonStatus.MERGED
+    PersonMachine.move(drop, PersonStatus.MERGED)
     drop.merged_into = keep
     drop.version += 1
     drop.save()

@@ -16,6 +16,7 @@ from fangkong.core.timeline import record_event
 from fangkong.people.idnumber import IdNumberError, validate_phone
 from fangkong.sites.choices import RoomState, SiteKind, SiteStatus
 from fangkong.sites.models import IsolationSite, Room
+from fangkong.sites.states import SiteMachine
 
 MAX_ROOMS_PER_CALL = 5000
 
@@ -102,6 +103,9 @@ def update_site(site: IsolationSite, *, by: Any, data: SiteData) -> IsolationSit
     require_area(by, values["area"])
     site = IsolationSite.objects.select_for_update().get(pk=site.pk)
     before = audit.snapshot(site)
+    status = values.pop("status")
+    if status != site.status:
+        SiteMachine.move(site, status)
     for k, v in values.items():
         setattr(site, k, v)
     site.save()

@@ -6,23 +6,29 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fangkong.areas.selectors import villages_and_cadres
-from fangkong.control import fastsql
+from fangkong.control.choices import PhaseStatus
 from fangkong.core import audit
+from fangkong.core.db import statements
+from fangkong.core.db.vendor import is_postgres, is_sqlite
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.logbatch import LogBatch
 from fangkong.core.permissions import require, require_area
 from fangkong.core.scoping import user_covers_area
 from fangkong.core.timeline import record_event
 from fangkong.people.services.control_state import sync_left_control
-from fangkong.sites.choices import CHECK_IN_STATES, DueFlag, RoomState, StayStatus
+from fangkong.sites import sql
+from fangkong.sites.choices import DueFlag, RoomState, StayStatus
 from fangkong.sites.models import Room, Stay
-from fangkong.sites.services.rooms import check_transition, label, lock_room, transition
+from fangkong.sites.services.rooms import lock_room
+from fangkong.sites.states import CHECK_IN_STATES, RoomMachine, StayMachine
+
+label = RoomMachine.label
 
 CENTRALIZED = "centralized_isolation"
 DEFAULT_REASON = "close_contact"
@@ -68,16 +74,10 @@ def _centralized_phases(
             )
         out[person.pk] = None
         for phase in episode.phases.all():
-            if phase.status == "active":
+            if phase.status == PhaseStatus.ACTIVE:
                 out[person.pk] = phase if phase.kind == CENTRALIZED else None
                 break
     return out
-
-
-_OPEN_STAY_OF = (
-    f'SELECT 1 FROM "{Stay._meta.db_table}" s WHERE s."person_id" IN (%s) '  # noqa: S608
-    f"AND s.\"status\" = '{StayStatus.OPEN.value}'"
-)
 
 
 def _take_room(
@@ -105,24 +105,18 @@ def _take_room(
                 % {"room": seen.number, "beds": seen.beds, "n": n},
                 field="persons",
             )
-        check_transition(seen, RoomState.OCCUPIED)
+        RoomMachine.check(seen, RoomState.OCCUPIED)
         values = {
             "state": RoomState.OCCUPIED,
             "state_changed_at": now,
             "updated_at": timezone.now(),
         }
         where = [("state", "=", seen.state), ("beds", ">=", n)]
-        if persons and connection.vendor == "postgresql":  # one round trip for both
-            sql, params = fastsql.update_sql(Room, [room.pk], values, where=where)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"{sql} RETURNING EXISTS ({_OPEN_STAY_OF % ', '.join(['%s'] * len(persons))})",
-                    [*params, *persons],
-                )
-                row = cursor.fetchone()
-            if row is not None:
-                return seen.state, row[0]
-        elif fastsql.update(Room, [room.pk], values, where=where):
+        if persons and is_postgres():  # one round trip for both
+            in_stay = sql.take_room_reading_open_stays(room, values, where, persons)
+            if in_stay is not None:
+                return seen.state, in_stay
+        elif statements.update(Room, [room.pk], values, where=where):
             return seen.state, None
         # Taken or changed since the operator loaded it, or too small: read it again, locked.
         seen = lock_room(room)
@@ -243,7 +237,7 @@ def _check_in(room: Room, persons: list[Any], *, by: Any, reason: str, at: Any) 
             at=now,
             data={"stay": stay.pk, "site": site.pk, "room": room.pk, "flags": flags},
         )
-    room.state, room.state_changed_at = RoomState.OCCUPIED, now
+    RoomMachine.move(room, RoomState.OCCUPIED, at=now)  # as the update above wrote it
     logs.audit(
         audit.Action.UPDATE, room, by=by, before={"state": old_state}, after={"state": room.state}
     )
@@ -316,7 +310,7 @@ def move(stay: Stay, to_room: Room, *, by: Any, reason: str) -> list[Stay]:
     now = timezone.now()
     new_stays: list[Stay] = []
     for old in group:
-        old.status = StayStatus.MOVED
+        StayMachine.move(old, StayStatus.MOVED)
         old.check_out_at = now
         old.save(update_fields=["status", "check_out_at", "updated_at"])
         new = Stay.objects.create(
@@ -358,7 +352,7 @@ def move(stay: Stay, to_room: Room, *, by: Any, reason: str) -> list[Stay]:
             at=now,
             data={"from_room": src.pk, "to_room": dst.pk, "stay": new.pk},
         )
-    transition(dst, RoomState.OCCUPIED, at=now)
+    RoomMachine.move(dst, RoomState.OCCUPIED, at=now)
     dst.save(update_fields=["state", "state_changed_at", "updated_at"])
     record_event(
         dst,
@@ -370,15 +364,6 @@ def move(stay: Stay, to_room: Room, *, by: Any, reason: str) -> list[Stay]:
     )
     _vacate_if_empty([src], by=by, at=now)
     return new_stays
-
-
-_NO_OPEN_STAY = (
-    f'NOT EXISTS (SELECT 1 FROM "{Stay._meta.db_table}" s WHERE s."room_id" = '  # noqa: S608
-    f'"{Room._meta.db_table}"."id" AND s."status" = \'{StayStatus.OPEN.value}\')'
-)
-
-# the same, for an UPDATE run after the stays closed by ``_before`` (not yet visible to it)
-_NO_OTHER_OPEN_STAY = _NO_OPEN_STAY[:-1] + ' AND s."id" NOT IN (SELECT "id" FROM _before))'  # noqa: S608
 
 
 def _vacate_if_empty(
@@ -397,11 +382,10 @@ def _vacate_if_empty(
     candidates = [r for r in rooms if r.state == RoomState.OCCUPIED]
     if not candidates:
         if closing is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(*closing)
+            statements.execute(*closing)
         return []
     for room in candidates:
-        check_transition(room, RoomState.AWAITING_DISINFECTION)
+        RoomMachine.check(room, RoomState.AWAITING_DISINFECTION)
     values = {
         "state": RoomState.AWAITING_DISINFECTION,
         "state_changed_at": at,
@@ -410,16 +394,24 @@ def _vacate_if_empty(
         "updated_at": timezone.now(),
     }
     pks = [r.pk for r in candidates]
+    # only rooms the table lets into turnover (the same table the check above read)
+    where = [("state", "in", RoomMachine.sources(RoomState.AWAITING_DISINFECTION))]
     if closing is not None:
         done = set(
-            fastsql.update(
-                Room, pks, values, extra_where=_NO_OTHER_OPEN_STAY, returning=True, first=closing
+            statements.update(
+                Room,
+                pks,
+                values,
+                where=where,
+                extra_where=sql.no_other_open_stay(),
+                returning=True,
+                first=closing,
             )
         )
-    elif len(pks) == 1 or connection.vendor in ("postgresql", "sqlite"):
+    elif len(pks) == 1 or is_postgres() or is_sqlite():
         # RETURNING where the database has it; for one room the row count says it all
-        changed = fastsql.update(
-            Room, pks, values, extra_where=_NO_OPEN_STAY, returning=len(pks) > 1
+        changed = statements.update(
+            Room, pks, values, where=where, extra_where=sql.no_open_stay(), returning=len(pks) > 1
         )
         done = set(changed) if len(pks) > 1 else (set(pks) if changed else set())
     else:
@@ -430,12 +422,12 @@ def _vacate_if_empty(
         )
         done = {pk for pk in pks if pk not in still}
         if done:
-            fastsql.update(Room, sorted(done), values)
+            statements.update(Room, sorted(done), values, where=where)
     vacated = []
     for room in candidates:
         if room.pk not in done:
             continue
-        transition(room, RoomState.AWAITING_DISINFECTION, at=at)
+        RoomMachine.move(room, RoomState.AWAITING_DISINFECTION, at=at)
         room.vacated_at = at
         room.last_step = ""
         vacated.append(room)
@@ -489,8 +481,7 @@ def _release_one(
 ) -> None:
     """Close the stay in memory and record its log rows; the caller updates the stays and
     writes the rows in bulk."""
-    before = {"status": stay.status}
-    stay.status = StayStatus.RELEASED
+    before = {"status": StayMachine.move(stay, StayStatus.RELEASED)}
     stay.check_out_at = now
     stay.early_reason = early_reason[:200]
     stay.due_flag = DueFlag.NONE
@@ -553,7 +544,7 @@ def _locked_open(stays: list[Stay]) -> list[Stay]:
     over the same rooms cannot deadlock), in stay order. The person's encrypted fields and
     notes are not read (nothing here shows them; they load on first use)."""
     pks = sorted({s.pk for s in stays})
-    locked = fastsql.fetch("sites.release.locked", _locked_qs, pks)
+    locked = statements.fetch("sites.release.locked", _locked_qs, pks)
     locked.sort(key=lambda s: s.pk)
     for s in locked:
         s.room.site = s.site  # the same site, already in hand
@@ -608,7 +599,8 @@ def release_batch(stays: Iterable[Stay], *, by: Any, early_reason: str = "") -> 
             fields={"stays": ended + early},
         )
     logs = LogBatch()
-    to_complete = [s.phase for s in locked if s.phase_id and s.phase.status == "active"]
+    active = PhaseStatus.ACTIVE
+    to_complete = [s.phase for s in locked if s.phase_id and s.phase.status == active]
     completed = control_services.complete_phases(
         to_complete, by=by, on_date=today, early_reason=early_reason, logs=logs
     )
@@ -636,11 +628,12 @@ def release_batch(stays: Iterable[Stay], *, by: Any, early_reason: str = "") -> 
         "updated_at": timezone.now(),
     }
     pks = [s.pk for s in locked]
+    where = [("status", "in", StayMachine.sources(StayStatus.RELEASED))]
     closing = None
-    if connection.vendor == "postgresql":  # one round trip for the stays and their rooms
-        closing = fastsql.update_sql(Stay, pks, closed, returning=True)
+    if is_postgres():  # one round trip for the stays and their rooms
+        closing = statements.update_sql(Stay, pks, closed, where=where, returning=True)
     else:
-        fastsql.update(Stay, pks, closed)
+        statements.update(Stay, pks, closed, where=where)
     rooms = sorted({s.room_id: s.room for s in locked}.values(), key=lambda r: r.pk)
     _vacate_if_empty(rooms, by=by, at=now, logs=logs, closing=closing)
     # those whose control may have ended with the stay (none when home isolation follows)

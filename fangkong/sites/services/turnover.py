@@ -21,7 +21,8 @@ from fangkong.sites.choices import (
     TurnoverStepKind,
 )
 from fangkong.sites.models import Room, TurnoverStep
-from fangkong.sites.services.rooms import label, lock_room, transition
+from fangkong.sites.services.rooms import lock_room
+from fangkong.sites.states import RoomMachine
 
 
 def next_step(room: Room) -> str | None:
@@ -61,7 +62,7 @@ def record_step(
     if expected is None:
         raise IllegalTransition(
             _("Room %(room)s is “%(state)s”: no turnover is under way.")
-            % {"room": locked.number, "state": label(locked.state)},
+            % {"room": locked.number, "state": RoomMachine.label(locked.state)},
             field="step",
         )
     if step != expected:
@@ -80,7 +81,7 @@ def record_step(
     before = audit.snapshot(locked, ["state", "last_step"])
     result = STEP_RESULT[step]
     if result is not None:
-        transition(locked, result, at=when)
+        RoomMachine.move(locked, result, at=when)
     turnaround = None
     if result == RoomState.READY:
         turnaround = int((when - cycle_start).total_seconds())
@@ -118,5 +119,5 @@ def record_step(
         at=when,
         data={"step": record.pk, "turnaround_seconds": turnaround},
     )
-    room.state, room.last_step, room.vacated_at = locked.state, locked.last_step, locked.vacated_at
+    RoomMachine.follow(room, locked, "vacated_at", "last_step")
     return record

@@ -21,6 +21,7 @@ from fangkong.testing.services.retests import (
     record_retest_sample,
 )
 from fangkong.testing.services.sampling import SampleResult, close_tube, needs_single_tube, sample
+from fangkong.testing.services.scan import ScanResult, record_scan
 from fangkong.testing.services.setup import create_lab, create_point, create_round, set_samplers
 from fangkong.testing.services.transport import (
     Receipt,
@@ -37,6 +38,7 @@ __all__ = [
     "Receipt",
     "ResultsReport",
     "SampleResult",
+    "ScanResult",
     "UploadReport",
     "add_tube",
     "cancel_retest",
@@ -57,6 +59,7 @@ __all__ = [
     "read_result_file",
     "receive_box",
     "record_retest_sample",
+    "record_scan",
     "record_result",
     "record_results",
     "remove_tube",

@@ -1,17 +1,17 @@
-"""Helpers shared by the testing services: checks, state moves, barcodes."""
+"""Helpers shared by the testing services: checks and barcodes."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from fangkong.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from fangkong.core.errors import PermissionDenied, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.core.text import refuse_control
-from fangkong.testing.choices import BOX_TRANSITIONS, TUBE_TRANSITIONS, BoxState, TubeState
-from fangkong.testing.models import Box, TestingPoint, Tube
+from fangkong.testing.models import TestingPoint
 
 BARCODE_RE = re.compile(r"^[0-9A-Za-z_-]{4,40}$")
 
@@ -44,29 +44,22 @@ def check_sampler(by: Any, point: TestingPoint) -> None:
     """A sampler samples at the points they are assigned to; county command anywhere."""
     require(by, "testing.sample")
     require_area(by, point.area, field="point")
+    check_seat(
+        by,
+        point_name=str(point),
+        active=point.active,
+        is_sampler=lambda: point.samplers.filter(pk=by.pk).exists(),
+    )
+
+
+def check_seat(
+    by: Any, *, point_name: str, active: bool, is_sampler: bool | Callable[[], bool]
+) -> None:
+    """The sampler's seat at a point within their areas (``check_sampler`` on a point read
+    lean by the scan): county command anywhere; a sampler at an open point they serve."""
     if by.can("testing.sample.any_point"):
         return
-    if not point.samplers.filter(pk=by.pk).exists():
-        raise PermissionDenied(_("You are not a sampler of %(point)s.") % {"point": point})
-    if not point.active:
+    if not (is_sampler() if callable(is_sampler) else is_sampler):
+        raise PermissionDenied(_("You are not a sampler of %(point)s.") % {"point": point_name})
+    if not active:
         raise ValidationFailed(_("This testing point is closed."), field="point")
-
-
-def move_tube(tube: Tube, to: str) -> None:
-    if to not in TUBE_TRANSITIONS[tube.state]:
-        raise IllegalTransition(
-            _("Tube %(code)s is %(now)s and cannot become %(to)s.")
-            % {"code": tube.barcode, "now": tube.get_state_display(), "to": TubeState(to).label},
-            field="tube",
-        )
-    tube.state = to
-
-
-def move_box(box: Box, to: str) -> None:
-    if to not in BOX_TRANSITIONS[box.state]:
-        raise IllegalTransition(
-            _("Box %(code)s is %(now)s and cannot become %(to)s.")
-            % {"code": box.barcode, "now": box.get_state_display(), "to": BoxState(to).label},
-            field="box",
-        )
-    box.state = to

@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
-from fangkong.core.errors import Conflict, NotFound
+from fangkong.core.errors import NotFound
 from fangkong.core.permissions import require, require_area
 from fangkong.core.timeline import record_event
-from fangkong.testing.choices import CANDIDATE_TRANSITIONS, CandidateState
+from fangkong.testing.choices import CandidateState
 from fangkong.testing.models import CaseCandidate
 from fangkong.testing.services._common import clean_text
+from fangkong.testing.states import CandidateMachine
 
 DECIDE = "testing.candidate.decide"
 FIELDS = ["state", "decided_by", "decided_at", "note"]
@@ -39,21 +40,21 @@ def _locked(candidate: CaseCandidate, by: Any) -> CaseCandidate:
 
 def _decide(candidate: CaseCandidate, to: str, note: str, *, by: Any) -> dict[str, Any]:
     """Move the locked candidate to ``to`` with who, when and the note; the snapshot before."""
-    if to not in CANDIDATE_TRANSITIONS[candidate.state]:
-        raise Conflict(
-            _("This candidate was %(state)s already by %(who)s at %(time)s.")
-            % {
-                "state": candidate.get_state_display(),
-                "who": candidate.decided_by or _("someone"),
-                "time": timezone.localtime(candidate.decided_at).strftime("%m-%d %H:%M")
-                if candidate.decided_at
-                else "—",
-            },
-            field="candidate",
-            code="decided",
-        )
+    # decided meanwhile by someone else: one decision wins, the other is told by whom
+    CandidateMachine.check(
+        candidate,
+        to,
+        code="decided",
+        detail=_("It was decided already by %(who)s at %(time)s.")
+        % {
+            "who": candidate.decided_by or _("someone"),
+            "time": timezone.localtime(candidate.decided_at).strftime("%m-%d %H:%M")
+            if candidate.decided_at
+            else "—",
+        },
+    )
     before = audit.snapshot(candidate, FIELDS) or {}
-    candidate.state = to
+    CandidateMachine.move(candidate, to)
     candidate.decided_by = by
     candidate.decided_at = timezone.now()
     candidate.note = note

@@ -21,7 +21,7 @@ from fangkong.core.permissions import require
 from fangkong.core.xlsx import Limits, SheetReader, check_workbook
 from fangkong.testing.choices import OUTCOME_ALIASES, Outcome, TubeKind, TubeState
 from fangkong.testing.models import Lab, Result, Tube
-from fangkong.testing.services._common import move_tube
+from fangkong.testing.states import TubeMachine
 
 MAX_ROWS = 100_000
 # 100,000 rows of barcode, outcome and Ct: a few hundred thousand distinct texts at most
@@ -121,7 +121,7 @@ def _record(tube: Tube, outcome: str, ct_values: Any, lab: Lab | None, tested_at
             code="other_lab",
         )
     now = tested_at or timezone.now()
-    move_tube(tube, TubeState.TESTED)
+    TubeMachine.move(tube, TubeState.TESTED)
     tube.tested_at = now
     tube.save(update_fields=["state", "tested_at", "updated_at"])
     return Result.objects.create(
@@ -338,8 +338,11 @@ def publish_results(tubes: Iterable[Tube] | None = None, *, by: Any, lab: Lab | 
 
         # a lab can report a whole day's tubes at once: id lists cut to the database's limit
         for part in chunks(ids):
-            Tube.objects.filter(pk__in=part).update(
-                state=TubeState.REPORTED, reported_at=now, updated_at=now
+            TubeMachine.bulk(
+                Tube.objects.filter(pk__in=part),
+                TubeState.REPORTED,
+                reported_at=now,
+                updated_at=now,
             )
             Result.objects.filter(tube_id__in=part).update(
                 reported_at=now, released=True, updated_at=now

@@ -29,6 +29,7 @@ from fangkong.testing.services.lab import (
     read_result_file,
     record_results,
 )
+from fangkong.testing.states import ResultImportMachine
 
 log = logging.getLogger("fangkong.testing.result_import")
 MAX_BYTES = 20 * 1024 * 1024  # 100,000 rows of barcode, outcome and Ct are a few MB
@@ -131,11 +132,12 @@ def _read(job: ResultImportJob) -> list[dict[str, Any]]:
 def _unless_finished(job: ResultImportJob, **fields: Any) -> None:
     """Progress of a run starting, written only while the job is not done: a second run
     that starts just as the first finishes must not set a done job back to running."""
+    status = fields.pop("status")
+    ResultImportMachine.move(job, status)
     for k, v in fields.items():
         setattr(job, k, v)
-    ResultImportJob.objects.filter(pk=job.pk).exclude(
-        status__in=[Status.DONE, Status.REJECTED]
-    ).update(**fields)
+    # the rows the table lets into ``status``: not a finished job
+    ResultImportMachine.bulk(ResultImportJob.objects.filter(pk=job.pk), status, **fields)
 
 
 def _write(job: ResultImportJob, rows: list[dict[str, Any]]) -> None:

@@ -12,12 +12,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.core import audit
-from fangkong.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from fangkong.control.choices import EpisodeStatus
+from fangkong.core.errors import DomainError, NotFound, ValidationFailed
 from fangkong.core.permissions import require, require_area
-from fangkong.core.timeline import record_event
 from fangkong.testing.choices import (
-    RETEST_TRANSITIONS,
     CandidateState,
     Outcome,
     RetestReason,
@@ -28,6 +26,7 @@ from fangkong.testing.models import CaseCandidate, RetestTask, TestingPoint
 from fangkong.testing.services._common import clean_text
 from fangkong.testing.services.followup import POOL_REASON
 from fangkong.testing.services.sampling import check_round_open, sample
+from fangkong.testing.states import RetestMachine
 
 TASK_FIELDS = ["state", "retest_tube", "done_at", "done_by", "cancel_reason"]
 MAX_REASON = 200  # RetestTask.cancel_reason holds this much
@@ -47,15 +46,9 @@ def _locked(task: RetestTask, by: Any) -> RetestTask:
     return row
 
 
-def _move(task: RetestTask, to: str) -> None:
+def _check_open(task: RetestTask, to: str) -> None:
     # a task done or called off meanwhile (by someone else, or a double tap) is a conflict
-    if to not in RETEST_TRANSITIONS[task.state]:
-        raise Conflict(
-            _("This task is %(state)s already.") % {"state": task.get_state_display()},
-            field="task",
-            code="task_closed",
-        )
-    task.state = to
+    RetestMachine.check(task, to, code="task_closed")
 
 
 def _point_for(by: Any, point: TestingPoint | None) -> TestingPoint:
@@ -83,8 +76,7 @@ def record_retest_sample(
     require(by, "testing.sample")
     with transaction.atomic():
         task = _locked(task, by)
-        before = audit.snapshot(task, TASK_FIELDS)
-        _move(task, RetestState.SAMPLED)
+        _check_open(task, RetestState.SAMPLED)
         if task.round is None:
             raise ValidationFailed(_("This task belongs to no screening round."), field="task")
         pool_positive = task.reason == RetestReason.POOL_POSITIVE
@@ -94,24 +86,17 @@ def record_retest_sample(
             task.round, _point_for(by, point), person=task.person, tube_barcode=tube_barcode,
             by=by, confirm_repeat=pool_positive, retest=True,
         )  # fmt: skip
-        task.retest_tube = res.tube
-        task.done_at = res.member.sampled_at
-        task.done_by = by
-        task.save(update_fields=["state", "retest_tube", "done_at", "done_by", "updated_at"])
-        audit.record(
-            audit.Action.UPDATE,
+        RetestMachine.perform(
             task,
+            RetestState.SAMPLED,
             by=by,
-            before=before,
-            after=audit.snapshot(task, TASK_FIELDS),
+            also={"retest_tube": res.tube, "done_at": res.member.sampled_at, "done_by": by},
+            audit_fields=TASK_FIELDS,
             detail="retest sampled",
-        )
-        record_event(
-            task.person,
-            "retest_sampled",
-            _("Door-to-door single tube %(code)s taken by %(actor)s (%(reason)s)")
+            event="retest_sampled",
+            event_subject=task.person,
+            summary=_("Door-to-door single tube %(code)s taken by %(actor)s (%(reason)s)")
             % {"code": res.tube.barcode, "actor": by, "reason": task.get_reason_display()},
-            by=by,
             data={"task": task.pk, "tube": res.tube.barcode, "reason": task.reason},
         )
     return task
@@ -125,26 +110,18 @@ def cancel_retest(task: RetestTask, *, reason_text: str, by: Any) -> RetestTask:
                              missing=_("Say why the task is cancelled."))  # fmt: skip
     with transaction.atomic():
         task = _locked(task, by)
-        before = audit.snapshot(task, TASK_FIELDS)
-        _move(task, RetestState.CANCELLED)
-        task.cancel_reason = reason_text
-        task.done_at = timezone.now()
-        task.done_by = by
-        task.save(update_fields=["state", "cancel_reason", "done_at", "done_by", "updated_at"])
-        audit.record(
-            audit.Action.UPDATE,
+        _check_open(task, RetestState.CANCELLED)
+        RetestMachine.perform(
             task,
+            RetestState.CANCELLED,
             by=by,
-            before=before,
-            after=audit.snapshot(task, TASK_FIELDS),
+            also={"cancel_reason": reason_text, "done_at": timezone.now(), "done_by": by},
+            audit_fields=TASK_FIELDS,
             detail=f"retest cancelled: {reason_text}",
-        )
-        record_event(
-            task.person,
-            "retest_cancelled",
-            _("Door-to-door task (%(reason)s) cancelled by %(actor)s: %(why)s")
+            event="retest_cancelled",
+            event_subject=task.person,
+            summary=_("Door-to-door task (%(reason)s) cancelled by %(actor)s: %(why)s")
             % {"reason": task.get_reason_display(), "actor": by, "why": reason_text},
-            by=by,
             data={"task": task.pk, "reason": task.reason, "why": reason_text},
         )
     return task
@@ -167,7 +144,7 @@ def end_pool_control_after_negative_retests(tube_ids: Iterable[int]) -> list[int
             retest_tube_id__in=list(tube_ids),
             reason=RetestReason.POOL_POSITIVE,
             retest_tube__result__outcome=Outcome.NEGATIVE,
-            episode__status="active",
+            episode__status=EpisodeStatus.ACTIVE,
             episode__reason=POOL_REASON,
         )
         .select_related("retest_tube")

@@ -12,13 +12,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.control.choices import EpisodeStatus
 from fangkong.core import audit
 from fangkong.core.errors import Conflict, ValidationFailed
 from fangkong.core.permissions import require, require_area
+from fangkong.core.scoping import within
 from fangkong.people.choices import PersonStatus
 from fangkong.testing.choices import TubeKind, TubeState
 from fangkong.testing.models import ScreeningRound, TestingPoint, Tube, TubeMember
-from fangkong.testing.services._common import check_sampler, clean_barcode, move_tube
+from fangkong.testing.services._common import check_sampler, clean_barcode
+from fangkong.testing.states import TubeMachine
 
 ROUND_GRACE = dt.timedelta(hours=12)  # offline swabs uploaded after a round ends
 
@@ -37,7 +40,7 @@ def round_paths(rnd: ScreeningRound) -> list[str]:
 
 
 def in_round(person: Any, paths: list[str]) -> bool:
-    return any(person.area.path.startswith(p) for p in paths)
+    return within(person.area.path, paths)
 
 
 def check_round_open(rnd: ScreeningRound, at: dt.datetime | None = None) -> None:
@@ -54,7 +57,7 @@ def controlled_person_ids(person_ids: list[int] | None = None) -> set[int]:
         from fangkong.control.models import ControlEpisode
     except ImportError:  # control episodes not installed
         return set()
-    qs = ControlEpisode.objects.filter(status="active")
+    qs = ControlEpisode.objects.filter(status=EpisodeStatus.ACTIVE)
     if person_ids is not None:
         qs = qs.filter(person_id__in=person_ids)
     return set(qs.values_list("person_id", flat=True))
@@ -175,7 +178,7 @@ def sample(
                     tube.first_sampled_at = at
                 closed = tube.member_count >= tube.capacity
                 if closed:
-                    move_tube(tube, TubeState.CLOSED)
+                    TubeMachine.move(tube, TubeState.CLOSED)
                     tube.closed_at = at
                 tube.save(update_fields=["member_count", "first_sampled_at", "state", "closed_at"])
                 # one audit row per swab: the member, with the tube it opened or closed
@@ -289,15 +292,5 @@ def close_tube(tube: Tube, *, by: Any) -> Tube:
             _("Tube %(code)s holds no swab; nothing to close.") % {"code": tube.barcode},
             field="tube",
         )
-    before = audit.snapshot(tube, ["state", "closed_at"])
-    move_tube(tube, TubeState.CLOSED)
-    tube.closed_at = timezone.now()
-    tube.save(update_fields=["state", "closed_at", "updated_at"])
-    audit.record(
-        audit.Action.UPDATE,
-        tube,
-        by=by,
-        before=before,
-        after=audit.snapshot(tube, ["state", "closed_at"]),
-    )
+    TubeMachine.perform(tube, TubeState.CLOSED, by=by, also={"closed_at": timezone.now()})
     return tube

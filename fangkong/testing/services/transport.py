@@ -17,10 +17,9 @@ from fangkong.core.permissions import require, require_area
 from fangkong.testing.choices import BoxState, TubeState
 from fangkong.testing.models import Box, Lab, TestingPoint, Tube
 from fangkong.testing.selectors import labs_to_hand_to
-from fangkong.testing.services._common import clean_barcode, move_box, move_tube
+from fangkong.testing.services._common import clean_barcode
 from fangkong.testing.services.lab import lab_for
-
-RECEIVABLE = (TubeState.CLOSED, TubeState.BOXED, TubeState.IN_TRANSIT)
+from fangkong.testing.states import RECEIVABLE, BoxMachine, TubeMachine
 
 
 @transaction.atomic
@@ -73,7 +72,7 @@ def add_tube(box: Box, tube_barcode: str, *, by: Any) -> Tube:
             _("Tube %(code)s is still open: close it first.") % {"code": tube.barcode},
             field="tube",
         )
-    move_tube(tube, TubeState.BOXED)
+    TubeMachine.move(tube, TubeState.BOXED)
     tube.box = box
     tube.save(update_fields=["state", "box", "updated_at"])
     audit.record(
@@ -93,7 +92,7 @@ def remove_tube(box: Box, tube_barcode: str, *, by: Any) -> Tube:
             _("Tube %(tube)s is not in packing box %(box)s.") % {"tube": tube.barcode, "box": box},
             field="tube",
         )
-    move_tube(tube, TubeState.CLOSED)
+    TubeMachine.move(tube, TubeState.CLOSED)
     tube.box = None
     tube.save(update_fields=["state", "box", "updated_at"])
     audit.record(audit.Action.UPDATE, tube, by=by, before={"box": box.barcode}, after={"box": None})
@@ -118,15 +117,13 @@ def hand_over(
     if not box.tubes.exists():
         raise ValidationFailed(_("Box %(code)s is empty.") % {"code": box.barcode}, field="box")
     before = audit.snapshot(box, ["state", "courier_name", "handed_over_at", "lab"])
-    move_box(box, BoxState.IN_TRANSIT)
+    BoxMachine.move(box, BoxState.IN_TRANSIT)
     box.courier_name = courier_name.strip()
     box.courier_phone = (courier_phone or "").strip()
     box.handed_over_at = timezone.now()
     box.lab = lab
     box.save()
-    box.tubes.filter(state=TubeState.BOXED).update(
-        state=TubeState.IN_TRANSIT, updated_at=box.handed_over_at
-    )
+    TubeMachine.bulk(box.tubes.all(), TubeState.IN_TRANSIT, updated_at=box.handed_over_at)
     audit.record(
         audit.Action.UPDATE, box, by=by, before=before,
         after=audit.snapshot(box, ["state", "courier_name", "handed_over_at", "lab"]),
@@ -152,7 +149,7 @@ def receive_box(box: Box, *, lab: Lab, by: Any, scanned: Iterable[str] | None = 
     require(by, "testing.lab")
     lab_for(by, lab)  # a technician receives at their own lab
     box = Box.objects.select_for_update().get(pk=box.pk)
-    move_box(box, BoxState.RECEIVED)
+    BoxMachine.move(box, BoxState.RECEIVED)
     now = timezone.now()
     manifest = dict(box.tubes.values_list("barcode", "pk"))
     seen = (
@@ -168,8 +165,12 @@ def receive_box(box: Box, *, lab: Lab, by: Any, scanned: Iterable[str] | None = 
     receipt.extra = [s for s in extra if s in found]
     take = [s for s in seen if s in manifest or found.get(s) in RECEIVABLE]
     receipt.refused = [s for s in receipt.extra if found[s] not in RECEIVABLE]
-    Tube.objects.filter(barcode__in=take, state__in=RECEIVABLE).update(
-        state=TubeState.RECEIVED, received_at=now, lab=lab, updated_at=now
+    TubeMachine.bulk(
+        Tube.objects.filter(barcode__in=take),
+        TubeState.RECEIVED,
+        received_at=now,
+        lab=lab,
+        updated_at=now,
     )
     receipt.received = sorted(
         Tube.objects.filter(barcode__in=take, received_at=now, lab=lab).values_list(

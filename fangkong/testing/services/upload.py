@@ -28,21 +28,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
 from fangkong.core import audit
-from fangkong.core.db import chunks
+from fangkong.core.db.bulk import insert_many
+from fangkong.core.db.vendor import adapt_datetime, is_sqlite
 from fangkong.core.pii import blind_index
-from fangkong.people.models import Person
+from fangkong.core.scoping import subtree_q
+from fangkong.testing import sql
 from fangkong.testing.choices import TubeKind, TubeState
 from fangkong.testing.models import ScreeningRound, TestingPoint, Tube, TubeMember
 from fangkong.testing.services._common import BARCODE_RE, check_sampler
 from fangkong.testing.services.sampling import ROUND_GRACE
 
-CHUNK = 5000  # values in one IN (...) list: under SQLite's 32,766 and PostgreSQL's 65,535
 FUTURE_SLACK = dt.timedelta(minutes=10)
 _TUBE_COLS = ("barcode", "round_id", "point_id", "area_id", "kind", "capacity", "member_count",
               "state", "sampler_id", "created_by_id", "created_at", "updated_at",
@@ -95,131 +96,20 @@ def _row(row: Any) -> dict[str, Any]:
     return fields if isinstance(fields, dict) else {}
 
 
-def _select_in(sql: str, values: Sequence[Any], head: Sequence[Any] = ()) -> list[tuple]:
-    """Run ``sql`` over ``values`` in chunks, its ``IN ({IN})`` filled with placeholders
-    (``head``: the parameters before them)."""
-    out: list[tuple] = []
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":  # one array parameter: nothing to parse
-            any_sql = sql.replace("IN ({IN})", "= ANY(%s)")
-            for part in chunks(values, 50_000):
-                cur.execute(any_sql, [*head, list(part)])
-                out.extend(cur.fetchall())
-            return out
-        for part in chunks(values, CHUNK):
-            cur.execute(sql.replace("{IN}", ", ".join(["%s"] * len(part))), [*head, *part])
-            out.extend(cur.fetchall())
-    return out
-
-
-def _insert_ignore(table: str, columns: Sequence[str], rows: list[tuple], conflict: str,
-                   returning: str = "") -> tuple[int, list[tuple]]:  # fmt: skip
-    """INSERT ... ON CONFLICT (conflict) DO NOTHING, many rows a statement; returns how many
-    rows went in and, with ``returning``, their returned columns."""
-    if not rows:
-        return 0, []
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in columns)
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    per = max(1, min(2000, 30000 // len(columns)))  # stays under either database's limit
-    tail = f" RETURNING {returning}" if returning else ""
-    inserted, back = 0, []
-    with connection.cursor() as cur:
-        for i in range(0, len(rows), per):
-            part = rows[i : i + per]
-            sql = (
-                f"INSERT INTO {qn(table)} ({cols}) VALUES {', '.join([one] * len(part))} "  # noqa: S608
-                f"ON CONFLICT ({qn(conflict)}) DO NOTHING{tail}"
-            )  # names from the model's meta, values bound
-            cur.execute(sql, [v for row in part for v in row])
-            if returning:
-                got = cur.fetchall()
-                back.extend(got)
-                inserted += len(got)
-            else:
-                inserted += max(cur.rowcount, 0)
-    return inserted, back
-
-
-def _copy_ignore(table: str, columns: Sequence[str], rows: list[tuple], conflict: str,
-                 returning: str = "") -> tuple[int, list[tuple]]:  # fmt: skip
-    """PostgreSQL: COPY the rows into a temporary table (no per-row statements, no SQL text
-    to build), then one ``INSERT ... SELECT ... ON CONFLICT (conflict) DO NOTHING``; returns
-    rows inserted and, with ``returning``, their returned columns."""
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in columns)
-    tmp = qn(f"fk_upload_{table}")
-    with connection.cursor() as cur:
-        cur.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {tmp} ON COMMIT DELETE ROWS "  # noqa: S608
-            f"AS SELECT {cols} FROM {qn(table)} WITH NO DATA"
-        )
-        raw = cur.cursor  # the driver's cursor: COPY is not in the DB-API
-        with raw.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:  # noqa: S608
-            for row in rows:
-                copy.write_row(row)
-        tail = f" RETURNING {returning}" if returning else ""
-        cur.execute(
-            f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {tmp} "  # noqa: S608
-            f"ON CONFLICT ({qn(conflict)}) DO NOTHING{tail}"
-        )
-        back = cur.fetchall() if returning else []
-        inserted = len(back) if returning else max(cur.rowcount, 0)
-        cur.execute(f"DELETE FROM {tmp}")  # noqa: S608
-    return inserted, back
-
-
-def _copy_new(table: str, columns: Sequence[str], rows: list[tuple]) -> bool:
-    """PostgreSQL: COPY rows believed new straight into ``table``, in a savepoint. False
-    (and nothing written) when one of them is there after all: a concurrent upload
-    recorded it between our probe and now."""
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in columns)
-    try:
-        with (
-            transaction.atomic(),
-            connection.cursor() as cur,
-            cur.cursor.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy,  # noqa: S608
-        ):
-            for row in rows:
-                copy.write_row(row)
-    except (IntegrityError, connection.Database.IntegrityError):  # COPY runs on the driver
-        return False
-    return True
-
-
-def _insert_many(table: str, columns: Sequence[str], rows: list[tuple], conflict: str,
-                 returning: str = "", probed: bool = False) -> tuple[int, list[tuple]]:  # fmt: skip
-    """Big batches through COPY on PostgreSQL, multi-row INSERTs otherwise. ``probed``:
-    the caller has checked that no row's ``conflict`` key is in the table, so on
-    PostgreSQL the rows are copied straight in, and only if a concurrent writer proves
-    that wrong do they take the ON CONFLICT path."""
-    if connection.vendor == "postgresql" and len(rows) > 200:
-        if probed and not returning and _copy_new(table, columns, rows):
-            return len(rows), []
-        return _copy_ignore(table, columns, rows, conflict, returning)
-    return _insert_ignore(table, columns, rows, conflict, returning)
-
-
 class _Ctx:
     """What the checks need, loaded once per batch."""
 
     def __init__(self, rnd: ScreeningRound, point: TestingPoint, by: Any):
-        from django.db.models import Q
-
         self.rnd, self.point, self.by = rnd, point, by
         self.paths = tuple(rnd.areas.values_list("path", flat=True))
-        q = Q()
-        for p in self.paths:
-            q |= Q(path__startswith=p)
-        self.area_ok = set(Area.objects.filter(q).values_list("pk", flat=True)) if q else set()
+        self.area_ok = set(Area.objects.filter(subtree_q(self.paths)).values_list("pk", flat=True))
         self.single_cats = list(rnd.single_categories.values_list("pk", flat=True))
         self.tz = timezone.get_current_timezone()
         self.earliest = rnd.starts_at - ROUND_GRACE
         self.latest = min(rnd.ends_at + ROUND_GRACE, timezone.now() + FUTURE_SLACK)
-        self.sqlite = connection.vendor == "sqlite"
+        self.sqlite = is_sqlite()
         self.times: dict[Any, tuple[dt.datetime, Any, float, bool] | None] = {}
-        self.adapt_dt = connection.ops.adapt_datetimefield_value
+        self.adapt_dt = adapt_datetime
 
     def when(self, value: Any) -> tuple[dt.datetime, Any, float, bool] | None:
         """(aware time, database value, timestamp, within the round's window) of a
@@ -335,12 +225,7 @@ def _tubes(ctx: _Ctx, tubes, members, report: UploadReport):
         if code:
             wanted.add(str(code).strip())
     wanted.discard("")
-    qn = connection.ops.quote_name
-    rows = _select_in(
-        f"SELECT barcode, id, round_id, point_id, state, capacity, member_count, kind "  # noqa: S608
-        f"FROM {qn(Tube._meta.db_table)} WHERE barcode IN ({{IN}})",
-        sorted(wanted),
-    )
+    rows = sql.tubes_by_barcode(sorted(wanted))
     existing: dict[str, _Known] = {}
     bad_tube: dict[str, str] = {}
     for code, tid, round_id, point_id, state, cap, count, kind in rows:
@@ -416,15 +301,7 @@ def _members(ctx: _Ctx, members, specs: dict[str, _Spec], existing: dict[str, _K
         parsed.append((i, cid, cid.hex if sqlite else cid, code, pid, idn, at))
 
     # already recorded (a batch sent again): skipped, not errors
-    qn = connection.ops.quote_name
-    mt, pt = qn(TubeMember._meta.db_table), qn(Person._meta.db_table)
-    done = {
-        r[0]
-        for r in _select_in(
-            f"SELECT client_uuid FROM {mt} WHERE client_uuid IN ({{IN}})",  # noqa: S608
-            [p[2] for p in parsed],
-        )
-    }
+    done = sql.recorded_client_ids([p[2] for p in parsed])
     if done:  # hex text on SQLite, UUIDs on PostgreSQL: as cid_db is
         before = len(parsed)
         parsed = [p for p in parsed if p[2] not in done]
@@ -434,11 +311,7 @@ def _members(ctx: _Ctx, members, specs: dict[str, _Spec], existing: dict[str, _K
     by_index = {blind_index(p[5]) for p in parsed if p[5] and p[4] in (None, "")}
     index_to_pid: dict[str, int] = {}
     if by_index:
-        for pk, idx in _select_in(
-            f"SELECT id, id_number_index FROM {pt} "  # noqa: S608
-            f"WHERE status = 'active' AND id_number_index IN ({{IN}})",
-            sorted(by_index),
-        ):
+        for pk, idx in sql.active_persons_by_index(sorted(by_index)):
             index_to_pid[idx] = pk
     resolved: list[tuple] = []
     for i, _cid, cid_db, code, pid, idn, at in parsed:
@@ -477,8 +350,8 @@ def _members(ctx: _Ctx, members, specs: dict[str, _Spec], existing: dict[str, _K
         if got is None:
             err(RowProblem("members", i, "person_id", no_person))
             continue
-        area_id, status, sampled_before, single_needed = got
-        if status != "active":
+        area_id, active, sampled_before, single_needed = got
+        if not active:
             err(RowProblem("members", i, "person_id", inactive))
             continue
         if area_id not in area_ok:
@@ -506,41 +379,15 @@ def _members(ctx: _Ctx, members, specs: dict[str, _Spec], existing: dict[str, _K
     return rows
 
 
-def _persons(ctx: _Ctx, pks: list[int]) -> dict[int, tuple[int, str, bool, bool]]:
-    """pk → (area, status, sampled in this round already, must be sampled singly), in one
-    statement per chunk."""
+def _persons(ctx: _Ctx, pks: list[int]) -> dict[int, tuple[int, bool, bool, bool]]:
+    """pk → (area, active, sampled in this round already, must be sampled singly)."""
     if not pks:
         return {}
-    qn = connection.ops.quote_name
-    pt, mt = qn(Person._meta.db_table), qn(TubeMember._meta.db_table)
-    try:
-        from fangkong.control.models import ControlEpisode
-
-        controlled = (
-            f"EXISTS (SELECT 1 FROM {qn(ControlEpisode._meta.db_table)} c "  # noqa: S608
-            f"WHERE c.person_id = p.id AND c.status = 'active')"
-        )
-    except ImportError:  # pragma: no cover - control episodes not installed
-        controlled = "0 = 1"
-    head: list[Any] = [ctx.rnd.pk]
-    key_group = "0 = 1"
-    if ctx.single_cats:
-        through = qn(Person.categories.through._meta.db_table)
-        marks = ", ".join(["%s"] * len(ctx.single_cats))
-        key_group = (
-            f"EXISTS (SELECT 1 FROM {through} pc WHERE pc.person_id = p.id "  # noqa: S608
-            f"AND pc.keycategory_id IN ({marks}))"
-        )
-        head.extend(ctx.single_cats)
-    sql = (
-        f"SELECT p.id, p.area_id, p.status, "  # noqa: S608
-        f"EXISTS (SELECT 1 FROM {mt} m WHERE m.round_id = %s AND m.person_id = p.id), "
-        f"{controlled} OR {key_group} "
-        f"FROM {pt} p WHERE p.id IN ({{IN}})"
-    )
     return {
-        pk: (area_id, status, bool(before), bool(single))
-        for pk, area_id, status, before, single in _select_in(sql, pks, head)
+        pk: (area_id, bool(active), bool(before), bool(single))
+        for pk, area_id, active, before, single in sql.persons_for_round(
+            pks, ctx.rnd.pk, ctx.single_cats
+        )
     }
 
 
@@ -558,7 +405,7 @@ def _write(ctx: _Ctx, specs: dict[str, _Spec], existing: dict[str, _Known], plan
         new_rows.append((code, ctx.rnd.pk, ctx.point.pk, ctx.point.area_id, s.kind, s.capacity,
                          s.count, TubeState.CLOSED if closed else TubeState.OPEN, by_pk, by_pk,
                          now, now, s.first_db, s.first_db if closed else None))  # fmt: skip
-    report.tubes_created, got = _insert_many(
+    report.tubes_created, got = insert_many(
         Tube._meta.db_table, _TUBE_COLS, new_rows, "barcode", returning="barcode, id"
     )
     ids = {code: k.id for code, k in existing.items()}
@@ -569,12 +416,7 @@ def _write(ctx: _Ctx, specs: dict[str, _Spec], existing: dict[str, _Known], plan
         # a concurrent upload created some of these tubes first: use them if they are this
         # round's and point's (recounted below), refuse their swabs otherwise
         raced = [r[0] for r in new_rows if r[0] not in ids]
-        qn = connection.ops.quote_name
-        for code, tid, round_id, point_id in _select_in(
-            f"SELECT barcode, id, round_id, point_id FROM {qn(Tube._meta.db_table)} "  # noqa: S608
-            f"WHERE barcode IN ({{IN}})",
-            raced,
-        ):
+        for code, tid, round_id, point_id in sql.tube_places(raced):
             if round_id == ctx.rnd.pk and point_id == ctx.point.pk:
                 ids[code] = tid
                 recount.add(tid)
@@ -592,7 +434,7 @@ def _write(ctx: _Ctx, specs: dict[str, _Spec], existing: dict[str, _Known], plan
     for row in planned:
         row[0] = ids[row[0]]
     # _members left out the client ids already recorded
-    report.recorded, _none = _insert_many(
+    report.recorded, _none = insert_many(
         TubeMember._meta.db_table, _MEMBER_COLS, [tuple(r[:8]) for r in planned], "client_uuid",
         probed=True,
     )  # fmt: skip
@@ -601,34 +443,4 @@ def _write(ctx: _Ctx, specs: dict[str, _Spec], existing: dict[str, _Known], plan
         # and the tubes they were meant for are recounted from what is there
         report.already_recorded += len(planned) - report.recorded
         recount |= {r[0] for r in planned}
-    report.tubes_closed = closed_new + _refresh_tubes(recount, closing)
-
-
-def _refresh_tubes(tube_ids: set[int], closing: set[int]) -> int:
-    """Swab count and first swab time from the members; close the full tubes and those the
-    device closed. Returns how many closed."""
-    if not tube_ids:
-        return 0
-    qn = connection.ops.quote_name
-    t, m = qn(Tube._meta.db_table), qn(TubeMember._meta.db_table)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    closed = 0
-    with connection.cursor() as cur:
-        for part in chunks(sorted(tube_ids), 900):
-            marks = ", ".join(["%s"] * len(part))
-            cur.execute(
-                f"UPDATE {t} SET member_count = (SELECT COUNT(*) FROM {m} WHERE {m}.tube_id = {t}.id), "  # noqa: S608
-                f"first_sampled_at = (SELECT MIN(sampled_at) FROM {m} WHERE {m}.tube_id = {t}.id) "
-                f"WHERE id IN ({marks})",
-                list(part),
-            )
-            close = [pk for pk in part if pk in closing]
-            cmarks = ", ".join(["%s"] * len(close)) or "NULL"
-            cur.execute(
-                f"UPDATE {t} SET state = %s, closed_at = COALESCE(closed_at, %s) "  # noqa: S608
-                f"WHERE id IN ({marks}) AND state = %s AND member_count > 0 "
-                f"AND (member_count >= capacity OR id IN ({cmarks}))",
-                [TubeState.CLOSED, now, *part, TubeState.OPEN, *close],
-            )
-            closed += max(cur.rowcount, 0)
-    return closed
+    report.tubes_closed = closed_new + sql.recount_tubes(recount, closing)

@@ -1,11 +1,18 @@
-"""Hot-path SQL without rebuilding it each call.
+"""Statements: run hand-written SQL, and hot-path SQL without rebuilding it each call.
+
+- ``execute`` / ``query`` / ``query_one``: one statement with bound parameters (the
+  only place, with the rest of ``core.db``, where code opens a cursor);
+- ``statement(key, build)``: a statement text built once per database vendor (an app's
+  ``sql.py`` builds its statements from the models' table names through it);
+- ``fetch``: a queryset compiled once per shape and connection, then only re-bound;
+- ``update`` / ``update_sql``: an UPDATE by primary keys from a cached statement, with
+  conditions (``=``, ``>=``, ``in``: a state machine's ``sources(target)``) and, on
+  PostgreSQL, another data-modifying statement run in the same round trip.
 
 Django builds and compiles every queryset afresh; for the few statements that check-in and
 release run hundreds of times a second, that work (not the database) was most of their
-time. ``fetch`` compiles a queryset once per shape and database connection and then only
-binds new values; ``update`` writes an UPDATE by primary keys from a cached statement.
-Both run through ``connection.cursor()``, so query logging, ``execute_wrapper`` and
-transactions see them as any ORM query.
+time. Everything here runs through ``connection.cursor()``, so query logging,
+``execute_wrapper`` and transactions see these statements as any ORM query.
 """
 
 from __future__ import annotations
@@ -13,8 +20,44 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.query import ModelIterable, QuerySet, get_related_populators
+
+_BUILT: dict[tuple[str, str], Any] = {}
+
+
+def statement(key: str, build: Callable[[], Any]) -> Any:
+    """``build()`` once per database vendor and ``key``: statement texts made from the
+    models' table names (an app's ``sql.py``), not rebuilt on every call."""
+    k = (connection.vendor, key)
+    got = _BUILT.get(k)
+    if got is None:
+        got = _BUILT[k] = build()
+    return got
+
+
+def execute(sql: str, params: Sequence[Any] = (), *, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Run one statement; the number of rows it changed."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def query(sql: str, params: Sequence[Any] = (), *, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+    """Run one statement; all its rows."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def query_one(
+    sql: str, params: Sequence[Any] = (), *, using: str = DEFAULT_DB_ALIAS
+) -> tuple | None:
+    """Run one statement; its first row (None when there is none)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
 
 # Stand-ins bound when a queryset is compiled: each compiled parameter equal to one of them
 # is replaced by the matching value at run time; every other parameter is a constant of
@@ -24,9 +67,9 @@ _SENTINEL_BASE = -7_340_000_000_000
 
 def _cache(conn: Any) -> dict:
     # One cache per connection object (they are per thread): a compiler holds its connection.
-    cache = conn.__dict__.get("_fangkong_fastsql")
+    cache = conn.__dict__.get("_fangkong_statements")
     if cache is None:
-        cache = conn.__dict__["_fangkong_fastsql"] = {}
+        cache = conn.__dict__["_fangkong_statements"] = {}
     return cache
 
 
@@ -78,6 +121,32 @@ def fetch(
     return out
 
 
+def insert(obj: models.Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Insert ``obj`` (its primary key left to the database and not read back) with a
+    statement built once per model and connection: for a row written on a hot path, where
+    ``save()``'s per-call compile costs more than the database does."""
+    conn = connections[using]
+    model = type(obj)
+    cache = _cache(conn)
+    entry = cache.get(("insert", model))
+    if entry is None:
+        qn = conn.ops.quote_name
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if not f.generated and not isinstance(f, models.AutoField)
+        ]
+        cols = ", ".join(qn(f.column) for f in fields)
+        sql = f"INSERT INTO {qn(model._meta.db_table)} ({cols}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+        entry = cache[("insert", model)] = (sql, fields)
+    sql, fields = entry
+    params = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+    obj._state.adding = False
+    obj._state.db = using
+
+
 def _compile(make: Callable[[list[int]], QuerySet], n: int, using: str) -> Any:
     sentinels = [_SENTINEL_BASE - i for i in range(n)]
     qs = make(sentinels)
@@ -110,7 +179,8 @@ def update_sql(
     conn = connections[using]
     pks = list(pks)
     names = tuple(values)
-    key = ("update", model, names, tuple((f, op) for f, op, _v in where), extra_where, len(pks))
+    shape = tuple((f, op, len(v) if op == "in" else 1) for f, op, v in where)
+    key = ("update", model, names, shape, extra_where, len(pks))
     key += (returning,)
     cache = _cache(conn)
     entry = cache.get(key)
@@ -121,12 +191,15 @@ def update_sql(
         sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
         conds = [f"{qn(meta.pk.column)} IN ({', '.join(['%s'] * len(pks))})"]
         wfields = []
-        for f, op, _v in where:
-            if op not in ("=", ">="):
-                raise ValueError(op)
+        for f, op, n in shape:
             field = meta.get_field(f)
             wfields.append(field)
-            conds.append(f"{qn(field.column)} {op} %s")
+            if op == "in":
+                conds.append(f"{qn(field.column)} IN ({', '.join(['%s'] * n)})" if n else "1 = 0")
+            elif op in ("=", ">="):
+                conds.append(f"{qn(field.column)} {op} %s")
+            else:
+                raise ValueError(op)
         if extra_where:
             conds.append(extra_where)
         where_sql = " AND ".join(conds)
@@ -137,7 +210,11 @@ def update_sql(
     sql, fields, wfields = entry
     params = [f.get_db_prep_save(values[f.name], conn) for f in fields]
     params += [meta.pk.get_db_prep_value(pk, conn) for pk in pks]
-    params += [f.get_db_prep_value(v, conn) for f, (_f, _op, v) in zip(wfields, where, strict=True)]
+    for f, (_f, op, v) in zip(wfields, where, strict=True):
+        if op == "in":
+            params += [f.get_db_prep_value(x, conn) for x in sorted(v)]
+        else:
+            params.append(f.get_db_prep_value(v, conn))
     return sql, params
 
 
@@ -153,7 +230,8 @@ def update(
     using: str = DEFAULT_DB_ALIAS,
 ) -> Any:
     """``model.objects.filter(pk__in=pks, <where>).update(**values)`` from a statement
-    built once per shape. ``where``: (field, "=" or ">=", value) conditions; ``extra_where``:
+    built once per shape. ``where``: (field, "=" or ">=", value) and (field, "in", set of
+    values) conditions; ``extra_where``:
     raw SQL appended with AND (no parameters). Returns the number of rows changed, or with
     ``returning`` (where the database has RETURNING) the ids of the rows changed.
 

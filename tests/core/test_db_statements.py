@@ -1,13 +1,13 @@
-"""fastsql: a queryset compiled once gives what the queryset gives; the cached UPDATE and
+"""core.db.statements: a queryset compiled once gives what the queryset gives; the cached UPDATE and
 the one-statement log write change the same rows as the ORM calls they stand for."""
 
 import pytest
 from django.db import transaction
 
-from fangkong.control import fastsql
 from fangkong.control.models import ControlPhase
 from fangkong.control.services import start_episode
 from fangkong.core import audit
+from fangkong.core.db import statements as fastsql
 from fangkong.core.logbatch import LogBatch
 from fangkong.core.models import AuditLog, TimelineEvent
 from tests.control.conftest import NOV_23
