@@ -48,21 +48,21 @@ class LogBatch:
             or not audits
             or not events
             or max(len(audits), len(events)) > 500
-            or any(o._is_pk_set() for o in (*audits, *events))
+            or any(o._is_pk_set() for o in (*audits, *events))  # type: ignore[attr-defined]
         ):
             self.write_separately(using=using)
             return
         built = []
         for objs in (audits, events):
             model = type(objs[0])
-            model._default_manager.using(using)._prepare_for_bulk_create(objs)
+            model._default_manager.using(using)._prepare_for_bulk_create(objs)  # type: ignore[union-attr]
             fields = [
                 f
                 for f in model._meta.concrete_fields
                 if not f.generated and not isinstance(f, models.AutoField)
             ]
             query = InsertQuery(model)
-            query.insert_values(fields, objs)
+            query.insert_values(fields, objs)  # type: ignore[arg-type]
             ((sql, params),) = query.get_compiler(using=using).as_sql()
             built.append((sql, list(params)))
         (a_sql, a_params), (e_sql, e_params) = built

@@ -250,7 +250,7 @@ class AuditLog(models.Model):
             raise PermissionError("the audit log is append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+    def delete(self, *args: Any, **kwargs: Any):
         raise PermissionError("the audit log is append-only")
 
 

@@ -143,7 +143,7 @@ def user_covers_area(user: Any, area: Any) -> bool:
 
 def is_shared(model: type[models.Model]) -> bool:
     """A model that holds no one's data and declares it (``scope_field = None``)."""
-    return "scope_field" in vars(model) and model.scope_field is None
+    return "scope_field" in vars(model) and model.scope_field is None  # type: ignore[attr-defined]
 
 
 def scoped(source: type[models.Model] | QuerySet, user: Any) -> QuerySet:

@@ -58,7 +58,7 @@ class IsolationSite(BaseModel):
 
     @property
     def manager_phone_masked(self) -> str:
-        return self._meta.get_field("manager_phone").mask(self.manager_phone)
+        return self._meta.get_field("manager_phone").mask(self.manager_phone)  # type: ignore[union-attr]
 
 
 class Room(BaseModel):

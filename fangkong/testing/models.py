@@ -41,7 +41,7 @@ class TestingPoint(BaseModel):
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     hours = models.CharField(_("opening hours"), max_length=60, blank=True)
-    samplers = models.ManyToManyField(
+    samplers = models.ManyToManyField(  # type: ignore[var-annotated]
         USER, verbose_name=_("samplers"), blank=True, related_name="testing_points"
     )
     active = models.BooleanField(_("active"), default=True)
@@ -69,7 +69,7 @@ class Lab(BaseModel):
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
     )
-    technicians = models.ManyToManyField(
+    technicians = models.ManyToManyField(  # type: ignore[var-annotated]
         USER, verbose_name=_("technicians"), blank=True, related_name="labs"
     )
 
@@ -85,7 +85,7 @@ class Lab(BaseModel):
 
 
 class RoundQuerySet(ScopedQuerySet):
-    def visible_to(self, user):  # type: ignore[override]
+    def visible_to(self, user):
         """Rounds covering any area within the user's areas, or above them (a county round
         is visible to a township it covers)."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -109,7 +109,7 @@ class ScreeningRound(BaseModel):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     pooling_ratio = models.PositiveSmallIntegerField(_("pooling ratio (混采比例)"), default=10)
-    single_categories = models.ManyToManyField(
+    single_categories = models.ManyToManyField(  # type: ignore[var-annotated]
         "people.KeyCategory",
         verbose_name=_("key categories sampled singly (单管单检)"),
         blank=True,

@@ -164,7 +164,7 @@ def insert_tube(values: Sequence[Any]) -> int | None:
 def insert_member(values: Sequence[Any]) -> int:
     """A swab (the ``member`` columns); its id."""
     row = statements.query_one(_scan_sql("member"), list(values))
-    return row[0]
+    return row[0]  # type: ignore[index]
 
 
 # --- the device upload ---------------------------------------------------------------------

@@ -91,16 +91,16 @@ def complete_phases(
                 _phases_to_complete,
                 sorted({p.episode_id for p in phases}),
             ),
-            key=lambda p: (p.episode_id, p.order),
+            key=lambda p: (p.episode_id, p.order),  # type: ignore[attr-defined]
         )
         fresh: dict[int, ControlPhase] = {}
         by_episode: dict[int, list[ControlPhase]] = {}
         episodes: dict[int, ControlEpisode] = {}
         for row in rows:
             # one episode object per episode, shared by its phases
-            row.episode = episodes.setdefault(row.episode_id, row.episode)
-            fresh[row.pk] = row
-            by_episode.setdefault(row.episode_id, []).append(row)
+            row.episode = episodes.setdefault(row.episode_id, row.episode)  # type: ignore[attr-defined]
+            fresh[row.pk] = row  # type: ignore[assignment]
+            by_episode.setdefault(row.episode_id, []).append(row)  # type: ignore[arg-type, attr-defined]
         completed: list[ControlPhase] = []
         moved: dict[int, ControlPhase] = {}
         finished: list[ControlEpisode] = []
@@ -168,7 +168,7 @@ def _complete_in_memory(
             field="early_reason",
         )
     person = ("people.person", episode.person_id)
-    person_area = phase._person_area_id
+    person_area = phase._person_area_id  # type: ignore[attr-defined]
     before = audit.snapshot(phase, PHASE_FIELDS)
     PhaseMachine.move(phase, PhaseStatus.COMPLETED)
     phase.actual_end_date = day
@@ -293,7 +293,7 @@ def _write_completions(
             raise Conflict(_("Someone else changed these phases meanwhile."), field="phase")
     groups = {}
     for p in moved:
-        key = (p.status, p.start_date, p.planned_end_date, tuple(p.test_days))
+        key = (p.status, p.start_date, p.planned_end_date, tuple(p.test_days))  # type: ignore[assignment]
         groups.setdefault(key, []).append(p.pk)
     for (status, start, end, tests), pks in groups.items():
         # the next phase becomes active (from a state the table allows), later ones stay

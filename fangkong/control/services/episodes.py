@@ -114,8 +114,8 @@ def start_episode(
             mark_under_control(person)
             after = audit.snapshot(episode) or {}
             after["phases"] = [audit.snapshot(p, ["kind", *PHASE_FIELDS]) for p in phases]
-            batch.audit(audit.Action.CREATE, episode, by=by, after=after)
-            batch.event(
+            batch.audit(audit.Action.CREATE, episode, by=by, after=after)  # type: ignore[union-attr]
+            batch.event(  # type: ignore[union-attr]
                 person,
                 "control_started",
                 _("Under control: %(reason)s, %(phases)s from %(start)s to %(end)s (%(rules)s)")
@@ -130,7 +130,7 @@ def start_episode(
                 data={"episode": episode.pk, "reason": reason, "rule_set": rule.rule_set.code},
             )
             if own_logs:
-                batch.write()
+                batch.write()  # type: ignore[union-attr]
     except IntegrityError:  # the person is under control already, or a concurrent start won
         raise conflict from None
     return episode
@@ -141,8 +141,8 @@ def _hold_phases(episode: ControlEpisode, phases: list[ControlPhase]) -> None:
     answers from memory."""
     qs = episode.phases.all()
     qs._result_cache = list(phases)
-    qs._prefetch_done = True
-    episode._prefetched_objects_cache = {"phases": qs}
+    qs._prefetch_done = True  # type: ignore[attr-defined]
+    episode._prefetched_objects_cache = {"phases": qs}  # type: ignore[attr-defined]
 
 
 def _locked_phase(phase: ControlPhase) -> ControlPhase:

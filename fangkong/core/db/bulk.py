@@ -112,7 +112,7 @@ class BulkInserter:
 
 
 def next_id(model: type[models.Model]) -> int:
-    return (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+    return (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1  # type: ignore[attr-defined]
 
 
 def reset_sequences(*models_: type[models.Model]) -> None:
@@ -212,7 +212,7 @@ def copy_new(table: str, columns: Sequence[str], rows: list[tuple]) -> bool:
         ):
             for row in rows:
                 copy.write_row(row)
-    except (IntegrityError, connection.Database.IntegrityError):  # COPY runs on the driver
+    except (IntegrityError, connection.Database.IntegrityError):  # type: ignore[attr-defined]  # COPY runs on the driver
         return False
     return True
 

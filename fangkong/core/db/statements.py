@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
-from django.db.models.query import ModelIterable, QuerySet, get_related_populators
+from django.db.models.query import ModelIterable, QuerySet, get_related_populators  # type: ignore[attr-defined]
 
 _BUILT: dict[tuple[str, str], Any] = {}
 
@@ -151,8 +151,8 @@ def _compile(make: Callable[[list[int]], QuerySet], n: int, using: str) -> Any:
     sentinels = [_SENTINEL_BASE - i for i in range(n)]
     qs = make(sentinels)
     if (
-        qs._prefetch_related_lookups
-        or qs._known_related_objects
+        qs._prefetch_related_lookups  # type: ignore[attr-defined]
+        or qs._known_related_objects  # type: ignore[attr-defined]
         or qs._iterable_class is not ModelIterable
     ):
         return False
@@ -181,23 +181,23 @@ def update_sql(
     names = tuple(values)
     shape = tuple((f, op, len(v) if op == "in" else 1) for f, op, v in where)
     key = ("update", model, names, shape, extra_where, len(pks))
-    key += (returning,)
+    key += (returning,)  # type: ignore[assignment]
     cache = _cache(conn)
     entry = cache.get(key)
     meta = model._meta
     if entry is None:
         qn = conn.ops.quote_name
         fields = [meta.get_field(n) for n in names]
-        sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+        sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)  # type: ignore[arg-type, union-attr]
         conds = [f"{qn(meta.pk.column)} IN ({', '.join(['%s'] * len(pks))})"]
         wfields = []
         for f, op, n in shape:
             field = meta.get_field(f)
             wfields.append(field)
             if op == "in":
-                conds.append(f"{qn(field.column)} IN ({', '.join(['%s'] * n)})" if n else "1 = 0")
+                conds.append(f"{qn(field.column)} IN ({', '.join(['%s'] * n)})" if n else "1 = 0")  # type: ignore[arg-type, union-attr]
             elif op in ("=", ">="):
-                conds.append(f"{qn(field.column)} {op} %s")
+                conds.append(f"{qn(field.column)} {op} %s")  # type: ignore[arg-type, union-attr]
             else:
                 raise ValueError(op)
         if extra_where:
@@ -208,7 +208,7 @@ def update_sql(
             sql += f" RETURNING {qn(meta.pk.column)}"
         entry = cache[key] = (sql, fields, wfields)
     sql, fields, wfields = entry
-    params = [f.get_db_prep_save(values[f.name], conn) for f in fields]
+    params = [f.get_db_prep_save(values[f.name], conn) for f in fields]  # type: ignore[union-attr]
     params += [meta.pk.get_db_prep_value(pk, conn) for pk in pks]
     for f, (_f, op, v) in zip(wfields, where, strict=True):
         if op == "in":

@@ -38,7 +38,7 @@ def person_relations() -> list[Any]:
         for rel in Person._meta.get_fields(include_hidden=True)
         if rel.auto_created
         and not rel.concrete
-        and (rel.many_to_many or not rel.related_model._meta.auto_created)
+        and (rel.many_to_many or not rel.related_model._meta.auto_created)  # type: ignore[union-attr]
     ]
 
 

@@ -460,7 +460,7 @@ def _vacate_if_empty(
 
 
 def _refuse_early(stay: Stay, today: dt.date, early_reason: str) -> str | None:
-    planned = stay.phase.planned_end_date if stay.phase_id else None
+    planned = stay.phase.planned_end_date if stay.phase_id else None  # type: ignore[union-attr]
     if planned is not None and today < planned and not early_reason.strip():
         return _(
             "%(name)s's centralized isolation ends on %(d)s; a release before then needs a reason."
@@ -547,8 +547,8 @@ def _locked_open(stays: list[Stay]) -> list[Stay]:
     locked = statements.fetch("sites.release.locked", _locked_qs, pks)
     locked.sort(key=lambda s: s.pk)
     for s in locked:
-        s.room.site = s.site  # the same site, already in hand
-    return locked
+        s.room.site = s.site  # type: ignore[attr-defined]  # the same site, already in hand
+    return locked  # type: ignore[return-value]
 
 
 def release(stay: Stay, *, by: Any, early_reason: str = "") -> Stay:
@@ -600,12 +600,16 @@ def release_batch(stays: Iterable[Stay], *, by: Any, early_reason: str = "") -> 
         )
     logs = LogBatch()
     active = PhaseStatus.ACTIVE
-    to_complete = [s.phase for s in locked if s.phase_id and s.phase.status == active]
+    to_complete = [s.phase for s in locked if s.phase_id and s.phase.status == active]  # type: ignore[union-attr]
     completed = control_services.complete_phases(
-        to_complete, by=by, on_date=today, early_reason=early_reason, logs=logs
+        to_complete,  # type: ignore[arg-type]
+        by=by,
+        on_date=today,
+        early_reason=early_reason,
+        logs=logs,
     )
-    next_of = {p.pk: nxt for p, nxt in zip(to_complete, completed, strict=True)}
-    home = {s.pk: s.household.area if s.household_id else s.person.area for s in locked}
+    next_of = {p.pk: nxt for p, nxt in zip(to_complete, completed, strict=True)}  # type: ignore[union-attr]
+    home = {s.pk: s.household.area if s.household_id else s.person.area for s in locked}  # type: ignore[union-attr]
     handed_to = villages_and_cadres(home.values(), on=today)
     for s in locked:
         area = home[s.pk]

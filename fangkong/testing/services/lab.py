@@ -273,7 +273,7 @@ def check_result_file(content: bytes, filename: str) -> None:
         with SheetReader(content, limits=LIMITS) as book:
             rows = book.rows(book.paths[0]) if book.paths else iter(())
             number, header = next(rows, (0, ()))
-            rows.close()
+            rows.close()  # type: ignore[attr-defined]
     except ValidationFailed:
         raise
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a broken file

@@ -316,7 +316,7 @@ def _members(ctx: _Ctx, members, specs: dict[str, _Spec], existing: dict[str, _K
     resolved: list[tuple] = []
     for i, _cid, cid_db, code, pid, idn, at in parsed:
         if pid in (None, ""):
-            pk = index_to_pid.get(blind_index(idn))
+            pk = index_to_pid.get(blind_index(idn))  # type: ignore[assignment]
             if pk is None:
                 err(
                     RowProblem(
