@@ -1,6 +1,12 @@
 """Every write on sites, rooms, stays and turnover. Keyword-only ``by=``, validated, one
 transaction, audited, on the person's and the room's timeline."""
 
+from fangkong.sites.services.releases import (
+    flag_due_releases,
+    record_overstay_reason,
+    release,
+    release_batch,
+)
 from fangkong.sites.services.rooms import set_room_state
 from fangkong.sites.services.sites import (
     SiteData,
@@ -9,14 +15,7 @@ from fangkong.sites.services.sites import (
     create_site,
     update_site,
 )
-from fangkong.sites.services.stays import (
-    check_in,
-    flag_due_releases,
-    move,
-    record_overstay_reason,
-    release,
-    release_batch,
-)
+from fangkong.sites.services.stays import check_in, move
 from fangkong.sites.services.turnover import next_step, record_step
 
 __all__ = [
