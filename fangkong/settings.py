@@ -84,6 +84,14 @@ INSTALLED_APPS = [
     "fangkong.control",
     "fangkong.sites",
     "fangkong.testing",
+    "fangkong.home_isolation",
+    "fangkong.cases",
+    "fangkong.command",
+    "fangkong.transfers",
+    "fangkong.arrivals",
+    "fangkong.checkpoints",
+    "fangkong.workforce",
+    "fangkong.logistics",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,14 @@ urlpatterns = [
     path("control/", include("fangkong.control.urls")),
     path("sites/", include("fangkong.sites.urls")),
     path("testing/", include("fangkong.testing.urls")),
+    path("home-isolation/", include("fangkong.home_isolation.urls")),
+    path("cases/", include("fangkong.cases.urls")),
+    path("command/", include("fangkong.command.urls")),
+    path("transfers/", include("fangkong.transfers.urls")),
+    path("arrivals/", include("fangkong.arrivals.urls")),
+    path("checkpoints/", include("fangkong.checkpoints.urls")),
+    path("workforce/", include("fangkong.workforce.urls")),
+    path("logistics/", include("fangkong.logistics.urls")),
     path("", include("fangkong.core.urls")),
 ]
 

@@ -16,6 +16,23 @@ NAV = [
     (_("Testing"), "testing:index", "testing.view"),
     (_("Door-to-door retests"), "testing:retests", "testing.retest.view"),
     (_("Case candidates"), "testing:candidates", "testing.result.view"),
+    # the domains' entries, each after its comment
+    # --- home_isolation ---
+    # (its entries go here)
+    # --- cases ---
+    # (its entries go here)
+    # --- command ---
+    # (its entries go here)
+    # --- transfers ---
+    # (its entries go here)
+    # --- arrivals ---
+    # (its entries go here)
+    # --- checkpoints ---
+    # (its entries go here)
+    # --- workforce ---
+    # (its entries go here)
+    # --- logistics ---
+    # (its entries go here)
     (_("Rule sets"), "policy:ruleset_list", "policy.view"),
     (_("Users"), "user_list", "user.manage"),
     (_("Audit log"), "audit_list", "audit.view"),

@@ -322,3 +322,33 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Notice(models.Model):
+    """A notification inside the application: a line under the user's bell, unread until
+    opened. Written by ``core.notifications.notify``; the text names no person beyond what
+    the recipient may already see, since it outlives the page it points to."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("area"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    scope_field = None  # a user's own notices: read through ``user``, never by area
+
+    class Meta:
+        verbose_name = _("notice (站内通知)")
+        verbose_name_plural = _("notices (站内通知)")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -71,6 +71,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "testing.retest.view": frozenset(_OPERATORS | {R.SAMPLER, R.AUDITOR}),
     # confirming or dismissing a positive single tube is the command centre's call
     "testing.candidate.decide": frozenset({R.COUNTY_COMMAND}),
+    # home isolation and the resident portal (home_isolation)
+    # (this domain's permissions go here)
+    # cases and contacts (cases)
+    # (this domain's permissions go here)
+    # the command centre: daily picture, report, directives (command)
+    # (this domain's permissions go here)
+    # closed-loop transfers (transfers)
+    # (this domain's permissions go here)
+    # arrivals, ledgers, risk areas (arrivals)
+    # (this domain's permissions go here)
+    # entry checkpoints (checkpoints)
+    # (this domain's permissions go here)
+    # essential workers and rosters (workforce)
+    # (this domain's permissions go here)
+    # supplies and freight passes (logistics)
+    # (this domain's permissions go here)
     # platform
     "user.manage": frozenset({R.SYSTEM_ADMIN}),
     "audit.view": frozenset({R.AUDITOR, R.SYSTEM_ADMIN}),

@@ -6,8 +6,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from fangkong.core.services.tasks import bind_retry, retrying
+from fangkong.core.sms import get_gateway
 from fangkong.testing.choices import NotificationState
-from fangkong.testing.gateway import get_gateway
 from fangkong.testing.models import Notification, ResultImportJob
 from fangkong.testing.states import NotificationMachine
 

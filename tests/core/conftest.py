@@ -52,7 +52,7 @@ def error_of(response) -> dict:
 @pytest.fixture
 def no_sms():
     """No network: the testing pipeline's messages go to a recording double."""
-    from fangkong.testing.gateway import RecordingGateway, set_gateway
+    from fangkong.core.sms import RecordingGateway, set_gateway
 
     set_gateway(RecordingGateway())
     yield

@@ -7,8 +7,8 @@ import uuid
 import pytest
 from django.utils import timezone
 
+from fangkong.core.sms import RecordingGateway, set_gateway
 from fangkong.testing import services
-from fangkong.testing.gateway import RecordingGateway, set_gateway
 from tests.factories import PersonFactory
 
 

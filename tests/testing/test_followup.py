@@ -103,7 +103,7 @@ def test_a_failing_gateway_marks_the_notification_failed(received_pool, users, c
 def test_the_embedded_outbox_file_keeps_neither_the_text_nor_the_number(tmp_path):
     import json
 
-    from fangkong.testing.gateway import FileGateway
+    from fangkong.core.sms import FileGateway
 
     outbox = tmp_path / "sms-outbox.jsonl"
     FileGateway(outbox).send("13900001111", "Tube P1 positive. In your charge: 张三, 李四.")

@@ -69,5 +69,5 @@ def set_gateway(gateway: SmsGateway | None) -> None:
 def get_gateway() -> SmsGateway:
     if _override is not None:
         return _override
-    path = getattr(settings, "FANGKONG_SMS_GATEWAY", "fangkong.testing.gateway.FileGateway")
+    path = getattr(settings, "FANGKONG_SMS_GATEWAY", "fangkong.core.sms.FileGateway")
     return import_string(path)()

@@ -1,0 +1,1 @@
+"""Arrivals and ledgers (来返人员)."""

@@ -1,0 +1,1 @@
+"""The models of arrivals and ledgers (来返人员)."""

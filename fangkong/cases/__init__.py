@@ -1,0 +1,1 @@
+"""Cases and contacts (病例与密接)."""

@@ -1,0 +1,1 @@
+"""The models of cases and contacts (病例与密接)."""

@@ -1,0 +1,1 @@
+"""Entry checkpoints (卡口)."""

@@ -1,0 +1,1 @@
+"""The models of entry checkpoints (卡口)."""

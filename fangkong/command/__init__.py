@@ -1,0 +1,1 @@
+"""Command centre (指挥部)."""

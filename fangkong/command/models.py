@@ -1,0 +1,1 @@
+"""The models of command centre (指挥部)."""

@@ -1,0 +1,61 @@
+"""Notifications: who must know that something happened, told inside the application (the
+bell) and, where the matter is urgent, by SMS through the gateway (``core.sms``).
+
+Services call ``notify`` inside their transaction; the recipients are users chosen by role
+and area (``recipients``), so a township's alert reaches that township's people and the
+county's, never another township's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from fangkong.core.models import Notice, User
+from fangkong.core.roles import roles_with
+
+
+def recipients(permission: str, area: Any) -> QuerySet[User]:
+    """Active users holding ``permission`` whose areas contain ``area`` (the area itself or
+    one above it)."""
+    roles = roles_with(permission)
+    path = area.path
+    step = type(area).steplen
+    prefixes = [path[:i] for i in range(step, len(path) + 1, step)]
+    return (
+        User.objects.filter(is_active=True, role_set__role__in=roles)
+        .filter(Q(areas__path__in=prefixes))
+        .distinct()
+    )
+
+
+def notify(
+    users: Iterable[User], *, kind: str, title: str, url: str = "", area: Any = None
+) -> list[Notice]:
+    """A notice for each of ``users`` (each once). ``title`` is shown as written: pass it
+    already translated into the recipients' language (the county works in Chinese)."""
+    seen: set[int] = set()
+    notices = []
+    for u in users:
+        if u.pk in seen:
+            continue
+        seen.add(u.pk)
+        notices.append(Notice(user=u, kind=kind, title=str(title)[:200], url=url, area=area))
+    return Notice.objects.bulk_create(notices)
+
+
+def unread_count(user: Any) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notice.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notices read (those among ``ids``, or all); returns how many."""
+    qs = Notice.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,1 @@
+"""Home isolation (居家隔离)."""

@@ -1,0 +1,1 @@
+"""The models of home isolation (居家隔离)."""

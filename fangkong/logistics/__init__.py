@@ -1,0 +1,1 @@
+"""Supplies and freight passes (物资与通行证)."""

@@ -1,0 +1,1 @@
+"""The models of supplies and freight passes (物资与通行证)."""

@@ -1,0 +1,5 @@
+"""The transfers API under /api/v1/transfers."""
+
+from ninja import Router
+
+router = Router(tags=["transfers"])

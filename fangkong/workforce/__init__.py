@@ -1,0 +1,1 @@
+"""Essential workers and rosters (保供人员与排班)."""

@@ -1,0 +1,1 @@
+"""The models of essential workers and rosters (保供人员与排班)."""
