@@ -8,12 +8,21 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from fangkong.core import pii
 from fangkong.core.roles import Role
 from tests.factories import PersonFactory, UserFactory, add_area
 
 PASSWORD = "correct-horse-9"
+
+# Property tests check behaviour, never speed: no per-example deadline and no "too slow"
+# health check, which fail on a loaded 2-core CI machine for reasons unrelated to the code.
+hypothesis_settings.register_profile(
+    "fangkong", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+hypothesis_settings.load_profile("fangkong")
 
 
 def pytest_collection_modifyitems(items):

@@ -210,5 +210,5 @@ def xlsx_stream_response(
     headers: Sequence[str], rows: Iterable[Sequence[Any]], filename: str, *, title: str = "Sheet1"
 ) -> StreamingHttpResponse:
     response = StreamingHttpResponse(stream_xlsx(headers, rows, title=title), content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     return response
