@@ -87,6 +87,19 @@ def _no_delete_sql() -> str:
 
 
 @pytest.fixture(autouse=True)
+def _counts_follow_each_write(monkeypatch):
+    """Cached counts (core/counts.py) live in process memory, outside the test's rolled-back
+    transaction, and are retired after a commit that a test never makes: each test starts
+    with an empty cache, and a change retires the counts at once."""
+    from django.core.cache import cache
+
+    from fangkong.core import counts
+
+    cache.clear()
+    monkeypatch.setattr(counts, "changed", counts._bump)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """On SQLite the rate-limit counts live in process memory, not in the test's rolled-back
     transaction: each test starts with none."""

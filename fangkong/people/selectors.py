@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
 from fangkong.areas.models import Area
+from fangkong.core import counts
 from fangkong.core.pii import blind_index
 from fangkong.people.choices import DuplicateReason, PersonStatus
 from fangkong.people.idnumber import normalise_id, normalise_phone
@@ -130,7 +131,13 @@ def likely_duplicates(user: Any, *, limit: int = 200) -> list[DuplicateGroup]:
 
 # --- key categories --------------------------------------------------------------------------
 def category_counts(user: Any) -> dict[int, int]:
-    """Category id -> persons in the user's areas (one grouped query)."""
+    """Category id -> persons in the user's areas (one grouped query, once per change of the
+    registry: ``core.counts``)."""
+    return counts.cached(counts.PERSONS, ("categories", counts.scope_of(user)),
+                         lambda: _category_counts(user))  # fmt: skip
+
+
+def _category_counts(user: Any) -> dict[int, int]:
     through = Person.categories.through
     visible = persons_for(user).values("pk")
     return dict(
@@ -150,7 +157,18 @@ class TownshipCount:
 
 def counts_by_township(user: Any, category: KeyCategory | None = None) -> list[TownshipCount]:
     """Persons per key category per township in the user's areas: one grouped query (plus
-    the township names)."""
+    the township names), once per change of the registry (``core.counts``)."""
+    scope = ("townships", counts.scope_of(user), category.pk if category else None)
+    by_town = counts.cached(counts.PERSONS, scope, lambda: _by_township(user, category))
+    towns = {a.path: a for a in Area.objects.filter(path__in=list(by_town))}
+    return [
+        TownshipCount(towns[tp], c, sum(c.values()))
+        for tp, c in sorted(by_town.items())
+        if tp in towns
+    ]
+
+
+def _by_township(user: Any, category: KeyCategory | None) -> dict[str, dict[int, int]]:
     through = Person.categories.through
     qs = through.objects.filter(person_id__in=persons_for(user).values("pk"))
     if category is not None:
@@ -164,12 +182,7 @@ def counts_by_township(user: Any, category: KeyCategory | None = None) -> list[T
     by_town: dict[str, dict[int, int]] = {}
     for tp, cid, n in rows:
         by_town.setdefault(tp, {})[cid] = n
-    towns = {a.path: a for a in Area.objects.filter(path__in=list(by_town))}
-    return [
-        TownshipCount(towns[tp], counts, sum(counts.values()))
-        for tp, counts in sorted(by_town.items())
-        if tp in towns
-    ]
+    return by_town
 
 
 # --- responsibility chain --------------------------------------------------------------------
