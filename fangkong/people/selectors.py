@@ -10,6 +10,7 @@ from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.db.models.functions import Substr
 
 from fangkong.areas.models import Area
+from fangkong.core.actors import Actor
 from fangkong.core.pii import blind_index
 from fangkong.people.choices import PersonStatus
 from fangkong.people.idnumber import normalise_id, normalise_phone
@@ -18,11 +19,11 @@ from fangkong.people.models import Household, KeyCategory, Person
 TOWNSHIP_PATH_LEN = Area.steplen * 2  # county, then township
 
 
-def persons_for(user: Any) -> QuerySet[Person]:
+def persons_for(user: Actor) -> QuerySet[Person]:
     return Person.objects.visible_to(user).filter(status=PersonStatus.ACTIVE).select_related("area")
 
 
-def households_for(user: Any) -> QuerySet[Household]:
+def households_for(user: Actor) -> QuerySet[Household]:
     return Household.objects.visible_to(user).select_related("area")
 
 
@@ -53,7 +54,7 @@ def classify_query(q: str) -> tuple[str, str]:
     return "name", q
 
 
-def search_persons(user: Any, q: str) -> QuerySet[Person]:
+def search_persons(user: Actor, q: str) -> QuerySet[Person]:
     """One box: exact ID number or phone (blind index), else name or pinyin initials prefix."""
     qs = persons_for(user)
     if not (q or "").strip():
@@ -93,7 +94,7 @@ def _groups(qs: QuerySet[Person], keys: list[str], limit: int) -> list[dict[str,
     )
 
 
-def likely_duplicates(user: Any, *, limit: int = 200) -> list[DuplicateGroup]:
+def likely_duplicates(user: Actor, *, limit: int = 200) -> list[DuplicateGroup]:
     """Records in the user's areas that may be one person: the same document number (two
     areas registered one person; the county reconciles them), same name and birth date, or
     same name and phone; found by grouped queries (no pairwise comparison). A group shows
@@ -126,7 +127,7 @@ def likely_duplicates(user: Any, *, limit: int = 200) -> list[DuplicateGroup]:
 
 
 # --- key categories --------------------------------------------------------------------------
-def category_counts(user: Any) -> dict[int, int]:
+def category_counts(user: Actor) -> dict[int, int]:
     """Category id -> persons in the user's areas (one grouped query)."""
     through = Person.categories.through
     visible = persons_for(user).values("pk")
@@ -145,7 +146,7 @@ class TownshipCount:
     total: int
 
 
-def counts_by_township(user: Any, category: KeyCategory | None = None) -> list[TownshipCount]:
+def counts_by_township(user: Actor, category: KeyCategory | None = None) -> list[TownshipCount]:
     """Persons per key category per township in the user's areas: one grouped query (plus
     the township names)."""
     through = Person.categories.through

@@ -24,6 +24,7 @@ from fangkong.control.services._common import (
 )
 from fangkong.control.states import EpisodeMachine, PhaseMachine
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.db import statements
 from fangkong.core.db.vendor import is_postgres
 from fangkong.core.errors import Conflict, ValidationFailed
@@ -34,7 +35,7 @@ from fangkong.people.services.control_state import sync_left_control
 def complete_phase(
     phase: ControlPhase,
     *,
-    by: Any,
+    by: Actor | None,
     on_date: dt.date | None = None,
     early_reason: str = "",
 ) -> ControlPhase | None:
@@ -59,7 +60,7 @@ def _phases_to_complete(episode_ids: list[int]) -> Any:
 def complete_phases(
     phases: Iterable[ControlPhase],
     *,
-    by: Any,
+    by: Actor | None,
     on_date: dt.date | None = None,
     early_reason: str = "",
     logs: LogBatch | None = None,
@@ -137,7 +138,7 @@ def _complete_in_memory(
     day: dt.date,
     today: dt.date,
     early_reason: str,
-    by: Any,
+    by: Actor | None,
     logs: LogBatch,
     completed: list[ControlPhase],
     moved: dict[int, ControlPhase],

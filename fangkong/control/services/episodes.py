@@ -25,6 +25,7 @@ from fangkong.control.services._common import (
 )
 from fangkong.control.states import EpisodeMachine, PhaseMachine
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import Conflict, IllegalTransition, ValidationFailed
 from fangkong.core.logbatch import LogBatch
 from fangkong.core.timeline import record_event
@@ -47,7 +48,7 @@ def start_episode(
     reason: str,
     *,
     start_date: dt.date | None = None,
-    by: Any,
+    by: Actor | None,
     area_check: bool = True,
     logs: LogBatch | None = None,
 ) -> ControlEpisode:
@@ -154,7 +155,7 @@ def _locked_phase(phase: ControlPhase) -> ControlPhase:
 
 
 def adjust_phase(
-    phase: ControlPhase, *, new_end_date: dt.date, reason_text: str, by: Any
+    phase: ControlPhase, *, new_end_date: dt.date, reason_text: str, by: Actor | None
 ) -> ControlPhase:
     """Extend or shorten a phase to end on ``new_end_date``; the later phases move with it.
     A reason is required; who and why go to the audit log and the person's timeline."""
@@ -230,7 +231,7 @@ def adjust_phase(
 
 
 def cancel_episode(
-    episode: ControlEpisode, *, reason_text: str, by: Any, on_date: dt.date | None = None
+    episode: ControlEpisode, *, reason_text: str, by: Actor | None, on_date: dt.date | None = None
 ) -> ControlEpisode:
     """Call off an episode under way (entered in error, the person was not a contact...):
     its phase in progress ends on ``on_date`` (today by default), planned ones are dropped."""

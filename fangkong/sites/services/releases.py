@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from fangkong.areas.selectors import villages_and_cadres
 from fangkong.control.choices import PhaseStatus
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.db import statements
 from fangkong.core.db.vendor import is_postgres
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
@@ -42,7 +43,7 @@ def _release_one(
     stay: Stay,
     next_phase: Any,
     *,
-    by: Any,
+    by: Actor,
     early_reason: str,
     now: dt.datetime,
     village: Any,
@@ -121,7 +122,7 @@ def _locked_open(stays: list[Stay]) -> list[Stay]:
     return locked  # type: ignore[return-value]
 
 
-def release(stay: Stay, *, by: Any, early_reason: str = "") -> Stay:
+def release(stay: Stay, *, by: Actor, early_reason: str = "") -> Stay:
     """Release one person: the stay closes, the centralized phase completes and the next
     phase of the rule starts at once, handed to the household's village; the room goes
     into turnover when empty. Before the planned end a reason is required."""
@@ -129,7 +130,7 @@ def release(stay: Stay, *, by: Any, early_reason: str = "") -> Stay:
 
 
 @transaction.atomic
-def release_batch(stays: Iterable[Stay], *, by: Any, early_reason: str = "") -> list[Stay]:
+def release_batch(stays: Iterable[Stay], *, by: Actor, early_reason: str = "") -> list[Stay]:
     """Release several people at once, all or nothing: every stay is checked first and
     every refusal is reported (by person) before anything is written. The phases are
     completed together (``control.services.complete_phases``) and every row is written in
@@ -245,7 +246,7 @@ def flag_due_releases(*, on: dt.date | None = None) -> dict[str, int]:
 
 
 @transaction.atomic
-def record_overstay_reason(stay: Stay, *, by: Any, reason: str) -> Stay:
+def record_overstay_reason(stay: Stay, *, by: Actor, reason: str) -> Stay:
     """Why a person is still in the room past the planned end (e.g. a positive retest)."""
     require(by, "stay.manage")
     require_area(by, stay.site.area, field="stay")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import DomainError
 from fangkong.core.models import TimelineEvent, User
 from fangkong.core.roles import Role
@@ -81,7 +82,7 @@ def _command_recipients(area: Any) -> list[tuple[str, str, int | None]]:
     return out
 
 
-def follow_up_positive(tube: Tube, *, by: Any) -> FollowUp:
+def follow_up_positive(tube: Tube, *, by: Actor) -> FollowUp:
     """Everything a positive result sets off; call inside the result's transaction."""
     members = list(tube.members.select_related("person", "person__area", "person__household"))
     out = FollowUp(tube=tube)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.control.choices import EpisodeStatus
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import Conflict, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.core.scoping import within
@@ -100,7 +101,7 @@ def sample(
     *,
     person: Any,
     tube_barcode: str,
-    by: Any,
+    by: Actor,
     client_uuid: uuid.UUID | str | None = None,
     confirm_repeat: bool = False,
     at: dt.datetime | None = None,
@@ -282,7 +283,7 @@ def _uuid(value: Any) -> uuid.UUID:
 
 
 @transaction.atomic
-def close_tube(tube: Tube, *, by: Any) -> Tube:
+def close_tube(tube: Tube, *, by: Actor) -> Tube:
     """Close a pooled tube by hand before it is full (the queue ran out, the shift ends)."""
     require(by, "testing.sample")
     require_area(by, tube.area, field="tube")

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.db.bulk import insert_many
 from fangkong.core.db.vendor import adapt_datetime, is_sqlite
 from fangkong.core.pii import blind_index
@@ -99,7 +100,7 @@ def _row(row: Any) -> dict[str, Any]:
 class _Ctx:
     """What the checks need, loaded once per batch."""
 
-    def __init__(self, rnd: ScreeningRound, point: TestingPoint, by: Any):
+    def __init__(self, rnd: ScreeningRound, point: TestingPoint, by: Actor):
         self.rnd, self.point, self.by = rnd, point, by
         self.paths = tuple(rnd.areas.values_list("path", flat=True))
         self.area_ok = set(Area.objects.filter(subtree_q(self.paths)).values_list("pk", flat=True))
@@ -142,7 +143,7 @@ def upload_batch(
     *,
     tubes: Sequence[Any],
     members: Sequence[Any],
-    by: Any,
+    by: Actor,
 ) -> UploadReport:
     """Record a device's batch: ``tubes`` (barcode, kind, closed) and ``members``
     (client_uuid, tube barcode, person_id or id_number, sampled_at). Idempotent by
