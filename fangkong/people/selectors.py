@@ -10,6 +10,7 @@ from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.db.models.functions import Substr
 
 from fangkong.areas.models import Area
+from fangkong.areas.selectors import responsibility_chain
 from fangkong.core.actors import Actor
 from fangkong.core.pii import blind_index
 from fangkong.people.choices import PersonStatus
@@ -172,10 +173,5 @@ def counts_by_township(user: Actor, category: KeyCategory | None = None) -> list
 
 # --- responsibility chain --------------------------------------------------------------------
 def chain_for(area: Any, floor: int | None = None) -> list[Any]:
-    """The responsibility chain (包保) from ``area`` up to the county, from the areas app;
-    empty while that app does not offer it."""
-    try:
-        from fangkong.areas.selectors import responsibility_chain
-    except ImportError:
-        return []
+    """The responsibility chain (包保) from ``area`` up to the county, from the areas app."""
     return list(responsibility_chain(area, floor=floor))

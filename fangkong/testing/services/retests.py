@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.control.choices import EpisodeStatus
+from fangkong.control.services import complete_phase
 from fangkong.core.actors import Actor
 from fangkong.core.errors import DomainError, NotFound, ValidationFailed
 from fangkong.core.permissions import require, require_area
@@ -135,10 +136,6 @@ def end_pool_control_after_negative_retests(tube_ids: Iterable[int]) -> list[int
     open case candidate, or another retest of the same control not yet reported negative.
     Control for another reason, or a later episode, is left alone. Call inside the
     publishing transaction. Returns the persons whose phase was completed."""
-    try:
-        from fangkong.control.services import complete_phase
-    except ImportError:  # control episodes not installed
-        return []
     tasks = list(
         RetestTask.objects.filter(
             retest_tube_id__in=list(tube_ids),

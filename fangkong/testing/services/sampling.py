@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.control.choices import EpisodeStatus
+from fangkong.control.models import ControlEpisode
 from fangkong.core import audit
 from fangkong.core.actors import Actor
 from fangkong.core.errors import Conflict, ValidationFailed
@@ -54,10 +55,6 @@ def check_round_open(rnd: ScreeningRound, at: dt.datetime | None = None) -> None
 
 def controlled_person_ids(person_ids: list[int] | None = None) -> set[int]:
     """Persons with an active control episode (all of them, or among ``person_ids``)."""
-    try:
-        from fangkong.control.models import ControlEpisode
-    except ImportError:  # control episodes not installed
-        return set()
     qs = ControlEpisode.objects.filter(status=EpisodeStatus.ACTIVE)
     if person_ids is not None:
         qs = qs.filter(person_id__in=person_ids)
