@@ -209,10 +209,6 @@ class CoverageRow:
     def percent(self) -> float:
         return round(100 * self.sampled / self.target, 1) if self.target else 0.0
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"area_id": self.area_id, "name": self.name, "target": self.target,
-                "sampled": self.sampled, "missing": self.missing, "percent": self.percent}  # fmt: skip
-
 
 @dataclass
 class Coverage:
@@ -311,7 +307,7 @@ class StageStats:
 
 @dataclass
 class TurnaroundRow:
-    key: Any
+    key: int | None  # the point's, lab's or round's id
     name: str
     tubes: int = 0
     past_target: int = 0

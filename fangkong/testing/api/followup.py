@@ -111,9 +111,7 @@ def get_turnaround(request: AuthedRequest, q: Query[TurnaroundQuery]):
     tubes = filter_list(
         request, TubeFilter, {"round_id": q.round_id}, queryset=selectors.tubes_for(request.user)
     )
-    rows = selectors.turnaround(tubes, group=q.group)
-    return [{"key": r.key, "name": r.name, "tubes": r.tubes, "past_target": r.past_target,
-             "stages": {k: vars(v) for k, v in r.stages.items()}} for r in rows]  # fmt: skip
+    return selectors.turnaround(tubes, group=q.group)
 
 
 @router.get("/overdue", response=list[TubeOut])
@@ -130,4 +128,4 @@ def person_results(request: AuthedRequest, person_id: int):
     """A person's swabs and released results (positive pools show as awaiting retest)."""
     require(request.user, "testing.result.view")
     person = get_visible_or_404(Person, request.user, pk=person_id, error_field="person_id")
-    return [vars(r) for r in selectors.results_for_person(person)]
+    return selectors.results_for_person(person)

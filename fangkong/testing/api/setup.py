@@ -82,13 +82,7 @@ def round_coverage(
     require(request.user, "testing.result.view")
     rnd = _round(request, round_id)
     area = _area(request, area_id) if area_id else None
-    cov = selectors.coverage(rnd, area=area, user=request.user, buildings=buildings)
-    return {
-        "round_id": rnd.pk, "area_id": area_id, "target": cov.target, "sampled": cov.sampled,
-        "missing": cov.missing, "percent": cov.percent,
-        "by_village": [r.as_dict() for r in cov.by_village],
-        "by_building": [r.as_dict() for r in cov.by_building],
-    }  # fmt: skip
+    return selectors.coverage(rnd, area=area, user=request.user, buildings=buildings)
 
 
 @router.get("/rounds/{round_id}/missing", response=list[MissingPersonOut])
