@@ -437,7 +437,7 @@ def get_result_import(user: Actor, pk: Any) -> ResultImportJob:
     return get_visible_or_404(result_imports_for(user), user, pk=pk)
 
 
-# --- the work queue (core.workqueue) ---------------------------------------------------------
+# --- the work queue (core.workqueue; the retest and late-tube queues are in selectors_work) --
 # Hours from a task's creation to its deadline (FANGKONG_TESTING_FOLLOW_UP_HOURS overrides):
 # a positive pool's members are re-sampled singly, and a positive single tube decided on,
 # within two hours.
@@ -454,20 +454,6 @@ def _oldest_work(qs: QuerySet, hours: float, url: str) -> Work:
     return Work(row["n"], due, url)
 
 
-def _open_retests(user: Actor, now: dt.datetime) -> QuerySet[RetestTask]:
-    return RetestTask.objects.visible_to(user).filter(state=RetestState.OPEN)
-
-
-def retests_work(user: Actor, now: dt.datetime) -> Work:
-    """Door-to-door retests waiting in the user's areas; due two hours after the oldest."""
-    qs = _open_retests(user, now)
-    return _oldest_work(qs, follow_up_hours()["retest"], reverse("testing:retests"))
-
-
-def retests_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
-    return per_township(_open_retests(user, now), "area__path")
-
-
 def _open_candidates(user: Actor, now: dt.datetime) -> QuerySet[CaseCandidate]:
     return CaseCandidate.objects.visible_to(user).filter(state=CandidateState.OPEN)
 
@@ -480,29 +466,3 @@ def candidates_work(user: Actor, now: dt.datetime) -> Work:
 
 def candidates_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
     return per_township(_open_candidates(user, now), "area__path")
-
-
-def _late_for_receipt(user: Actor, now: dt.datetime) -> QuerySet[Tube]:
-    return overdue(Tube.objects.visible_to(user), "receipt", now=now).order_by()
-
-
-def late_tubes_work(user: Actor, now: dt.datetime) -> Work:
-    """Tubes not yet received at a lab, past their kind's turnaround target since the first
-    swab (the turnaround page's "waiting for receipt"); due when the oldest passed it."""
-    hours = target_hours()
-    rows = (
-        _late_for_receipt(user, now)
-        .values("kind")
-        .annotate(n=Count("pk"), first=Min("first_sampled_at"))
-        .order_by()
-    )
-    n, due = 0, None
-    for r in rows:  # one row per tube kind
-        n += r["n"]
-        at = r["first"] + dt.timedelta(hours=hours[r["kind"]])
-        due = at if due is None else min(due, at)
-    return Work(n, due, reverse("testing:turnaround") + "?stage=receipt")
-
-
-def late_tubes_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
-    return per_township(_late_for_receipt(user, now), "area__path")
