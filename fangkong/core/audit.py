@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
+from collections.abc import Sequence
 from typing import Any, overload
 
 from django.db import models
@@ -116,7 +117,9 @@ def insert(row: AuditLog) -> AuditLog:
     return row
 
 
-def record_many_created(objs: list[models.Model], *, by: Actor | None, detail: str = "") -> None:
+def record_many_created(
+    objs: Sequence[models.Model], *, by: Actor | None, detail: str = ""
+) -> None:
     """One audit row per created object, in one bulk insert (imports, demo data)."""
     actor = by if getattr(by, "is_authenticated", False) else None
     rid = request_id_var.get()

@@ -267,6 +267,14 @@ class EncryptedTextField(models.TextField):
         return MASKERS[self.kind](value)
 
 
+def masked(obj: models.Model, name: str) -> str:
+    """The value of ``obj``'s encrypted field ``name``, masked by the field's rule."""
+    field = obj._meta.get_field(name)
+    if not isinstance(field, EncryptedTextField):
+        raise TypeError(f"{type(obj).__name__}.{name} is not an EncryptedTextField")
+    return field.mask(getattr(obj, name))
+
+
 class EncryptedBinaryField(models.BinaryField):
     """Bytes stored encrypted (``encrypt_bytes``); reads give the plain bytes back, and
     ``fangkong rotate_keys`` re-encrypts them with the other personal data."""

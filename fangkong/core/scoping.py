@@ -144,7 +144,7 @@ def user_covers_area(user: MaybeActor, area: Area | None) -> bool:
 
 def is_shared(model: type[models.Model]) -> bool:
     """A model that holds no one's data and declares it (``scope_field = None``)."""
-    return "scope_field" in vars(model) and model.scope_field is None  # type: ignore[attr-defined]
+    return "scope_field" in vars(model) and vars(model)["scope_field"] is None
 
 
 def scoped(source: type[models.Model] | QuerySet, user: MaybeActor) -> QuerySet:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import BaseModel, ImportJobBase, ImportRowErrorBase
-from fangkong.core.pii import BlindIndexField, EncryptedTextField
+from fangkong.core.pii import BlindIndexField, EncryptedTextField, masked
 from fangkong.core.scoping import ScopedManager, mark_visible
 from fangkong.people.choices import DocType, PersonStatus, Sex
 
@@ -122,11 +122,11 @@ class Person(BaseModel):
 
     @property
     def id_number_masked(self) -> str:
-        return self._meta.get_field("id_number").mask(self.id_number)  # type: ignore[union-attr]
+        return masked(self, "id_number")
 
     @property
     def phone_masked(self) -> str:
-        return self._meta.get_field("phone").mask(self.phone)  # type: ignore[union-attr]
+        return masked(self, "phone")
 
 
 class ImportJobQuerySet(models.QuerySet):

@@ -122,7 +122,7 @@ class StayOut(Schema):
 
     @staticmethod
     def resolve_planned_end_date(obj: Stay) -> dt.date | None:
-        return obj.phase.planned_end_date if obj.phase_id else None  # type: ignore[union-attr]
+        return phase.planned_end_date if (phase := obj.phase) is not None else None
 
 
 class CheckInIn(StrictSchema):

@@ -297,7 +297,7 @@ def import_areas(file: Any, *, by: Actor) -> ImportResult:
         Area.objects.filter(pk=parent.pk).update(
             numchild=F("numchild") + len(children.get(code, []))
         )
-    audit.record_many_created(new, by=by, detail="area import")  # type: ignore[arg-type]
+    audit.record_many_created(new, by=by, detail="area import")
     audit.record(
         audit.Action.IMPORT,
         by=by,

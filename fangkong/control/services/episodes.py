@@ -82,7 +82,7 @@ def start_episode(
         field="person",
     )
     own_logs = logs is None
-    batch = LogBatch() if own_logs else logs
+    batch = logs if logs is not None else LogBatch()
     try:
         # A second active episode of the person is refused by the database
         # (uniq_active_episode_per_person): no lock and no look-up first; with our own
@@ -115,8 +115,8 @@ def start_episode(
             mark_under_control(person)
             after = audit.snapshot(episode) or {}
             after["phases"] = [audit.snapshot(p, ["kind", *PHASE_FIELDS]) for p in phases]
-            batch.audit(audit.Action.CREATE, episode, by=by, after=after)  # type: ignore[union-attr]
-            batch.event(  # type: ignore[union-attr]
+            batch.audit(audit.Action.CREATE, episode, by=by, after=after)
+            batch.event(
                 person,
                 "control_started",
                 _("Under control: %(reason)s, %(phases)s from %(start)s to %(end)s (%(rules)s)")
@@ -131,7 +131,7 @@ def start_episode(
                 data={"episode": episode.pk, "reason": reason, "rule_set": rule.rule_set.code},
             )
             if own_logs:
-                batch.write()  # type: ignore[union-attr]
+                batch.write()
     except IntegrityError:  # the person is under control already, or a concurrent start won
         raise conflict from None
     return episode

@@ -7,11 +7,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.selectors import villages_and_cadres
 from fangkong.control.choices import PhaseStatus
+from fangkong.control.models import ControlPhase
 from fangkong.core import audit
 from fangkong.core.actors import Actor
 from fangkong.core.db import statements
@@ -31,7 +33,7 @@ from fangkong.sites.states import StayMachine
 
 
 def _refuse_early(stay: Stay, today: dt.date, early_reason: str) -> str | None:
-    planned = stay.phase.planned_end_date if stay.phase_id else None  # type: ignore[union-attr]
+    planned = phase.planned_end_date if (phase := stay.phase) is not None else None
     if planned is not None and today < planned and not early_reason.strip():
         return _(
             "%(name)s's centralized isolation ends on %(d)s; a release before then needs a reason."
@@ -100,7 +102,7 @@ def _release_one(
     )
 
 
-def _locked_qs(pks: list[int]) -> Any:
+def _locked_qs(pks: list[int]) -> QuerySet[Stay]:
     return (
         Stay.objects.select_for_update(of=("self", "room"))
         .filter(pk__in=pks)
@@ -118,8 +120,8 @@ def _locked_open(stays: list[Stay]) -> list[Stay]:
     locked = statements.fetch("sites.release.locked", _locked_qs, pks)
     locked.sort(key=lambda s: s.pk)
     for s in locked:
-        s.room.site = s.site  # type: ignore[attr-defined]  # the same site, already in hand
-    return locked  # type: ignore[return-value]
+        s.room.site = s.site  # the same site, already in hand
+    return locked
 
 
 def release(stay: Stay, *, by: Actor, early_reason: str = "") -> Stay:
@@ -171,16 +173,18 @@ def release_batch(stays: Iterable[Stay], *, by: Actor, early_reason: str = "") -
         )
     logs = LogBatch()
     active = PhaseStatus.ACTIVE
-    to_complete = [s.phase for s in locked if s.phase_id and s.phase.status == active]  # type: ignore[union-attr]
+    to_complete = [p for s in locked if (p := s.phase) is not None and p.status == active]
     completed = control_services.complete_phases(
-        to_complete,  # type: ignore[arg-type]
+        to_complete,
         by=by,
         on_date=today,
         early_reason=early_reason,
         logs=logs,
     )
-    next_of = {p.pk: nxt for p, nxt in zip(to_complete, completed, strict=True)}  # type: ignore[union-attr]
-    home = {s.pk: s.household.area if s.household_id else s.person.area for s in locked}  # type: ignore[union-attr]
+    next_of: dict[int | None, ControlPhase | None] = {
+        p.pk: nxt for p, nxt in zip(to_complete, completed, strict=True)
+    }
+    home = {s.pk: h.area if (h := s.household) is not None else s.person.area for s in locked}
     handed_to = villages_and_cadres(home.values(), on=today)
     for s in locked:
         area = home[s.pk]

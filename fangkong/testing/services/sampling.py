@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -45,7 +45,17 @@ def in_round(person: Any, paths: list[str]) -> bool:
     return within(person.area.path, paths)
 
 
-def check_round_open(rnd: ScreeningRound, at: dt.datetime | None = None) -> None:
+class RoundTimes(Protocol):
+    """A round as ``check_round_open`` reads it: the model, or the scan's cached copy."""
+
+    @property
+    def starts_at(self) -> dt.datetime: ...
+
+    @property
+    def ends_at(self) -> dt.datetime: ...
+
+
+def check_round_open(rnd: RoundTimes, at: dt.datetime | None = None) -> None:
     at = at or timezone.now()
     if at < rnd.starts_at:
         raise ValidationFailed(_("Round %(r)s has not started yet.") % {"r": rnd}, field="round")

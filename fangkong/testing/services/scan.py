@@ -215,7 +215,7 @@ def record_scan(
     rnd = _round(by, round_id)
     check_seat(by, point_name=point.name, active=point.active, is_sampler=point.is_sampler)
     at = timezone.now()
-    check_round_open(rnd, at)  # type: ignore[arg-type]
+    check_round_open(rnd, at)
     if not confirm_repeat:
         quick = _quick(point, rnd, person_code=person_code, tube_barcode=tube_barcode, by=by,
                        client_uuid=client_uuid, at=at)  # fmt: skip

@@ -317,14 +317,15 @@ def _members(ctx: _Ctx, members, specs: dict[str, _Spec], existing: dict[str, _K
     resolved: list[tuple] = []
     for i, _cid, cid_db, code, pid, idn, at in parsed:
         if pid in (None, ""):
-            pk = index_to_pid.get(blind_index(idn))  # type: ignore[assignment]
-            if pk is None:
+            found = index_to_pid.get(blind_index(idn))
+            if found is None:
                 err(
                     RowProblem(
                         "members", i, "id_number", _("No active person with this ID number.")
                     )
                 )
                 continue
+            pk = found
         elif type(pid) is int:
             pk = pid
         else:
