@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,11 +20,14 @@ from fangkong.core.pii import EncryptedTextField, masked
 from fangkong.core.pinyin import pinyin_full, pinyin_initials
 from fangkong.core.scoping import ScopedQuerySet, covered_areas_q, mark_visible
 
+if TYPE_CHECKING:
+    from fangkong.core.actors import MaybeActor
+
 PATH_SEPARATOR = " › "
 
 
 class AreaQuerySet(MP_NodeQuerySet):
-    def visible_to(self, user) -> AreaQuerySet:
+    def visible_to(self, user: MaybeActor) -> AreaQuerySet:
         """The user's areas and everything below them (the one subtree rule)."""
         q = covered_areas_q(user)
         return mark_visible(self.none() if q is None else self.filter(q), user)

@@ -93,7 +93,14 @@ def record_result(
     return result
 
 
-def _record(tube: Tube, outcome: str, ct_values: Any, lab: Lab | None, tested_at, by) -> Result:
+def _record(
+    tube: Tube,
+    outcome: str,
+    ct_values: Any,
+    lab: Lab | None,
+    tested_at: dt.datetime | None,
+    by: Actor,
+) -> Result:
     if outcome not in Outcome.values:
         outcome = parse_outcome(outcome) or ""
     if not outcome:
