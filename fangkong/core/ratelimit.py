@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
 from django.utils.translation import gettext as _
 
+from fangkong.core.actors import Actor
 from fangkong.core.errors import RateLimited
 
 CACHE = "ratelimit"
@@ -34,7 +34,7 @@ def _message(action: str, minutes: int) -> str:
     return _("Too many searches: try again in %(minutes)d minutes.") % {"minutes": minutes}
 
 
-def hit(user: Any, action: str) -> None:
+def hit(user: Actor, action: str) -> None:
     """Count one ``action`` by ``user``; raise RateLimited once over the limit."""
     limit, window = settings.FANGKONG_RATE_LIMITS[action]
     now = _now()

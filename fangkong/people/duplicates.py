@@ -25,6 +25,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core.actors import Actor
 from fangkong.core.db import chunks
 from fangkong.core.errors import Conflict
 from fangkong.core.permissions import require
@@ -158,7 +159,7 @@ class RescanRunning(Conflict):
     code = "rescan_running"
 
 
-def start_rescan(*, by: Any) -> DuplicateScan:
+def start_rescan(*, by: Actor) -> DuplicateScan:
     """Queue a full rescan; refused while one is running (started less than two hours ago,
     or its worker would have finished it)."""
     from fangkong.people.tasks import rescan_duplicates

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import BaseModel, ImportJobBase, ImportRowErrorBase
-from fangkong.core.pii import BlindIndexField, EncryptedTextField
+from fangkong.core.pii import BlindIndexField, EncryptedTextField, masked
 from fangkong.core.scoping import ScopedManager, mark_visible
 from fangkong.people.choices import DocType, DuplicateReason, PersonStatus, Sex
+
+if TYPE_CHECKING:
+    from fangkong.core.actors import MaybeActor
 
 
 class KeyCategory(BaseModel):
@@ -123,17 +128,17 @@ class Person(BaseModel):
 
     @property
     def id_number_masked(self) -> str:
-        return self._meta.get_field("id_number").mask(self.id_number)  # type: ignore[union-attr]
+        return masked(self, "id_number")
 
     @property
     def phone_masked(self) -> str:
-        return self._meta.get_field("phone").mask(self.phone)  # type: ignore[union-attr]
+        return masked(self, "phone")
 
 
 class ImportJobQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ImportJobQuerySet:
+    def visible_to(self, user: MaybeActor) -> ImportJobQuerySet:
         """A user follows the imports they started, and no one else's."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        if user is None or not user.is_authenticated or not user.is_active:
             return mark_visible(self.none(), user)
         return mark_visible(self.filter(created_by=user), user)
 

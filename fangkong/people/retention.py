@@ -28,6 +28,7 @@ from django.db.models.functions import TruncYear
 from django.utils import timezone
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.db import chunks
 from fangkong.core.models import AuditLog, ImportJobBase
 from fangkong.core.redact import (
@@ -170,7 +171,7 @@ def _sweep(cutoff: dt.datetime) -> None:
 
 def purge_expired(
     *,
-    by: Any = None,
+    by: Actor | None = None,
     now: dt.datetime | None = None,
     days: int | None = None,
     batch: int = BATCH,

@@ -10,7 +10,9 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
 from fangkong.areas.models import Area
+from fangkong.areas.selectors import responsibility_chain
 from fangkong.core import counts
+from fangkong.core.actors import Actor
 from fangkong.core.pii import blind_index
 from fangkong.people.choices import DuplicateReason, PersonStatus
 from fangkong.people.idnumber import normalise_id, normalise_phone
@@ -19,11 +21,11 @@ from fangkong.people.models import Household, KeyCategory, Person
 TOWNSHIP_PATH_LEN = Area.steplen * 2  # county, then township
 
 
-def persons_for(user: Any) -> QuerySet[Person]:
+def persons_for(user: Actor) -> QuerySet[Person]:
     return Person.objects.visible_to(user).filter(status=PersonStatus.ACTIVE).select_related("area")
 
 
-def households_for(user: Any) -> QuerySet[Household]:
+def households_for(user: Actor) -> QuerySet[Household]:
     return Household.objects.visible_to(user).select_related("area")
 
 
@@ -54,7 +56,7 @@ def classify_query(q: str) -> tuple[str, str]:
     return "name", q
 
 
-def search_persons(user: Any, q: str) -> QuerySet[Person]:
+def search_persons(user: Actor, q: str) -> QuerySet[Person]:
     """One box: exact ID number or phone (blind index), else name or pinyin initials prefix."""
     qs = persons_for(user)
     if not (q or "").strip():
@@ -78,7 +80,7 @@ class DuplicateGroup:
     persons: list[Person] = field(default_factory=list)
 
 
-def likely_duplicates(user: Any, *, limit: int = 200) -> list[DuplicateGroup]:
+def likely_duplicates(user: Actor, *, limit: int = 200) -> list[DuplicateGroup]:
     """Records in the user's areas that may be one person: the same document number (two
     areas registered one person; the county reconciles them), same name and birth date, or
     same name and phone. Read from the candidate table kept as persons are written
@@ -130,14 +132,14 @@ def likely_duplicates(user: Any, *, limit: int = 200) -> list[DuplicateGroup]:
 
 
 # --- key categories --------------------------------------------------------------------------
-def category_counts(user: Any) -> dict[int, int]:
+def category_counts(user: Actor) -> dict[int, int]:
     """Category id -> persons in the user's areas (one grouped query, once per change of the
     registry: ``core.counts``)."""
     return counts.cached(counts.PERSONS, ("categories", counts.scope_of(user)),
                          lambda: _category_counts(user))  # fmt: skip
 
 
-def _category_counts(user: Any) -> dict[int, int]:
+def _category_counts(user: Actor) -> dict[int, int]:
     through = Person.categories.through
     visible = persons_for(user).values("pk")
     return dict(
@@ -155,7 +157,7 @@ class TownshipCount:
     total: int
 
 
-def counts_by_township(user: Any, category: KeyCategory | None = None) -> list[TownshipCount]:
+def counts_by_township(user: Actor, category: KeyCategory | None = None) -> list[TownshipCount]:
     """Persons per key category per township in the user's areas: one grouped query (plus
     the township names), once per change of the registry (``core.counts``)."""
     scope = ("townships", counts.scope_of(user), category.pk if category else None)
@@ -168,7 +170,7 @@ def counts_by_township(user: Any, category: KeyCategory | None = None) -> list[T
     ]
 
 
-def _by_township(user: Any, category: KeyCategory | None) -> dict[str, dict[int, int]]:
+def _by_township(user: Actor, category: KeyCategory | None) -> dict[str, dict[int, int]]:
     through = Person.categories.through
     qs = through.objects.filter(person_id__in=persons_for(user).values("pk"))
     if category is not None:
@@ -187,10 +189,5 @@ def _by_township(user: Any, category: KeyCategory | None) -> dict[str, dict[int,
 
 # --- responsibility chain --------------------------------------------------------------------
 def chain_for(area: Any, floor: int | None = None) -> list[Any]:
-    """The responsibility chain (包保) from ``area`` up to the county, from the areas app;
-    empty while that app does not offer it."""
-    try:
-        from fangkong.areas.selectors import responsibility_chain
-    except ImportError:
-        return []
+    """The responsibility chain (包保) from ``area`` up to the county, from the areas app."""
     return list(responsibility_chain(area, floor=floor))

@@ -13,6 +13,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.models import TimelineEvent
 from fangkong.core.permissions import require, require_area
@@ -87,7 +88,7 @@ def _move_references(keep: Person, drop: Person) -> dict[str, int]:
 
 
 @transaction.atomic
-def merge_persons(keep: Person, drop: Person, *, by: Any) -> Person:
+def merge_persons(keep: Person, drop: Person, *, by: Actor) -> Person:
     """Merge ``drop`` into ``keep``; returns the kept person.
 
     Every reference to ``drop`` (other models' foreign keys and many-to-many links, key
