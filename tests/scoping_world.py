@@ -224,9 +224,9 @@ def _result(w: World):
     return w.get("testing.Tube").result
 
 
-@builds("testing.CaseCandidate")
+@builds("cases.CaseCandidate")
 def _candidate(w: World):
-    from fangkong.testing.models import CaseCandidate
+    from fangkong.cases.models import CaseCandidate
 
     return CaseCandidate.objects.get(tube=w.get("testing.Tube"))
 

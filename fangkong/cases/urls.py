@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from fangkong.cases import views
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("candidates/", views.CandidateListView.as_view(), name="candidates"),
+    path(
+        "candidates/<int:pk>/decide/",
+        views.CandidateDecideView.as_view(),
+        name="candidate_decide",
+    ),
+]

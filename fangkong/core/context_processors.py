@@ -15,12 +15,12 @@ NAV = [
     (_("Capacity"), "sites:capacity", "capacity.view"),
     (_("Testing"), "testing:index", "testing.view"),
     (_("Door-to-door retests"), "testing:retests", "testing.retest.view"),
-    (_("Case candidates"), "testing:candidates", "testing.result.view"),
     # the domains' entries, each after its comment
     # --- home_isolation ---
     # (its entries go here)
     # --- cases ---
     # (its entries go here)
+    (_("Case candidates"), "cases:candidates", "testing.result.view"),
     # --- command ---
     # (its entries go here)
     # --- transfers ---

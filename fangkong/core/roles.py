@@ -69,12 +69,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "testing.result.view": frozenset(_OPERATORS | {R.AUDITOR}),
     # the door-to-door list: the samplers who walk it see it too
     "testing.retest.view": frozenset(_OPERATORS | {R.SAMPLER, R.AUDITOR}),
-    # confirming or dismissing a positive single tube is the command centre's call
-    "testing.candidate.decide": frozenset({R.COUNTY_COMMAND}),
     # home isolation and the resident portal (home_isolation)
     # (this domain's permissions go here)
     # cases and contacts (cases)
     # (this domain's permissions go here)
+    # confirming or dismissing a positive single tube is the command centre's call
+    "case.candidate.decide": frozenset({R.COUNTY_COMMAND}),
     # the command centre: daily picture, report, directives (command)
     # (this domain's permissions go here)
     # closed-loop transfers (transfers)

@@ -19,7 +19,6 @@ from fangkong.core.workqueue import Work, per_township
 from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Person
 from fangkong.testing.choices import (
-    CandidateState,
     Outcome,
     RetestState,
     Stage,
@@ -28,7 +27,6 @@ from fangkong.testing.choices import (
 )
 from fangkong.testing.models import (
     Box,
-    CaseCandidate,
     Lab,
     Notification,
     Result,
@@ -96,10 +94,6 @@ def retests_for(user: Any) -> QuerySet[RetestTask]:
     return RetestTask.objects.visible_to(user).select_related("person", "area", "source_tube")
 
 
-def candidates_for(user: Any) -> QuerySet[CaseCandidate]:
-    return CaseCandidate.objects.visible_to(user).select_related("person", "household", "tube")
-
-
 def notifications_for(user: Any) -> QuerySet[Notification]:
     return Notification.objects.visible_to(user).select_related("tube")
 
@@ -127,18 +121,6 @@ def open_retests(user: Any) -> QuerySet[RetestTask]:
         .select_related("person__household", "round")
         .order_by(*WALK_ORDER)
     )
-
-
-RECENT_DECISIONS = 50
-
-
-def candidate_board(user: Any) -> tuple[QuerySet[CaseCandidate], QuerySet[CaseCandidate]]:
-    """Case candidates in the user's areas: the open ones, oldest first (the longest
-    waiting), and the most recent decisions."""
-    qs = candidates_for(user).select_related("area", "tube__result", "decided_by")
-    open_ = qs.filter(state=CandidateState.OPEN).order_by("created_at", "pk")
-    decided = qs.exclude(state=CandidateState.OPEN).order_by("-decided_at", "-pk")
-    return open_, decided[:RECENT_DECISIONS]
 
 
 # --- coverage --------------------------------------------------------------------------------
@@ -449,7 +431,7 @@ def follow_up_hours() -> dict[str, float]:
     return {**DEFAULT_FOLLOW_UP_HOURS, **getattr(settings, "FANGKONG_TESTING_FOLLOW_UP_HOURS", {})}
 
 
-def _oldest_work(qs: QuerySet, hours: float, url: str) -> Work:
+def oldest_work(qs: QuerySet, hours: float, url: str) -> Work:
     row = qs.aggregate(n=Count("pk"), first=Min("created_at"))
     due = row["first"] + dt.timedelta(hours=hours) if row["first"] else None
     return Work(row["n"], due, url)
@@ -462,25 +444,11 @@ def _open_retests(user: Any, now: dt.datetime) -> QuerySet[RetestTask]:
 def retests_work(user: Any, now: dt.datetime) -> Work:
     """Door-to-door retests waiting in the user's areas; due two hours after the oldest."""
     qs = _open_retests(user, now)
-    return _oldest_work(qs, follow_up_hours()["retest"], reverse("testing:retests"))
+    return oldest_work(qs, follow_up_hours()["retest"], reverse("testing:retests"))
 
 
 def retests_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
     return per_township(_open_retests(user, now), "area__path")
-
-
-def _open_candidates(user: Any, now: dt.datetime) -> QuerySet[CaseCandidate]:
-    return CaseCandidate.objects.visible_to(user).filter(state=CandidateState.OPEN)
-
-
-def candidates_work(user: Any, now: dt.datetime) -> Work:
-    """Case candidates to confirm or dismiss; due two hours after the oldest."""
-    qs = _open_candidates(user, now)
-    return _oldest_work(qs, follow_up_hours()["candidate"], reverse("testing:candidates"))
-
-
-def candidates_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
-    return per_township(_open_candidates(user, now), "area__path")
 
 
 def _late_for_receipt(user: Any, now: dt.datetime) -> QuerySet[Tube]:

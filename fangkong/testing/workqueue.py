@@ -1,5 +1,5 @@
-"""Mass testing's work queues (see core.workqueue): door-to-door retests to take, case
-candidates to decide, tubes on their way to a lab for too long."""
+"""Mass testing's work queues (see core.workqueue): door-to-door retests to take, tubes on
+their way to a lab for too long (case candidates to decide: ``cases``)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -9,14 +9,6 @@ from fangkong.testing import selectors
 
 R = Role
 
-register(
-    "testing.candidates",
-    label=_("Case candidates to confirm or dismiss"),
-    permission="testing.candidate.decide",
-    work=selectors.candidates_work,
-    by_township=selectors.candidates_by_township,
-    order=1,
-)
 register(
     "testing.retests",
     label=_("Door-to-door retests to take"),

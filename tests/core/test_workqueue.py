@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
 
 KEYS = [
     "sites.releases_due", "sites.overstays", "sites.turnover", "control.phases_due",
-    "testing.retests", "testing.candidates", "testing.late_tubes",
+    "testing.retests", "cases.candidates", "testing.late_tubes",
 ]  # fmt: skip
 POOL = {"a": 3, "b": 2}  # members of each township's positive pool: its retests
 
@@ -147,7 +147,7 @@ EXPECTED = {
     # the two still in their rooms: centralized isolation ending today, and overdue
     "control.phases_due": (2, 2, "township_a", "township_b"),
     "testing.retests": (POOL["a"], POOL["b"], "township_a", "township_b"),
-    "testing.candidates": (1, 1, "command_a", "command_b"),
+    "cases.candidates": (1, 1, "command_a", "command_b"),
     "testing.late_tubes": (1, 1, "sampler_a", "sampler_b"),
 }
 
@@ -229,7 +229,7 @@ def test_a_queue_may_not_be_shown_to_a_role_that_cannot_open_its_page():
         workqueue.register(
             "test.bad",
             label="bad",
-            permission="testing.candidate.decide",
+            permission="case.candidate.decide",
             roles={Role.SAMPLER},
             work=lambda user, now: workqueue.Work(1, None, "/"),
         )

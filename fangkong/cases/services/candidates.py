@@ -10,21 +10,37 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.cases.choices import CandidateState
+from fangkong.cases.models import CaseCandidate
+from fangkong.cases.services._common import actor_or_none, clean_text
+from fangkong.cases.states import CandidateMachine
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import NotFound
 from fangkong.core.permissions import require, require_area
 from fangkong.core.timeline import record_event
-from fangkong.testing.choices import CandidateState
-from fangkong.testing.models import CaseCandidate
-from fangkong.testing.services._common import clean_text
-from fangkong.testing.states import CandidateMachine
 
-DECIDE = "testing.candidate.decide"
+DECIDE = "case.candidate.decide"
 FIELDS = ["state", "decided_by", "decided_at", "note"]
 MAX_NOTE = 500
 
 
-def _locked(candidate: CaseCandidate, by: Any) -> CaseCandidate:
+def open_candidate(
+    person: Any, tube: Any, *, chain: list[dict[str, Any]], by: Actor | None
+) -> CaseCandidate:
+    """A positive single tube's person, for the command centre to decide on (called by the
+    testing follow-up inside its transaction; the timeline event and the notices are its)."""
+    return CaseCandidate.objects.create(
+        person=person,
+        household=person.household,
+        area=person.area,
+        tube=tube,
+        chain=chain,
+        created_by=actor_or_none(by),
+    )
+
+
+def _locked(candidate: CaseCandidate, by: Actor) -> CaseCandidate:
     """The candidate read afresh and locked; another area's reads as not found."""
     row = (
         CaseCandidate.objects.select_for_update(of=("self",))
@@ -38,7 +54,7 @@ def _locked(candidate: CaseCandidate, by: Any) -> CaseCandidate:
     return row
 
 
-def _decide(candidate: CaseCandidate, to: str, note: str, *, by: Any) -> dict[str, Any]:
+def _decide(candidate: CaseCandidate, to: str, note: str, *, by: Actor) -> dict[str, Any]:
     """Move the locked candidate to ``to`` with who, when and the note; the snapshot before."""
     # decided meanwhile by someone else: one decision wins, the other is told by whom
     CandidateMachine.check(
@@ -62,7 +78,7 @@ def _decide(candidate: CaseCandidate, to: str, note: str, *, by: Any) -> dict[st
     return before
 
 
-def confirm_candidate(candidate: CaseCandidate, *, by: Any, note: str = "") -> CaseCandidate:
+def confirm_candidate(candidate: CaseCandidate, *, by: Actor, note: str = "") -> CaseCandidate:
     """Confirm the candidate as a case. A person under control stays under the episode under
     way. One who is not is not put under control: no reason of the policy fits a confirmed
     case (its rules are for contacts, travellers and pool positives; a case goes to a
@@ -112,7 +128,7 @@ def confirm_candidate(candidate: CaseCandidate, *, by: Any, note: str = "") -> C
     return candidate
 
 
-def dismiss_candidate(candidate: CaseCandidate, *, reason: str, by: Any) -> CaseCandidate:
+def dismiss_candidate(candidate: CaseCandidate, *, reason: str, by: Actor) -> CaseCandidate:
     """Dismiss the candidate with the reason (a lab error, a negative retest...). The
     person's control, if any, is left as it is."""
     require(by, DECIDE)
