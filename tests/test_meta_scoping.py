@@ -64,6 +64,8 @@ PAGES: dict[str, str | tuple[str, str]] = {
     "testing:retest_sample": "testing.RetestTask",
     "testing:retest_cancel": "testing.RetestTask",
     "cases:candidate_decide": "cases.CaseCandidate",
+    "cases:contact_control": "cases.Contact",
+    "cases:chain": "cases.Case",  # a chain is named by its first case
     "token_revoke": (SKIP, "a token is its owner's (tests/core/test_accounts.py)"),
     "user_edit": "core.User",
     "user_reset_password": "core.User",
@@ -119,6 +121,10 @@ API_OBJECTS: dict[str, str] = {
     "/testing/retests/{task_id}/cancel": "testing.RetestTask",
     "/cases/candidates/{candidate_id}/confirm": "cases.CaseCandidate",
     "/cases/candidates/{candidate_id}/dismiss": "cases.CaseCandidate",
+    "/cases/cases/{case_id}": "cases.Case",
+    "/cases/cases/{case_id}/transfer": "cases.Case",
+    "/cases/cases/{case_id}/contacts": "cases.Case",
+    "/cases/clusters/{cluster_id}/graph": "cases.Case",  # a chain is named by its first case
     "/testing/persons/{person_id}/results": "people.Person",
 }
 
@@ -141,6 +147,8 @@ API_LISTS: dict[str, str | tuple[str, str]] = {
     "/testing/tubes": "testing.Tube",
     "/testing/retests": "testing.RetestTask",
     "/cases/candidates": "cases.CaseCandidate",
+    "/cases/cases": "cases.Case",
+    "/cases/contacts": "cases.Contact",
     "/testing/overdue": (SKIP, "tubes past a target (tests/testing)"),
 }
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from fangkong.cases.choices import CANDIDATE_TRANSITIONS
-from fangkong.cases.models import CaseCandidate
+from fangkong.cases.choices import CANDIDATE_TRANSITIONS, CASE_TRANSITIONS
+from fangkong.cases.models import Case, CaseCandidate
 from fangkong.core.states import StateMachine
 
 CandidateMachine = StateMachine(
@@ -14,4 +14,11 @@ CandidateMachine = StateMachine(
     CANDIDATE_TRANSITIONS,
     describe=lambda c: _("The case candidate %(name)s") % {"name": c.person},
     error_field="candidate",
+)
+
+CaseMachine = StateMachine(
+    Case.state,
+    CASE_TRANSITIONS,
+    describe=lambda c: _("The case of %(name)s") % {"name": c.person},
+    error_field="case",
 )

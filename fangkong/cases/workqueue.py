@@ -13,3 +13,11 @@ register(
     by_township=selectors.candidates_by_township,
     order=1,
 )
+register(
+    "cases.uncontrolled_contacts",
+    label=_("Contacts registered but not under control"),
+    permission="contact.register",
+    work=selectors.uncontrolled_work,
+    by_township=selectors.uncontrolled_by_township,
+    order=2,
+)

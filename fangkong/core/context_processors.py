@@ -21,6 +21,9 @@ NAV = [
     # --- cases ---
     # (its entries go here)
     (_("Case candidates"), "cases:candidates", "testing.result.view"),
+    (_("Cases"), "cases:case_list", "case.view"),
+    (_("Zero-case streak"), "cases:streak", "case.view"),
+    (_("Chains"), "cases:chains", "case.view"),
     # --- command ---
     # (its entries go here)
     # --- transfers ---

@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.cases.choices import CandidateState
+from fangkong.cases.choices import CandidateState, CaseKind
 from fangkong.cases.models import CaseCandidate
 from fangkong.cases.services._common import actor_or_none, clean_text
+from fangkong.cases.services.cases import register_from_candidate
 from fangkong.cases.states import CandidateMachine
 from fangkong.core import audit
 from fangkong.core.actors import Actor
@@ -78,16 +79,25 @@ def _decide(candidate: CaseCandidate, to: str, note: str, *, by: Actor) -> dict[
     return before
 
 
-def confirm_candidate(candidate: CaseCandidate, *, by: Actor, note: str = "") -> CaseCandidate:
+def confirm_candidate(
+    candidate: CaseCandidate,
+    *,
+    by: Actor,
+    note: str = "",
+    kind: str = CaseKind.CONFIRMED,
+) -> CaseCandidate:
     """Confirm the candidate as a case. A person under control stays under the episode under
     way. One who is not is not put under control: no reason of the policy fits a confirmed
     case (its rules are for contacts, travellers and pool positives; a case goes to a
-    designated hospital), so the timeline says so for the operators to act on."""
+    designated hospital), so the timeline says so for the operators to act on. The case is
+    registered with it (``kind``: confirmed case or asymptomatic infection), sampled when
+    and where the tube was, and classified at once."""
     require(by, DECIDE)
     note = clean_text(note, field="note", max_length=MAX_NOTE)
     with transaction.atomic():
         candidate = _locked(candidate, by)
         before = _decide(candidate, CandidateState.CONFIRMED, note, by=by)
+        case = register_from_candidate(candidate, kind=kind, by=by)
         from fangkong.control.selectors import active_episode_for
 
         episode = active_episode_for(candidate.person)
@@ -123,6 +133,7 @@ def confirm_candidate(candidate: CaseCandidate, *, by: Actor, note: str = "") ->
                 "tube": candidate.tube.barcode,
                 "episode": episode.pk if episode else None,
                 "note": note,
+                "case": case.pk,
             },
         )
     return candidate
