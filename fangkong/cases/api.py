@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from fangkong.cases import graph, selectors, services
@@ -104,7 +104,7 @@ def create_case(request: AuthedRequest, data: CaseIn) -> Any:
         person, kind=data.kind, sampled_at=data.sampled_at, sampling_place=data.sampling_place,
         reported_at=data.reported_at, note=data.note, by=request.user,
     )  # fmt: skip
-    return 201, case
+    return Status(201, case)
 
 
 @router.get("/cases/{case_id}", response={200: CaseOut, **ERRORS})

@@ -54,12 +54,15 @@ def cluster_graph(user: Any, cluster: int) -> dict[str, Any]:
     format: a node per case (``c<id>``) and per contact person who is not a case
     (``p<person id>``); an edge from each case to each of its contacts (to the contact's
     case node when the contact became a case), and for a secondary contact from the close
-    contact it came through. Empty lists for a cluster the user cannot see."""
+    contact it came through. Empty lists for a cluster without a case in the user's areas;
+    of a cluster spanning townships, a township's user sees what lies in their areas."""
     cases = list(
         Case.objects.visible_to(user)
         .filter(cluster=cluster)
         .values_list("pk", "person_id", "person__name", "kind", "found", "reported_on")
     )
+    if not cases:  # a chain is seen through its cases: none in the user's areas, no chain
+        return {"cluster": cluster, "nodes": [], "edges": []}
     case_of_person = {c[1]: c[0] for c in cases}
     nodes: list[dict[str, Any]] = [
         {"data": {"id": f"c{pk}", "label": name, "type": "case", "kind": kind, "found": found,
