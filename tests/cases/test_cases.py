@@ -14,8 +14,13 @@ from fangkong.cases.choices import CASE_TRANSITIONS
 from fangkong.cases.models import Case, CaseCandidate
 from fangkong.cases.states import CaseMachine
 from fangkong.control.services import start_episode
-from fangkong.core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied
-from fangkong.core.errors import ValidationFailed
+from fangkong.core.errors import (
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from fangkong.core.models import AuditLog, Notice
 from fangkong.testing import services as testing
 from fangkong.testing.models import Tube

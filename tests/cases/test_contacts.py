@@ -16,9 +16,9 @@ from fangkong.cases.models import Contact
 from fangkong.cases.selectors import uncontrolled_work
 from fangkong.cases.services.contact_import import import_contacts
 from fangkong.control.models import ControlEpisode
+from fangkong.control.rules import rule_in_force
 from fangkong.control.selectors import active_episode_for
 from fangkong.control.services import start_episode
-from fangkong.control.rules import rule_in_force
 from fangkong.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from fangkong.core.models import TimelineEvent
 from tests.factories import PersonFactory
