@@ -4,6 +4,7 @@ contacts, the tracing indicators, the zero-community-case streak and the chains.
 import datetime as dt
 from typing import Any
 
+from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -218,4 +219,5 @@ def cluster_graph(request: AuthedRequest, cluster_id: int) -> Any:
     data = graph.cluster_graph(request.user, cluster_id)
     if not data["nodes"]:
         raise NotFound(_("No such chain within your areas."), field="cluster_id")
-    return data
+    # tens of thousands of elements: written as JSON at once, not validated item by item
+    return JsonResponse(data)
