@@ -7,7 +7,8 @@ from typing import Any
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fangkong.cases import graph, selectors, services
@@ -28,6 +29,7 @@ from fangkong.cases.schemas import (
     TransferIn,
 )
 from fangkong.cases.services import ContactEntry
+from fangkong.cases.services.case_import import import_cases
 from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import ErrorOut, Page, filter_list
 from fangkong.core.errors import NotFound, ValidationFailed
@@ -106,6 +108,14 @@ def create_case(request: AuthedRequest, data: CaseIn) -> Any:
         reported_at=data.reported_at, note=data.note, by=request.user,
     )  # fmt: skip
     return Status(201, case)
+
+
+@router.post("/cases/import", response={201: list[CaseOut], **ERRORS})
+def import_cases_file(request: AuthedRequest, file: UploadedFile = File(...)) -> Any:  # noqa: B008
+    """Register the cases of an .xlsx (证件号码, 姓名, 类型, 采样时间, 采样地点, 报告时间):
+    all, or none and a 422 naming every bad row (``row 5``)."""
+    require(request.user, "case.register")
+    return Status(201, import_cases(file.read(), by=request.user))
 
 
 @router.get("/cases/{case_id}", response={200: CaseOut, **ERRORS})

@@ -40,3 +40,10 @@ class ContactsForm(forms.Form):
 
 class TransferForm(forms.Form):
     hospital = forms.CharField(label=_("Designated hospital"), max_length=100)
+
+
+class CaseImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Workbook (证件号码, 姓名, 类型, 采样时间, 采样地点, 报告时间)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )

@@ -6,6 +6,7 @@ app_name = "cases"
 urlpatterns = [
     path("", cases.CaseListView.as_view(), name="case_list"),
     path("new/", cases.CaseCreateView.as_view(), name="case_create"),
+    path("import/", cases.CaseImportView.as_view(), name="case_import"),
     path("<int:pk>/", cases.CaseDetailView.as_view(), name="case_detail"),
     path("<int:pk>/contacts/", cases.ContactsAddView.as_view(), name="contacts_add"),
     path("<int:pk>/transfer/", cases.TransferView.as_view(), name="case_transfer"),

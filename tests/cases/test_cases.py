@@ -220,3 +220,68 @@ def test_registering_by_hand_on_the_page(county, users, login):
     assert r["Location"] == case.get_absolute_url()
     r = c.post("/cases/new/", {**data, "id_number": PersonFactory(area=county.village_b).id_number})
     assert r.status_code == 422 and Case.objects.count() == 1
+
+
+# --- from a workbook -------------------------------------------------------------------------
+def cases_sheet(rows) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["病例信息表"])
+    ws.append(["姓名", "证件号码", "类型", "采样时间", "采样地点", "报告时间"])
+    for r in rows:
+        ws.append(list(r))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_a_workbook_of_cases_is_registered_and_classified(county, users):
+    from fangkong.cases.services.case_import import import_cases
+
+    a, b = PersonFactory(area=county.village_a), PersonFactory(area=county.village_a)
+    start_episode(b, "close_contact", by=users["county"])
+    now = timezone.localtime().replace(microsecond=0, tzinfo=None)
+    sampled = (now - dt.timedelta(hours=5)).strftime("%Y-%m-%d %H:%M")
+    made = import_cases(cases_sheet([
+        (a.name, a.id_number, "确诊病例", sampled, "桃花社区采样点", ""),
+        ("", b.id_number, "无症状感染者", now - dt.timedelta(hours=5), "集中隔离点", ""),
+    ]), by=users["township_a"])  # fmt: skip
+    assert [(c.person, c.kind, c.found, c.origin) for c in made] == [
+        (a, "confirmed", "community", "import"),
+        (b, "asymptomatic", "under_control", "import"),
+    ]
+
+
+def test_a_workbook_with_a_bad_row_registers_no_case(county, users, login):
+    from fangkong.cases.services.case_import import import_cases
+
+    a, far = PersonFactory(area=county.village_a), PersonFactory(area=county.village_b)
+    dup = PersonFactory(area=county.village_a)
+    hand(dup, users["county"])
+    at = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    rows = [
+        (a.name, a.id_number, "确诊", at, "点", ""),  # good
+        ("", far.id_number, "确诊", at, "点", ""),  # outside township A
+        ("", dup.id_number, "确诊", at, "点", ""),  # a case already
+        ("", a.id_number, "疑似", at, "点", ""),  # not a kind
+        ("", "500242199001010000", "确诊", at, "点", ""),  # not in the registry
+        ("", PersonFactory(area=county.village_a).id_number, "确诊", "昨天", "点", ""),
+    ]
+    notices = Notice.objects.count()
+    with pytest.raises(ValidationFailed) as exc:
+        import_cases(cases_sheet(rows), by=users["township_a"])
+    assert set(exc.value.fields) == {f"row {n}" for n in (4, 5, 6, 7, 8)}
+    assert Case.objects.count() == 1 and Notice.objects.count() == notices  # nothing kept
+    c = login(users["township_a"])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    good = SimpleUploadedFile("cases.xlsx", cases_sheet(rows[:1]))
+    r = c.post("/api/v1/cases/cases/import", {"file": good})
+    assert r.status_code == 201, r.content
+    assert [x["person_id"] for x in r.json()] == [a.pk] and Case.objects.count() == 2
+    page = c.get("/cases/")
+    assert page.status_code == 200 and 'data-testid="case-import"' in page.content.decode()

@@ -16,8 +16,9 @@ from django.views import View
 from fangkong.areas.columns import AreaColumn
 from fangkong.cases import graph, selectors, services
 from fangkong.cases.filters import CaseFilter
-from fangkong.cases.forms import CaseForm, ContactsForm, TransferForm
+from fangkong.cases.forms import CaseForm, CaseImportForm, ContactsForm, TransferForm
 from fangkong.cases.models import Case, Contact
+from fangkong.cases.services.case_import import import_cases
 from fangkong.cases.services.contact_import import import_contacts
 from fangkong.core.errors import DomainError, NotFound
 from fangkong.core.scoping import get_visible_or_404
@@ -61,8 +62,13 @@ class CaseListView(ObjectListView):
     def get_queryset(self):
         return Case.objects.select_related("person", "area")
 
+    template_name = "cases/case_list.html"
+
     def can_create(self) -> bool:
         return self.request.user.can("case.register")
+
+    def extra_context(self):
+        return {"can_import": self.request.user.can("case.register")}
 
 
 class CaseCreateView(ServiceFormView):
@@ -77,6 +83,20 @@ class CaseCreateView(ServiceFormView):
             person, kind=d["kind"], sampled_at=d["sampled_at"],
             sampling_place=d["sampling_place"], note=d["note"], by=self.request.user,
         )  # fmt: skip
+
+
+class CaseImportView(ServiceFormView):
+    permission = "case.register"
+    form_class = CaseImportForm
+    title = _l("Import cases from a workbook")
+
+    def perform(self, form):
+        made = import_cases(form.cleaned_data["file"].read(), by=self.request.user)
+        messages.success(self.request, _("%(n)d case(s) imported.") % {"n": len(made)})
+        return made
+
+    def success_url(self, result) -> str:
+        return reverse("cases:case_list")
 
 
 class CaseDetailView(ObjectDetailView):
