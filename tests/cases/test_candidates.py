@@ -270,3 +270,17 @@ def test_the_old_testing_address_leads_to_the_cases_page(users, login):
     r = login(users["county"]).get("/testing/candidates/")
     assert r.status_code == 301 and r["Location"] == "/cases/candidates/"
     assert login(users["county"]).get(r["Location"]).status_code == 200
+
+
+def test_a_positive_single_tube_tells_the_area_under_the_bell(candidate, users):
+    from fangkong.core.models import Notice
+
+    told = set(Notice.objects.filter(kind="positive").values_list("user__username", flat=True))
+    assert {"county", "town_a", "village_a"} <= told and "town_b" not in told
+
+
+def test_the_page_confirms_an_asymptomatic_infection(candidate, users, login):
+    from fangkong.cases.models import Case
+
+    r = _decide(login(users["county"]), candidate, action="confirm", kind="asymptomatic")
+    assert r.status_code == 200 and Case.objects.get(candidate=candidate).kind == "asymptomatic"

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fangkong.cases.choices import CandidateState, CaseKind
@@ -18,6 +20,7 @@ from fangkong.cases.states import CandidateMachine
 from fangkong.core import audit
 from fangkong.core.actors import Actor
 from fangkong.core.errors import NotFound
+from fangkong.core.notifications import notify, recipients
 from fangkong.core.permissions import require, require_area
 from fangkong.core.timeline import record_event
 
@@ -31,7 +34,7 @@ def open_candidate(
 ) -> CaseCandidate:
     """A positive single tube's person, for the command centre to decide on (called by the
     testing follow-up inside its transaction; the timeline event and the notices are its)."""
-    return CaseCandidate.objects.create(
+    candidate = CaseCandidate.objects.create(
         person=person,
         household=person.household,
         area=person.area,
@@ -39,6 +42,13 @@ def open_candidate(
         chain=chain,
         created_by=actor_or_none(by),
     )
+    with translation.override(settings.LANGUAGE_CODE):  # the county works in Chinese
+        title = _("Positive single tube in %(area)s: a case candidate to decide") % {
+            "area": person.area.name
+        }
+    notify(recipients("testing.result.view", person.area), kind="positive", title=title,
+           url=reverse("cases:candidates"), area=person.area)  # fmt: skip
+    return candidate
 
 
 def _locked(candidate: CaseCandidate, by: Actor) -> CaseCandidate:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from fangkong.cases import selectors, services
+from fangkong.cases.choices import CaseKind
 from fangkong.core.errors import DomainError
 from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.views.mixins import PermissionMixin
@@ -38,6 +39,7 @@ class CandidateListView(PermissionMixin, View):
             "open": open_,
             "decided": decided,
             "can_decide": request.user.can(services.candidates.DECIDE),
+            "case_kinds": CaseKind.choices,
         }
         return render(request, "cases/candidates.html", ctx)
 
@@ -51,7 +53,12 @@ class CandidateDecideView(PermissionMixin, View):
         error = done = ""
         try:
             if action == "confirm":
-                services.confirm_candidate(cand, note=request.POST.get("note", ""), by=request.user)
+                services.confirm_candidate(
+                    cand,
+                    note=request.POST.get("note", ""),
+                    kind=request.POST.get("kind") or CaseKind.CONFIRMED,
+                    by=request.user,
+                )
                 done = _("%(name)s confirmed as a case.") % {"name": cand.person}
             elif action == "dismiss":
                 services.dismiss_candidate(
@@ -69,5 +76,5 @@ class CandidateDecideView(PermissionMixin, View):
             request.user,
             pk=pk,
         )
-        ctx = {"cand": cand, "error": error, "can_decide": True}
+        ctx = {"cand": cand, "error": error, "can_decide": True, "case_kinds": CaseKind.choices}
         return render(request, "cases/_candidate_row.html", ctx)
