@@ -23,6 +23,7 @@ from fangkong.cases.schemas import (
     ContactOut,
     ContactsIn,
     DismissIn,
+    GraphOut,
     IndicatorsOut,
     RegisteredOut,
     StreakBoardOut,
@@ -221,7 +222,7 @@ def list_clusters(request: AuthedRequest) -> Any:
     return [vars(c) for c in graph.clusters(request.user)]
 
 
-@router.get("/clusters/{cluster_id}/graph", response={200: dict[str, Any], **ERRORS})
+@router.get("/clusters/{cluster_id}/graph", response={200: GraphOut, **ERRORS})
 def cluster_graph(request: AuthedRequest, cluster_id: int) -> Any:
     """One chain as cytoscape.js elements (``nodes``, ``edges``); 404 for a chain without a
     case in your areas."""

@@ -127,3 +127,12 @@ class ClusterOut(Schema):
     cases: int
     contacts: int
     first_reported: dt.date | None
+
+
+class GraphOut(Schema):
+    """One chain as cytoscape.js elements: ``nodes`` ({"data": {id, label, type, kind,
+    found|controlled, day}}) and ``edges`` ({"data": {id, source, target, kind}})."""
+
+    cluster: int
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
