@@ -22,6 +22,7 @@ from fangkong.areas.choices import (
     ResponsibilityRole,
 )
 from fangkong.areas.models import PATH_SEPARATOR, Area, Responsibility, today
+from fangkong.core import counts
 from fangkong.core.pinyin import as_pinyin_query
 from fangkong.core.scoping import fold, subtree_q
 
@@ -126,13 +127,20 @@ class AreaNode:
 
 def person_counts(user: Any, nodes: Iterable[Area]) -> dict[int, int]:
     """Persons (visible to the user) in each node's subtree, in two queries whatever the
-    number of nodes: persons counted per area id, then rolled up by path prefix."""
-    from fangkong.people.choices import PersonStatus
-    from fangkong.people.models import Person
-
+    number of nodes (persons counted per area id, then rolled up by path prefix), once per
+    change of the registry (``core.counts``)."""
     nodes = list(nodes)
     if not nodes:
         return {}
+    scope = (counts.scope_of(user), tuple(n.path for n in nodes))
+    by_path = counts.cached(counts.PERSONS, scope, lambda: _rolled_counts(user, nodes))
+    return {node.pk: by_path.get(node.path, 0) for node in nodes}
+
+
+def _rolled_counts(user: Any, nodes: list[Area]) -> dict[str, int]:
+    from fangkong.people.choices import PersonStatus
+    from fangkong.people.models import Person
+
     prefixes = list(fold(n.path for n in nodes))
     if len(prefixes) > 1:  # siblings: one prefix (their parent) keeps the query short
         common = os.path.commonprefix(prefixes)
@@ -157,7 +165,7 @@ def person_counts(user: Any, nodes: Iterable[Area]) -> dict[int, int]:
         for length in lengths:
             if len(path) >= length:
                 rolled[path[:length]] += n
-    return {node.pk: rolled.get(node.path, 0) for node in nodes}
+    return {node.path: rolled.get(node.path, 0) for node in nodes}
 
 
 def top_areas(user: Any) -> QuerySet[Area]:

@@ -1,4 +1,4 @@
-"""Per-user limits on reading personal data in bulk: reveals and person searches.
+"""Per-user limits on reading personal data in bulk: reveals, person searches and exports.
 
 Each action allows ``FANGKONG_RATE_LIMITS[action] = (count, seconds)``: at most ``count``
 in each window of ``seconds``. The counts live in Django's cache ``"ratelimit"`` (the
@@ -29,6 +29,8 @@ def _now() -> float:
 def _message(action: str, minutes: int) -> str:
     if action == "pii.reveal":
         return _("Too many reveals: try again in %(minutes)d minutes.") % {"minutes": minutes}
+    if action == "export":
+        return _("Too many exports: try again in %(minutes)d minutes.") % {"minutes": minutes}
     return _("Too many searches: try again in %(minutes)d minutes.") % {"minutes": minutes}
 
 

@@ -18,7 +18,7 @@ from fangkong.core.pii import may_reveal
 from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.uploads import read_upload
 from fangkong.core.versioning import etag, expected_version
-from fangkong.people import filters, selectors, services
+from fangkong.people import duplicates, filters, selectors, services
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.models import Household, ImportJob, KeyCategory
 from fangkong.people.services import imports
@@ -164,6 +164,19 @@ class TownshipCountOut(Schema):
     township_name: str
     total: int
     by_category: dict[str, int] = Field(..., description="category code -> persons")
+
+
+class RescanOut(Schema):
+    id: int
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    running: bool = Field(..., description="the scan has not finished yet")
+    candidates: int = Field(..., description="records found in a group, once finished")
+    error: str
+
+    @staticmethod
+    def resolve_running(obj: Any) -> bool:
+        return bool(obj.running)
 
 
 class DuplicateGroupOut(Schema):
@@ -450,6 +463,30 @@ def list_duplicates(request: HttpRequest, limit: int = Query(100, ge=1, le=500))
         {"reason": g.reason, "name": g.name, "persons": g.persons}
         for g in selectors.likely_duplicates(request.user, limit=limit)
     ]
+
+
+@router.post(
+    "/duplicates/rescan",
+    response={202: RescanOut, **ERRORS},
+    summary="Rebuild the likely-duplicates table in the background (one rescan at a time: "
+    "409 rescan_running while one runs)",
+)
+def rescan_duplicates(request: HttpRequest):
+    return Status(202, duplicates.start_rescan(by=request.user))
+
+
+class LastRescanOut(Schema):
+    last: RescanOut | None = Field(..., description="null when no rescan has run yet")
+
+
+@router.get(
+    "/duplicates/rescan",
+    response={200: LastRescanOut, **ERRORS},
+    summary="The last rescan for duplicates: when it started and ended, what it found",
+)
+def last_rescan(request: HttpRequest):
+    require(request.user, "person.rescan_duplicates")
+    return {"last": duplicates.last_scan()}
 
 
 @router.post(

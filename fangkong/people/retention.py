@@ -38,6 +38,7 @@ from fangkong.core.redact import (
     text_fields,
     values_of_keys,
 )
+from fangkong.people import duplicates
 from fangkong.people.models import Person
 from fangkong.people.services.control_state import under_control
 
@@ -186,6 +187,7 @@ def purge_expired(
             if not ids:
                 break
             _purge_batch(ids, now=now)
+            duplicates.refresh(ids)  # purged records match no one
             total += len(ids)
     with transaction.atomic():
         _sweep(cutoff)

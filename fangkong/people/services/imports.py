@@ -36,7 +36,7 @@ from fangkong.core.services.imports import queue_import_job
 from fangkong.people import sheet
 from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Household, ImportJob, ImportRowError, KeyCategory, Person
-from fangkong.people.services.persons import RECONCILE, pinyin_initials
+from fangkong.people.services.persons import RECONCILE, persons_written, pinyin_initials
 
 log = logging.getLogger("fangkong.people.import")
 MAX_BYTES = 50 * 1024 * 1024
@@ -303,6 +303,7 @@ def _write(job: ImportJob, by: Any, rows: list[sheet.Row], bad_rows: int) -> dic
         for c in r.category_ids
     ]
     Through.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
+    persons_written(person_ids)
     # One "registered" event per new person: the person's page says where it came from.
     now = timezone.now()
     summary = (_("Registered by import of %(f)s") % {"f": job.filename})[:300]

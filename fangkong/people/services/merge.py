@@ -18,7 +18,7 @@ from fangkong.core.models import TimelineEvent
 from fangkong.core.permissions import require, require_area
 from fangkong.core.timeline import record_event
 from fangkong.people.choices import PersonStatus, Sex
-from fangkong.people.models import Person
+from fangkong.people.models import DuplicateCandidate, Person
 from fangkong.people.states import PersonMachine
 
 # Blank fields of the kept record are filled from the dropped one.
@@ -116,6 +116,9 @@ def merge_persons(keep: Person, drop: Person, *, by: Any) -> Person:
             attr = field if field != "household" else "household_id"
             setattr(keep, attr, getattr(drop, attr))
             filled.append(field)
+    # the candidate rows are derived from the two records: dropped here, not moved, and
+    # rebuilt for both when they are saved below
+    DuplicateCandidate.objects.filter(person__in=[keep, drop]).delete()
     moved = _move_references(keep, drop)
     keep.categories.add(*drop.categories.all())
     drop.categories.clear()

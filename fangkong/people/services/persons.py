@@ -255,3 +255,14 @@ def update_person(
     if changed:
         record_event(person, "updated", _("Details changed"), by=by, data={"fields": changed})
     return person
+
+
+def persons_written(person_ids: list[int]) -> None:
+    """After a bulk write of persons (``BulkInserter``, ``QuerySet.update`` of their names,
+    areas, numbers or categories), which no save signal announces: keep the likely
+    duplicates and retire the registry's cached counts. Call inside the writing transaction."""
+    from fangkong.core import counts
+    from fangkong.people import duplicates
+
+    duplicates.refresh(person_ids)
+    counts.changed(counts.PERSONS)
