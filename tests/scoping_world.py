@@ -235,11 +235,28 @@ def _result(w: World):
     return w.get("testing.Tube").result
 
 
-@builds("testing.CaseCandidate")
+@builds("cases.CaseCandidate")
 def _candidate(w: World):
-    from fangkong.testing.models import CaseCandidate
+    from fangkong.cases.models import CaseCandidate
 
     return CaseCandidate.objects.get(tube=w.get("testing.Tube"))
+
+
+@builds("cases.Case")
+def _case(w: World):
+    from fangkong.cases.services import register_case
+
+    person = PersonFactory(area=w.county.village_a)
+    return register_case(person, kind="confirmed", sampled_at=timezone.now(),
+                         sampling_place="钟多街道采样点", by=w.staff["command"])  # fmt: skip
+
+
+@builds("cases.Contact")
+def _contact(w: World):
+    from fangkong.cases.services import register_contact
+
+    person = PersonFactory(area=w.county.village_a)
+    return register_contact(w.get("cases.Case"), person, by=w.staff["command"]).contact
 
 
 @builds("testing.Notification")

@@ -63,7 +63,9 @@ PAGES: dict[str, str | tuple[str, str]] = {
     "testing:result_import_errors": "testing.ResultImportJob",
     "testing:retest_sample": "testing.RetestTask",
     "testing:retest_cancel": "testing.RetestTask",
-    "testing:candidate_decide": "testing.CaseCandidate",
+    "cases:candidate_decide": "cases.CaseCandidate",
+    "cases:contact_control": "cases.Contact",
+    "cases:chain": "cases.Case",  # a chain is named by its first case
     "token_revoke": (SKIP, "a token is its owner's (tests/core/test_accounts.py)"),
     "user_edit": "core.User",
     "user_reset_password": "core.User",
@@ -117,8 +119,12 @@ API_OBJECTS: dict[str, str] = {
     "/testing/results/imports/{job_id}/errors": "testing.ResultImportJob",
     "/testing/retests/{task_id}/sample": "testing.RetestTask",
     "/testing/retests/{task_id}/cancel": "testing.RetestTask",
-    "/testing/case-candidates/{candidate_id}/confirm": "testing.CaseCandidate",
-    "/testing/case-candidates/{candidate_id}/dismiss": "testing.CaseCandidate",
+    "/cases/candidates/{candidate_id}/confirm": "cases.CaseCandidate",
+    "/cases/candidates/{candidate_id}/dismiss": "cases.CaseCandidate",
+    "/cases/cases/{case_id}": "cases.Case",
+    "/cases/cases/{case_id}/transfer": "cases.Case",
+    "/cases/cases/{case_id}/contacts": "cases.Case",
+    "/cases/clusters/{cluster_id}/graph": "cases.Case",  # a chain is named by its first case
     "/testing/persons/{person_id}/results": "people.Person",
 }
 
@@ -140,7 +146,9 @@ API_LISTS: dict[str, str | tuple[str, str]] = {
     "/testing/rounds": "testing.ScreeningRound",
     "/testing/tubes": "testing.Tube",
     "/testing/retests": "testing.RetestTask",
-    "/testing/case-candidates": "testing.CaseCandidate",
+    "/cases/candidates": "cases.CaseCandidate",
+    "/cases/cases": "cases.Case",
+    "/cases/contacts": "cases.Contact",
     "/testing/overdue": (SKIP, "tubes past a target (tests/testing)"),
 }
 

@@ -5,7 +5,8 @@ import polib
 from django.conf import settings
 from django.utils import translation
 
-from fangkong.testing.choices import CandidateState, TubeState
+from fangkong.cases.choices import CandidateState
+from fangkong.testing.choices import TubeState
 
 PO = settings.BASE_DIR / "fangkong" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 

@@ -15,12 +15,15 @@ NAV = [
     (_("Capacity"), "sites:capacity", "capacity.view"),
     (_("Testing"), "testing:index", "testing.view"),
     (_("Door-to-door retests"), "testing:retests", "testing.retest.view"),
-    (_("Case candidates"), "testing:candidates", "testing.result.view"),
     # the domains' entries, each after its comment
     # --- home_isolation ---
     # (its entries go here)
     # --- cases ---
     # (its entries go here)
+    (_("Case candidates"), "cases:candidates", "testing.result.view"),
+    (_("Cases"), "cases:case_list", "case.view"),
+    (_("Zero-case streak"), "cases:streak", "case.view"),
+    (_("Chains"), "cases:chains", "case.view"),
     # --- command ---
     # (its entries go here)
     # --- transfers ---

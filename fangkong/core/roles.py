@@ -71,12 +71,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "testing.result.view": frozenset(_OPERATORS | {R.AUDITOR}),
     # the door-to-door list: the samplers who walk it see it too
     "testing.retest.view": frozenset(_OPERATORS | {R.SAMPLER, R.AUDITOR}),
-    # confirming or dismissing a positive single tube is the command centre's call
-    "testing.candidate.decide": frozenset({R.COUNTY_COMMAND}),
     # home isolation and the resident portal (home_isolation)
     # (this domain's permissions go here)
     # cases and contacts (cases)
     # (this domain's permissions go here)
+    # confirming or dismissing a positive single tube is the command centre's call
+    "case.candidate.decide": frozenset({R.COUNTY_COMMAND}),
+    "case.view": frozenset(_OPERATORS | {R.TRANSFER_DISPATCHER, R.AUDITOR}),
+    # registering cases and contacts: the investigators (流调), who work for the county
+    # command or a township; no role of their own, so that one account may do both
+    "case.register": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER}),
+    "contact.register": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER}),
+    "case.transfer": frozenset({R.COUNTY_COMMAND, R.TRANSFER_DISPATCHER}),
     # the command centre: daily picture, report, directives (command)
     # (this domain's permissions go here)
     # closed-loop transfers (transfers)

@@ -110,19 +110,6 @@ class RecipientKind(models.TextChoices):
     CHAIN = "chain", _("Responsible person (包保责任人)")
 
 
-class CandidateState(models.TextChoices):
-    OPEN = "open", pgettext_lazy("case candidate", "Open")
-    CONFIRMED = "confirmed", _("Confirmed case")
-    DISMISSED = "dismissed", _("Dismissed")
-
-
-CANDIDATE_TRANSITIONS: dict[str, frozenset[str]] = {
-    CandidateState.OPEN: frozenset({CandidateState.CONFIRMED, CandidateState.DISMISSED}),
-    CandidateState.CONFIRMED: frozenset(),
-    CandidateState.DISMISSED: frozenset(),
-}
-
-
 class Stage(models.TextChoices):
     """The legs of 采、送、检、报 a tube's time is measured over."""
 

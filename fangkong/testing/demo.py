@@ -16,6 +16,8 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from fangkong.areas.models import Area
+from fangkong.cases.choices import CandidateState
+from fangkong.cases.models import CaseCandidate
 from fangkong.control.choices import EpisodeStatus
 from fangkong.control.models import ControlEpisode
 from fangkong.control.services import start_episode
@@ -24,8 +26,8 @@ from fangkong.core.models import User
 from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Person
 from fangkong.testing import services
-from fangkong.testing.choices import CandidateState, RetestState, TubeState
-from fangkong.testing.models import CaseCandidate, RetestTask, ScreeningRound, Tube
+from fangkong.testing.choices import RetestState, TubeState
+from fangkong.testing.models import RetestTask, ScreeningRound, Tube
 
 POOLING = 10
 FULL_POOLS = 4  # pooled tubes filled (and closed) by ten swabs each

@@ -1,6 +1,6 @@
 """Mass testing (核酸筛查): testing points, screening rounds, tubes and their members, boxes,
-labs, results, and the follow-up of a positive tube (retests, notifications, case
-candidates)."""
+labs, results, and the follow-up of a positive tube (retests, notifications; its case
+candidate lives in ``cases``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from fangkong.core.pii import EncryptedTextField
 from fangkong.core.scoping import ScopedManager, ScopedQuerySet, area_q, mark_visible, subtree_q
 from fangkong.testing.choices import (
     BoxState,
-    CandidateState,
     NotificationState,
     Outcome,
     PointKind,
@@ -376,47 +375,6 @@ class RetestTask(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_reason_display()})"
-
-
-class CaseCandidate(BaseModel):
-    """A positive single tube: a person the command centre must act on at once."""
-
-    person = models.ForeignKey(
-        "people.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
-    )
-    household = models.ForeignKey(
-        "people.Household", verbose_name=_("household"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )  # fmt: skip
-    area = models.ForeignKey(
-        "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
-    )
-    tube = models.ForeignKey(
-        Tube, verbose_name=_("tube"), on_delete=models.PROTECT, related_name="case_candidates"
-    )
-    chain = models.JSONField(_("responsibility chain"), default=list, blank=True)
-    state = models.CharField(
-        _("state"), max_length=10, choices=CandidateState.choices, default=CandidateState.OPEN
-    )
-    decided_by = models.ForeignKey(
-        USER, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )  # fmt: skip
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    note = models.TextField(
-        _("note"), blank=True, help_text=_("Why it was dismissed, or a note on the confirmation.")
-    )
-
-    objects = ScopedManager()
-    scope_field = "area"
-
-    class Meta:
-        verbose_name = _("case candidate (阳性待核)")
-        verbose_name_plural = _("case candidates (阳性待核)")
-        indexes = [models.Index(fields=["area", "state"])]
-
-    def __str__(self) -> str:
-        return f"{self.person} ({self.tube})"
 
 
 class Notification(models.Model):

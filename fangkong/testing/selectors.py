@@ -9,18 +9,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Min, Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
 from fangkong.core.actors import Actor
 from fangkong.core.scoping import fold, get_visible_or_404, mark_visible, subtree_q
-from fangkong.core.workqueue import Work, per_township
+from fangkong.core.workqueue import Work
 from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Person
 from fangkong.testing.choices import (
-    CandidateState,
     Outcome,
     RetestState,
     Stage,
@@ -29,7 +27,6 @@ from fangkong.testing.choices import (
 )
 from fangkong.testing.models import (
     Box,
-    CaseCandidate,
     Lab,
     Notification,
     Result,
@@ -97,10 +94,6 @@ def retests_for(user: Actor) -> QuerySet[RetestTask]:
     return RetestTask.objects.visible_to(user).select_related("person", "area", "source_tube")
 
 
-def candidates_for(user: Actor) -> QuerySet[CaseCandidate]:
-    return CaseCandidate.objects.visible_to(user).select_related("person", "household", "tube")
-
-
 def notifications_for(user: Actor) -> QuerySet[Notification]:
     return Notification.objects.visible_to(user).select_related("tube")
 
@@ -128,18 +121,6 @@ def open_retests(user: Actor) -> QuerySet[RetestTask]:
         .select_related("person__household", "round")
         .order_by(*WALK_ORDER)
     )
-
-
-RECENT_DECISIONS = 50
-
-
-def candidate_board(user: Actor) -> tuple[QuerySet[CaseCandidate], QuerySet[CaseCandidate]]:
-    """Case candidates in the user's areas: the open ones, oldest first (the longest
-    waiting), and the most recent decisions."""
-    qs = candidates_for(user).select_related("area", "tube__result", "decided_by")
-    open_ = qs.filter(state=CandidateState.OPEN).order_by("created_at", "pk")
-    decided = qs.exclude(state=CandidateState.OPEN).order_by("-decided_at", "-pk")
-    return open_, decided[:RECENT_DECISIONS]
 
 
 # --- coverage --------------------------------------------------------------------------------
@@ -448,21 +429,7 @@ def follow_up_hours() -> dict[str, float]:
     return {**DEFAULT_FOLLOW_UP_HOURS, **getattr(settings, "FANGKONG_TESTING_FOLLOW_UP_HOURS", {})}
 
 
-def _oldest_work(qs: QuerySet, hours: float, url: str) -> Work:
+def oldest_work(qs: QuerySet, hours: float, url: str) -> Work:
     row = qs.aggregate(n=Count("pk"), first=Min("created_at"))
     due = row["first"] + dt.timedelta(hours=hours) if row["first"] else None
     return Work(row["n"], due, url)
-
-
-def _open_candidates(user: Actor, now: dt.datetime) -> QuerySet[CaseCandidate]:
-    return CaseCandidate.objects.visible_to(user).filter(state=CandidateState.OPEN)
-
-
-def candidates_work(user: Actor, now: dt.datetime) -> Work:
-    """Case candidates to confirm or dismiss; due two hours after the oldest."""
-    qs = _open_candidates(user, now)
-    return _oldest_work(qs, follow_up_hours()["candidate"], reverse("testing:candidates"))
-
-
-def candidates_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
-    return per_township(_open_candidates(user, now), "area__path")

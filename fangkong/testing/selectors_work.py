@@ -12,7 +12,7 @@ from fangkong.core.actors import Actor
 from fangkong.core.workqueue import Work, per_township
 from fangkong.testing.choices import RetestState
 from fangkong.testing.models import RetestTask, Tube
-from fangkong.testing.selectors import _oldest_work, follow_up_hours, overdue, target_hours
+from fangkong.testing.selectors import follow_up_hours, oldest_work, overdue, target_hours
 
 
 def _open_retests(user: Actor, now: dt.datetime) -> QuerySet[RetestTask]:
@@ -22,7 +22,7 @@ def _open_retests(user: Actor, now: dt.datetime) -> QuerySet[RetestTask]:
 def retests_work(user: Actor, now: dt.datetime) -> Work:
     """Door-to-door retests waiting in the user's areas; due two hours after the oldest."""
     qs = _open_retests(user, now)
-    return _oldest_work(qs, follow_up_hours()["retest"], reverse("testing:retests"))
+    return oldest_work(qs, follow_up_hours()["retest"], reverse("testing:retests"))
 
 
 def retests_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:

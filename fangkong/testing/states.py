@@ -1,5 +1,5 @@
 """The state machines of the testing pipeline (``core.states``), from the tables in
-``choices.py``: tubes, boxes, retest tasks, case candidates, notifications. Every change
+``choices.py``: tubes, boxes, retest tasks, notifications (case candidates: ``cases``). Every change
 of their state goes through them."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from fangkong.core.models import IMPORT_TRANSITIONS
 from fangkong.core.states import StateMachine
 from fangkong.testing.choices import (
     BOX_TRANSITIONS,
-    CANDIDATE_TRANSITIONS,
     NOTIFICATION_TRANSITIONS,
     RETEST_TRANSITIONS,
     TUBE_TRANSITIONS,
@@ -18,7 +17,6 @@ from fangkong.testing.choices import (
 )
 from fangkong.testing.models import (
     Box,
-    CaseCandidate,
     Notification,
     ResultImportJob,
     RetestTask,
@@ -44,13 +42,6 @@ RetestMachine = StateMachine(
     RETEST_TRANSITIONS,
     describe=lambda task: _("The door-to-door task of %(name)s") % {"name": task.person},
     error_field="task",
-)
-
-CandidateMachine = StateMachine(
-    CaseCandidate.state,
-    CANDIDATE_TRANSITIONS,
-    describe=lambda c: _("The case candidate %(name)s") % {"name": c.person},
-    error_field="candidate",
 )
 
 NotificationMachine = StateMachine(

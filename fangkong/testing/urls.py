@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from fangkong.testing import views, views_followup, views_imports
 
@@ -36,10 +37,6 @@ urlpatterns = [
         views_followup.RetestCancelView.as_view(),
         name="retest_cancel",
     ),
-    path("candidates/", views_followup.CandidateListView.as_view(), name="candidates"),
-    path(
-        "candidates/<int:pk>/decide/",
-        views_followup.CandidateDecideView.as_view(),
-        name="candidate_decide",
-    ),
+    # the case candidates moved to the cases app; old bookmarks still land there
+    path("candidates/", RedirectView.as_view(pattern_name="cases:candidates", permanent=True)),
 ]

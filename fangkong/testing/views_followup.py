@@ -1,5 +1,5 @@
 """Pages of the follow-up of positive tubes: the door-to-door task list a sampling team walks
-with a phone (单采复核, 漏采补采), and the command centre's case candidates (阳性待核). Every
+with a phone (单采复核, 漏采补采) (the case candidates are the ``cases`` app's). Every
 write goes through ``services``; a row's action answers htmx with the row alone."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -131,51 +131,3 @@ class RetestCancelView(_RetestAction):
             task, reason_text=request.POST.get("reason", ""), by=request.user
         )
         return _("%(name)s: task cancelled.") % {"name": task.person}
-
-
-# --- case candidates -------------------------------------------------------------------------
-class CandidateListView(PermissionMixin, View):
-    """Open candidates first (the longest waiting on top), then the recent decisions."""
-
-    permission = "testing.result.view"
-
-    def get(self, request):
-        open_, decided = selectors.candidate_board(request.user)
-        ctx = {
-            "title": _("Case candidates"),
-            "open": open_,
-            "decided": decided,
-            "can_decide": request.user.can("testing.candidate.decide"),
-        }
-        return render(request, "testing/candidates.html", ctx)
-
-
-class CandidateDecideView(PermissionMixin, View):
-    permission = "testing.candidate.decide"
-
-    def post(self, request, pk):
-        cand = get_visible_or_404(selectors.candidates_for(request.user), request.user, pk=pk)
-        action = request.POST.get("action")
-        error = done = ""
-        try:
-            if action == "confirm":
-                services.confirm_candidate(cand, note=request.POST.get("note", ""), by=request.user)
-                done = _("%(name)s confirmed as a case.") % {"name": cand.person}
-            elif action == "dismiss":
-                services.dismiss_candidate(
-                    cand, reason=request.POST.get("reason", ""), by=request.user
-                )
-                done = _("%(name)s: candidate dismissed.") % {"name": cand.person}
-            else:
-                raise Http404
-        except DomainError as exc:
-            error = str(exc.message)
-        if not request.htmx:
-            return _back(request, "testing:candidates", error, done)
-        cand = get_visible_or_404(
-            selectors.candidates_for(request.user).select_related("tube__result", "decided_by"),
-            request.user,
-            pk=pk,
-        )
-        ctx = {"cand": cand, "error": error, "can_decide": True}
-        return render(request, "testing/_candidate_row.html", ctx)

@@ -1,22 +1,14 @@
-"""Mass testing's work queues (see core.workqueue): door-to-door retests to take, case
-candidates to decide, tubes on their way to a lab for too long."""
+"""Mass testing's work queues (see core.workqueue): door-to-door retests to take, tubes on
+their way to a lab for too long (case candidates to decide: ``cases``)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.roles import Role
 from fangkong.core.workqueue import register
-from fangkong.testing import selectors, selectors_work
+from fangkong.testing import selectors_work
 
 R = Role
 
-register(
-    "testing.candidates",
-    label=_("Case candidates to confirm or dismiss"),
-    permission="testing.candidate.decide",
-    work=selectors.candidates_work,
-    by_township=selectors.candidates_by_township,
-    order=1,
-)
 register(
     "testing.retests",
     label=_("Door-to-door retests to take"),

@@ -40,6 +40,16 @@ def demo(request, county):
     results = b"barcode,outcome,ct\nNOSUCH,negative,\n"
     job = start_result_import(by=lab_user, lab=None, filename="r.csv", content=results)
     run_result_import(job.pk)
+    # a case with a contact (the cases' endpoints)
+    from django.utils import timezone
+
+    from fangkong.cases.services import register_case, register_contact
+
+    county_user = User.objects.get(username="county")
+    people = Person.objects.filter(area=county.village_a).order_by("pk")
+    case = register_case(people[0], kind="confirmed", sampled_at=timezone.now(),
+                         sampling_place="采样点", by=county_user)  # fmt: skip
+    register_contact(case, people[1], by=county_user)
 
 
 def first_pk(qs) -> int:
@@ -50,11 +60,16 @@ def first_pk(qs) -> int:
 
 def urls(county) -> dict[str, str]:
     """The URL that calls each GET operation of the document on the demo data."""
+    from fangkong.cases.models import Case
     from fangkong.people.models import ImportJob
     from fangkong.testing.models import ResultImportJob
 
     rule_sets = list(RuleSet.objects.order_by("pk")[:2])
+    case = first_pk(Case.objects)
     return {
+        "/api/v1/cases/cases/{case_id}": f"/api/v1/cases/cases/{case}",
+        "/api/v1/cases/cases/{case_id}/contacts": f"/api/v1/cases/cases/{case}/contacts",
+        "/api/v1/cases/clusters/{cluster_id}/graph": f"/api/v1/cases/clusters/{case}/graph",
         "/api/v1/areas/{area_id}": f"/api/v1/areas/{county.town_a.pk}",
         "/api/v1/areas/{area_id}/children": f"/api/v1/areas/{county.town_a.pk}/children",
         "/api/v1/areas/{area_id}/chain": f"/api/v1/areas/{county.village_a.pk}/chain",

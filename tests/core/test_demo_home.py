@@ -7,13 +7,14 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from fangkong.cases.models import CaseCandidate
 from fangkong.control.demo import load_demo_control
 from fangkong.control.models import ControlPhase
 from fangkong.core.demo import DEMO_USERS, ensure_demo_users
 from fangkong.core.models import User
 from fangkong.sites.demo import load_demo_sites
 from fangkong.testing.demo import load_demo_testing
-from fangkong.testing.models import CaseCandidate, RetestTask
+from fangkong.testing.models import RetestTask
 from tests.core.conftest import work_on
 from tests.factories import PersonFactory, add_area
 

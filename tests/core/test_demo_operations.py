@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from fangkong.cases import selectors as cases_selectors
+from fangkong.cases.models import CaseCandidate
 from fangkong.control.models import ControlEpisode
 from fangkong.core.demo import ensure_demo_users
 from fangkong.core.models import AuditLog, User
@@ -15,7 +17,7 @@ from fangkong.sites.demo import load_demo_sites
 from fangkong.sites.models import IsolationSite, Room, Stay, TurnoverStep
 from fangkong.testing import selectors as testing_selectors
 from fangkong.testing.demo import load_demo_testing
-from fangkong.testing.models import CaseCandidate, RetestTask, ScreeningRound, Tube
+from fangkong.testing.models import RetestTask, ScreeningRound, Tube
 from tests.factories import HouseholdFactory, PersonFactory
 
 pytestmark = pytest.mark.usefixtures("no_sms")
@@ -88,7 +90,7 @@ def test_positive_pool_has_open_retests_for_its_members(loaded):
 
 
 def test_single_positive_is_an_open_case_candidate(loaded):
-    open_, _decided = testing_selectors.candidate_board(user("county"))
+    open_, _decided = cases_selectors.candidate_board(user("county"))
     assert [c.tube.kind for c in open_] == ["single"]
 
 
@@ -118,7 +120,7 @@ def test_a_second_run_adds_nothing(loaded):
 @pytest.mark.parametrize(
     "who, url",
     [("site", "/sites/"), ("site", "/sites/capacity/"), ("site", "/sites/due/"),
-     ("county", "/testing/"), ("county", "/testing/retests/"), ("county", "/testing/candidates/"),
+     ("county", "/testing/"), ("county", "/testing/retests/"), ("county", "/cases/candidates/"),
      ("county", "/testing/turnaround/")],
 )  # fmt: skip
 def test_the_pages_show_it(loaded, who, url):
@@ -129,5 +131,5 @@ def test_the_pages_show_it(loaded, who, url):
     html = resp.content.decode()
     if url.startswith("/sites/"):
         assert "酉州宾馆集中隔离点" in html
-    if url == "/testing/candidates/":
+    if url == "/cases/candidates/":
         assert "S" in html and CaseCandidate.objects.get().person.name in html

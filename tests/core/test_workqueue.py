@@ -14,6 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from fangkong.cases.models import Contact
+from fangkong.cases.services import register_case
 from fangkong.control.rules import rule_in_force
 from fangkong.control.services import start_episode
 from fangkong.core import workqueue
@@ -29,7 +31,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
 
 KEYS = [
     "sites.releases_due", "sites.overstays", "sites.turnover", "control.phases_due",
-    "testing.retests", "testing.candidates", "testing.late_tubes",
+    "testing.retests", "cases.candidates", "testing.late_tubes", "cases.uncontrolled_contacts",
 ]  # fmt: skip
 POOL = {"a": 3, "b": 2}  # members of each township's positive pool: its retests
 
@@ -110,6 +112,15 @@ def _testing_of(t, town, village, sampler, lab, rnd, users) -> object:
     return point
 
 
+def _cases_of(village, users) -> None:
+    """A case with one contact whose control could not start (kept without an episode)."""
+    case = register_case(PersonFactory(area=village), kind="confirmed", sampling_place="点",
+                         sampled_at=timezone.now(), by=users["county"])  # fmt: skip
+    person = PersonFactory(area=village)
+    Contact.objects.create(case=case, person=person, area=village, kind="close",
+                           control_note="no rule")  # fmt: skip
+
+
 @pytest.fixture
 def world(county, users) -> dict[str, Township]:
     """Work of every queue in township A and in township B."""
@@ -127,6 +138,7 @@ def world(county, users) -> dict[str, Township]:
     ):
         site = _sites_of(town, village, users[f"site_{t}"], users["county"])
         point = _testing_of(t, town, village, sampler, lab, rnd, users)
+        _cases_of(village, users)
         out[t] = Township(site, point)
     return out
 
@@ -147,8 +159,9 @@ EXPECTED = {
     # the two still in their rooms: centralized isolation ending today, and overdue
     "control.phases_due": (2, 2, "township_a", "township_b"),
     "testing.retests": (POOL["a"], POOL["b"], "township_a", "township_b"),
-    "testing.candidates": (1, 1, "command_a", "command_b"),
+    "cases.candidates": (1, 1, "command_a", "command_b"),
     "testing.late_tubes": (1, 1, "sampler_a", "sampler_b"),
+    "cases.uncontrolled_contacts": (1, 1, "township_a", "township_b"),
 }
 
 
@@ -229,7 +242,7 @@ def test_a_queue_may_not_be_shown_to_a_role_that_cannot_open_its_page():
         workqueue.register(
             "test.bad",
             label="bad",
-            permission="testing.candidate.decide",
+            permission="case.candidate.decide",
             roles={Role.SAMPLER},
             work=lambda user, now: workqueue.Work(1, None, "/"),
         )
@@ -239,7 +252,8 @@ def test_a_queue_may_not_be_shown_to_a_role_that_cannot_open_its_page():
 # --- the home page ---------------------------------------------------------------------------
 def test_home_lists_the_townships_work_and_not_the_other_townships(world, users, login):
     page = login(users["township_a"]).get("/").content.decode()
-    assert work_on(page) == {"control.phases_due": 2, "testing.retests": POOL["a"]}
+    assert work_on(page) == {"control.phases_due": 2, "testing.retests": POOL["a"],
+                             "cases.uncontrolled_contacts": 1}  # fmt: skip
     assert "/testing/retests/" in page and "/control/episodes/?status=active&amp;due=today" in page
     # the county's total would be POOL a + b; township B's rows are not on this page
     assert 'data-testid="township-table"' not in page

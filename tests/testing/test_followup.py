@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 
 from fangkong.areas.models import Responsibility
+from fangkong.cases.models import CaseCandidate
 from fangkong.control.models import ControlEpisode
 from fangkong.core.models import TimelineEvent
 from fangkong.testing import services
-from fangkong.testing.models import CaseCandidate, Notification, RetestTask, Tube
+from fangkong.testing.models import Notification, RetestTask, Tube
 from fangkong.testing.tasks import deliver
 
 
@@ -136,5 +137,5 @@ def test_the_retest_and_candidate_lists_are_scoped(received_pool, users, access)
     assert c.get("/api/v1/testing/retests").json()["count"] == 0
     c.force_login(users["township_a"])
     assert c.get("/api/v1/testing/retests").json()["count"] == 10
-    access.check("/api/v1/testing/case-candidates", api=True, allowed=["county"],
+    access.check("/api/v1/cases/candidates", api=True, allowed=["county"],
                  denied_role=["sampler_a"])  # fmt: skip

@@ -18,6 +18,8 @@ from django.db import connection
 from django.utils import timezone
 
 from fangkong.areas.models import Responsibility
+from fangkong.cases import services as cases
+from fangkong.cases.models import CaseCandidate
 from fangkong.control import services as control
 from fangkong.control.models import ControlEpisode, ControlPhase
 from fangkong.core.roles import Role
@@ -31,7 +33,7 @@ from fangkong.sites import services as sites
 from fangkong.sites.choices import SiteKind
 from fangkong.sites.models import Stay
 from fangkong.testing import services as testing
-from fangkong.testing.models import CaseCandidate, Notification, Result, TubeMember
+from fangkong.testing.models import Notification, Result, TubeMember
 from fangkong.testing.tasks import deliver
 from tests.people.conftest import row, xlsx
 
@@ -144,7 +146,7 @@ def lived(county, users, make_user, swab, to_lab, sms):
     deliver(notices[:1])
     assert any(NAME in m for _to, m in sms.sent)
     candidate = CaseCandidate.objects.get(person=person)
-    testing.confirm_candidate(candidate, by=county_user, note=f"{NAME} 经复核确诊")
+    cases.confirm_candidate(candidate, by=county_user, note=f"{NAME} 经复核确诊")
     # the end of control: called off in home isolation, with a reason that names her
     episode = ControlEpisode.objects.get(person=person, status="active")
     control.cancel_episode(episode, reason_text=f"{NAME}转至定点医院", by=town)

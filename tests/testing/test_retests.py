@@ -11,13 +11,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from fangkong.cases.models import CaseCandidate
 from fangkong.control.models import ControlEpisode
 from fangkong.control.selectors import active_episode_for
 from fangkong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fangkong.core.models import AuditLog, TimelineEvent
 from fangkong.core.roles import Role
 from fangkong.testing import services
-from fangkong.testing.models import CaseCandidate, RetestTask, ScreeningRound, Tube
+from fangkong.testing.models import RetestTask, ScreeningRound, Tube
 from tests.factories import HouseholdFactory, PersonFactory
 
 

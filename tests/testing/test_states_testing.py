@@ -1,5 +1,4 @@
-"""The testing pipeline's machines: tubes, boxes, door-to-door tasks, case candidates and
-notifications. Every move of their tables performed, one forbidden move refused naming both
+"""The testing pipeline's machines: tubes, boxes, door-to-door tasks and notifications. Every move of their tables performed, one forbidden move refused naming both
 states; receiving and reporting change only the rows the tube table allows."""
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from django.utils import translation
 from fangkong.core.errors import Conflict
 from fangkong.testing.choices import (
     BOX_TRANSITIONS,
-    CANDIDATE_TRANSITIONS,
     NOTIFICATION_TRANSITIONS,
     RETEST_TRANSITIONS,
     TUBE_TRANSITIONS,
@@ -20,11 +18,10 @@ from fangkong.testing.choices import (
     TubeKind,
     TubeState,
 )
-from fangkong.testing.models import Box, CaseCandidate, Notification, RetestTask, Tube
+from fangkong.testing.models import Box, Notification, RetestTask, Tube
 from fangkong.testing.states import (
     RECEIVABLE,
     BoxMachine,
-    CandidateMachine,
     NotificationMachine,
     RetestMachine,
     TubeMachine,
@@ -69,17 +66,6 @@ def test_the_retest_machine_walks_its_table(county, users, rnd):
 
     assert RetestMachine.table == {k: set(v) for k, v in RETEST_TRANSITIONS.items()}
     walk(RetestMachine, make, by=users["county"])
-
-
-def test_the_candidate_machine_walks_its_table(county, users, make_tube):
-    def make(state):
-        person = PersonFactory(area=county.village_a)
-        return CaseCandidate.objects.create(
-            person=person, area=person.area, tube=make_tube(TubeState.REPORTED), state=state
-        )
-
-    assert CandidateMachine.table == {k: set(v) for k, v in CANDIDATE_TRANSITIONS.items()}
-    walk(CandidateMachine, make, by=users["county"])
 
 
 def test_the_notification_machine_walks_its_table(county, users):

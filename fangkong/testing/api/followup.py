@@ -1,4 +1,5 @@
-"""Testing API, follow-up: retests, case candidates, turnaround, a person's results."""
+"""Testing API, follow-up: retests, turnaround, a person's results (case candidates: the
+cases API)."""
 
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
@@ -11,9 +12,6 @@ from fangkong.people.models import Person
 from fangkong.testing import selectors, services
 from fangkong.testing.api._lookups import ERRORS
 from fangkong.testing.api.schemas import (
-    CandidateOut,
-    ConfirmIn,
-    DismissIn,
     PersonResultOut,
     RetestCancelIn,
     RetestOut,
@@ -70,34 +68,6 @@ def retest_cancel(request: AuthedRequest, task_id: int, data: RetestCancelIn):
     require(request.user, "testing.manage")
     return services.cancel_retest(_retest(request, task_id), reason_text=data.reason,
                                   by=request.user)  # fmt: skip
-
-
-@router.get("/case-candidates", response=list[CandidateOut])
-@paginate(Page)
-def list_candidates(request):
-    require(request.user, "testing.result.view")
-    return selectors.candidates_for(request.user).order_by("-pk")
-
-
-def _candidate(request, pk: int):
-    candidates = selectors.candidates_for(request.user)
-    return get_visible_or_404(candidates, request.user, pk=pk, error_field="candidate_id")
-
-
-@router.post("/case-candidates/{candidate_id}/confirm", response={200: CandidateOut, **ERRORS})
-def candidate_confirm(request, candidate_id: int, data: ConfirmIn):
-    """Confirm as a case (409 when someone decided first)."""
-    require(request.user, "testing.candidate.decide")
-    return services.confirm_candidate(_candidate(request, candidate_id), note=data.note,
-                                      by=request.user)  # fmt: skip
-
-
-@router.post("/case-candidates/{candidate_id}/dismiss", response={200: CandidateOut, **ERRORS})
-def candidate_dismiss(request, candidate_id: int, data: DismissIn):
-    """Dismiss with the reason (409 when someone decided first)."""
-    require(request.user, "testing.candidate.decide")
-    return services.dismiss_candidate(_candidate(request, candidate_id), reason=data.reason,
-                                      by=request.user)  # fmt: skip
 
 
 class TurnaroundQuery(Schema):

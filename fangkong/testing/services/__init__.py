@@ -1,6 +1,5 @@
 """Writes of the testing pipeline (re-exported here for callers)."""
 
-from fangkong.testing.services.candidates import confirm_candidate, dismiss_candidate
 from fangkong.testing.services.doortodoor import send_missing_to_door_to_door
 from fangkong.testing.services.followup import FollowUp, follow_up_positive
 from fangkong.testing.services.lab import (
@@ -43,12 +42,10 @@ __all__ = [
     "add_tube",
     "cancel_retest",
     "close_tube",
-    "confirm_candidate",
     "create_box",
     "create_lab",
     "create_point",
     "create_round",
-    "dismiss_candidate",
     "end_pool_control_after_negative_retests",
     "find_person",
     "follow_up_positive",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.selectors import responsibility_chain
+from fangkong.cases.services.candidates import open_candidate
 from fangkong.control.selectors import active_episodes_for
 from fangkong.control.services import start_episode
 from fangkong.core import audit
@@ -22,7 +23,7 @@ from fangkong.core.errors import DomainError
 from fangkong.core.models import TimelineEvent, User
 from fangkong.core.roles import Role
 from fangkong.testing.choices import RecipientKind, RetestReason, TubeKind
-from fangkong.testing.models import CaseCandidate, Notification, RetestTask, Tube
+from fangkong.testing.models import Notification, RetestTask, Tube
 from fangkong.testing.services.sampling import controlled_person_ids
 from fangkong.testing.tasks import queue_on_commit
 
@@ -103,14 +104,7 @@ def follow_up_positive(tube: Tube, *, by: Actor) -> FollowUp:
                     out.not_controlled[p.pk] = why
             summary = _("Pooled tube %(code)s positive: under control, single-tube retest ordered")
         else:
-            cand = CaseCandidate.objects.create(
-                person=p,
-                household=p.household,
-                area=p.area,
-                tube=tube,
-                chain=[_link_dict(link) for link in links],
-                created_by=by if getattr(by, "is_authenticated", False) else None,
-            )
+            cand = open_candidate(p, tube, chain=[_link_dict(link) for link in links], by=by)
             out.candidates.append(cand.pk)
             summary = _("Single tube %(code)s positive: case candidate for the command centre")
         events.append(

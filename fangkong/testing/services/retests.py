@@ -11,19 +11,19 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.cases.selectors import open_candidate_person_ids
 from fangkong.control.choices import EpisodeStatus
 from fangkong.control.services import complete_phase
 from fangkong.core.actors import Actor
 from fangkong.core.errors import DomainError, NotFound, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.testing.choices import (
-    CandidateState,
     Outcome,
     RetestReason,
     RetestState,
     TubeState,
 )
-from fangkong.testing.models import CaseCandidate, RetestTask, TestingPoint
+from fangkong.testing.models import RetestTask, TestingPoint
 from fangkong.testing.services._common import clean_text
 from fangkong.testing.services.followup import POOL_REASON
 from fangkong.testing.services.sampling import check_round_open, sample
@@ -151,10 +151,7 @@ def end_pool_control_after_negative_retests(tube_ids: Iterable[int]) -> list[int
     if not tasks:
         return []
     persons = [t.person_id for t in tasks]
-    with_candidate = set(
-        CaseCandidate.objects.filter(person_id__in=persons, state=CandidateState.OPEN)
-        .values_list("person_id", flat=True)
-    )  # fmt: skip
+    with_candidate = open_candidate_person_ids(persons)
     settled = Q(state=RetestState.CANCELLED) | Q(
         retest_tube__state=TubeState.REPORTED, retest_tube__result__outcome=Outcome.NEGATIVE
     )

@@ -6,25 +6,52 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from fangkong.cases.choices import CandidateState, CaseKind
+from fangkong.cases.models import CaseCandidate
+from fangkong.cases.services._common import actor_or_none, clean_text
+from fangkong.cases.services.cases import register_from_candidate
+from fangkong.cases.states import CandidateMachine
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import NotFound
+from fangkong.core.notifications import notify, recipients
 from fangkong.core.permissions import require, require_area
 from fangkong.core.timeline import record_event
-from fangkong.testing.choices import CandidateState
-from fangkong.testing.models import CaseCandidate
-from fangkong.testing.services._common import clean_text
-from fangkong.testing.states import CandidateMachine
 
-DECIDE = "testing.candidate.decide"
+DECIDE = "case.candidate.decide"
 FIELDS = ["state", "decided_by", "decided_at", "note"]
 MAX_NOTE = 500
 
 
-def _locked(candidate: CaseCandidate, by: Any) -> CaseCandidate:
+def open_candidate(
+    person: Any, tube: Any, *, chain: list[dict[str, Any]], by: Actor | None
+) -> CaseCandidate:
+    """A positive single tube's person, for the command centre to decide on (called by the
+    testing follow-up inside its transaction; the timeline event and the notices are its)."""
+    candidate = CaseCandidate.objects.create(
+        person=person,
+        household=person.household,
+        area=person.area,
+        tube=tube,
+        chain=chain,
+        created_by=actor_or_none(by),
+    )
+    with translation.override(settings.LANGUAGE_CODE):  # the county works in Chinese
+        title = _("Positive single tube in %(area)s: a case candidate to decide") % {
+            "area": person.area.name
+        }
+    notify(recipients("testing.result.view", person.area), kind="positive", title=title,
+           url=reverse("cases:candidates"), area=person.area)  # fmt: skip
+    return candidate
+
+
+def _locked(candidate: CaseCandidate, by: Actor) -> CaseCandidate:
     """The candidate read afresh and locked; another area's reads as not found."""
     row = (
         CaseCandidate.objects.select_for_update(of=("self",))
@@ -38,7 +65,7 @@ def _locked(candidate: CaseCandidate, by: Any) -> CaseCandidate:
     return row
 
 
-def _decide(candidate: CaseCandidate, to: str, note: str, *, by: Any) -> dict[str, Any]:
+def _decide(candidate: CaseCandidate, to: str, note: str, *, by: Actor) -> dict[str, Any]:
     """Move the locked candidate to ``to`` with who, when and the note; the snapshot before."""
     # decided meanwhile by someone else: one decision wins, the other is told by whom
     CandidateMachine.check(
@@ -62,16 +89,25 @@ def _decide(candidate: CaseCandidate, to: str, note: str, *, by: Any) -> dict[st
     return before
 
 
-def confirm_candidate(candidate: CaseCandidate, *, by: Any, note: str = "") -> CaseCandidate:
+def confirm_candidate(
+    candidate: CaseCandidate,
+    *,
+    by: Actor,
+    note: str = "",
+    kind: str = CaseKind.CONFIRMED,
+) -> CaseCandidate:
     """Confirm the candidate as a case. A person under control stays under the episode under
     way. One who is not is not put under control: no reason of the policy fits a confirmed
     case (its rules are for contacts, travellers and pool positives; a case goes to a
-    designated hospital), so the timeline says so for the operators to act on."""
+    designated hospital), so the timeline says so for the operators to act on. The case is
+    registered with it (``kind``: confirmed case or asymptomatic infection), sampled when
+    and where the tube was, and classified at once."""
     require(by, DECIDE)
     note = clean_text(note, field="note", max_length=MAX_NOTE)
     with transaction.atomic():
         candidate = _locked(candidate, by)
         before = _decide(candidate, CandidateState.CONFIRMED, note, by=by)
+        case = register_from_candidate(candidate, kind=kind, by=by)
         from fangkong.control.selectors import active_episode_for
 
         episode = active_episode_for(candidate.person)
@@ -107,12 +143,13 @@ def confirm_candidate(candidate: CaseCandidate, *, by: Any, note: str = "") -> C
                 "tube": candidate.tube.barcode,
                 "episode": episode.pk if episode else None,
                 "note": note,
+                "case": case.pk,
             },
         )
     return candidate
 
 
-def dismiss_candidate(candidate: CaseCandidate, *, reason: str, by: Any) -> CaseCandidate:
+def dismiss_candidate(candidate: CaseCandidate, *, reason: str, by: Actor) -> CaseCandidate:
     """Dismiss the candidate with the reason (a lab error, a negative retest...). The
     person's control, if any, is left as it is."""
     require(by, DECIDE)

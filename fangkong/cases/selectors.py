@@ -1,0 +1,261 @@
+"""Reads of cases and contacts: scoped lists, the case candidates' board, the tracing
+indicators, the zero-community-case streak and the work queues."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models.functions import Substr
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.areas.models import Area
+from fangkong.cases.choices import CandidateState, CaseKind, FoundWhere
+from fangkong.cases.models import Case, CaseCandidate, Contact
+from fangkong.core.actors import Actor
+from fangkong.core.figures import Figure, Number
+from fangkong.core.workqueue import TOWNSHIP_DEPTH, Work, per_township
+from fangkong.testing.selectors import follow_up_hours, oldest_work
+
+RECENT_DECISIONS = 50
+
+
+# --- case candidates (阳性待核) ----------------------------------------------------------------
+def candidates_for(user: Actor) -> QuerySet[CaseCandidate]:
+    return CaseCandidate.objects.visible_to(user).select_related("person", "household", "tube")
+
+
+def candidate_board(user: Actor) -> tuple[QuerySet[CaseCandidate], QuerySet[CaseCandidate]]:
+    """Case candidates in the user's areas: the open ones, oldest first (the longest
+    waiting), and the most recent decisions."""
+    qs = candidates_for(user).select_related("area", "tube__result", "decided_by")
+    open_ = qs.filter(state=CandidateState.OPEN).order_by("created_at", "pk")
+    decided = qs.exclude(state=CandidateState.OPEN).order_by("-decided_at", "-pk")
+    return open_, decided[:RECENT_DECISIONS]
+
+
+def open_candidate_person_ids(person_ids: list[int]) -> set[int]:
+    """Those of these persons with a case candidate still open."""
+    return set(
+        CaseCandidate.objects.filter(
+            person_id__in=person_ids, state=CandidateState.OPEN
+        ).values_list("person_id", flat=True)
+    )
+
+
+def _open_candidates(user: Actor, now: dt.datetime) -> QuerySet[CaseCandidate]:
+    return CaseCandidate.objects.visible_to(user).filter(state=CandidateState.OPEN)
+
+
+def candidates_work(user: Actor, now: dt.datetime) -> Work:
+    """Case candidates to confirm or dismiss; due two hours after the oldest."""
+    qs = _open_candidates(user, now)
+    return oldest_work(qs, follow_up_hours()["candidate"], reverse("cases:candidates"))
+
+
+def candidates_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
+    return per_township(_open_candidates(user, now), "area__path")
+
+
+# --- cases and contacts ----------------------------------------------------------------------
+def cases_for(user: Actor) -> QuerySet[Case]:
+    return Case.objects.visible_to(user).select_related("person", "area")
+
+
+def contacts_for(user: Actor) -> QuerySet[Contact]:
+    return Contact.objects.visible_to(user).select_related("person", "area", "case__person")
+
+
+CONTROL_WITHIN = dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Indicators:
+    """The WHO contact-tracing indicators over the cases reported in a period."""
+
+    cases: int
+    contacts: int
+    controlled_in_24h: int  # contacts under control within 24 h of their case's report
+    from_contacts: int  # cases that were known contacts when reported
+
+    @property
+    def contacts_per_case(self) -> float | None:
+        return round(self.contacts / self.cases, 1) if self.cases else None
+
+    @property
+    def controlled_in_24h_pct(self) -> float | None:
+        return round(100 * self.controlled_in_24h / self.contacts, 1) if self.contacts else None
+
+    @property
+    def from_contacts_pct(self) -> float | None:
+        return round(100 * self.from_contacts / self.cases, 1) if self.cases else None
+
+
+def indicators(user: Actor, start: dt.date | None = None, end: dt.date | None = None) -> Indicators:
+    """Over the cases reported from ``start`` to ``end`` (local days, both optional) in the
+    user's areas: contacts per case, the share of their contacts under control within 24 h
+    of the case's report, the share of the cases that were known contacts. Two queries."""
+    cases = Case.objects.visible_to(user)
+    if start:
+        cases = cases.filter(reported_on__gte=start)
+    if end:
+        cases = cases.filter(reported_on__lte=end)
+    c = cases.aggregate(n=Count("pk"), known=Count("pk", filter=Q(source_contact__isnull=False)))
+    within = Q(controlled_at__lte=F("case__reported_at") + CONTROL_WITHIN)
+    k = Contact.objects.filter(case__in=cases.values("pk")).aggregate(
+        n=Count("pk"), fast=Count("pk", filter=within)
+    )
+    return Indicators(c["n"], k["n"], k["fast"], c["known"])
+
+
+# --- the zero-community-case streak (社会面零发生) ---------------------------------------------
+@dataclass(frozen=True)
+class Streak:
+    """Consecutive days with no community case up to ``day`` (``day`` included), in an
+    area; None when there is no case at all to count from."""
+
+    area: Any
+    days: int | None
+    last_community: dt.date | None
+
+
+@dataclass
+class StreakBoard:
+    day: dt.date
+    overall: Streak
+    townships: list[Streak] = field(default_factory=list)
+    history: list[tuple[dt.date, int, int | None]] = field(default_factory=list)  # day, n, streak
+
+
+def _run(
+    dates: set[dt.date], day: dt.date, start: dt.date | None
+) -> tuple[int | None, dt.date | None]:
+    last = max((d for d in dates if d <= day), default=None)
+    if last is not None:
+        return (day - last).days, last
+    if start is None or start > day:
+        return None, None
+    return (day - start).days + 1, None
+
+
+def streaks(user: Actor, day: dt.date, *, history_days: int = 30) -> StreakBoard:
+    """The streak for the user's areas as a whole and for each township in them, and the
+    last ``history_days`` days (community cases that day, streak that evening). Counting
+    starts on the day of the first case the user can see. Three queries."""
+    cut = Area.steplen * TOWNSHIP_DEPTH
+    cases = Case.objects.visible_to(user).filter(reported_on__lte=day)
+    start = cases.aggregate(first=Min("reported_on"))["first"]
+    rows = (
+        cases.filter(found=FoundWhere.COMMUNITY)
+        .annotate(township=Substr("area__path", 1, cut))
+        .values("township", "reported_on")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    per_day: dict[dt.date, int] = {}
+    per_township: dict[str, set[dt.date]] = {}
+    for r in rows:
+        per_day[r["reported_on"]] = per_day.get(r["reported_on"], 0) + r["n"]
+        per_township.setdefault(r["township"], set()).add(r["reported_on"])
+    days, last = _run(set(per_day), day, start)
+    board = StreakBoard(day, Streak(None, days, last))
+    for town in Area.objects.visible_to(user).filter(depth=TOWNSHIP_DEPTH).order_by("path"):
+        t_days, t_last = _run(per_township.get(town.path, set()), day, start)
+        board.townships.append(Streak(town, t_days, t_last))
+    for i in range(history_days - 1, -1, -1):
+        d = day - dt.timedelta(days=i)
+        board.history.append((d, per_day.get(d, 0), _run(set(per_day), d, start)[0]))
+    return board
+
+
+# --- contacts not yet under control (the work queue) -------------------------------------------
+def _uncontrolled(user: Actor, now: dt.datetime) -> QuerySet[Contact]:
+    return Contact.objects.visible_to(user).filter(episode__isnull=True)
+
+
+def uncontrolled_contacts(user: Actor) -> QuerySet[Contact]:
+    return contacts_for(user).filter(episode__isnull=True).order_by("created_at", "pk")
+
+
+def uncontrolled_work(user: Actor, now: dt.datetime) -> Work:
+    """Contacts registered but not under control; due 24 h after the oldest was registered
+    (the WHO indicator's bound)."""
+    row = _uncontrolled(user, now).aggregate(n=Count("pk"), first=Min("created_at"))
+    due = row["first"] + CONTROL_WITHIN if row["first"] else None
+    return Work(row["n"], due, reverse("cases:uncontrolled"))
+
+
+def uncontrolled_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
+    return per_township(_uncontrolled(user, now), "area__path")
+
+
+# --- the command centre's section (cases/figures.py) -----------------------------------------
+def _numbers(counts: dict[str, int]) -> dict[str, Number]:
+    return dict(counts.items())
+
+
+def figures(user: Actor, day: dt.date) -> list[Figure]:
+    """Cases on ``day`` and in total by kind and by where found, the streak, the tracing
+    indicators (all cases to ``day``) and the contacts not under control. Each with its
+    count per township where it makes sense. Aggregate queries only."""
+    cut = Area.steplen * TOWNSHIP_DEPTH
+    cases = Case.objects.visible_to(user).filter(reported_on__lte=day)
+    today = Q(reported_on=day)
+    agg = {
+        "today": Count("pk", filter=today),
+        "today_confirmed": Count("pk", filter=today & Q(kind=CaseKind.CONFIRMED)),
+        "today_asymptomatic": Count("pk", filter=today & Q(kind=CaseKind.ASYMPTOMATIC)),
+        "today_community": Count("pk", filter=today & Q(found=FoundWhere.COMMUNITY)),
+        "today_controlled": Count("pk", filter=today & Q(found=FoundWhere.UNDER_CONTROL)),
+        "total": Count("pk"),
+        "total_confirmed": Count("pk", filter=Q(kind=CaseKind.CONFIRMED)),
+        "total_asymptomatic": Count("pk", filter=Q(kind=CaseKind.ASYMPTOMATIC)),
+        "total_community": Count("pk", filter=Q(found=FoundWhere.COMMUNITY)),
+        "total_controlled": Count("pk", filter=Q(found=FoundWhere.UNDER_CONTROL)),
+    }
+    rows = list(
+        cases.annotate(township=Substr("area__path", 1, cut))
+        .values("township")
+        .annotate(**agg)
+        .order_by()
+    )
+    sums = {k: sum(r[k] for r in rows) for k in agg}
+
+    def town(key: str) -> dict[str, Number]:
+        return {r["township"]: r[key] for r in rows if len(r["township"] or "") == cut}
+
+    board = streaks(user, day, history_days=1)
+    tracing = indicators(user, end=day)
+    uncontrolled = Contact.objects.visible_to(user).filter(episode__isnull=True)
+    url = reverse("cases:case_list")
+    labels = {
+        "today": _("New cases today"),
+        "today_confirmed": _("New confirmed cases today"),
+        "today_asymptomatic": _("New asymptomatic infections today"),
+        "today_community": _("New cases found in the community today"),
+        "today_controlled": _("New cases found under control today"),
+        "total": _("Cases in total"),
+        "total_confirmed": _("Confirmed cases in total"),
+        "total_asymptomatic": _("Asymptomatic infections in total"),
+        "total_community": _("Found in the community in total"),
+        "total_controlled": _("Found under control in total"),
+    }
+    out = [Figure(f"cases.{k}", labels[k], sums[k], _("persons"), url, town(k)) for k in agg]
+    out += [
+        Figure("cases.streak", _("Days without a community case"), board.overall.days,
+               _("days"), reverse("cases:streak"),
+               {s.area.path: s.days for s in board.townships}),
+        Figure("cases.contacts_per_case", _("Contacts per case"),
+               tracing.contacts_per_case, note=_("All cases to this day.")),
+        Figure("cases.controlled_in_24h", _("Contacts under control within 24 h"),
+               tracing.controlled_in_24h_pct, "%", note=_("Of the contacts of all cases.")),
+        Figure("cases.from_contacts", _("Cases that were known contacts"),
+               tracing.from_contacts_pct, "%"),
+        Figure("cases.uncontrolled", _("Contacts not under control"), uncontrolled.count(),
+               _("persons"), reverse("cases:uncontrolled"),
+               _numbers(per_township(uncontrolled, "area__path"))),
+    ]  # fmt: skip
+    return out

@@ -1,0 +1,219 @@
+"""Pages of cases and contacts: the case list, registering a case, a case with its contacts
+(one by one, many, or a workbook) and its transfer, contacts not under control, the
+zero-community-case streak and the chains of transmission."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views import View
+
+from fangkong.areas.columns import AreaColumn
+from fangkong.cases import graph, selectors, services
+from fangkong.cases.filters import CaseFilter
+from fangkong.cases.forms import CaseForm, CaseImportForm, ContactsForm, TransferForm
+from fangkong.cases.models import Case, Contact
+from fangkong.cases.services.case_import import import_cases
+from fangkong.cases.services.contact_import import import_contacts
+from fangkong.core.errors import DomainError, NotFound
+from fangkong.core.scoping import get_visible_or_404
+from fangkong.core.views.generic import (
+    Column,
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    ServiceFormView,
+)
+from fangkong.core.views.mixins import PermissionMixin
+from fangkong.people.models import Person
+from fangkong.people.services.persons import find_by_id_number
+
+
+def _person(user, id_number: str, field: str = "id_number") -> Person:
+    person = find_by_id_number(id_number.strip().upper(), Person.objects.visible_to(user))
+    if person is None:
+        raise NotFound(
+            _("No person with the ID number %(n)s in your areas.") % {"n": id_number[-4:]},
+            field=field,
+        )
+    return person
+
+
+class CaseListView(ObjectListView):
+    permission = "case.view"
+    title = _l("Cases")
+    filterset_class = CaseFilter
+    default_order = "-reported_at"
+    create_url = reverse_lazy("cases:case_create")
+    columns = [
+        Column("person", _l("Name"), accessor="person.name", link=True),
+        Column("kind", _l("Kind"), accessor="get_kind_display"),
+        Column("found", _l("Found"), accessor="get_found_display", order_by="found"),
+        Column("reported_at", _l("Reported at"), order_by="reported_at"),
+        Column("state", _l("State"), accessor="get_state_display"),
+        AreaColumn("area", _l("Area")),
+    ]
+
+    def get_queryset(self):
+        return Case.objects.select_related("person", "area")
+
+    template_name = "cases/case_list.html"
+
+    def can_create(self) -> bool:
+        return self.request.user.can("case.register")
+
+    def extra_context(self):
+        return {"can_import": self.request.user.can("case.register")}
+
+
+class CaseCreateView(ServiceFormView):
+    permission = "case.register"
+    form_class = CaseForm
+    title = _l("Register a case")
+
+    def perform(self, form):
+        d = form.cleaned_data
+        person = _person(self.request.user, d["id_number"])
+        return services.register_case(
+            person, kind=d["kind"], sampled_at=d["sampled_at"],
+            sampling_place=d["sampling_place"], note=d["note"], by=self.request.user,
+        )  # fmt: skip
+
+
+class CaseImportView(ServiceFormView):
+    permission = "case.register"
+    form_class = CaseImportForm
+    title = _l("Import cases from a workbook")
+
+    def perform(self, form):
+        made = import_cases(form.cleaned_data["file"].read(), by=self.request.user)
+        messages.success(self.request, _("%(n)d case(s) imported.") % {"n": len(made)})
+        return made
+
+    def success_url(self, result) -> str:
+        return reverse("cases:case_list")
+
+
+class CaseDetailView(ObjectDetailView):
+    permission = "case.view"
+    model = Case
+    template_name = "cases/case_detail.html"
+
+    def get_queryset(self):
+        return Case.objects.select_related("person", "area", "source_contact__case__person")
+
+    def get_context(self, obj):
+        user = self.request.user
+        return {
+            "object": obj,
+            "title": str(obj),
+            "contacts": selectors.contacts_for(user).filter(case=obj).order_by("pk")[:500],
+            "can_contacts": user.can("contact.register"),
+            "can_transfer": user.can("case.transfer"),
+            "contacts_form": ContactsForm(),
+            "transfer_form": TransferForm(),
+        }
+
+
+class ContactsAddView(ObjectFormView):
+    permission = "contact.register"
+    model = Case
+    form_class = ContactsForm
+    title = _l("Register contacts")
+
+    def perform(self, form):
+        d = form.cleaned_data
+        by = self.request.user
+        if d.get("file"):
+            done = import_contacts(self.object, d["file"].read(), by=by)
+        else:
+            lines = [x for x in d["id_numbers"].split() if x.strip()]
+            entries = [
+                services.ContactEntry(person=_person(by, n, "id_numbers"), kind=d["kind"],
+                                      last_exposure=d["last_exposure"])
+                for n in lines
+            ]  # fmt: skip
+            done = services.register_contacts(self.object, entries, by=by)
+        new = sum(r.created for r in done)
+        linked = sum(r.linked for r in done)
+        messages.success(
+            self.request,
+            _("%(n)d contact(s) registered, %(l)d linked to a control under way.")
+            % {"n": new, "l": linked},
+        )
+        return self.object
+
+
+class TransferView(ObjectFormView):
+    permission = "case.transfer"
+    model = Case
+    form_class = TransferForm
+    title = _l("Transfer to a designated hospital")
+
+    def perform(self, form):
+        return services.record_transfer(
+            self.object, hospital=form.cleaned_data["hospital"], by=self.request.user
+        )
+
+
+class UncontrolledView(ObjectListView):
+    permission = "contact.register"
+    title = _l("Contacts not under control")
+    default_order = "created_at"
+    template_name = "cases/uncontrolled.html"
+    columns = [
+        Column("person", _l("Name"), accessor="person.name"),
+        Column("kind", _l("Kind"), accessor="get_kind_display"),
+        Column("control_note", _l("Why not under control")),
+        AreaColumn("area", _l("Area")),
+    ]
+
+    def get_queryset(self):
+        return selectors.uncontrolled_contacts(self.request.user)
+
+
+class ControlContactView(PermissionMixin, View):
+    permission = "contact.register"
+
+    def post(self, request, pk):
+        contact = get_visible_or_404(Contact.objects.all(), request.user, pk=pk)
+        try:
+            services.place_under_control(contact, by=request.user)
+            messages.success(request, _("%(name)s is under control.") % {"name": contact.person})
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        return HttpResponseRedirect(reverse("cases:uncontrolled"))
+
+
+class StreakView(PermissionMixin, View):
+    permission = "case.view"
+
+    def get(self, request):
+        board = selectors.streaks(request.user, timezone.localdate(), history_days=30)
+        ctx = {"title": _("Days without a community case"), "board": board,
+               "tracing": selectors.indicators(request.user)}  # fmt: skip
+        return render(request, "cases/streak.html", ctx)
+
+
+class ChainListView(PermissionMixin, View):
+    permission = "case.view"
+
+    def get(self, request):
+        ctx = {"title": _("Chains of transmission"), "clusters": graph.clusters(request.user)}
+        return render(request, "cases/chains.html", ctx)
+
+
+class ChainView(PermissionMixin, View):
+    permission = "case.view"
+
+    def get(self, request, cluster):
+        if not Case.objects.visible_to(request.user).filter(cluster=cluster).exists():
+            raise Http404
+        ctx = {"title": _("Chain %(n)s") % {"n": cluster}, "cluster": cluster,
+               "data_url": f"/api/v1/cases/clusters/{int(cluster)}/graph"}  # fmt: skip
+        return render(request, "cases/chain.html", ctx)
