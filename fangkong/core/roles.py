@@ -103,7 +103,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "supply.manage": frozenset(
         {R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.SITE_MANAGER, R.CHECKPOINT_OFFICER}
     ),
-    "freight_pass.view": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.CHECKPOINT_OFFICER, R.AUDITOR}),
+    "freight_pass.view": frozenset(
+        {R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.CHECKPOINT_OFFICER, R.AUDITOR}
+    ),
     "freight_pass.apply": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.EMPLOYER}),
     "freight_pass.decide": frozenset({R.COUNTY_COMMAND}),
     "freight_pass.verify": frozenset({R.CHECKPOINT_OFFICER, R.COUNTY_COMMAND}),

@@ -102,3 +102,13 @@ class Samples:
 @pytest.fixture
 def samples(county, users) -> Samples:
     return Samples(county, users)
+
+
+@pytest.fixture
+def no_sms():
+    """No network: the testing pipeline's messages go to a recording double."""
+    from fangkong.core.sms import RecordingGateway, set_gateway
+
+    set_gateway(RecordingGateway())
+    yield
+    set_gateway(None)

@@ -65,7 +65,7 @@ HEADER_OF = {"name": "姓名", "id_number": "证件号码", "phone": "手机号�
              "employer_code": "统一社会信用代码"}  # fmt: skip
 YES = {"是", "y", "yes", "1", "true", "闭环"}
 _RESIDENT_RE = re.compile(r"^\d{17}[\dX]$")
-_LOOKS_RESIDENT = re.compile(r"^\d{15,18}X?$")
+_LOOKS_RESIDENT = re.compile(r"^\d{6,}X?$")  # all digits: a resident ID, however short
 
 
 def template_headers() -> list[str]:
