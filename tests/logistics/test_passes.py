@@ -76,7 +76,9 @@ def test_the_vehicle_and_the_route_are_checked(county, users):
         with pytest.raises(ValidationFailed) as exc:
             services.apply(by=users["county"], data=data)
         assert field in exc.value.fields, field
-    ok = services.apply(by=users["county"], data=application(county.county, trailer_plate="渝A6789挂"))
+    ok = services.apply(
+        by=users["county"], data=application(county.county, trailer_plate="渝A6789挂")
+    )
     assert ok.trailer_plate == "渝A6789挂"
     with pytest.raises(ValidationFailed) as exc:  # one vehicle, one pass for these days
         services.apply(by=users["county"], data=application(county.county))
@@ -117,8 +119,14 @@ def test_the_fast_lane_says_valid_expired_not_yet_or_revoked(county, users):
     services.revoke(revoked, by=users["county"], reason="驾驶员核酸阳性")
     v = services.verify_freight_pass(good.number)
     assert v.valid and v.plate == "渝A12345"
-    assert services.verify_freight_pass(good.number, today=today + dt.timedelta(days=7)).verdict == Verdict.EXPIRED
-    assert services.verify_freight_pass(good.number, today=today - dt.timedelta(days=1)).verdict == Verdict.NOT_YET
+    assert (
+        services.verify_freight_pass(good.number, today=today + dt.timedelta(days=7)).verdict
+        == Verdict.EXPIRED
+    )
+    assert (
+        services.verify_freight_pass(good.number, today=today - dt.timedelta(days=1)).verdict
+        == Verdict.NOT_YET
+    )
     r = services.verify_freight_pass("FKF:" + revoked.number)
     assert (r.verdict, r.reason) == (Verdict.REVOKED, "驾驶员核酸阳性")
     assert services.verify_freight_pass("500242999999").verdict == Verdict.UNKNOWN

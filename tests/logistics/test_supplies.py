@@ -58,7 +58,9 @@ def test_bad_quantities_wrong_area_and_role_are_refused(point, n95, users):
     assert services.receive(point, n95, 10, by=users["township_a"]).balance == 10
 
 
-def test_days_left_at_the_recent_rate_and_one_reorder_alert(point, n95, users, django_capture_on_commit_callbacks):
+def test_days_left_at_the_recent_rate_and_one_reorder_alert(
+    point, n95, users, django_capture_on_commit_callbacks
+):
     services.receive(point, n95, 700, by=users["county"])
     week_ago = timezone.now() - dt.timedelta(days=6)
     with django_capture_on_commit_callbacks(execute=True):
