@@ -4,11 +4,11 @@ checkpoint's verification fast lane. Scoped, role-checked, errors in the one for
 
 import datetime as dt
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
+from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
 from fangkong.core.permissions import require
 from fangkong.core.scoping import get_visible_or_404
@@ -163,46 +163,46 @@ class PassQuery(Schema):
 
 
 @router.get("/items", response=list[ItemOut], summary="The supply catalogue")
-def list_items(request: HttpRequest):
+def list_items(request: AuthedRequest):
     require(request.user, "supply.view")
     return SupplyItem.objects.all()
 
 
 @router.get("/points", response=list[PointOut], summary="Stock points")
 @paginate(Page)
-def list_points(request: HttpRequest):
+def list_points(request: AuthedRequest):
     require(request.user, "supply.view")
     return StockPoint.objects.visible_to(request.user).order_by("name", "pk")
 
 
 @router.post("/points", response={201: PointOut, **ERR}, summary="A stock point")
-def create_point(request: HttpRequest, payload: PointIn):
+def create_point(request: AuthedRequest, payload: PointIn):
     require(request.user, "supply.manage")
     area = get_visible_or_404(Area, request.user, pk=payload.area_id, error_field="area_id")
     return Status(201, services.create_point(by=request.user, name=payload.name, kind=payload.kind,
                                              area=area, reorder_days=payload.reorder_days))  # fmt: skip
 
 
-def _point(request: HttpRequest, point_id: int) -> StockPoint:
+def _point(request: AuthedRequest, point_id: int) -> StockPoint:
     return get_visible_or_404(StockPoint, request.user, pk=point_id, error_field="point_id")
 
 
 @router.get("/points/{point_id}", response={200: PointOut, 404: ErrorOut})
-def get_point(request: HttpRequest, point_id: int):
+def get_point(request: AuthedRequest, point_id: int):
     require(request.user, "supply.view")
     return _point(request, point_id)
 
 
 @router.get("/points/{point_id}/stock", response={200: list[LineOut], 404: ErrorOut},
             summary="Stock, use a day and days left")  # fmt: skip
-def point_stock(request: HttpRequest, point_id: int):
+def point_stock(request: AuthedRequest, point_id: int):
     require(request.user, "supply.view")
     return selectors.stock_lines(request.user, point=_point(request, point_id))
 
 
 @router.post("/points/{point_id}/movements", response={201: MoveOut, **ERR},
              summary="A receipt or a use (more than the stock: 409, nothing written)")  # fmt: skip
-def move(request: HttpRequest, point_id: int, payload: MoveIn):
+def move(request: AuthedRequest, point_id: int, payload: MoveIn):
     require(request.user, "supply.manage")
     point = _point(request, point_id)
     item = get_visible_or_404(SupplyItem, request.user, pk=payload.item_id, error_field="item_id")
@@ -211,21 +211,21 @@ def move(request: HttpRequest, point_id: int, payload: MoveIn):
 
 
 @router.get("/running-out", response=list[LineOut], summary="Stock running out within 3 days")
-def running_out(request: HttpRequest):
+def running_out(request: AuthedRequest):
     require(request.user, "supply.view")
     return selectors.running_out(request.user)
 
 
 @router.get("/passes", response=list[PassOut], summary="Freight passes")
 @paginate(Page)
-def list_passes(request: HttpRequest, query: Query[PassQuery]):
+def list_passes(request: AuthedRequest, query: Query[PassQuery]):
     require(request.user, "freight_pass.view")
     qs = selectors.passes_for(request.user).prefetch_related("crew")
     return filter_list(request, filters.PassFilter, query, queryset=qs).order_by("-pk")
 
 
 @router.post("/passes", response={201: PassOut, **ERR}, summary="Apply for a freight pass")
-def apply(request: HttpRequest, payload: PassIn):
+def apply(request: AuthedRequest, payload: PassIn):
     require(request.user, "freight_pass.apply")
     area = get_visible_or_404(Area, request.user, pk=payload.area_id, error_field="area_id")
     data = payload.model_dump(exclude={"area_id", "crew"})
@@ -234,37 +234,37 @@ def apply(request: HttpRequest, payload: PassIn):
                                       data=services.PassApplication(area=area, crew=crew, **data)))  # fmt: skip
 
 
-def _pass(request: HttpRequest, pass_id: int) -> FreightPass:
+def _pass(request: AuthedRequest, pass_id: int) -> FreightPass:
     return get_visible_or_404(FreightPass, request.user, pk=pass_id, error_field="pass_id")
 
 
 @router.get("/passes/{pass_id}", response={200: PassOut, 404: ErrorOut})
-def get_pass(request: HttpRequest, pass_id: int):
+def get_pass(request: AuthedRequest, pass_id: int):
     require(request.user, "freight_pass.view")
     return _pass(request, pass_id)
 
 
 @router.post("/passes/{pass_id}/approve", response={200: PassOut, **ERR})
-def approve(request: HttpRequest, pass_id: int):
+def approve(request: AuthedRequest, pass_id: int):
     require(request.user, "freight_pass.decide")
     return services.approve(_pass(request, pass_id), by=request.user)
 
 
 @router.post("/passes/{pass_id}/refuse", response={200: PassOut, **ERR})
-def refuse(request: HttpRequest, pass_id: int, payload: ReasonIn):
+def refuse(request: AuthedRequest, pass_id: int, payload: ReasonIn):
     require(request.user, "freight_pass.decide")
     return services.refuse(_pass(request, pass_id), by=request.user, reason=payload.reason)
 
 
 @router.post("/passes/{pass_id}/revoke", response={200: PassOut, **ERR})
-def revoke(request: HttpRequest, pass_id: int, payload: ReasonIn):
+def revoke(request: AuthedRequest, pass_id: int, payload: ReasonIn):
     require(request.user, "freight_pass.decide")
     return services.revoke(_pass(request, pass_id), by=request.user, reason=payload.reason)
 
 
 @router.post("/verify", response={200: VerifyOut, **ERR},
              summary="The checkpoint's fast lane: valid, expired, not yet valid or revoked")  # fmt: skip
-def verify(request: HttpRequest, payload: VerifyIn):
+def verify(request: AuthedRequest, payload: VerifyIn):
     require(request.user, "freight_pass.verify")
     area = request.user.areas.order_by("depth").first() if payload.record else None
     v = services.verify_freight_pass(payload.number, area=area, checkpoint=payload.checkpoint)

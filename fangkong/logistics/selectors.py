@@ -86,6 +86,6 @@ def figures(user: Any, day: dt.date) -> list[Figure]:
                    active_passes(user, day).count(), _("passes"), reverse("logistics:pass_list")),
             Figure("logistics.vehicles_passed", _("Vehicles passed with a freight pass today"),
                    passed.aggregate(n=Count("freight_pass", distinct=True))["n"], _("vehicles"),
-                   by_township=per_township(passed, "area__path")),
+                   by_township={k: v for k, v in per_township(passed, "area__path").items()}),
         ]  # fmt: skip
     return out

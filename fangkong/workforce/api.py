@@ -5,12 +5,12 @@ rosters (solve, publish, absences). Scoped (another area's or employer's objects
 
 import datetime as dt
 
-from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
+from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
 from fangkong.core.permissions import require
 from fangkong.core.scoping import get_visible_or_404
@@ -158,7 +158,7 @@ class WorkerQuery(Schema):
 
 
 @router.get("/sectors", response=list[SectorOut], summary="Sectors and their test frequency")
-def list_sectors(request: HttpRequest):
+def list_sectors(request: AuthedRequest):
     require(request.user, "worker.view")
     return Sector.objects.filter(active=True)
 
@@ -166,7 +166,7 @@ def list_sectors(request: HttpRequest):
 @router.patch(
     "/sectors/{sector_id}", response={200: SectorOut, **ERR}, summary="Set a test frequency"
 )
-def set_sector(request: HttpRequest, sector_id: int, payload: SectorIn):
+def set_sector(request: AuthedRequest, sector_id: int, payload: SectorIn):
     require(request.user, "sector.manage")
     sector = get_visible_or_404(Sector, request.user, pk=sector_id, error_field="sector_id")
     return services.set_sector_interval(sector, by=request.user, days=payload.test_interval_days)
@@ -174,13 +174,13 @@ def set_sector(request: HttpRequest, sector_id: int, payload: SectorIn):
 
 @router.get("/employers", response=list[EmployerOut], summary="Employers of essential workers")
 @paginate(Page)
-def list_employers(request: HttpRequest):
+def list_employers(request: AuthedRequest):
     require(request.user, "worker.view")
     return Employer.objects.visible_to(request.user).order_by("name", "pk")
 
 
 @router.post("/employers", response={201: EmployerOut, **ERR}, summary="Register an employer")
-def create_employer(request: HttpRequest, payload: EmployerIn):
+def create_employer(request: AuthedRequest, payload: EmployerIn):
     require(request.user, "employer.manage")
     area = get_visible_or_404(Area, request.user, pk=payload.area_id, error_field="area_id")
     sector = get_visible_or_404(Sector, request.user, pk=payload.sector_id, error_field="sector_id")
@@ -191,19 +191,19 @@ def create_employer(request: HttpRequest, payload: EmployerIn):
     return Status(201, services.create_employer(by=request.user, data=data))
 
 
-def _employer(request: HttpRequest, employer_id: int) -> Employer:
+def _employer(request: AuthedRequest, employer_id: int) -> Employer:
     return get_visible_or_404(Employer, request.user, pk=employer_id, error_field="employer_id")
 
 
 @router.get("/employers/{employer_id}", response={200: EmployerOut, 404: ErrorOut})
-def get_employer(request: HttpRequest, employer_id: int):
+def get_employer(request: AuthedRequest, employer_id: int):
     require(request.user, "worker.view")
     return _employer(request, employer_id)
 
 
 @router.post("/employers/{employer_id}/workers", response={201: WorkerOut, 200: WorkerOut, **ERR},
              summary="Put a person on the employer's whitelist (201; 200 when already on it)")  # fmt: skip
-def add_worker(request: HttpRequest, employer_id: int, payload: WorkerIn):
+def add_worker(request: AuthedRequest, employer_id: int, payload: WorkerIn):
     require(request.user, "worker.manage")
     worker, created = services.add_worker(
         _employer(request, employer_id), by=request.user, **payload.model_dump()
@@ -214,7 +214,7 @@ def add_worker(request: HttpRequest, employer_id: int, payload: WorkerIn):
 @router.post("/employers/{employer_id}/whitelist", response={201: ImportOut, **ERR},
              summary="Upload the employer's whitelist (.xlsx), imported in the background")  # fmt: skip
 def upload_whitelist(
-    request: HttpRequest,
+    request: AuthedRequest,
     employer_id: int,
     file: File[UploadedFile],
     mode: Form[WhitelistImport.Mode] = WhitelistImport.Mode.ALL_OR_NOTHING,
@@ -230,7 +230,7 @@ def upload_whitelist(
 @router.get(
     "/imports/{job_id}", response={200: ImportOut, 404: ErrorOut}, summary="An upload's progress"
 )
-def get_import(request: HttpRequest, job_id: int):
+def get_import(request: AuthedRequest, job_id: int):
     require(request.user, "worker.manage")
     return get_visible_or_404(whitelist.import_jobs_for(request.user), request.user, pk=job_id,
                               error_field="job_id")  # fmt: skip
@@ -238,7 +238,7 @@ def get_import(request: HttpRequest, job_id: int):
 
 @router.get("/imports/{job_id}/errors", response=list[RowErrorOut], summary="An upload's bad rows")
 @paginate(Page)
-def import_errors(request: HttpRequest, job_id: int):
+def import_errors(request: AuthedRequest, job_id: int):
     require(request.user, "worker.manage")
     job = get_visible_or_404(whitelist.import_jobs_for(request.user), request.user, pk=job_id,
                              error_field="job_id")  # fmt: skip
@@ -252,7 +252,7 @@ def import_errors(request: HttpRequest, job_id: int):
     "/workers", response=list[WorkerOut], summary="Workers with their last sample and result"
 )
 @paginate(Page)
-def list_workers(request: HttpRequest, query: Query[WorkerQuery]):
+def list_workers(request: AuthedRequest, query: Query[WorkerQuery]):
     """Most overdue first; `only=overdue` or `only=due` (due today)."""
     require(request.user, "worker.view")
     qs = selectors.workers_for(request.user).select_related("person")
@@ -262,7 +262,7 @@ def list_workers(request: HttpRequest, query: Query[WorkerQuery]):
 
 
 @router.get("/workers/{worker_id}", response={200: WorkerOut, 404: ErrorOut})
-def get_worker(request: HttpRequest, worker_id: int):
+def get_worker(request: AuthedRequest, worker_id: int):
     require(request.user, "worker.view")
     return get_visible_or_404(Worker.objects.select_related("person"), request.user, pk=worker_id,
                               error_field="worker_id")  # fmt: skip
@@ -270,7 +270,7 @@ def get_worker(request: HttpRequest, worker_id: int):
 
 @router.post("/workers/{worker_id}/loop", response={200: WorkerOut, **ERR},
              summary="Enter or leave the closed loop (leaving starts the monitoring), or remove")  # fmt: skip
-def worker_loop(request: HttpRequest, worker_id: int, payload: LoopIn):
+def worker_loop(request: AuthedRequest, worker_id: int, payload: LoopIn):
     require(request.user, "worker.view")
     w = get_visible_or_404(Worker.objects.select_related("person", "employer"), request.user,
                            pk=worker_id, error_field="worker_id")  # fmt: skip
@@ -286,7 +286,7 @@ def worker_loop(request: HttpRequest, worker_id: int, payload: LoopIn):
     response=list[SummaryOut],
     summary="Due and overdue per sector, employer or township",
 )
-def compliance(request: HttpRequest, query: Query[SummaryQuery]):
+def compliance(request: AuthedRequest, query: Query[SummaryQuery]):
     require(request.user, "worker.view")
     return [
         {"key": str(r.key), "label": r.label, "workers": r.workers, "due_today": r.due_today,
@@ -298,7 +298,7 @@ def compliance(request: HttpRequest, query: Query[SummaryQuery]):
 @router.post(
     "/work-pass/verify", response={200: PassCheckOut, **ERR}, summary="Check a scanned work pass"
 )
-def verify_pass(request: HttpRequest, payload: PassCheckIn):
+def verify_pass(request: AuthedRequest, payload: PassCheckIn):
     require(request.user, "work_pass.verify")
     v = services.verify_work_pass(payload.code)
     return {**v.__dict__, "valid": v.valid}
@@ -396,19 +396,19 @@ class AbsenceIn(StrictSchema):
     resolve: bool = True
 
 
-def _pool(request: HttpRequest, pool_id: int) -> StaffPool:
+def _pool(request: AuthedRequest, pool_id: int) -> StaffPool:
     return get_visible_or_404(StaffPool, request.user, pk=pool_id, error_field="pool_id")
 
 
 @router.get("/pools", response=list[PoolOut], summary="Staff pools")
 @paginate(Page)
-def list_pools(request: HttpRequest):
+def list_pools(request: AuthedRequest):
     require(request.user, "roster.view")
     return StaffPool.objects.visible_to(request.user).order_by("name", "pk")
 
 
 @router.post("/pools", response={201: PoolOut, **ERR}, summary="A staff pool with its rules")
-def create_pool(request: HttpRequest, payload: PoolIn):
+def create_pool(request: AuthedRequest, payload: PoolIn):
     require(request.user, "roster.manage")
     area = get_visible_or_404(Area, request.user, pk=payload.area_id, error_field="area_id")
     return Status(201, services.create_pool(by=request.user, name=payload.name, kind=payload.kind,
@@ -416,13 +416,13 @@ def create_pool(request: HttpRequest, payload: PoolIn):
 
 
 @router.get("/pools/{pool_id}", response={200: PoolOut, 404: ErrorOut})
-def get_pool(request: HttpRequest, pool_id: int):
+def get_pool(request: AuthedRequest, pool_id: int):
     require(request.user, "roster.view")
     return _pool(request, pool_id)
 
 
 @router.post("/pools/{pool_id}/members", response={201: MemberOut, **ERR})
-def add_member(request: HttpRequest, pool_id: int, payload: MemberIn):
+def add_member(request: AuthedRequest, pool_id: int, payload: MemberIn):
     require(request.user, "roster.manage")
     return Status(
         201, services.add_member(_pool(request, pool_id), by=request.user, **payload.model_dump())
@@ -430,7 +430,7 @@ def add_member(request: HttpRequest, pool_id: int, payload: MemberIn):
 
 
 @router.post("/pools/{pool_id}/posts", response={201: PostOut, **ERR})
-def add_post(request: HttpRequest, pool_id: int, payload: PostIn):
+def add_post(request: AuthedRequest, pool_id: int, payload: PostIn):
     require(request.user, "roster.manage")
     data = payload.model_dump()
     return Status(201, services.add_post(_pool(request, pool_id), by=request.user, **data))
@@ -439,32 +439,32 @@ def add_post(request: HttpRequest, pool_id: int, payload: PostIn):
 @router.post(
     "/pools/{pool_id}/rosters", response={201: RosterOut, **ERR}, summary="Solve a roster (CP-SAT)"
 )
-def solve(request: HttpRequest, pool_id: int, payload: SolveIn):
+def solve(request: AuthedRequest, pool_id: int, payload: SolveIn):
     require(request.user, "roster.manage")
     return Status(201, services.solve_roster(_pool(request, pool_id), by=request.user,
                                              start=payload.start, days=payload.days))  # fmt: skip
 
 
-def _roster(request: HttpRequest, roster_id: int) -> Roster:
+def _roster(request: AuthedRequest, roster_id: int) -> Roster:
     return get_visible_or_404(Roster.objects.select_related("pool__area"), request.user,
                               pk=roster_id, error_field="roster_id")  # fmt: skip
 
 
 @router.get("/rosters/{roster_id}", response={200: RosterOut, 404: ErrorOut})
-def get_roster(request: HttpRequest, roster_id: int):
+def get_roster(request: AuthedRequest, roster_id: int):
     require(request.user, "roster.view")
     return _roster(request, roster_id)
 
 
 @router.post("/rosters/{roster_id}/publish", response={200: RosterOut, **ERR})
-def publish(request: HttpRequest, roster_id: int):
+def publish(request: AuthedRequest, roster_id: int):
     require(request.user, "roster.manage")
     return services.publish(_roster(request, roster_id), by=request.user)
 
 
 @router.post("/rosters/{roster_id}/absences", response={201: RosterOut, **ERR},
              summary="A sick day or swap; the roster re-solved around it (a new draft)")  # fmt: skip
-def absence(request: HttpRequest, roster_id: int, payload: AbsenceIn):
+def absence(request: AuthedRequest, roster_id: int, payload: AbsenceIn):
     require(request.user, "roster.manage")
     roster = _roster(request, roster_id)
     member = get_visible_or_404(StaffMember.objects.filter(pool=roster.pool), request.user,
@@ -476,5 +476,5 @@ def absence(request: HttpRequest, roster_id: int, payload: AbsenceIn):
 
 
 @router.get("/my-shifts", response=list[AssignmentOut], summary="Your published shifts")
-def my_shifts(request: HttpRequest):
+def my_shifts(request: AuthedRequest):
     return list(selectors.my_shifts(request.user))

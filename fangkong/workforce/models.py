@@ -43,7 +43,7 @@ class Sector(BaseModel):
 
 
 class EmployerQuerySet(ScopedQuerySet):
-    def visible_to(self, user) -> ScopedQuerySet:
+    def visible_to(self, user):
         """The user's areas; an employer's account sees its own employers only."""
         qs = super().visible_to(user)
         if getattr(user, "is_authenticated", False) and user.has_role(Role.EMPLOYER):
@@ -71,7 +71,7 @@ class Employer(BaseModel):
         related_name="employers",
     )
 
-    objects = ScopedManager.from_queryset(EmployerQuerySet)()
+    objects = EmployerQuerySet.as_manager()
     scope_field = "area"
 
     class Meta:
@@ -88,7 +88,7 @@ class Employer(BaseModel):
 
 
 class WorkerQuerySet(ScopedQuerySet):
-    def visible_to(self, user) -> ScopedQuerySet:
+    def visible_to(self, user):
         """The user's areas; an employer's account sees its own workers only."""
         qs = super().visible_to(user)
         if getattr(user, "is_authenticated", False) and user.has_role(Role.EMPLOYER):
@@ -129,7 +129,7 @@ class Worker(BaseModel):
     next_due_on = models.DateField(_("next test due"), null=True, blank=True)
     pass_code = models.CharField(_("work pass code"), max_length=32, unique=True)
 
-    objects = ScopedManager.from_queryset(WorkerQuerySet)()
+    objects = WorkerQuerySet.as_manager()
     scope_field = "area"
 
     class Meta:

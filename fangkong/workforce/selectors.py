@@ -182,7 +182,7 @@ def figures(user: Any, day: dt.date) -> list[Figure]:
         ),
         Figure("workforce.overdue", _("Essential workers overdue for a test"), row["late"],
                _("persons"), url + "?only=overdue",
-               by_township=per_township(qs.filter(overdue_q(day)), "area__path")),
+               by_township={k: v for k, v in per_township(qs.filter(overdue_q(day)), "area__path").items()}),
     ]  # fmt: skip
     for r in by_sector:
         out.append(Figure(f"workforce.sector.{r.key}", r.label, r.percent, "%", url + f"?sector={r.key}",

@@ -175,8 +175,8 @@ def verify_work_pass(code: str, *, today: dt.date | None = None) -> WorkPassChec
     if code and len(code) <= 32:
         worker = Worker.objects.filter(pass_code=code).select_related("person").first()
     if worker is None:
-        v = WorkPassVerdict.UNKNOWN
-        return WorkPassCheck(verdict=v, label=str(WorkPassVerdict(v).label))
+        unknown = WorkPassVerdict.UNKNOWN
+        return WorkPassCheck(verdict=unknown, label=str(unknown.label))
     if worker.active:
         sync(person_ids=[worker.person_id])
         worker.refresh_from_db()

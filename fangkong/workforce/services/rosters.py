@@ -212,18 +212,18 @@ def build_problem(
     prefer: dict[tuple[int, int], int] = {}
     if keep is not None:
         for a in keep.assignments.all():
-            k = index.get((a.post_id, (a.day - start).days, a.shift))
-            if k is not None:
-                prefer[(a.member_id, k)] = 20
+            found = index.get((a.post_id, (a.day - start).days, a.shift))
+            if found is not None:
+                prefer[(a.member_id, found)] = 20
     else:
         last = start - dt.timedelta(days=7)
         for a in Assignment.objects.filter(
             roster__pool=pool, roster__status=RosterStatus.PUBLISHED, day__gte=last, day__lt=start
         ):
             for d in range((a.day - last).days, days, 7):
-                k = index.get((a.post_id, d, a.shift))
-                if k is not None:
-                    prefer[(a.member_id, k)] = 5
+                found = index.get((a.post_id, d, a.shift))
+                if found is not None:
+                    prefer[(a.member_id, found)] = 5
     return (
         solver.Problem(days, staff, shifts, solver.Rules.from_dict(pool.rules), prefer),
         where,

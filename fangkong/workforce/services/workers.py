@@ -81,6 +81,7 @@ def create_employer(*, by: Actor, data: EmployerData) -> Employer:
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     require_area(by, data.area)
+    assert data.sector is not None  # checked above
     employer = Employer.objects.create(
         name=name,
         code=code,
