@@ -396,7 +396,8 @@ def _solve(problem: Problem, *, seconds: float, workers: int) -> Solution:
     status = solver.solve(model)
     name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Solution(name, [], {sh.id: sh.needed for sh in shifts if sh.needed})
+        # no solution within the time: the round-robin roster (it keeps every rule too)
+        return Solution(f"{name}_ROUND_ROBIN", base.assignments, base.uncovered)
     # hand each group's people to its posts, keeping last week's post where possible
     assignments: list[tuple[int, int]] = []
     uncovered: dict[int, int] = {}
@@ -457,9 +458,12 @@ def explain(problem: Problem, sol: Solution, *, seconds: float, workers: int) ->
         "min_rest_hours": replace(r, min_rest_hours=0),
         "max_hours_day": replace(r, max_hours_day=24),
     }
+    deadline = time.perf_counter() + 4 * seconds
     for rule, rules in relaxed.items():
         if getattr(rules, rule) == getattr(r, rule):
             continue
+        if time.perf_counter() > deadline:  # out of time: name what was found so far
+            break
         trial = _solve(replace(problem, rules=rules, prefer={}), seconds=seconds, workers=workers)
         freed = [shifts[k].where for k in left if trial.uncovered.get(k, 0) < left[k]]
         if freed:

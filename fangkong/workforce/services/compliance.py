@@ -21,9 +21,11 @@ from django.utils import timezone
 
 from fangkong.testing.choices import Outcome
 from fangkong.testing.models import TubeMember
+from fangkong.workforce import sql
 from fangkong.workforce.choices import LoopState, WorkPassVerdict
 from fangkong.workforce.models import Sector, Worker
 
+KEPT = ["last_sampled_at", "last_result", "last_result_at", "next_due_on"]
 PASS_PREFIX = "FKW:"  # noqa: S105 - a QR prefix, not a secret
 BATCH = 2000
 
@@ -82,24 +84,13 @@ def sync(
             "pk", "s_at", "r_out", "r_at", "interval", "joined_on",
             "last_sampled_at", "last_result", "last_result_at", "next_due_on",
         )  # fmt: skip
-        updates = []
+        updates: list[sql.Row] = []
         for pk, s_at, r_out, r_at, interval, joined, old_s, old_r, old_ra, old_due in rows:
             due = due_on(s_at, interval, joined)
             new = (s_at, r_out or "", r_at, due)
             if new != (old_s, old_r, old_ra, old_due):
-                updates.append(
-                    Worker(
-                        pk=pk,
-                        last_sampled_at=s_at,
-                        last_result=r_out or "",
-                        last_result_at=r_at,
-                        next_due_on=due,
-                    )
-                )
-        Worker.objects.bulk_update(
-            updates, ["last_sampled_at", "last_result", "last_result_at", "next_due_on"], 1000
-        )
-        changed += len(updates)
+                updates.append((*new, pk))
+        changed += sql.update_compliance(updates)
     return changed
 
 
@@ -173,13 +164,16 @@ def verify_work_pass(code: str, *, today: dt.date | None = None) -> WorkPassChec
         code = code[len(PASS_PREFIX) :]
     worker: Any = None
     if code and len(code) <= 32:
-        worker = Worker.objects.filter(pass_code=code).select_related("person").first()
+        worker = (
+            Worker.objects.filter(pass_code=code)
+            .select_related("person", "employer", "sector")
+            .first()
+        )
     if worker is None:
         unknown = WorkPassVerdict.UNKNOWN
         return WorkPassCheck(verdict=unknown, label=str(unknown.label))
-    if worker.active:
-        sync(person_ids=[worker.person_id])
-        worker.refresh_from_db()
+    if worker.active and sync(person_ids=[worker.person_id]):
+        worker.refresh_from_db(fields=KEPT)
     v = verdict_for(worker, today)
     return WorkPassCheck(
         verdict=v,
