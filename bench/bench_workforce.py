@@ -37,12 +37,12 @@ def build_county(n_towns: int = 39):
     return county, towns
 
 
-def make_ids(rng: random.Random, n: int) -> list[str]:
+def make_ids(rng: random.Random, n: int, area: str = "500242") -> list[str]:
     from fangkong.people.idnumber import check_character
 
     out, seen = [], set()
     while len(out) < n:
-        first17 = f"500242{rng.randint(1960, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+        first17 = f"{area}{rng.randint(1960, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
         if first17 in seen:
             continue
         seen.add(first17)
@@ -205,7 +205,7 @@ def bench_import(n_rows: int, county_user, rng: random.Random) -> None:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet()
     ws.append(["姓名", "证件号码", "手机号码", "岗位", "是否闭环", "闭环地点"])
-    ids = make_ids(random.Random(99), n_rows)
+    ids = make_ids(random.Random(99), n_rows, area="500241")  # new people, none listed yet
     for i, idn in enumerate(ids):
         ws.append([f"新员工{i}", idn, f"139{i:08d}", "配送", "否", ""])
     buf = io.BytesIO()

@@ -20,7 +20,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from fangkong.testing.choices import Outcome
-from fangkong.testing.models import TubeMember
+from fangkong.testing.models import Result, TubeMember
 from fangkong.workforce import sql
 from fangkong.workforce.choices import LoopState, WorkPassVerdict
 from fangkong.workforce.models import Sector, Worker
@@ -38,7 +38,9 @@ def due_on(last_sampled_at: dt.datetime | None, interval: int, joined_on: dt.dat
 
 def _changed_persons(since: dt.datetime) -> set[int]:
     sampled = TubeMember.objects.filter(sampled_at__gte=since).values_list("person_id", flat=True)
-    reported = TubeMember.objects.filter(tube__result__reported_at__gte=since).values_list(
+    # outcome IN (all): lets the (outcome, reported_at) index find the recent results
+    tubes = Result.objects.filter(outcome__in=Outcome.values, reported_at__gte=since)
+    reported = TubeMember.objects.filter(tube_id__in=tubes.values("tube_id")).values_list(
         "person_id", flat=True
     )
     return set(sampled) | set(reported)
