@@ -285,3 +285,126 @@ def _result_import(w: World):
     return ResultImportJob.objects.create(
         lab=_lab(w), created_by=w.staff["lab"], filename="results.csv", content=b""
     )
+
+
+# --- essential workers and rosters (workforce) ------------------------------------------------
+@builds("workforce.Employer")
+def _employer(w: World):
+    from fangkong.workforce import services
+    from fangkong.workforce.models import Sector
+
+    return services.create_employer(by=w.staff["command"], data=services.EmployerData(
+        name="钟多快递站", code="91500242MA5U0000X7", sector=Sector.objects.get(code="courier"),
+        area=w.county.town_a))  # fmt: skip
+
+
+@builds("workforce.Worker")
+def _worker(w: World):
+    from fangkong.workforce import services
+
+    person = w.get("people.Person")
+    return services.add_worker(w.get("workforce.Employer"), by=w.staff["command"],
+                               name=person.name, id_number=person.id_number)[0]  # fmt: skip
+
+
+@builds("workforce.WhitelistImport")
+def _whitelist(w: World):
+    from fangkong.workforce.models import WhitelistImport
+
+    return WhitelistImport.objects.create(employer=w.get("workforce.Employer"), created_by=w.user_a,
+                                          filename="白名单.xlsx", mode="all", content=b"")  # fmt: skip
+
+
+@builds("workforce.StaffPool")
+def _pool(w: World):
+    from fangkong.workforce import services
+
+    pool = services.create_pool(by=w.staff["command"], name="钟多卡口专班", kind="checkpoint",
+                                area=w.county.town_a)  # fmt: skip
+    services.add_post(pool, by=w.staff["command"], name="一号卡口",
+                      shifts=[{"name": "白", "start": "08:00", "hours": 12, "needed": 1}])  # fmt: skip
+    for i in range(2):
+        services.add_member(pool, by=w.staff["command"], name=f"队员{i}")
+    return pool
+
+
+@builds("workforce.StaffMember")
+def _member(w: World):
+    return w.get("workforce.StaffPool").members.first()
+
+
+@builds("workforce.Post")
+def _post(w: World):
+    return w.get("workforce.StaffPool").posts.first()
+
+
+@builds("workforce.Roster")
+def _roster(w: World):
+    from fangkong.workforce import services
+
+    return services.solve_roster(w.get("workforce.StaffPool"), by=w.staff["command"],
+                                 start=timezone.localdate(), days=2, seconds=2)  # fmt: skip
+
+
+@builds("workforce.Assignment")
+def _assignment(w: World):
+    return w.get("workforce.Roster").assignments.first()
+
+
+@builds("workforce.Absence")
+def _absence(w: World):
+    from fangkong.workforce import services
+
+    return services.record_absence(w.get("workforce.StaffMember"), by=w.staff["command"],
+                                   day=timezone.localdate(), kind="sick")  # fmt: skip
+
+
+# --- supplies and freight passes (logistics) ---------------------------------------------------
+@builds("logistics.StockPoint")
+def _stock_point(w: World):
+    from fangkong.logistics import services
+
+    return services.create_point(by=w.staff["command"], name="钟多库房", kind="site",
+                                 area=w.county.town_a)  # fmt: skip
+
+
+@builds("logistics.StockMovement")
+def _movement(w: World):
+    from fangkong.logistics import services
+    from fangkong.logistics.models import SupplyItem
+
+    return services.receive(w.get("logistics.StockPoint"), SupplyItem.objects.get(code="n95"), 100,
+                            by=w.staff["command"])  # fmt: skip
+
+
+@builds("logistics.Stock")
+def _stock(w: World):
+    return w.get("logistics.StockMovement").point.stock.first()
+
+
+@builds("logistics.FreightPass")
+def _freight_pass(w: World):
+    from fangkong.logistics import services
+
+    today = timezone.localdate()
+    fp = services.apply(by=w.staff["command"], data=services.PassApplication(
+        area=w.county.town_a, applicant_name="钟多超市", applicant_role="receiver",
+        applicant_phone="13800138000", goods_class="daily_needs", goods="蔬菜", plate="渝A77777",
+        origin="重庆市秀山县", destination="重庆市酉阳县", valid_from=today, valid_to=today,
+        crew=[services.CrewData("刘师傅", w.get("people.Person").id_number, "13900139000",
+                                timezone.now() - dt.timedelta(hours=2))]))  # fmt: skip
+    return services.approve(fp, by=w.staff["command"])
+
+
+@builds("logistics.CrewMember")
+def _crew(w: World):
+    return w.get("logistics.FreightPass").crew.first()
+
+
+@builds("logistics.PassCheck")
+def _pass_check(w: World):
+    from fangkong.logistics import services
+    from fangkong.logistics.models import PassCheck
+
+    services.verify_freight_pass(w.get("logistics.FreightPass").number, area=w.county.town_a)
+    return PassCheck.objects.latest("pk")

@@ -73,6 +73,11 @@ PAGES: dict[str, str | tuple[str, str]] = {
     "user_revoke_tokens": "core.User",
     "task_retry": (SKIP, "a task id, no area (tests/core/test_tasks.py)"),
     "reveal": (SKIP, "model named in the URL (tests/core/test_pii.py)"),
+    "workforce:work_pass": "workforce.Worker",
+    "workforce:worker_action": "workforce.Worker",
+    "workforce:roster_action": "workforce.Roster",
+    "logistics:pass_print": "logistics.FreightPass",
+    "logistics:pass_decide": "logistics.FreightPass",
 }
 
 # API paths (as the router declares them, after /api/v1) of one object -> model label
@@ -126,6 +131,28 @@ API_OBJECTS: dict[str, str] = {
     "/cases/cases/{case_id}/contacts": "cases.Case",
     "/cases/clusters/{cluster_id}/graph": "cases.Case",  # a chain is named by its first case
     "/testing/persons/{person_id}/results": "people.Person",
+    "/workforce/sectors/{sector_id}": "workforce.Sector",
+    "/workforce/employers/{employer_id}": "workforce.Employer",
+    "/workforce/employers/{employer_id}/workers": "workforce.Employer",
+    "/workforce/employers/{employer_id}/whitelist": "workforce.Employer",
+    "/workforce/imports/{job_id}": "workforce.WhitelistImport",
+    "/workforce/imports/{job_id}/errors": "workforce.WhitelistImport",
+    "/workforce/workers/{worker_id}": "workforce.Worker",
+    "/workforce/workers/{worker_id}/loop": "workforce.Worker",
+    "/workforce/pools/{pool_id}": "workforce.StaffPool",
+    "/workforce/pools/{pool_id}/members": "workforce.StaffPool",
+    "/workforce/pools/{pool_id}/posts": "workforce.StaffPool",
+    "/workforce/pools/{pool_id}/rosters": "workforce.StaffPool",
+    "/workforce/rosters/{roster_id}": "workforce.Roster",
+    "/workforce/rosters/{roster_id}/publish": "workforce.Roster",
+    "/workforce/rosters/{roster_id}/absences": "workforce.Roster",
+    "/logistics/points/{point_id}": "logistics.StockPoint",
+    "/logistics/points/{point_id}/stock": "logistics.StockPoint",
+    "/logistics/points/{point_id}/movements": "logistics.StockPoint",
+    "/logistics/passes/{pass_id}": "logistics.FreightPass",
+    "/logistics/passes/{pass_id}/approve": "logistics.FreightPass",
+    "/logistics/passes/{pass_id}/refuse": "logistics.FreightPass",
+    "/logistics/passes/{pass_id}/revoke": "logistics.FreightPass",
 }
 
 # Paginated API lists (GET, no path parameter) -> the model whose rows they list, or SKIP
@@ -150,6 +177,11 @@ API_LISTS: dict[str, str | tuple[str, str]] = {
     "/cases/cases": "cases.Case",
     "/cases/contacts": "cases.Contact",
     "/testing/overdue": (SKIP, "tubes past a target (tests/testing)"),
+    "/workforce/employers": "workforce.Employer",
+    "/workforce/workers": "workforce.Worker",
+    "/workforce/pools": "workforce.StaffPool",
+    "/logistics/points": "logistics.StockPoint",
+    "/logistics/passes": "logistics.FreightPass",
 }
 
 # Scoped models with no page or endpoint of their own: shown only inside another's page.
@@ -161,6 +193,14 @@ NOT_ADDRESSABLE = {
     "testing.Notification": "an outbox, read by the sender",
     "people.DuplicateCandidate": "shown as groups on the likely-duplicates page and API "
     "(tests/people/test_duplicates_merge.py::test_the_list_is_scoped)",
+    "workforce.StaffMember": "shown on its pool's page",
+    "workforce.Post": "shown on its pool's page",
+    "workforce.Assignment": "shown on its roster's page",
+    "workforce.Absence": "shown on its roster's page, as the shifts it changed",
+    "logistics.Stock": "shown on its stock point's page",
+    "logistics.StockMovement": "shown on its stock point's page",
+    "logistics.CrewMember": "shown on its pass's page",
+    "logistics.PassCheck": "shown on its pass's page",
 }
 
 LOOKUP_FIELD = {"testing.Tube": "barcode", "testing.Box": "barcode"}

@@ -34,8 +34,14 @@ NAV = [
     # (its entries go here)
     # --- workforce ---
     # (its entries go here)
+    (_("Essential workers"), "workforce:compliance", "worker.view"),
+    (_("Employers"), "workforce:employer_list", "worker.view"),
+    (_("Staff rosters"), "workforce:pool_list", "roster.view"),
     # --- logistics ---
     # (its entries go here)
+    (_("Supplies"), "logistics:point_list", "supply.view"),
+    (_("Freight passes"), "logistics:pass_list", "freight_pass.view"),
+    (_("Checkpoint scan"), "logistics:scan", "freight_pass.verify"),
     (_("Rule sets"), "policy:ruleset_list", "policy.view"),
     (_("Users"), "user_list", "user.manage"),
     (_("Audit log"), "audit_list", "audit.view"),

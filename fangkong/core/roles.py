@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     CHECKPOINT_OFFICER = "checkpoint_officer", _("Checkpoint officer")
     AUDITOR = "auditor", _("Auditor")
     SYSTEM_ADMIN = "system_admin", _("System administrator")
+    EMPLOYER = "employer", _("Employer of essential workers")
 
 
 R = Role
@@ -93,8 +94,29 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # (this domain's permissions go here)
     # essential workers and rosters (workforce)
     # (this domain's permissions go here)
+    "worker.view": frozenset(_OPERATORS | {R.CHECKPOINT_OFFICER, R.AUDITOR, R.EMPLOYER}),
+    "worker.manage": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.EMPLOYER}),
+    # closing a worker's loop starts the rule's monitoring: a control decision
+    "worker.loop": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER}),
+    "employer.manage": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER}),
+    "sector.manage": frozenset({R.COUNTY_COMMAND}),
+    "work_pass.verify": frozenset({R.CHECKPOINT_OFFICER, R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER}),
+    "roster.view": frozenset(_OPERATORS | {R.SITE_MANAGER, R.TRANSFER_DISPATCHER, R.AUDITOR}),
+    "roster.manage": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.SITE_MANAGER}),
     # supplies and freight passes (logistics)
     # (this domain's permissions go here)
+    "supply.view": frozenset(
+        _OPERATORS | {R.SITE_MANAGER, R.TRANSFER_DISPATCHER, R.CHECKPOINT_OFFICER, R.AUDITOR}
+    ),
+    "supply.manage": frozenset(
+        {R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.SITE_MANAGER, R.CHECKPOINT_OFFICER}
+    ),
+    "freight_pass.view": frozenset(
+        {R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.CHECKPOINT_OFFICER, R.AUDITOR}
+    ),
+    "freight_pass.apply": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.EMPLOYER}),
+    "freight_pass.decide": frozenset({R.COUNTY_COMMAND}),
+    "freight_pass.verify": frozenset({R.CHECKPOINT_OFFICER, R.COUNTY_COMMAND}),
     # platform
     "user.manage": frozenset({R.SYSTEM_ADMIN}),
     "audit.view": frozenset({R.AUDITOR, R.SYSTEM_ADMIN}),
@@ -126,4 +148,5 @@ ROLE_DESCRIPTIONS: dict[str, str | Promise] = {
     R.CHECKPOINT_OFFICER: _("Look up people and the control rules in force."),
     R.AUDITOR: _("Read records and the audit log; change nothing."),
     R.SYSTEM_ADMIN: _("Manage accounts, roles, areas and background tasks."),
+    R.EMPLOYER: _("Keep your whitelist of essential workers and see their test compliance."),
 }

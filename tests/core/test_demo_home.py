@@ -22,6 +22,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
 
 AWAITING = {"dispatcher", "checkpoint"}  # transfers and checkpoints are not built yet
 NO_QUEUE = {"auditor", "admin"}  # reading and administration: nothing waits on them
+# an employer's work is its whitelist and its compliance page, not a queue of the home page
+NO_QUEUE |= {"employer"}
 
 
 @pytest.fixture
@@ -38,7 +40,13 @@ def demo(county, settings, tmp_path):
     for _ in range(5):
         PersonFactory(area=county.village_b)
     ensure_demo_users()
-    return load_demo_sites(), load_demo_testing(), load_demo_control()
+    out = load_demo_sites(), load_demo_testing(), load_demo_control()
+    from fangkong.logistics.demo import load_demo_logistics
+    from fangkong.workforce.demo import load_demo_workforce
+
+    load_demo_workforce()
+    load_demo_logistics()
+    return out
 
 
 def home(username: str) -> str:
@@ -84,3 +92,16 @@ def test_the_county_table_compares_two_townships(demo, county):
 
 def test_a_second_run_adds_no_home_isolation(demo):
     assert load_demo_control() == {"skipped": 1}
+
+
+def test_the_employer_login_sees_its_own_workers_and_the_county_its_passes(demo):
+    client = Client()
+    client.force_login(User.objects.get(username="employer"))
+    page = client.get("/workforce/")
+    assert (
+        page.status_code == 200 and len(page.context["rows"]) == 20
+    )  # the depot's, not the site's
+    county = Client()
+    county.force_login(User.objects.get(username="county"))
+    passes = county.get("/logistics/passes/")
+    assert passes.status_code == 200 and len(passes.context["rows"]) == 2

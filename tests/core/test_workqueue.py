@@ -32,6 +32,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
 KEYS = [
     "sites.releases_due", "sites.overstays", "sites.turnover", "control.phases_due",
     "testing.retests", "cases.candidates", "testing.late_tubes", "cases.uncontrolled_contacts",
+    "workforce.overdue",
 ]  # fmt: skip
 POOL = {"a": 3, "b": 2}  # members of each township's positive pool: its retests
 
@@ -139,8 +140,23 @@ def world(county, users) -> dict[str, Township]:
         site = _sites_of(town, village, users[f"site_{t}"], users["county"])
         point = _testing_of(t, town, village, sampler, lab, rnd, users)
         _cases_of(village, users)
+        _workers_of(t, town, users["county"])
         out[t] = Township(site, point)
     return out
+
+
+def _workers_of(t, town, county_user) -> None:
+    """An employer with one worker overdue for a test (on the list since yesterday)."""
+    from fangkong.workforce import services as workforce
+    from fangkong.workforce.models import Sector, Worker
+
+    employer = workforce.create_employer(by=county_user, data=workforce.EmployerData(
+        name=f"{town.name}快递站", code=f"91500242MA5U00000{t.upper()}",
+        sector=Sector.objects.get(code="courier"), area=town))  # fmt: skip
+    worker, _ = workforce.add_worker(employer, by=county_user, name="快递员",
+                                     id_number=PersonFactory.build().id_number)  # fmt: skip
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    Worker.objects.filter(pk=worker.pk).update(joined_on=yesterday, next_due_on=yesterday)
 
 
 def queue(key: str) -> workqueue.Queue:
@@ -162,6 +178,8 @@ EXPECTED = {
     "cases.candidates": (1, 1, "command_a", "command_b"),
     "testing.late_tubes": (1, 1, "sampler_a", "sampler_b"),
     "cases.uncontrolled_contacts": (1, 1, "township_a", "township_b"),
+    # an essential worker on the whitelist since yesterday, never tested
+    "workforce.overdue": (1, 1, "township_a", "township_b"),
 }
 
 
@@ -252,8 +270,10 @@ def test_a_queue_may_not_be_shown_to_a_role_that_cannot_open_its_page():
 # --- the home page ---------------------------------------------------------------------------
 def test_home_lists_the_townships_work_and_not_the_other_townships(world, users, login):
     page = login(users["township_a"]).get("/").content.decode()
-    assert work_on(page) == {"control.phases_due": 2, "testing.retests": POOL["a"],
-                             "cases.uncontrolled_contacts": 1}  # fmt: skip
+    assert work_on(page) == {
+        "control.phases_due": 2, "testing.retests": POOL["a"],
+        "cases.uncontrolled_contacts": 1, "workforce.overdue": 1,
+    }  # fmt: skip
     assert "/testing/retests/" in page and "/control/episodes/?status=active&amp;due=today" in page
     # the county's total would be POOL a + b; township B's rows are not on this page
     assert 'data-testid="township-table"' not in page

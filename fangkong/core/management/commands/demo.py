@@ -6,10 +6,12 @@ from fangkong.areas.services import ensure_county
 from fangkong.cases.demo import load_demo_cases
 from fangkong.control.demo import load_demo_control
 from fangkong.core.demo import DEMO_USERS, ensure_demo_users
+from fangkong.logistics.demo import load_demo_logistics
 from fangkong.people.models import Person
 from fangkong.people.synthetic import populate
 from fangkong.sites.demo import load_demo_sites
 from fangkong.testing.demo import load_demo_testing
+from fangkong.workforce.demo import load_demo_workforce
 
 
 class Command(BaseCommand):
@@ -50,6 +52,8 @@ class Command(BaseCommand):
             load_demo_testing(stdout=self.stdout)
             load_demo_control(stdout=self.stdout)
             load_demo_cases(stdout=self.stdout)
+            load_demo_workforce(stdout=self.stdout)
+            load_demo_logistics(stdout=self.stdout)
         if not quiet_logins:
             self.stdout.write("demo logins (username / password / role):")
             for username, role, _where in DEMO_USERS:
