@@ -64,6 +64,11 @@ PAGES: dict[str, str | tuple[str, str]] = {
     "testing:retest_sample": "testing.RetestTask",
     "testing:retest_cancel": "testing.RetestTask",
     "testing:candidate_decide": "testing.CaseCandidate",
+    "arrivals:arrival_acknowledge": "arrivals.Arrival",
+    "arrivals:arrival_cancel": "arrivals.Arrival",
+    "arrivals:designation_lift": "arrivals.RiskDesignation",
+    "checkpoints:check": "checkpoints.Checkpoint",
+    "checkpoints:shift_start": "checkpoints.Checkpoint",
     "token_revoke": (SKIP, "a token is its owner's (tests/core/test_accounts.py)"),
     "user_edit": "core.User",
     "user_reset_password": "core.User",
@@ -120,6 +125,14 @@ API_OBJECTS: dict[str, str] = {
     "/testing/case-candidates/{candidate_id}/confirm": "testing.CaseCandidate",
     "/testing/case-candidates/{candidate_id}/dismiss": "testing.CaseCandidate",
     "/testing/persons/{person_id}/results": "people.Person",
+    "/arrivals/arrivals/{arrival_id}": "arrivals.Arrival",
+    "/arrivals/arrivals/{arrival_id}/acknowledge": "arrivals.Arrival",
+    "/arrivals/arrivals/{arrival_id}/cancel": "arrivals.Arrival",
+    "/arrivals/risk-areas/{designation_id}": "arrivals.RiskDesignation",
+    "/arrivals/risk-areas/{designation_id}/lift": "arrivals.RiskDesignation",
+    "/checkpoints/checkpoints/{checkpoint_id}": "checkpoints.Checkpoint",
+    "/checkpoints/checkpoints/{checkpoint_id}/shift": "checkpoints.Checkpoint",
+    "/checkpoints/checkpoints/{checkpoint_id}/uploads": "checkpoints.Checkpoint",
 }
 
 # Paginated API lists (GET, no path parameter) -> the model whose rows they list, or SKIP
@@ -142,6 +155,13 @@ API_LISTS: dict[str, str | tuple[str, str]] = {
     "/testing/retests": "testing.RetestTask",
     "/testing/case-candidates": "testing.CaseCandidate",
     "/testing/overdue": (SKIP, "tubes past a target (tests/testing)"),
+    "/arrivals/arrivals": "arrivals.Arrival",
+    "/arrivals/origins": (SKIP, "places elsewhere, nobody's data (tests/arrivals/test_origins.py)"),
+    "/arrivals/away": "arrivals.ResidentAway",
+    "/arrivals/risk-areas": "arrivals.RiskDesignation",
+    "/checkpoints/checkpoints": "checkpoints.Checkpoint",
+    "/checkpoints/vehicles": "checkpoints.VehicleCheck",
+    "/checkpoints/persons": "checkpoints.PersonCheck",
 }
 
 # Scoped models with no page or endpoint of their own: shown only inside another's page.
@@ -151,6 +171,7 @@ NOT_ADDRESSABLE = {
     "testing.TubeMember": "shown on its tube's page",
     "testing.Result": "shown on its tube's page",
     "testing.Notification": "an outbox, read by the sender",
+    "checkpoints.Shift": "shown on its checkpoint's page",
 }
 
 LOOKUP_FIELD = {"testing.Tube": "barcode", "testing.Box": "barcode"}

@@ -139,3 +139,40 @@ def designation_counts(user: Any) -> dict[str, Any]:
         "low": counts.get(RiskLevel.LOW, 0),
         "people": people,
     }
+
+
+def figures(user: Any, day: dt.date) -> list[Any]:
+    """The arrivals' section of the daily picture: arrivals of ``day`` by origin risk,
+    unacknowledged and overdue hand-overs, risk areas in force and the people in them."""
+    from django.utils.translation import gettext_lazy as _
+
+    from fangkong.core.figures import Figure
+
+    now = timezone.now()
+    base = reverse("arrivals:arrival_list")
+    today = arrivals_for(user).filter(arrival_date=day).exclude(status=ArrivalStatus.CANCELLED)
+    by_risk = arrivals_today_by_risk(user, day)
+    pending = _pending(user)
+    overdue = pending.filter(ack_due_at__lt=now)
+    areas = designation_counts(user)
+    d = day.isoformat()
+    return [
+        Figure("arrivals.today_high", _("Arrivals today from high-risk areas"), by_risk["high"],
+               url=f"{base}?risk=high&arrival_from={d}&arrival_to={d}",
+               by_township=per_township(today.filter(risk=OriginRisk.HIGH), "area__path")),
+        Figure("arrivals.today_low", _("Arrivals today from low-risk areas"), by_risk["low"],
+               url=f"{base}?risk=low&arrival_from={d}&arrival_to={d}",
+               by_township=per_township(today.filter(risk=OriginRisk.LOW), "area__path")),
+        Figure("arrivals.today_other", _("Arrivals today from elsewhere"), by_risk["none"],
+               url=f"{base}?risk=none&arrival_from={d}&arrival_to={d}"),
+        Figure("arrivals.unacknowledged", _("Hand-overs not yet acknowledged"), pending.count(),
+               url=f"{base}?status={ArrivalStatus.PENDING}",
+               by_township=per_township(pending, "area__path")),
+        Figure("arrivals.overdue", _("Hand-overs overdue"), overdue.count(), url=f"{base}?overdue=1",
+               by_township=per_township(overdue, "area__path")),
+        Figure("arrivals.high_risk_areas", _("High-risk areas in the county"), areas["high"],
+               url=reverse("arrivals:designation_list") + "?status=active&level=high"),
+        Figure("arrivals.low_risk_areas", _("Low-risk areas in the county"), areas["low"],
+               url=reverse("arrivals:designation_list") + "?status=active&level=low"),
+        Figure("arrivals.people_in_risk_areas", _("People living in risk areas"), areas["people"]),
+    ]  # fmt: skip
