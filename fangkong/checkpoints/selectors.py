@@ -136,24 +136,19 @@ def unstaffed_work(user: Any, now: dt.datetime) -> Work:
     """Open checkpoints of the user's areas with nobody on shift now."""
     from django.urls import reverse
 
-    n = (
-        Checkpoint.objects.visible_to(user)
-        .filter(active=True)
-        .exclude(shifts__ends_at__isnull=True)
-        .count()
-    )
+    n = _unstaffed(user).count()
     return Work(n, None, reverse("checkpoints:checkpoint_list"))
+
+
+def _unstaffed(user: Any) -> QuerySet[Checkpoint]:
+    staffed = Shift.objects.filter(ends_at__isnull=True).values("checkpoint_id")
+    return Checkpoint.objects.visible_to(user).filter(active=True).exclude(pk__in=staffed)
 
 
 def unstaffed_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
     from fangkong.core.workqueue import per_township
 
-    qs = (
-        Checkpoint.objects.visible_to(user)
-        .filter(active=True)
-        .exclude(shifts__ends_at__isnull=True)
-    )
-    return per_township(qs, "area__path")
+    return per_township(_unstaffed(user), "area__path")
 
 
 def figures(user: Any, day: dt.date) -> list[Any]:
