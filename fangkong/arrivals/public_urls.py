@@ -2,6 +2,6 @@
 
 from django.urls import path
 
-from fangkong.arrivals import views_public
+from fangkong.arrivals.views import public as views_public
 
 urlpatterns = [path("", views_public.preregister, name="preregister")]

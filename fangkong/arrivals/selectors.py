@@ -148,6 +148,9 @@ def figures(user: Any, day: dt.date) -> list[Any]:
 
     from fangkong.core.figures import Figure
 
+    def split(qs: QuerySet[Arrival]) -> dict[str, int | float | None]:
+        return dict(per_township(qs, "area__path"))
+
     now = timezone.now()
     base = reverse("arrivals:arrival_list")
     today = arrivals_for(user).filter(arrival_date=day).exclude(status=ArrivalStatus.CANCELLED)
@@ -159,17 +162,17 @@ def figures(user: Any, day: dt.date) -> list[Any]:
     return [
         Figure("arrivals.today_high", _("Arrivals today from high-risk areas"), by_risk["high"],
                url=f"{base}?risk=high&arrival_from={d}&arrival_to={d}",
-               by_township=per_township(today.filter(risk=OriginRisk.HIGH), "area__path")),
+               by_township=split(today.filter(risk=OriginRisk.HIGH))),
         Figure("arrivals.today_low", _("Arrivals today from low-risk areas"), by_risk["low"],
                url=f"{base}?risk=low&arrival_from={d}&arrival_to={d}",
-               by_township=per_township(today.filter(risk=OriginRisk.LOW), "area__path")),
+               by_township=split(today.filter(risk=OriginRisk.LOW))),
         Figure("arrivals.today_other", _("Arrivals today from elsewhere"), by_risk["none"],
                url=f"{base}?risk=none&arrival_from={d}&arrival_to={d}"),
         Figure("arrivals.unacknowledged", _("Hand-overs not yet acknowledged"), pending.count(),
                url=f"{base}?status={ArrivalStatus.PENDING}",
-               by_township=per_township(pending, "area__path")),
+               by_township=split(pending)),
         Figure("arrivals.overdue", _("Hand-overs overdue"), overdue.count(), url=f"{base}?overdue=1",
-               by_township=per_township(overdue, "area__path")),
+               by_township=split(overdue)),
         Figure("arrivals.high_risk_areas", _("High-risk areas in the county"), areas["high"],
                url=reverse("arrivals:designation_list") + "?status=active&level=high"),
         Figure("arrivals.low_risk_areas", _("Low-risk areas in the county"), areas["low"],

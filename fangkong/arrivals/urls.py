@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from fangkong.arrivals import views, views_ledgers
+from fangkong.arrivals.views import arrivals as views
+from fangkong.arrivals.views import ledgers as views_ledgers
 
 app_name = "arrivals"
 urlpatterns = [

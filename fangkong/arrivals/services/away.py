@@ -203,7 +203,8 @@ def import_away(content: bytes, *, by: Any) -> tuple[int, int]:
             phone=sheet.text(raw.get("phone")), area_id=area.pk if area else None,
             whereabouts_province=sheet.text(raw.get("whereabouts_province")),
             whereabouts_city=sheet.text(raw.get("whereabouts_city")),
-            whereabouts=sheet.text(raw.get("whereabouts")), **dates,
+            whereabouts=sheet.text(raw.get("whereabouts")),
+            away_since=dates["away_since"], expected_return=dates["expected_return"],
         )  # fmt: skip
         areas = {area.pk: area} if area else {}
         rows.append(_clean(data, errors, areas, by, prefix))

@@ -162,7 +162,7 @@ def _person(
     dest = p.get("destination_area_id")
     area = None
     if dest not in (None, ""):
-        area = b.areas.get(int(dest)) if str(dest).isdigit() else None
+        area = b.areas.get(int(str(dest))) if str(dest).isdigit() else None
         if area is None:
             errors.add("destination_area_id", _("Not a village or community of the county."))
     v["destination"] = area

@@ -201,7 +201,7 @@ class DesignationDetailView(ObjectDetailView):
 
     def get_context(self, obj):
         user = self.request.user
-        people = selectors.residents_inside(obj).visible_to(user)
+        people = selectors.residents_inside(obj).visible_to(user)  # type: ignore[attr-defined]
         page = Paginator(people.order_by("area__path", "name").select_related("area"), 50).get_page(
             self.request.GET.get("page")
         )
