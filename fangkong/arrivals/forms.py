@@ -13,7 +13,7 @@ from fangkong.areas.widgets import AreaField
 from fangkong.arrivals.choices import CodeColour, RiskLevel, TestResult, TravelMode
 from fangkong.people.choices import DocType
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def village_choices() -> list[tuple[str, list[tuple[int, str]]]]:
