@@ -19,7 +19,7 @@ def _key(*parts: str) -> tuple[str, ...]:
 class OriginIndex:
     """The risk areas elsewhere in force on ``day``, keyed by place."""
 
-    def __init__(self, day: dt.date):
+    def __init__(self, day: dt.date, provinces: set[str] | None = None):
         self.day = day
         self.entries: dict[tuple[str, ...], OriginArea] = {}
         qs = OriginArea.objects.filter(
@@ -27,6 +27,8 @@ class OriginIndex:
             Q(effective_from__lte=day),
             Q(effective_to__isnull=True) | Q(effective_to__gte=day),
         )
+        if provinces is not None:  # only the provinces asked about (one registration)
+            qs = qs.filter(province__in=provinces)
         for o in qs:
             k = _key(o.province, o.city, o.county, o.street)
             old = self.entries.get(k)

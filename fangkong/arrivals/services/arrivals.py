@@ -36,7 +36,7 @@ from fangkong.arrivals.origins import OriginIndex
 from fangkong.arrivals.services._common import Errors, clean_text
 from fangkong.checkpoints.decisions import table_for
 from fangkong.core import audit
-from fangkong.core.notifications import notify, recipients
+from fangkong.core.notifications import notify
 from fangkong.core.pii import blind_index
 from fangkong.people.choices import DocType, PersonStatus
 from fangkong.people.idnumber import IdNumberError, normalise_id, parse_resident_id, validate_phone
@@ -185,8 +185,8 @@ def clean_arrival(
 class Resolver:
     """Origin risk, measure, household and person of a batch of arrivals, loaded once."""
 
-    def __init__(self, day: dt.date):
-        self.origins = OriginIndex(day)
+    def __init__(self, day: dt.date, provinces: set[str] | None = None):
+        self.origins = OriginIndex(day, provinces)
         self.table = table_for(day)
 
     def complete(self, v: dict[str, Any]) -> dict[str, Any]:
@@ -209,28 +209,52 @@ def resolve_places(values: list[dict[str, Any]]) -> None:
         id_number_index__in=indexes, status=PersonStatus.ACTIVE
     ).select_related("household__area"):
         persons.setdefault(p.id_number_index, p)
+    addresses = {v["address"] for v in values}
+    homes: dict[str, list[Household]] = defaultdict(list)
+    for h in Household.objects.filter(address__in=addresses).select_related("area").order_by("pk"):
+        homes[h.address].append(h)
     for v in values:
         person = persons.get(blind_index(v["id_number"]))
         v["person"] = person
         household = person.household if person is not None else None
         area = v["area"]
         if household is None or not household.area.path.startswith(area.path):
-            household = (
-                Household.objects.filter(area__path__startswith=area.path, address=v["address"])
-                .select_related("area")
-                .first()
+            household = next(
+                (h for h in homes.get(v["address"], ()) if h.area.path.startswith(area.path)), None
             )
         v["household"] = household
         if household is not None:
             v["area"] = household.area
 
 
+def _recipients(areas: list[Area]) -> dict[int, list[Any]]:
+    """The users to tell of a hand-over to each area (``recipients("arrival.acknowledge",
+    area)``), for all the areas in one query."""
+    from fangkong.core.models import User
+    from fangkong.core.roles import roles_with
+
+    step = Area.steplen
+    prefixes = {a.path[:i] for a in areas for i in range(step, len(a.path) + 1, step)}
+    rows = (
+        User.objects.filter(is_active=True, role_set__role__in=roles_with("arrival.acknowledge"),
+                            areas__path__in=prefixes)
+        .values_list("pk", "areas__path")
+        .distinct()
+    )  # fmt: skip
+    found = list(rows)
+    users = {u.pk: u for u in User.objects.filter(pk__in={pk for pk, _p in found})}
+    return {a.pk: [users[pk] for pk, path in found if a.path.startswith(path)] for a in areas}
+
+
 def _notify_villages(arrivals: list[Arrival]) -> None:
     by_area: dict[int, list[Arrival]] = defaultdict(list)
     for a in arrivals:
         by_area[a.area_id].append(a)
+    told = _recipients([items[0].area for items in by_area.values()])
     for items in by_area.values():
         area = items[0].area
+        if not told[area.pk]:
+            continue
         url = (
             items[0].get_absolute_url()
             if len(items) == 1
@@ -242,8 +266,7 @@ def _notify_villages(arrivals: list[Arrival]) -> None:
             "area": area.name,
             "due": timezone.localtime(min(a.ack_due_at for a in items)).strftime("%m-%d %H:%M"),
         }
-        notify(recipients("arrival.acknowledge", area), kind="arrival_handover", title=title,
-               url=url, area=area)  # fmt: skip
+        notify(told[area.pk], kind="arrival_handover", title=title, url=url, area=area)
 
 
 def _write_one(values: dict[str, Any], source: str, by: Any) -> tuple[Arrival, bool]:
@@ -286,7 +309,7 @@ def register_arrival(data: ArrivalData, *, source: str, by: Any) -> tuple[Arriva
     errors.raise_if_any()
     if by is not None:
         require_area(by, values["area"])
-    Resolver(values["arrival_date"]).complete(values)
+    Resolver(values["arrival_date"], {values["origin_province"]}).complete(values)
     resolve_places([values])
     values["ack_due_at"] = ack_due(values["arrival_date"])
     with transaction.atomic():
