@@ -44,7 +44,11 @@ def _ids(rng: random.Random, n: int) -> list[str]:
     out: set[str] = set()
     while len(out) < n:
         birth = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(0, 25000))
-        out.add(make_id_number(rng, birth, rng.random() < 0.5, rng.choice(("500242", "500101", "510105"))))
+        out.add(
+            make_id_number(
+                rng, birth, rng.random() < 0.5, rng.choice(("500242", "500101", "510105"))
+            )
+        )
     return sorted(out)
 
 
@@ -122,7 +126,10 @@ def bench_prereg(args, villages, rng) -> None:
                     errors[0] += not ok
             c.close()
 
-        threads = [threading.Thread(target=worker, args=(bodies[k :: args.clients],)) for k in range(args.clients)]
+        threads = [
+            threading.Thread(target=worker, args=(bodies[k :: args.clients],))
+            for k in range(args.clients)
+        ]
         t0 = time.perf_counter()
         for t in threads:
             t.start()
@@ -131,7 +138,11 @@ def bench_prereg(args, villages, rng) -> None:
         wall = time.perf_counter() - t0
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
     stored = Arrival.objects.count()
     rate = n / wall
     # raw: the same number of rows, one INSERT and one commit each (as each request commits)
@@ -141,7 +152,9 @@ def bench_prereg(args, villages, rng) -> None:
             "test_result", "code_colour", "ack_due_at", "visited", "at_address", "notes",
             "created_at", "updated_at")  # fmt: skip
     now = dt.datetime.now(dt.UTC)
-    sql = f"INSERT INTO arrivals_arrival ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
+    sql = (
+        f"INSERT INTO arrivals_arrival ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
+    )
     t0 = time.perf_counter()
     with connection.cursor() as cur:
         for k in range(n):
@@ -195,11 +208,16 @@ def bench_ledger(args, villages, county, rng) -> None:
 
     t0 = time.perf_counter()
     _fill_ledger(args.ledger, villages, rng)
-    print(f"ledger filled: {Arrival.objects.count()} arrivals in {time.perf_counter() - t0:.0f} s", flush=True)
+    print(
+        f"ledger filled: {Arrival.objects.count()} arrivals in {time.perf_counter() - t0:.0f} s",
+        flush=True,
+    )
     settings.ALLOWED_HOSTS = ["*"]
     town = Area.objects.filter(depth=2).order_by("path").first()
     for who, area in (("township", town), ("county", county)):
-        user = _user("township_officer" if who == "township" else "county_command", area, f"bench_{who}")
+        user = _user(
+            "township_officer" if who == "township" else "county_command", area, f"bench_{who}"
+        )
         c = Client()
         c.force_login(user)
         times = []
@@ -230,7 +248,9 @@ def bench_ledger(args, villages, county, rng) -> None:
             took = time.perf_counter() - t
             t = time.perf_counter()
             with connection.cursor() as cur:
-                cur.execute("SELECT * FROM arrivals_arrival WHERE risk = 'high' ORDER BY arrival_date DESC")
+                cur.execute(
+                    "SELECT * FROM arrivals_arrival WHERE risk = 'high' ORDER BY arrival_date DESC"
+                )
                 cur.fetchall()
             report(f"Excel export, {n} arrivals ({len(body) // 1024} KB)", took, time.perf_counter() - t, "s",
                    "< 30 s")  # fmt: skip
@@ -240,11 +260,12 @@ def bench_checkpoint(args, villages, county, rng) -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from fangkong.areas.models import Area
     from fangkong.checkpoints import services
     from fangkong.checkpoints.models import PersonCheck
 
     boss = _user("county_command", county, "bench_cp")
-    cp = services.create_checkpoint(services.CheckpointData(name="G65", area=villages[0].get_parent(),
+    cp = services.create_checkpoint(services.CheckpointData(name="G65", area=Area.objects.get(path=villages[0].path[: 2 * Area.steplen]),
                                                             location="出口"), by=boss)  # fmt: skip
     per = args.vehicles * 4
     ids = iter(_ids(rng, per * args.batches))
@@ -302,7 +323,9 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--web-workers", type=int, default=2)
     ap.add_argument("--web-threads", type=int, default=4)
-    ap.add_argument("--ledger", type=int, default=200_000, help="ledger entries for the page and export")
+    ap.add_argument(
+        "--ledger", type=int, default=200_000, help="ledger entries for the page and export"
+    )
     ap.add_argument("--repeat", type=int, default=30)
     ap.add_argument("--vehicles", type=int, default=50)
     ap.add_argument("--batches", type=int, default=20)

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from fangkong.arrivals.demo import load_demo_arrivals
 from fangkong.control.demo import load_demo_control
 from fangkong.control.models import ControlPhase
 from fangkong.core.demo import DEMO_USERS, ensure_demo_users
@@ -19,7 +20,7 @@ from tests.factories import PersonFactory, add_area
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
 
-AWAITING = {"dispatcher", "checkpoint"}  # transfers and checkpoints are not built yet
+AWAITING = {"dispatcher"}  # transfers are not built yet
 NO_QUEUE = {"auditor", "admin"}  # reading and administration: nothing waits on them
 
 
@@ -37,7 +38,9 @@ def demo(county, settings, tmp_path):
     for _ in range(5):
         PersonFactory(area=county.village_b)
     ensure_demo_users()
-    return load_demo_sites(), load_demo_testing(), load_demo_control()
+    sites, testing, control = load_demo_sites(), load_demo_testing(), load_demo_control()
+    load_demo_arrivals()
+    return sites, testing, control
 
 
 def home(username: str) -> str:
@@ -83,3 +86,10 @@ def test_the_county_table_compares_two_townships(demo, county):
 
 def test_a_second_run_adds_no_home_isolation(demo):
     assert load_demo_control() == {"skipped": 1}
+
+
+def test_the_demo_hands_arrivals_to_the_village_and_staffs_no_checkpoint(demo):
+    village, checkpoint = work_on(home("village")), work_on(home("checkpoint"))
+    assert village["arrivals.to_acknowledge"] >= 1
+    assert checkpoint == {"checkpoints.unstaffed": 1}
+    assert load_demo_arrivals() == {}  # a second run adds nothing
