@@ -78,10 +78,10 @@ def bench_prereg(args, villages, rng) -> None:
     ids = _ids(rng, n)
     today = dt.date.today().isoformat()
     bodies = [json.dumps({
-        "name": "王五", "id_number": i, "phone": "138%08d" % k, "origin_province": "重庆市",
+        "name": "王五", "id_number": i, "phone": f"138{k:08d}", "origin_province": "重庆市",
         "origin_city": "重庆市", "origin_county": "沙坪坝区", "travel_mode": "car",
-        "plate": "渝A%05d" % (k % 100000), "arrival_date": today,
-        "area_id": villages[k % len(villages)].pk, "address": "幸福路%d号" % k,
+        "plate": f"渝A{k % 100000:05d}", "arrival_date": today,
+        "area_id": villages[k % len(villages)].pk, "address": f"幸福路{k}号",
         "test_result": "negative_48h",
     }).encode() for k, i in enumerate(ids)]  # fmt: skip
     port = _free_port()
@@ -186,11 +186,11 @@ def _fill_ledger(total: int, villages, rng) -> None:
         batch.append(Arrival(
             reference=new_reference() + f"{k}"[-2:], source="preregistration",
             status=ArrivalStatus.PENDING if k % 3 else ArrivalStatus.ACKNOWLEDGED,
-            name="王五", id_number=number, phone="138%08d" % k, origin_province="重庆市",
+            name="王五", id_number=number, phone=f"138{k:08d}", origin_province="重庆市",
             origin_city="重庆市", origin_county="沙坪坝区", risk="high" if high else "low",
             measure="left_high_risk_area" if high else "low_risk_area_arrival",
             arrival_date=today - dt.timedelta(days=k % 20), area=villages[k % len(villages)],
-            address="幸福路%d号" % k, ack_due_at=now + dt.timedelta(hours=k % 48 - 24),
+            address=f"幸福路{k}号", ack_due_at=now + dt.timedelta(hours=k % 48 - 24),
         ))  # fmt: skip
         if len(batch) == 5000:
             Arrival.objects.bulk_create(batch)
@@ -285,7 +285,7 @@ def bench_checkpoint(args, villages, county, rng) -> None:
                     "address": "幸福路1号" if home else "",
                 })  # fmt: skip
             vehicles.append({"client_uuid": str(uuid.uuid4()), "checked_at": timezone.now().isoformat(),
-                             "plate": "渝A%05d" % v, "kind": "coach", "persons": persons})  # fmt: skip
+                             "plate": f"渝A{v:05d}", "kind": "coach", "persons": persons})  # fmt: skip
         batches.append(vehicles)
     t0 = time.perf_counter()
     for vehicles in batches:
@@ -295,7 +295,7 @@ def bench_checkpoint(args, villages, county, rng) -> None:
     t0 = time.perf_counter()
     now = timezone.now()
     with connection.cursor() as cur:
-        for b in range(args.batches):
+        for _b in range(args.batches):
             with connection.cursor():
                 rows = [(cp.pk, uuid.uuid4().hex, now, "乘客", "resident_id", "x" * 80, uuid.uuid4().hex, "y" * 60,
                          False, "重庆市", "none", "green", True, False, 36.6, "pass", "default")

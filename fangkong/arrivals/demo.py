@@ -66,7 +66,7 @@ def load_demo_arrivals(stdout: Any = None) -> dict[str, int]:
             id_number=make_id_number(rng, birth, k % 2 == 0), phone=f"1380013{k:04d}",
             origin_province=origin[0], origin_city=origin[1], origin_county=origin[2],
             origin_street=origin[3], travel_mode="rail" if k % 3 == 0 else "car",
-            travel_number="G2%03d" % k if k % 3 == 0 else "", plate="" if k % 3 == 0 else "渝A%05d" % k,
+            travel_number=f"G2{k:03d}" if k % 3 == 0 else "", plate="" if k % 3 == 0 else f"渝A{k:05d}",
             arrival_date=today + dt.timedelta(days=k % 3 - 1), area_id=villages[k % len(villages)].pk,
             address=f"幸福路{k + 1}号", test_result="negative_48h",
         )  # fmt: skip
@@ -97,7 +97,7 @@ def load_demo_arrivals(stdout: Any = None) -> dict[str, int]:
             "destination_area_id": village.pk if p == 1 else None, "address": "幸福路99号" if p == 1 else "",
         } for p in range(3)]  # fmt: skip
         vehicles.append({"client_uuid": str(uuid.uuid4()), "checked_at": timezone.now().isoformat(),
-                         "plate": "渝H%05d" % v, "kind": "truck" if v % 2 else "car",
+                         "plate": f"渝H{v:05d}", "kind": "truck" if v % 2 else "car",
                          "freight": v % 2 == 1, "persons": persons})  # fmt: skip
     report = checkpoints.upload_batch(cp, vehicles=vehicles, by=officer or boss)
     _say(stdout, f"demo: {len(made)} pre-registrations, 1 resident away, 1 high-risk building, "
