@@ -29,7 +29,9 @@ def _locked(arrival: Arrival, by: Any) -> Arrival:
     require(by, "arrival.acknowledge")
     require_area(by, arrival.area, field="arrival")
     return (
-        Arrival.objects.select_for_update().select_related("area", "household").get(pk=arrival.pk)
+        Arrival.objects.select_for_update(of=("self",))
+        .select_related("area", "household")
+        .get(pk=arrival.pk)
     )
 
 

@@ -65,7 +65,11 @@ def lift(designation: RiskDesignation, *, reason: str = "", by: Any) -> RiskDesi
     number of days) only with a reason, which is kept."""
     require(by, "riskarea.lift")
     require_area(by, designation.area, field="designation")
-    d = RiskDesignation.objects.select_for_update().select_related("area").get(pk=designation.pk)
+    d = (
+        RiskDesignation.objects.select_for_update(of=("self",))
+        .select_related("area")
+        .get(pk=designation.pk)
+    )
     DesignationMachine.check(d, DesignationStatus.LIFTED)
     today = timezone.localdate()
     clean = selectors.clean_days(d, today)
