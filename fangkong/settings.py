@@ -269,6 +269,8 @@ FANGKONG_RATE_LIMITS = {
     "pii.reveal": (int(os.environ.get("FANGKONG_REVEAL_LIMIT", "60")), 600),
     "person.search": (int(os.environ.get("FANGKONG_SEARCH_LIMIT", "300")), 600),
     "export": (int(os.environ.get("FANGKONG_EXPORT_LIMIT", "30")), 600),
+    # the public pre-registration, per client address (no account to count by)
+    "arrival.preregister": (int(os.environ.get("FANGKONG_PREREGISTER_LIMIT", "20")), 600),
 }
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -335,4 +337,10 @@ LOGGING = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FANGKONG_PAGE_SIZE = 50
+# Arrivals (fangkong/arrivals): hours the receiving village has to acknowledge an arrival
+# (from the later of the hand-over and the arrival day's start); how far from today an
+# arrival date may be; the largest public pre-registration request accepted.
+FANGKONG_ARRIVAL_ACK_HOURS = int(os.environ.get("FANGKONG_ARRIVAL_ACK_HOURS", "24"))
+FANGKONG_ARRIVAL_DATE_WINDOW_DAYS = int(os.environ.get("FANGKONG_ARRIVAL_DATE_WINDOW_DAYS", "30"))
+FANGKONG_PREREGISTER_MAX_BYTES = 16 * 1024
 FANGKONG_EXPORT_MAX_ROWS = int(os.environ.get("FANGKONG_EXPORT_MAX_ROWS", "200000"))

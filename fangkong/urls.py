@@ -16,6 +16,7 @@ urlpatterns = [
     path("command/", include("fangkong.command.urls")),
     path("transfers/", include("fangkong.transfers.urls")),
     path("arrivals/", include("fangkong.arrivals.urls")),
+    path("baobei/", include("fangkong.arrivals.public_urls")),  # public pre-registration
     path("checkpoints/", include("fangkong.checkpoints.urls")),
     path("workforce/", include("fangkong.workforce.urls")),
     path("logistics/", include("fangkong.logistics.urls")),

@@ -408,3 +408,82 @@ def _pass_check(w: World):
 
     services.verify_freight_pass(w.get("logistics.FreightPass").number, area=w.county.town_a)
     return PassCheck.objects.latest("pk")
+
+
+# --- arrivals and checkpoints ----------------------------------------------------------------
+@builds("arrivals.Arrival")
+def _arrival(w: World):
+    from fangkong.arrivals import services
+
+    return services.preregister(services.ArrivalData(
+        name="赵六", id_number="513101198201130014", phone="13800138000",
+        origin_province="北京市", arrival_date=timezone.localdate(),
+        area_id=w.county.village_a.pk, address="桃花路9号",
+    ))[0]  # fmt: skip
+
+
+@builds("arrivals.ResidentAway")
+def _away(w: World):
+    from fangkong.arrivals import services
+
+    return services.record_away(services.AwayData(
+        name="钱七", id_number="360426199101010071", area_id=w.county.village_a.pk,
+        whereabouts_province="广东省",
+    ), by=w.staff["command"])[0]  # fmt: skip
+
+
+@builds("arrivals.RiskDesignation")
+def _designation(w: World):
+    from fangkong.arrivals import services
+
+    return services.designate(area=w.county.village_a, level="high",
+                              starts_on=timezone.localdate(), by=w.staff["command"])  # fmt: skip
+
+
+@builds("checkpoints.Checkpoint")
+def _checkpoint(w: World):
+    from fangkong.checkpoints import services
+
+    return services.create_checkpoint(services.CheckpointData(
+        name="G65出口", area=w.county.town_a, location="包茂高速酉阳出口"), by=w.staff["command"])  # fmt: skip
+
+
+def _upload(w: World):
+    import uuid
+
+    from fangkong.checkpoints import services
+
+    cp = w.get("checkpoints.Checkpoint")
+    services.upload_batch(cp, by=w.staff["command"], vehicles=[{
+        "client_uuid": str(uuid.uuid4()), "checked_at": timezone.now().isoformat(),
+        "plate": "渝A12345", "kind": "car", "persons": [{
+            "client_uuid": str(uuid.uuid4()), "name": "孙八", "id_number": "11010519491231002X",
+            "phone": "13800138001", "driver": True, "origin_province": "四川省",
+            "code_colour": "green", "test_48h": True, "temperature": "36.5",
+        }],
+    }])  # fmt: skip
+
+
+@builds("checkpoints.VehicleCheck")
+def _vehicle(w: World):
+    from fangkong.checkpoints.models import VehicleCheck
+
+    _upload(w)
+    return VehicleCheck.objects.latest("pk")
+
+
+@builds("checkpoints.PersonCheck")
+def _person_check(w: World):
+    from fangkong.checkpoints.models import PersonCheck
+
+    if not PersonCheck.objects.exists():
+        _upload(w)
+    return PersonCheck.objects.latest("pk")
+
+
+@builds("checkpoints.Shift")
+def _shift(w: World):
+    from fangkong.checkpoints.models import Shift
+
+    cp = w.get("checkpoints.Checkpoint")
+    return Shift.objects.create(checkpoint=cp, user=w.staff["command"], starts_at=timezone.now())

@@ -66,6 +66,12 @@ PAGES: dict[str, str | tuple[str, str]] = {
     "cases:candidate_decide": "cases.CaseCandidate",
     "cases:contact_control": "cases.Contact",
     "cases:chain": "cases.Case",  # a chain is named by its first case
+    "testing:candidate_decide": "testing.CaseCandidate",
+    "arrivals:arrival_acknowledge": "arrivals.Arrival",
+    "arrivals:arrival_cancel": "arrivals.Arrival",
+    "arrivals:designation_lift": "arrivals.RiskDesignation",
+    "checkpoints:check": "checkpoints.Checkpoint",
+    "checkpoints:shift_start": "checkpoints.Checkpoint",
     "token_revoke": (SKIP, "a token is its owner's (tests/core/test_accounts.py)"),
     "user_edit": "core.User",
     "user_reset_password": "core.User",
@@ -153,6 +159,14 @@ API_OBJECTS: dict[str, str] = {
     "/logistics/passes/{pass_id}/approve": "logistics.FreightPass",
     "/logistics/passes/{pass_id}/refuse": "logistics.FreightPass",
     "/logistics/passes/{pass_id}/revoke": "logistics.FreightPass",
+    "/arrivals/arrivals/{arrival_id}": "arrivals.Arrival",
+    "/arrivals/arrivals/{arrival_id}/acknowledge": "arrivals.Arrival",
+    "/arrivals/arrivals/{arrival_id}/cancel": "arrivals.Arrival",
+    "/arrivals/risk-areas/{designation_id}": "arrivals.RiskDesignation",
+    "/arrivals/risk-areas/{designation_id}/lift": "arrivals.RiskDesignation",
+    "/checkpoints/checkpoints/{checkpoint_id}": "checkpoints.Checkpoint",
+    "/checkpoints/checkpoints/{checkpoint_id}/shift": "checkpoints.Checkpoint",
+    "/checkpoints/checkpoints/{checkpoint_id}/uploads": "checkpoints.Checkpoint",
 }
 
 # Paginated API lists (GET, no path parameter) -> the model whose rows they list, or SKIP
@@ -182,6 +196,13 @@ API_LISTS: dict[str, str | tuple[str, str]] = {
     "/workforce/pools": "workforce.StaffPool",
     "/logistics/points": "logistics.StockPoint",
     "/logistics/passes": "logistics.FreightPass",
+    "/arrivals/arrivals": "arrivals.Arrival",
+    "/arrivals/origins": (SKIP, "places elsewhere, nobody's data (tests/arrivals/test_origins.py)"),
+    "/arrivals/away": "arrivals.ResidentAway",
+    "/arrivals/risk-areas": "arrivals.RiskDesignation",
+    "/checkpoints/checkpoints": "checkpoints.Checkpoint",
+    "/checkpoints/vehicles": "checkpoints.VehicleCheck",
+    "/checkpoints/persons": "checkpoints.PersonCheck",
 }
 
 # Scoped models with no page or endpoint of their own: shown only inside another's page.
@@ -201,6 +222,7 @@ NOT_ADDRESSABLE = {
     "logistics.StockMovement": "shown on its stock point's page",
     "logistics.CrewMember": "shown on its pass's page",
     "logistics.PassCheck": "shown on its pass's page",
+    "checkpoints.Shift": "shown on its checkpoint's page",
 }
 
 LOOKUP_FIELD = {"testing.Tube": "barcode", "testing.Box": "barcode"}

@@ -30,8 +30,11 @@ NAV = [
     # (its entries go here)
     # --- arrivals ---
     # (its entries go here)
+    (_("Arrivals"), "arrivals:arrival_list", "arrival.view"),
+    (_("Risk areas"), "arrivals:designation_list", "riskarea.view"),
     # --- checkpoints ---
     # (its entries go here)
+    (_("Checkpoints"), "checkpoints:checkpoint_list", "checkpoint.view"),
     # --- workforce ---
     # (its entries go here)
     (_("Essential workers"), "workforce:compliance", "worker.view"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.cache import caches
@@ -22,11 +23,21 @@ from fangkong.core.errors import RateLimited
 CACHE = "ratelimit"
 
 
+class Keyed(Protocol):
+    """Whoever is counted: a user, or a stand-in keyed by client address (public forms)."""
+
+    pk: Any
+
+
 def _now() -> float:
     return time.time()
 
 
 def _message(action: str, minutes: int) -> str:
+    if action == "arrival.preregister":
+        return _(
+            "Too many registrations from this connection: try again in %(minutes)d minutes."
+        ) % {"minutes": minutes}
     if action == "pii.reveal":
         return _("Too many reveals: try again in %(minutes)d minutes.") % {"minutes": minutes}
     if action == "export":
@@ -34,7 +45,7 @@ def _message(action: str, minutes: int) -> str:
     return _("Too many searches: try again in %(minutes)d minutes.") % {"minutes": minutes}
 
 
-def hit(user: Actor, action: str) -> None:
+def hit(user: Actor | Keyed, action: str) -> None:
     """Count one ``action`` by ``user``; raise RateLimited once over the limit."""
     limit, window = settings.FANGKONG_RATE_LIMITS[action]
     now = _now()

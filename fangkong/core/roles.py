@@ -90,8 +90,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # (this domain's permissions go here)
     # arrivals, ledgers, risk areas (arrivals)
     # (this domain's permissions go here)
+    "arrival.view": frozenset(_OPERATORS | {R.AUDITOR}),
+    "arrival.manage": frozenset(_OPERATORS),
+    "arrival.acknowledge": frozenset(_OPERATORS),
+    "arrival.export": frozenset(_OPERATORS | {R.AUDITOR}),
+    "origin.manage": frozenset({R.COUNTY_COMMAND}),
+    "riskarea.view": frozenset(_OPERATORS | {R.CHECKPOINT_OFFICER, R.AUDITOR}),
+    "riskarea.designate": frozenset({R.COUNTY_COMMAND}),
+    "riskarea.lift": frozenset({R.COUNTY_COMMAND}),
     # entry checkpoints (checkpoints)
     # (this domain's permissions go here)
+    "checkpoint.view": frozenset(
+        {R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.CHECKPOINT_OFFICER, R.AUDITOR}
+    ),
+    "checkpoint.manage": frozenset({R.COUNTY_COMMAND}),
+    "checkpoint.inspect": frozenset({R.CHECKPOINT_OFFICER, R.COUNTY_COMMAND}),
     # essential workers and rosters (workforce)
     # (this domain's permissions go here)
     "worker.view": frozenset(_OPERATORS | {R.CHECKPOINT_OFFICER, R.AUDITOR, R.EMPLOYER}),
@@ -141,11 +154,13 @@ ROLE_DESCRIPTIONS: dict[str, str | Promise] = {
     R.TOWNSHIP_OFFICER: _("Manage the people, households and ledgers of your township."),
     R.VILLAGE_CADRE: _("Keep your village's households, home isolation and services."),
     R.SITE_MANAGER: _("Run your isolation site: check-in, release and room turnover."),
-    # the transfers and checkpoints domains are not built yet: say what the role can do now
+    # the transfers domain is not built yet: say what the role can do now
     R.TRANSFER_DISPATCHER: _("See people under control and the isolation capacity."),
     R.SAMPLER: _("Scan people and tubes at your testing point."),
     R.LAB_TECHNICIAN: _("Receive boxes, record and publish results."),
-    R.CHECKPOINT_OFFICER: _("Look up people and the control rules in force."),
+    R.CHECKPOINT_OFFICER: _(
+        "Check every vehicle and every person at your checkpoint, on your phone, even offline."
+    ),
     R.AUDITOR: _("Read records and the audit log; change nothing."),
     R.SYSTEM_ADMIN: _("Manage accounts, roles, areas and background tasks."),
     R.EMPLOYER: _("Keep your whitelist of essential workers and see their test compliance."),

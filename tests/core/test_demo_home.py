@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from fangkong.arrivals.demo import load_demo_arrivals
 from fangkong.cases.models import CaseCandidate
 from fangkong.control.demo import load_demo_control
 from fangkong.control.models import ControlPhase
@@ -20,7 +21,7 @@ from tests.factories import PersonFactory, add_area
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
 
-AWAITING = {"dispatcher", "checkpoint"}  # transfers and checkpoints are not built yet
+AWAITING = {"dispatcher"}  # transfers are not built yet
 NO_QUEUE = {"auditor", "admin"}  # reading and administration: nothing waits on them
 # an employer's work is its whitelist and its compliance page, not a queue of the home page
 NO_QUEUE |= {"employer"}
@@ -46,6 +47,7 @@ def demo(county, settings, tmp_path):
 
     load_demo_workforce()
     load_demo_logistics()
+    load_demo_arrivals()
     return out
 
 
@@ -105,3 +107,10 @@ def test_the_employer_login_sees_its_own_workers_and_the_county_its_passes(demo)
     county.force_login(User.objects.get(username="county"))
     passes = county.get("/logistics/passes/")
     assert passes.status_code == 200 and len(passes.context["rows"]) == 2
+
+
+def test_the_demo_hands_arrivals_to_the_village_and_staffs_no_checkpoint(demo):
+    village, checkpoint = work_on(home("village")), work_on(home("checkpoint"))
+    assert village["arrivals.to_acknowledge"] >= 1
+    assert checkpoint == {"checkpoints.unstaffed": 1}
+    assert load_demo_arrivals() == {}  # a second run adds nothing

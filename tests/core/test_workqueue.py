@@ -33,6 +33,7 @@ KEYS = [
     "sites.releases_due", "sites.overstays", "sites.turnover", "control.phases_due",
     "testing.retests", "cases.candidates", "testing.late_tubes", "cases.uncontrolled_contacts",
     "workforce.overdue",
+    "arrivals.to_acknowledge", "arrivals.overdue", "arrivals.lift_due", "checkpoints.unstaffed",
 ]  # fmt: skip
 POOL = {"a": 3, "b": 2}  # members of each township's positive pool: its retests
 
@@ -48,6 +49,8 @@ def users(users, county, make_user):
     more["sampler_b"] = make_user(Role.SAMPLER, county.town_b, username="sampler_b")
     more["dispatcher"] = make_user(Role.TRANSFER_DISPATCHER, county.county, username="disp")
     more["checkpoint"] = make_user(Role.CHECKPOINT_OFFICER, county.county, username="chk")
+    for t, area in (("a", county.town_a), ("b", county.town_b)):
+        more[f"checkpoint_{t}"] = make_user(Role.CHECKPOINT_OFFICER, area, username=f"chk_{t}")
     return {**users, **more}
 
 
@@ -141,6 +144,7 @@ def world(county, users) -> dict[str, Township]:
         point = _testing_of(t, town, village, sampler, lab, rnd, users)
         _cases_of(village, users)
         _workers_of(t, town, users["county"])
+        _arrivals_of(t, town, village, users)
         out[t] = Township(site, point)
     return out
 
@@ -157,6 +161,32 @@ def _workers_of(t, town, county_user) -> None:
                                      id_number=PersonFactory.build().id_number)  # fmt: skip
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     Worker.objects.filter(pk=worker.pk).update(joined_on=yesterday, next_due_on=yesterday)
+
+
+def _arrivals_of(t, town, village, users) -> None:
+    """Two arrivals to acknowledge (one overdue), a high-risk building clean for 6 days, an
+    open checkpoint with nobody on shift."""
+    from fangkong.arrivals import services as arrivals
+    from fangkong.arrivals.models import Arrival
+    from fangkong.checkpoints import services as checkpoints
+    from tests.factories import add_area
+
+    ids = {
+        "a": ("513101198201130014", "360426199101010071"),
+        "b": ("110105198001010016", "110105199002020034"),
+    }
+    made = []
+    for number in ids[t]:
+        data = arrivals.ArrivalData(name="王五", id_number=number, phone="13800138000",
+                                    origin_province="北京市", arrival_date=timezone.localdate(),
+                                    area_id=village.pk, address="路1号")  # fmt: skip
+        made.append(arrivals.preregister(data)[0])
+    Arrival.objects.filter(pk=made[0].pk).update(ack_due_at=timezone.now() - dt.timedelta(hours=3))
+    building = add_area(village, village.code + "901", "9栋", "building")
+    arrivals.designate(area=building, level="high", starts_on=timezone.localdate() - dt.timedelta(days=6),
+                       by=users["county"])  # fmt: skip
+    checkpoints.create_checkpoint(checkpoints.CheckpointData(name=f"{town.name}卡口", area=town,
+                                                             location="出口"), by=users["county"])  # fmt: skip
 
 
 def queue(key: str) -> workqueue.Queue:
@@ -180,6 +210,10 @@ EXPECTED = {
     "cases.uncontrolled_contacts": (1, 1, "township_a", "township_b"),
     # an essential worker on the whitelist since yesterday, never tested
     "workforce.overdue": (1, 1, "township_a", "township_b"),
+    "arrivals.to_acknowledge": (2, 2, "township_a", "township_b"),
+    "arrivals.overdue": (1, 1, "township_a", "township_b"),
+    "arrivals.lift_due": (1, 1, "command_a", "command_b"),
+    "checkpoints.unstaffed": (1, 1, "checkpoint_a", "checkpoint_b"),
 }
 
 
@@ -226,6 +260,7 @@ ROLE_USERS = {
     Role.SITE_MANAGER: "site_a",
     Role.SAMPLER: "sampler_a",
     Role.LAB_TECHNICIAN: "lab",
+    Role.CHECKPOINT_OFFICER: "checkpoint_a",
 }
 
 
@@ -273,6 +308,7 @@ def test_home_lists_the_townships_work_and_not_the_other_townships(world, users,
     assert work_on(page) == {
         "control.phases_due": 2, "testing.retests": POOL["a"],
         "cases.uncontrolled_contacts": 1, "workforce.overdue": 1,
+        "arrivals.to_acknowledge": 2, "arrivals.overdue": 1,
     }  # fmt: skip
     assert "/testing/retests/" in page and "/control/episodes/?status=active&amp;due=today" in page
     # the county's total would be POOL a + b; township B's rows are not on this page
@@ -321,11 +357,29 @@ def test_an_empty_queue_says_nothing_waits_and_what_was_looked_at(county, users,
 
 
 def test_roles_whose_domain_is_not_built_are_promised_nothing(users, login):
-    for who, domain in (("dispatcher", "closed-loop transfers"), ("checkpoint", "checkpoints")):
+    for who, domain in (("dispatcher", "closed-loop transfers"),):
         page = login(users[who]).get("/").content.decode()
         assert 'data-testid="work-awaiting"' in page and domain in page
         assert 'class="work-item' not in page and "Handle" not in page
         assert "Plan and track" not in page and "Log every vehicle" not in page
+
+
+def test_the_checkpoint_officer_has_a_domain_now(users, login):
+    from fangkong.checkpoints import services as checkpoints
+
+    officer = users["checkpoint"]
+    page = login(officer).get("/").content.decode()
+    assert 'data-testid="work-awaiting"' not in page
+    cp = checkpoints.create_checkpoint(
+        checkpoints.CheckpointData(name="G65", area=officer.areas.first(), location="出口"),
+        by=users["county"],
+    )
+    page = login(officer).get("/").content.decode()
+    assert "Open checkpoints with nobody on shift" in page and 'class="work-item' in page
+    checkpoints.start_shift(cp, by=officer)
+    page = login(officer).get("/").content.decode()
+    assert "Open checkpoints with nobody on shift" in page  # what was looked at
+    assert 'data-testid="work-empty"' in page
 
 
 # --- the county's table per township ---------------------------------------------------------
@@ -335,7 +389,7 @@ def test_county_home_counts_each_queue_per_township(world, users, login, county)
     rows = dict(re.findall(r'data-township="(\d+)">(.*?)</tr>', page))
     table = workqueue.township_table(users["county"])
     keys = [q.key for q in table.queues]
-    assert set(keys) == set(KEYS)
+    assert set(keys) == set(KEYS) - {"arrivals.to_acknowledge"}  # the villages' work
     for t, town in (("a", county.town_a), ("b", county.town_b)):
         cells = [int(n) for n in re.findall(r"<td>(\d+)</td>", rows[town.code])]
         assert cells == [EXPECTED[k][0 if t == "a" else 1] for k in keys]

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from fangkong.areas.services import ensure_county
+from fangkong.arrivals.demo import load_demo_arrivals
 from fangkong.cases.demo import load_demo_cases
 from fangkong.control.demo import load_demo_control
 from fangkong.core.demo import DEMO_USERS, ensure_demo_users
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             load_demo_cases(stdout=self.stdout)
             load_demo_workforce(stdout=self.stdout)
             load_demo_logistics(stdout=self.stdout)
+            load_demo_arrivals(stdout=self.stdout)
         if not quiet_logins:
             self.stdout.write("demo logins (username / password / role):")
             for username, role, _where in DEMO_USERS:

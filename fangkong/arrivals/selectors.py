@@ -1,0 +1,182 @@
+"""Reads on arrivals, residents away and risk designations, each from ``visible_to``; the
+work queues' and the command centre's aggregates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, DateTimeField, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from fangkong.arrivals.choices import ArrivalStatus, DesignationStatus, OriginRisk, RiskLevel
+from fangkong.arrivals.models import Arrival, ResidentAway, RiskDesignation
+from fangkong.checkpoints.decisions import table_for
+from fangkong.core.actors import Actor
+from fangkong.core.workqueue import Work, per_township
+from fangkong.people.choices import PersonStatus
+from fangkong.people.models import Person
+from fangkong.testing.choices import Outcome
+from fangkong.testing.models import TubeMember
+
+
+def arrivals_for(user: Actor) -> QuerySet[Arrival]:
+    return Arrival.objects.visible_to(user)
+
+
+def away_for(user: Actor) -> QuerySet[ResidentAway]:
+    return ResidentAway.objects.visible_to(user)
+
+
+def designations_for(user: Actor) -> QuerySet[RiskDesignation]:
+    return RiskDesignation.objects.visible_to(user).select_related("area")
+
+
+# --- infections inside an area: the one place that says where they come from ------------------
+def _positives(path: Any) -> QuerySet[TubeMember]:
+    """Positive results of people sampled inside the area. When the cases app records
+    cases, this is where they take over from results."""
+    return TubeMember.objects.filter(
+        area__path__startswith=path, tube__result__outcome=Outcome.POSITIVE
+    )
+
+
+def last_infection_on(path: str) -> dt.date | None:
+    at = _positives(path).aggregate(m=Max("tube__result__tested_at"))["m"]
+    return timezone.localtime(at).date() if at else None
+
+
+def clean_days(d: RiskDesignation, today: dt.date | None = None) -> int:
+    """Calendar days since the later of the designation's start and the last infection
+    found inside it."""
+    today = today or timezone.localdate()
+    last = last_infection_on(d.area.path)
+    since = max(d.starts_on, last) if last else d.starts_on
+    return max(0, (today - since).days)
+
+
+def residents_inside(d: RiskDesignation) -> QuerySet[Person]:
+    return Person.objects.filter(area__path__startswith=d.area.path, status=PersonStatus.ACTIVE)
+
+
+def _due_lift(qs: QuerySet[RiskDesignation], now: dt.datetime) -> QuerySet[RiskDesignation]:
+    """Active high-risk designations whose clean days are reached: one query, the last
+    infection inside each read by a correlated subquery."""
+    today = timezone.localdate(now)
+    need = table_for(today).risk_area_clean_days
+    cutoff = today - dt.timedelta(days=need)
+    last = (
+        TubeMember.objects.filter(
+            area__path__startswith=OuterRef("area__path"), tube__result__outcome=Outcome.POSITIVE
+        )
+        .order_by("-tube__result__tested_at")
+        .values("tube__result__tested_at")[:1]
+    )
+    start = timezone.make_aware(dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time.min))
+    return (
+        qs.filter(status=DesignationStatus.ACTIVE, level=RiskLevel.HIGH, starts_on__lte=cutoff)
+        .annotate(_last=Subquery(last, output_field=DateTimeField()))
+        .filter(Q(_last__isnull=True) | Q(_last__lt=start))
+    )
+
+
+# --- work queues ---------------------------------------------------------------------------------
+def _pending(user: Actor) -> QuerySet[Arrival]:
+    return arrivals_for(user).filter(status=ArrivalStatus.PENDING)
+
+
+def to_acknowledge_work(user: Actor, now: dt.datetime) -> Work:
+    agg = _pending(user).aggregate(n=Count("pk"), first=Min("ack_due_at"))
+    url = reverse("arrivals:arrival_list") + f"?status={ArrivalStatus.PENDING}"
+    return Work(agg["n"], agg["first"], url)
+
+
+def to_acknowledge_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
+    return per_township(_pending(user), "area__path")
+
+
+def overdue_work(user: Actor, now: dt.datetime) -> Work:
+    agg = (
+        _pending(user).filter(ack_due_at__lt=now).aggregate(n=Count("pk"), first=Min("ack_due_at"))
+    )
+    return Work(agg["n"], agg["first"], reverse("arrivals:arrival_list") + "?overdue=1")
+
+
+def overdue_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
+    return per_township(_pending(user).filter(ack_due_at__lt=now), "area__path")
+
+
+def due_lift_work(user: Actor, now: dt.datetime) -> Work:
+    n = _due_lift(RiskDesignation.objects.visible_to(user), now).count()
+    return Work(n, None, reverse("arrivals:designation_list") + "?due=1")
+
+
+def due_lift_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
+    return per_township(_due_lift(RiskDesignation.objects.visible_to(user), now), "area__path")
+
+
+def due_lift_ids(user: Actor, now: dt.datetime | None = None) -> set[int]:
+    qs = _due_lift(RiskDesignation.objects.visible_to(user), now or timezone.now())
+    return set(qs.values_list("pk", flat=True))
+
+
+# --- the command centre ----------------------------------------------------------------------------
+def arrivals_today_by_risk(user: Actor, day: dt.date) -> dict[str, int]:
+    rows = arrivals_for(user).filter(arrival_date=day).exclude(status=ArrivalStatus.CANCELLED)
+    counts = {r["risk"]: r["n"] for r in rows.values("risk").annotate(n=Count("pk")).order_by()}
+    return {k: counts.get(k, 0) for k in OriginRisk.values}
+
+
+def designation_counts(user: Actor) -> dict[str, Any]:
+    active = designations_for(user).filter(status=DesignationStatus.ACTIVE)
+    counts = {r["level"]: r["n"] for r in active.values("level").annotate(n=Count("pk")).order_by()}
+    q = Q(pk__in=[])
+    for path in active.values_list("area__path", flat=True):
+        q |= Q(area__path__startswith=path)
+    people = Person.objects.visible_to(user).filter(q, status=PersonStatus.ACTIVE).count()
+    return {
+        "high": counts.get(RiskLevel.HIGH, 0),
+        "low": counts.get(RiskLevel.LOW, 0),
+        "people": people,
+    }
+
+
+def figures(user: Actor, day: dt.date) -> list[Any]:
+    """The arrivals' section of the daily picture: arrivals of ``day`` by origin risk,
+    unacknowledged and overdue hand-overs, risk areas in force and the people in them."""
+    from django.utils.translation import gettext_lazy as _
+
+    from fangkong.core.figures import Figure
+
+    def split(qs: QuerySet[Arrival]) -> dict[str, int | float | None]:
+        return dict(per_township(qs, "area__path"))
+
+    now = timezone.now()
+    base = reverse("arrivals:arrival_list")
+    today = arrivals_for(user).filter(arrival_date=day).exclude(status=ArrivalStatus.CANCELLED)
+    by_risk = arrivals_today_by_risk(user, day)
+    pending = _pending(user)
+    overdue = pending.filter(ack_due_at__lt=now)
+    areas = designation_counts(user)
+    d = day.isoformat()
+    return [
+        Figure("arrivals.today_high", _("Arrivals today from high-risk areas"), by_risk["high"],
+               url=f"{base}?risk=high&arrival_from={d}&arrival_to={d}",
+               by_township=split(today.filter(risk=OriginRisk.HIGH))),
+        Figure("arrivals.today_low", _("Arrivals today from low-risk areas"), by_risk["low"],
+               url=f"{base}?risk=low&arrival_from={d}&arrival_to={d}",
+               by_township=split(today.filter(risk=OriginRisk.LOW))),
+        Figure("arrivals.today_other", _("Arrivals today from elsewhere"), by_risk["none"],
+               url=f"{base}?risk=none&arrival_from={d}&arrival_to={d}"),
+        Figure("arrivals.unacknowledged", _("Hand-overs not yet acknowledged"), pending.count(),
+               url=f"{base}?status={ArrivalStatus.PENDING}",
+               by_township=split(pending)),
+        Figure("arrivals.overdue", _("Hand-overs overdue"), overdue.count(), url=f"{base}?overdue=1",
+               by_township=split(overdue)),
+        Figure("arrivals.high_risk_areas", _("High-risk areas in the county"), areas["high"],
+               url=reverse("arrivals:designation_list") + "?status=active&level=high"),
+        Figure("arrivals.low_risk_areas", _("Low-risk areas in the county"), areas["low"],
+               url=reverse("arrivals:designation_list") + "?status=active&level=low"),
+        Figure("arrivals.people_in_risk_areas", _("People living in risk areas"), areas["people"]),
+    ]  # fmt: skip

@@ -1,0 +1,242 @@
+"""Pages of the risk areas elsewhere (origins), the residents-elsewhere ledger and the risk
+areas designated on the county's grid."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from fangkong.areas.columns import AreaColumn
+from fangkong.arrivals import selectors, services
+from fangkong.arrivals.choices import DesignationStatus
+from fangkong.arrivals.filters import AwayFilter, DesignationFilter, OriginFilter
+from fangkong.arrivals.forms import AwayForm, DesignationForm, LiftForm, OriginForm, UploadForm
+from fangkong.arrivals.models import ResidentAway, RiskDesignation
+from fangkong.checkpoints.decisions import table_for
+from fangkong.core.actors import AuthedRequest
+from fangkong.core.errors import DomainError
+from fangkong.core.scoping import get_visible_or_404
+from fangkong.core.uploads import read_upload
+from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
+from fangkong.sites.views import _need
+
+
+# --- origins ---------------------------------------------------------------------------------
+class OriginListView(ObjectListView):
+    permission = "arrival.view"
+    title = _l("Risk areas elsewhere (外地风险区)")
+    template_name = "arrivals/list_with_import.html"
+    filterset_class = OriginFilter
+    default_order = "province"
+    create_url = reverse_lazy("arrivals:origin_create")
+    columns = [
+        Column("level", _l("Risk level"), accessor="get_level_display", order_by="level"),
+        Column("place", _l("Place"), accessor=str),
+        Column("effective_from", _l("In force from"), order_by="effective_from"),
+        Column("effective_to", _l("In force until")),
+        Column("version", _l("Version")),
+        Column("superseded_at", _l("Replaced at")),
+        Column("source", _l("Source")),
+    ]
+
+    def can_create(self):
+        return self.request.user.can("origin.manage")
+
+    def extra_context(self):
+        return {"import_url": reverse("arrivals:origin_import") if self.can_create() else None}
+
+
+class OriginCreateView(ServiceFormView):
+    permission = "origin.manage"
+    form_class = OriginForm
+    title = _l("Declare a risk area elsewhere (a change is a new version)")
+
+    def perform(self, form):
+        return services.save_origin(services.OriginData(**form.cleaned_data), by=self.request.user)
+
+
+def _import(request: AuthedRequest, permission: str, title: str, run, back: str) -> HttpResponse:
+    _need(request, permission)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            content = read_upload(form.cleaned_data["file"], max_bytes=20 * 1024 * 1024)
+            message = run(content)
+        except DomainError as exc:
+            errors = [f"{k}: {m}" for k, ms in exc.fields.items() for m in ms] or [str(exc.message)]
+        else:
+            messages.success(request, message)
+            return redirect(back)
+    return render(request, "arrivals/import.html", {"title": title, "form": form, "errors": errors},
+                  status=422 if errors else 200)  # fmt: skip
+
+
+def origin_import(request: AuthedRequest) -> HttpResponse:
+    def run(content: bytes) -> str:
+        r = services.import_origins(content, by=request.user, source=_("Excel import"))
+        return _("%(n)d risk areas changed, %(u)d unchanged.") % {"n": r.created, "u": r.unchanged}
+
+    return _import(request, "origin.manage", _("Import risk areas elsewhere"), run,
+                   reverse("arrivals:origin_list"))  # fmt: skip
+
+
+# --- residents away ----------------------------------------------------------------------------
+class AwayListView(ObjectListView):
+    permission = "arrival.view"
+    title = _l("Residents elsewhere (在外人员台账)")
+    template_name = "arrivals/list_with_import.html"
+    filterset_class = AwayFilter
+    default_order = "name"
+    export_permission = "arrival.export"
+    export_name = "residents-away"
+    create_url = reverse_lazy("arrivals:away_create")
+    columns = [
+        Column("name", _l("Name"), order_by="name"),
+        Column("id_number", _l("Document number"), accessor="id_number_masked", full="id_number"),
+        AreaColumn("area", _l("Home village")),
+        Column("whereabouts_province", _l("Where: province")),
+        Column("whereabouts_city", _l("Where: city")),
+        Column("away_since", _l("Away since"), order_by="away_since"),
+        Column("expected_return", _l("Expected return"), order_by="expected_return"),
+        Column("status", _l("Status"), accessor="get_status_display"),
+    ]
+
+    def get_queryset(self):
+        return ResidentAway.objects.select_related("area")
+
+    def can_create(self):
+        return self.request.user.can("arrival.manage")
+
+    def extra_context(self):
+        return {"import_url": reverse("arrivals:away_import") if self.can_create() else None}
+
+
+class AwayCreateView(ServiceFormView):
+    permission = "arrival.manage"
+    form_class = AwayForm
+    title = _l("Enter a resident away")
+
+    def get_form_kwargs(self):
+        return {"user": self.request.user}
+
+    def perform(self, form):
+        values = dict(form.cleaned_data)
+        area = values.pop("area")
+        services.record_away(services.AwayData(**values, area_id=area.pk), by=self.request.user)
+        return None
+
+    def success_url(self, result):
+        return reverse("arrivals:away_list")
+
+
+def away_import(request: AuthedRequest) -> HttpResponse:
+    def run(content: bytes) -> str:
+        created, updated = services.import_away(content, by=request.user)
+        return _("%(c)d entered, %(u)d updated.") % {"c": created, "u": updated}
+
+    return _import(request, "arrival.manage", _("Import residents away"), run,
+                   reverse("arrivals:away_list"))  # fmt: skip
+
+
+# --- risk designations on the grid --------------------------------------------------------------
+def _clean_days(d: RiskDesignation) -> int:
+    return (
+        selectors.clean_days(d)
+        if d.status == DesignationStatus.ACTIVE
+        else (d.clean_days_at_lift or 0)
+    )
+
+
+class DesignationListView(ObjectListView):
+    permission = "riskarea.view"
+    title = _l("Risk areas in the county (风险区)")
+    filterset_class = DesignationFilter
+    default_order = "status"
+    create_url = reverse_lazy("arrivals:designation_create")
+    columns = [
+        AreaColumn("area", _l("Area"), link=True),
+        Column("level", _l("Risk level"), accessor="get_level_display", order_by="level"),
+        Column("starts_on", _l("From"), order_by="starts_on"),
+        Column("measures", _l("Measures")),
+        Column("status", _l("Status"), accessor="get_status_display", order_by="status"),
+        Column("clean", _l("Days without infection"), accessor=_clean_days),
+        Column("lifted_at", _l("Lifted at")),
+    ]
+
+    def get_queryset(self):
+        qs = RiskDesignation.objects.select_related("area")
+        if self.request.GET.get("due") == "1":
+            qs = qs.filter(pk__in=selectors.due_lift_ids(self.request.user))
+        return qs
+
+    def can_create(self):
+        return self.request.user.can("riskarea.designate")
+
+
+class DesignationCreateView(ServiceFormView):
+    permission = "riskarea.designate"
+    form_class = DesignationForm
+    title = _l("Designate a risk area")
+
+    def get_form_kwargs(self):
+        return {"user": self.request.user}
+
+    def perform(self, form):
+        return services.designate(by=self.request.user, **form.cleaned_data)
+
+
+class DesignationDetailView(ObjectDetailView):
+    permission = "riskarea.view"
+    template_name = "arrivals/designation_detail.html"
+    model = RiskDesignation
+
+    def get_queryset(self):
+        return RiskDesignation.objects.select_related("area", "lifted_by")
+
+    def get_context(self, obj):
+        user = self.request.user
+        people = selectors.residents_inside(obj).visible_to(user)  # type: ignore[attr-defined]
+        page = Paginator(people.order_by("area__path", "name").select_related("area"), 50).get_page(
+            self.request.GET.get("page")
+        )
+        clean = _clean_days(obj)
+        need = table_for(obj.starts_on).risk_area_clean_days
+        return {
+            "object": obj,
+            "title": str(obj),
+            "clean": clean,
+            "need": need,
+            "due": obj.status == DesignationStatus.ACTIVE and clean >= need,
+            "people_count": page.paginator.count,
+            "page": page,
+            "can_lift": obj.status == DesignationStatus.ACTIVE and user.can("riskarea.lift"),
+            "lift_form": LiftForm(),
+            "history": RiskDesignation.objects.visible_to(user)
+            .filter(area=obj.area)
+            .exclude(pk=obj.pk),
+        }
+
+
+@require_POST
+def designation_lift(request: AuthedRequest, pk: int) -> HttpResponse:
+    _need(request, "riskarea.lift")
+    d = get_visible_or_404(RiskDesignation.objects.select_related("area"), request.user, pk=pk)
+    form = LiftForm(request.POST)
+    if form.is_valid():
+        try:
+            services.lift(d, reason=form.cleaned_data["reason"], by=request.user)
+        except DomainError as exc:
+            messages.error(
+                request,
+                "; ".join(str(m) for ms in exc.fields.values() for m in ms) or str(exc.message),
+            )
+        else:
+            messages.success(request, _("Lifted."))
+    return redirect(d.get_absolute_url())
