@@ -12,8 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from fangkong.areas.columns import AreaColumn
@@ -44,16 +43,17 @@ def _need(request: HttpRequest, permission: str) -> None:
 
 class SiteListView(ObjectListView):
     permission = "site.view"
-    title = _l("Isolation sites")
+    title = gettext_lazy("Isolation sites")
+    empty_text = gettext_lazy("No isolation site in your areas yet.")
     filterset_class = SiteFilter
     default_order = "name"
     create_url = reverse_lazy("sites:site_create")
     columns = [
-        Column("name", _l("Name"), order_by="name", link=True),
-        Column("kind", _l("Kind"), accessor="get_kind_display"),
-        Column("status", _l("Status"), accessor="get_status_display", order_by="status"),
-        AreaColumn("area", _l("Area")),
-        Column("manager_name", _l("Manager")),
+        Column("name", gettext_lazy("Name"), order_by="name", link=True),
+        Column("kind", gettext_lazy("Kind"), accessor="get_kind_display"),
+        Column("status", gettext_lazy("Status"), accessor="get_status_display", order_by="status"),
+        AreaColumn("area", gettext_lazy("Area")),
+        Column("manager_name", gettext_lazy("Manager")),
     ]
 
     def get_queryset(self):
@@ -66,7 +66,7 @@ class SiteListView(ObjectListView):
 class SiteCreateView(ServiceFormView):
     permission = "site.manage"
     form_class = SiteForm
-    title = _l("Register an isolation site")
+    title = gettext_lazy("Register an isolation site")
 
     def get_form_kwargs(self):
         return {"user": self.request.user}
@@ -100,7 +100,7 @@ class BulkRoomsView(ObjectFormView):
     permission = "site.manage"
     model = IsolationSite
     form_class = BulkRoomsForm
-    title = _l("Add rooms: floors × rooms per floor")
+    title = gettext_lazy("Add rooms: floors × rooms per floor")
 
     def perform(self, form):
         services.bulk_create_rooms(self.object, by=self.request.user, **form.cleaned_data)

@@ -26,6 +26,7 @@ from django.forms import PasswordInput
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from fangkong.core import audit
@@ -110,6 +111,9 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
     export_name = "export"
     default_order = "-pk"
     page_size = settings.FANGKONG_PAGE_SIZE
+    # What an empty list says when no filter is set: why it is empty (a list never just
+    # says "nothing"); with filters set it says the filters hide the rest.
+    empty_text: Any = _("Nothing in your areas yet.")
 
     def get_columns(self) -> list[Column]:
         """The columns this user sees (and exports): override to decide per role."""
@@ -151,6 +155,12 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
             "can_export": bool(self.export_permission) and request.user.can(self.export_permission),
             "can_export_full": request.user.can("pii.export_full"),
             "table_template": self.table_template,
+            "empty_text": self.empty_text,
+            "filtered": bool(
+                fs is not None
+                and fs.is_bound
+                and any(v for k, v in request.GET.items() if k in fs.filters)
+            ),
         }
         ctx.update(self.extra_context())
         template = self.table_template if request.htmx else self.template_name
