@@ -16,3 +16,12 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict | None = None, format: str | None = None) -> None:
         super().__init__(attrs, format or ISO_DATE)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker, whose value must read ``2022-11-23T08:00``."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format or "%Y-%m-%dT%H:%M")

@@ -82,6 +82,13 @@ def results_for(user: Any) -> QuerySet[Result]:
     return Result.objects.visible_to(user).select_related("tube", "lab")
 
 
+def labs_for(user: Any) -> QuerySet[Lab]:
+    """The labs placed within the user's areas: the ones their setup pages show and edit."""
+    from fangkong.areas.selectors import areas_for
+
+    return Lab.objects.filter(area__in=areas_for(user)).select_related("area")
+
+
 def labs_to_hand_to(user: Any) -> QuerySet[Lab]:
     """The labs a box may be handed to: every lab serving the county of one of the user's
     areas (a lab receives from every area of its county), whoever its technicians are. A
