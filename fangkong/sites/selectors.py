@@ -35,6 +35,21 @@ def open_stays_for(user: Any) -> QuerySet[Stay]:
     return stays_for(user).filter(status=StayStatus.OPEN)
 
 
+def attach_next_phases(stays: list[Stay]) -> None:
+    """``stay.next_phase``: what follows this stay's phase once the person is released (home
+    isolation until a date, say), or None when control ends with it; one query."""
+    from fangkong.control.models import ControlPhase
+
+    episodes = {s.phase.episode_id for s in stays if s.phase_id}
+    later = ControlPhase.objects.filter(episode_id__in=episodes).order_by("episode_id", "order")
+    by_episode: dict[int, list[Any]] = {}
+    for p in later:
+        by_episode.setdefault(p.episode_id, []).append(p)
+    for s in stays:
+        phases = by_episode.get(s.phase.episode_id, []) if s.phase_id else []
+        s.next_phase = next((p for p in phases if p.order > s.phase.order), None)  # type: ignore[attr-defined]
+
+
 # --- capacity ---------------------------------------------------------------------------
 
 

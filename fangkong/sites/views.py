@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from fangkong.areas.columns import AreaColumn
-from fangkong.core.errors import DomainError
+from fangkong.core.errors import DomainError, ValidationFailed
 from fangkong.core.scoping import get_all_visible_or_404, get_visible_or_404
 from fangkong.core.timeline import timeline_of
 from fangkong.core.views.generic import (
@@ -27,6 +27,7 @@ from fangkong.core.views.generic import (
     ServiceFormView,
 )
 from fangkong.people.selectors import search_persons
+from fangkong.policy.choices import Reason
 from fangkong.sites import selectors, services
 from fangkong.sites.choices import RoomState
 from fangkong.sites.filters import SiteFilter
@@ -159,7 +160,8 @@ def room_step(request: HttpRequest, pk: int) -> HttpResponse:
 def room_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "site.view")
     room = get_visible_or_404(Room.objects.select_related("site__area"), request.user, pk=pk)
-    stays = selectors.open_stays_for(request.user).filter(room=room)
+    stays = list(selectors.open_stays_for(request.user).filter(room=room))
+    selectors.attach_next_phases(stays)
     return render(
         request,
         "sites/room_detail.html",
@@ -171,6 +173,7 @@ def room_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_stay": request.user.can("stay.manage"),
             "can_turnover": request.user.can("room.turnover"),
             "today": timezone.localdate(),
+            "reasons": Reason.choices,
         },
     )
 
@@ -184,7 +187,10 @@ def room_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     for line in (request.POST.get("people") or "").splitlines():
         if not line.strip():
             continue
-        found = list(search_persons(request.user, line.strip())[:2])
+        try:
+            found = list(search_persons(request.user, line.strip())[:2])
+        except DomainError:  # e.g. six digits without a name: not one person
+            found = []
         if len(found) != 1:
             missing.append(line.strip())
         else:
@@ -192,9 +198,12 @@ def room_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if missing:
             raise DomainError(_("Not found within your areas: %(l)s") % {"l": ", ".join(missing)})
-        services.check_in(
-            room, persons, by=request.user, reason=request.POST.get("reason") or "close_contact"
-        )
+        reason = request.POST.get("reason") or ""
+        if reason not in Reason.values:  # asked, never assumed
+            raise ValidationFailed(
+                _("Choose why these people are put under control."), field="reason"
+            )
+        services.check_in(room, persons, by=request.user, reason=reason)
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:

@@ -99,13 +99,14 @@ def test_episode_detail_shows_phases_day_and_test_days(login, users, episode_a, 
     html = re.sub(r"<[^>]+>", "", html)
     assert "day 2 of 5" in html
     assert "11-23, 11-24, 11-25, 11-27" in html and "11-28, 11-30" in html
-    assert "Extend or shorten" in html and "cn-20-measures" in html
+    assert "Extend or shorten" in html and "The 20 measures" in html  # named, not coded
+    assert "cn-20-measures" not in html
 
 
 def test_auditor_sees_the_episode_without_actions(login, users, episode_a):
     response = login(users["auditor"]).get(f"/control/episodes/{episode_a.pk}/")
     html = response.content.decode()
-    assert response.status_code == 200 and "张三" in html and "cn-20-measures" in html
+    assert response.status_code == 200 and "张三" in html and "The 20 measures" in html
     assert "Extend or shorten" not in html
 
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from fangkong.core import audit
-from fangkong.core.errors import DomainError
+from fangkong.core.errors import DomainError, ValidationFailed
 from fangkong.core.export import write_xlsx, xlsx_response
 from fangkong.core.scoping import get_visible_or_404, scoped
 from fangkong.core.text import control_errors
@@ -124,7 +124,12 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         fs = None
         if self.filterset_class is not None:
             fs = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
-            qs = fs.qs if fs.is_bound and fs.is_valid() else qs
+            if fs.is_bound and fs.is_valid():
+                try:  # a search the filter refuses says why beside its field
+                    qs = fs.qs
+                except ValidationFailed as exc:
+                    add_domain_error(fs.form, exc)
+                    qs = qs.none()
         sort = self.request.GET.get("sort", "")
         allowed = {c.order_by for c in self.get_columns() if c.order_by}
         key = sort.lstrip("-")
