@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -146,12 +147,15 @@ def room_step(request: HttpRequest, pk: int) -> HttpResponse:
         error = str(exc.message)
     if request.htmx:
         room.refresh_from_db()
-        return render(
+        card = render(
             request,
             "sites/_room_card.html",
             {"room": room, "can_turnover": True, "error": error},
             status=200 if not error else 409,
         )
+        counts = selectors.room_counts(room.site)
+        card.write(render_to_string("sites/_board_counts.html", {"counts": counts}, request))
+        return card
     if error:
         messages.error(request, error)
     return redirect(request.POST.get("next") or reverse("sites:board", args=[room.site_id]))

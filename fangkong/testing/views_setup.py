@@ -3,6 +3,7 @@ edited through the same services as the API (services/setup.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import Http404
@@ -71,7 +72,7 @@ class RoundCreateView(ServiceFormView):
 
     def get_initial(self) -> dict[str, Any]:
         start = timezone.localtime().replace(minute=0, second=0, microsecond=0)
-        return {"starts_at": start, "ends_at": start + timezone.timedelta(hours=12)}
+        return {"starts_at": start, "ends_at": start + dt.timedelta(hours=12)}
 
     def perform(self, form):
         return services.create_round(by=self.request.user, **form.cleaned_data)
@@ -135,9 +136,10 @@ class LabEditView(ServiceFormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.user.can(self.permission):
-            self.object = selectors.labs_for(request.user).filter(pk=kwargs["pk"]).first()
-            if self.object is None:
+            lab = selectors.labs_for(request.user).filter(pk=kwargs["pk"]).first()
+            if lab is None:
                 raise Http404
+            self.object: Lab = lab
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self) -> dict[str, Any]:

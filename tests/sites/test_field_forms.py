@@ -3,11 +3,14 @@ control (nothing assumed), and a release says what follows it and who takes over
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from fangkong.control.models import ControlEpisode
 from fangkong.sites import services
-from fangkong.sites.models import Stay
+from fangkong.sites.choices import RoomState
+from fangkong.sites.models import Room, Stay
 from tests.sites.conftest import room_of
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +54,22 @@ def test_a_release_says_what_comes_next_and_who_takes_over(site, person_a, users
     said = page.split('data-testid="after-release">')[1].split("</p>")[0]
     assert home.planned_end_date.isoformat() in said
     assert person_a.area.name in said
+
+
+def test_a_step_on_the_board_updates_every_group_count_without_a_reload(users, site, login):
+    room = room_of(site, "101")
+    Room.objects.filter(pk=room.pk).update(
+        state=RoomState.AWAITING_DISINFECTION, vacated_at=room.created_at
+    )
+    client = login(users["site_a"])
+    board = client.get(f"/sites/{site.pk}/board/").content.decode()
+    assert f'id="count-{RoomState.AWAITING_DISINFECTION}"' in board
+    resp = client.post(
+        f"/sites/rooms/{room.pk}/step/", {"step": "disinfection"}, headers={"HX-Request": "true"}
+    )
+    html = resp.content.decode()
+    assert resp.status_code == 200
+    oob = dict(re.findall(r'id="count-(\w+)"[^>]*hx-swap-oob="true">(\d+)<', html))
+    assert oob[RoomState.AWAITING_DISINFECTION] == "0"  # the room left this group
+    assert oob[RoomState.DISINFECTED] == "1"  # and is counted in the next
+    assert oob[RoomState.READY] == "3"
