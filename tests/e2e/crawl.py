@@ -159,10 +159,15 @@ def crawl(
     width: int,
     chinese: bool,
     rendered: set[str],
+    only: list[str] | None = None,
 ) -> Report:
     """Crawl as the signed-in user of ``context``. A page whose shape another user already
     rendered at this width (``rendered``) is only fetched: its status and its links are this
-    user's own, its layout and wording the same template's."""
+    user's own, its layout and wording the same template's.
+
+    With ``only`` (the pages this user's crawl at another width reached), no link is followed:
+    those pages not yet rendered at this width are rendered and checked, the rest skipped
+    (their statuses and links were checked already)."""
     report = Report(user=user, width=width)
     page: Page = context.new_page()
     current = {"url": ""}
@@ -186,6 +191,8 @@ def crawl(
     seen: set[str] = {shape(base + "/")}
     fetched_hx: set[str] = set()
     queue: deque[tuple[str, int]] = deque([(base + "/", 0)])
+    if only is not None:
+        queue = deque((u, MAX_DEPTH) for u in only if shape(u) not in rendered)
     while queue and len(report.pages) < MAX_PAGES:
         url, depth = queue.popleft()
         current["url"] = url
@@ -219,6 +226,8 @@ def crawl(
                     report.add(url, f"not Chinese: {word}")
         if urlsplit(final).path.startswith("/login/"):
             report.add(url, "sent to the sign-in page")
+            continue
+        if only is not None:
             continue
         links, hxs = links_of(html, final)
         for hx in hxs:
