@@ -84,17 +84,15 @@ def create_lab(*, name: str, code: str, area: Any, by: Any, technicians: Iterabl
     return lab
 
 
-@transaction.atomic
-def create_round(
-    *,
+def _check_round(
+    by: Any,
     name: str,
     areas: Iterable[Any],
     starts_at: dt.datetime,
     ends_at: dt.datetime,
-    by: Any,
-    pooling_ratio: int = 10,
-    single_categories: Iterable[Any] = (),
-) -> ScreeningRound:
+    pooling_ratio: int,
+) -> list[Any]:
+    """What a round must hold, created or edited; returns its areas as a list."""
     require(by, "testing.manage")
     areas = list(areas)
     if not areas:
@@ -110,6 +108,21 @@ def create_round(
             _("The pooling ratio is from 1 to %(n)d.") % {"n": MAX_POOLING_RATIO},
             field="pooling_ratio",
         )
+    return areas
+
+
+@transaction.atomic
+def create_round(
+    *,
+    name: str,
+    areas: Iterable[Any],
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    by: Any,
+    pooling_ratio: int = 10,
+    single_categories: Iterable[Any] = (),
+) -> ScreeningRound:
+    areas = _check_round(by, name, areas, starts_at, ends_at, pooling_ratio)
     rnd = ScreeningRound.objects.create(
         name=name.strip(),
         starts_at=starts_at,
@@ -209,20 +222,7 @@ def update_round(
     require(by, "testing.manage")
     for a in rnd.areas.all():
         require_area(by, a, field="round")
-    areas = list(areas)
-    if not areas:
-        raise ValidationFailed(_("Choose at least one area."), field="areas")
-    for a in areas:
-        require_area(by, a, field="areas")
-    if not (name or "").strip():
-        raise ValidationFailed(_("Give the round a name."), field="name")
-    if ends_at <= starts_at:
-        raise ValidationFailed(_("The round must end after it starts."), field="ends_at")
-    if not 1 <= int(pooling_ratio) <= MAX_POOLING_RATIO:
-        raise ValidationFailed(
-            _("The pooling ratio is from 1 to %(n)d.") % {"n": MAX_POOLING_RATIO},
-            field="pooling_ratio",
-        )
+    areas = _check_round(by, name, areas, starts_at, ends_at, pooling_ratio)
     rnd = ScreeningRound.objects.select_for_update().get(pk=rnd.pk)
     if int(pooling_ratio) != rnd.pooling_ratio and rnd.tubes.exists():
         raise ValidationFailed(
