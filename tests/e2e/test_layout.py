@@ -135,6 +135,7 @@ def test_the_chain_of_who_answers_is_read_whole_at_1366_and_as_cards_on_a_phone(
     assign_responsibility(by=users["county"], area=county.village_a, role="village_cadre",
                           person_name="刘书记", phone="13312345678")  # fmt: skip
     signed_in(users["county"])
+    page.set_default_timeout(30_000)  # the live server's first page compiles its templates
     page.set_viewport_size({"width": 1366, "height": 800})
     page.goto(f"/people/persons/{person_a.pk}/")
     chain = page.locator("#chain table")
