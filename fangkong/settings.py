@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FANGKONG_VAR_DIR", BASE_DIR / "var"))
@@ -271,6 +272,8 @@ FANGKONG_RATE_LIMITS = {
     "export": (int(os.environ.get("FANGKONG_EXPORT_LIMIT", "30")), 600),
     # the public pre-registration, per client address (no account to count by)
     "arrival.preregister": (int(os.environ.get("FANGKONG_PREREGISTER_LIMIT", "20")), 600),
+    # a name with the last six of an ID number: a look-up of one person, audited
+    "person.search.id_tail": (int(os.environ.get("FANGKONG_ID_TAIL_LIMIT", "30")), 600),
 }
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -295,6 +298,8 @@ TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "fangkong_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# A filter left open reads 全部 ("All"), not django-filter's "---------".
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("All")
 
 # --- Static ---------------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -55,6 +55,12 @@ PAGES: dict[str, str | tuple[str, str]] = {
     "sites:stay_release": "sites.Stay",
     "testing:point_detail": "testing.TestingPoint",
     "testing:round_detail": "testing.ScreeningRound",
+    "testing:point_edit": "testing.TestingPoint",
+    "testing:round_edit": "testing.ScreeningRound",
+    "testing:lab_edit": (
+        SKIP,
+        "labs are shared (no one's data); tests/testing/test_setup_pages.py",
+    ),
     "testing:door_to_door": "testing.ScreeningRound",
     "testing:sample": (SKIP, "two ids (point, round); tests/testing/test_sampling.py"),
     "testing:box_detail": "testing.Box",

@@ -25,6 +25,7 @@ from fangkong.core.views.generic import (
 )
 from fangkong.people.selectors import persons_for
 from fangkong.policy.choices import Reason
+from fangkong.policy.columns import RuleSetColumn
 from fangkong.policy.selectors import rule_for
 
 
@@ -44,6 +45,7 @@ def _day_n_of_m(episode) -> str:
 class EpisodeListView(ObjectListView):
     permission = "episode.view"
     title = _("Control episodes")
+    empty_text = _("No one in your areas has been under control.")
     filterset_class = EpisodeFilter
     export_permission = "person.export"
     export_name = "control-episodes"
@@ -62,7 +64,7 @@ class EpisodeListView(ObjectListView):
         Column("start_date", _("Start date"), order_by="start_date"),
         Column("end", _("Planned end"), accessor="planned_end_date"),
         AreaColumn("area", _("Area")),
-        Column("rule_set", _("Rule set"), accessor="rule_set_code"),
+        RuleSetColumn("rule_set", _("Rule set"), accessor="rule_set_code"),
     ]
 
     def get_queryset(self):

@@ -4,6 +4,7 @@ from django.utils.translation import pgettext_lazy
 
 from fangkong.areas.selectors import areas_for
 from fangkong.areas.widgets import AreaField
+from fangkong.core.widgets import DateInput
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.models import ImportJob, KeyCategory
 
@@ -27,9 +28,7 @@ class PersonForm(forms.Form):
         required=False,
         help_text=_("Taken from a resident ID number when left empty."),
     )
-    birth_date = forms.DateField(
-        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     categories = forms.ModelMultipleChoiceField(
         label=_("Key categories"),

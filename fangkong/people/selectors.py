@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from fangkong.areas.selectors import responsibility_chain
 from fangkong.core import counts
 from fangkong.core.actors import Actor
 from fangkong.core.pii import blind_index
+from fangkong.people import search
 from fangkong.people.choices import DuplicateReason, PersonStatus
 from fangkong.people.idnumber import normalise_id, normalise_phone
 from fangkong.people.models import Household, KeyCategory, Person
@@ -43,7 +45,8 @@ def _prefix(field_name: str, value: str) -> Q:
 
 
 def classify_query(q: str) -> tuple[str, str]:
-    """What the one search box was given: ("id"|"phone"|"initials"|"name", normalised)."""
+    """What the one search box was given: ("id"|"phone"|"id_tail"|"initials"|"name", the
+    value to match)."""
     q = (q or "").strip()
     compact = normalise_id(q)
     if len(compact) >= 15 and compact[:-1].isdigit():
@@ -51,13 +54,17 @@ def classify_query(q: str) -> tuple[str, str]:
     phone = normalise_phone(q)
     if phone.isdigit() and len(phone) == 11:
         return "phone", phone
-    if q.isascii() and q.isalpha():
-        return "initials", q.lower()
+    if search.split_id_tail(q) is not None:
+        return "id_tail", q
+    letters = re.sub(r"[\s']", "", q)
+    if letters.isascii() and letters.isalpha():
+        return "initials", letters.lower()
     return "name", q
 
 
 def search_persons(user: Actor, q: str) -> QuerySet[Person]:
-    """One box: exact ID number or phone (blind index), else name or pinyin initials prefix."""
+    """One box (people/search.py): exact ID number or phone (blind index); a name with the
+    last six of its ID number; pinyin initials or full pinyin; a name or part of one."""
     qs = persons_for(user)
     if not (q or "").strip():
         return qs
@@ -66,9 +73,14 @@ def search_persons(user: Actor, q: str) -> QuerySet[Person]:
         return qs.filter(id_number_index=blind_index(value))
     if kind == "phone":
         return qs.filter(phone_index=blind_index(value))
+    if kind == "id_tail":
+        name, tail = search.split_id_tail(value) or ("", "")
+        return search.id_tail_match(qs, name, tail)
     if kind == "initials":
-        return qs.filter(_prefix("name_initials", value))
-    return qs.filter(_prefix("name", value))
+        match = _prefix("name_initials", value)
+        full = search.full_pinyin_q(qs, value)
+        return qs.filter(match | full if full is not None else match)
+    return qs.filter(name__contains=value)  # a name or any part of it
 
 
 # --- likely duplicates -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import BaseModel
@@ -44,7 +45,19 @@ class RuleSet(BaseModel):
         ordering = ["-effective_from", "code"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return str(self.label())
+
+    # The shipped national sets are written in English in policy_data/ and shown through
+    # the catalogue (policy/shipped_texts.py), so each interface reads them in its own
+    # language; a county's own set shows as written. Codes are for files and the API.
+    def label(self) -> str:
+        return gettext(self.name)
+
+    def source_label(self) -> str:
+        return gettext(self.source) if self.source else ""
+
+    def notes_label(self) -> str:
+        return gettext(self.notes) if self.notes else ""
 
     def get_absolute_url(self) -> str:
         return reverse("policy:ruleset_detail", args=[self.pk])
@@ -73,7 +86,10 @@ class Rule(models.Model):
         indexes = [models.Index(fields=["reason"])]
 
     def __str__(self) -> str:
-        return f"{self.rule_set.code}: {self.get_reason_display()}"
+        return f"{self.rule_set.label()}: {self.get_reason_display()}"
+
+    def notes_label(self) -> str:
+        return gettext(self.notes) if self.notes else ""
 
     def total_days(self) -> int:
         return sum(p.days for p in self.phases.all())

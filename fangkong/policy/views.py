@@ -25,12 +25,14 @@ from fangkong.policy.models import RuleSet
 class RuleSetListView(ObjectListView):
     permission = "policy.view"
     title = _("Control rule sets")
+    empty_text = _("No rule set yet.")
     template_name = "policy/ruleset_list.html"
     default_order = "-effective_from"
     create_url = reverse_lazy("policy:ruleset_create")
     columns = [
-        Column("name", pgettext_lazy("thing", "Name"), order_by="name", link=True),
-        Column("code", _("Code"), order_by="code"),
+        Column(
+            "name", pgettext_lazy("thing", "Name"), accessor="label", order_by="name", link=True
+        ),
         Column("scope", _("Scope"), accessor="get_scope_display", order_by="scope"),
         Column("county", _("County"), accessor="county.name"),
         Column("effective_from", _("In force from"), order_by="effective_from"),

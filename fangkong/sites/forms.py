@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.selectors import areas_for
 from fangkong.areas.widgets import AreaField
+from fangkong.core.widgets import DateInput
 from fangkong.sites.choices import SiteKind, SiteStatus
 
 
@@ -17,9 +18,7 @@ class SiteForm(forms.Form):
         label=_("Other contacts"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     status = forms.ChoiceField(label=_("Status"), choices=SiteStatus.choices)
-    ready_date = forms.DateField(
-        label=_("Ready date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    ready_date = forms.DateField(label=_("Ready date"), required=False, widget=DateInput())
     planned_beds = forms.IntegerField(label=_("Planned beds"), min_value=0, initial=0)
     turnover_target_hours = forms.IntegerField(
         label=_("Turnover target (hours)"), min_value=1, max_value=72, initial=4

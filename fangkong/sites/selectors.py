@@ -36,6 +36,38 @@ def open_stays_for(user: Actor) -> QuerySet[Stay]:
     return stays_for(user).filter(status=StayStatus.OPEN)
 
 
+def room_counts(site: Any) -> list[tuple[str, int]]:
+    """(state, rooms in it) for every room state of ``site``, zeros included: one query."""
+    from django.db.models import Count
+
+    from fangkong.sites.choices import RoomState
+    from fangkong.sites.models import Room
+
+    found = dict(
+        Room.objects.filter(site=site).values_list("state").annotate(n=Count("id")).order_by()
+    )
+    return [(state, found.get(state, 0)) for state in RoomState.values]
+
+
+def attach_next_phases(stays: list[Stay]) -> None:
+    """``stay.next_phase``: what follows this stay's phase once the person is released (home
+    isolation until a date, say), or None when control ends with it; one query."""
+    from fangkong.control.models import ControlPhase
+
+    current = {s.pk: s.phase for s in stays if s.phase is not None}
+    episodes = {p.episode_id for p in current.values()}
+    later = ControlPhase.objects.filter(episode_id__in=episodes).order_by("episode_id", "order")
+    by_episode: dict[int, list[Any]] = {}
+    for p in later:
+        by_episode.setdefault(p.episode_id, []).append(p)
+    for s in stays:
+        now = current.get(s.pk)
+        phases = by_episode.get(now.episode_id, []) if now is not None else []
+        s.next_phase = next(  # type: ignore[attr-defined]
+            (p for p in phases if now is not None and p.order > now.order), None
+        )
+
+
 # --- capacity ---------------------------------------------------------------------------
 
 

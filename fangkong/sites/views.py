@@ -9,15 +9,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from fangkong.areas.columns import AreaColumn
-from fangkong.core.errors import DomainError
+from fangkong.core.errors import DomainError, ValidationFailed
 from fangkong.core.scoping import get_all_visible_or_404, get_visible_or_404
 from fangkong.core.timeline import timeline_of
 from fangkong.core.views.generic import (
@@ -28,6 +28,7 @@ from fangkong.core.views.generic import (
     ServiceFormView,
 )
 from fangkong.people.selectors import search_persons
+from fangkong.policy.choices import Reason
 from fangkong.sites import selectors, services
 from fangkong.sites.choices import RoomState
 from fangkong.sites.filters import SiteFilter
@@ -44,16 +45,17 @@ def _need(request: HttpRequest, permission: str) -> None:
 
 class SiteListView(ObjectListView):
     permission = "site.view"
-    title = _l("Isolation sites")
+    title = gettext_lazy("Isolation sites")
+    empty_text = gettext_lazy("No isolation site in your areas yet.")
     filterset_class = SiteFilter
     default_order = "name"
     create_url = reverse_lazy("sites:site_create")
     columns = [
-        Column("name", _l("Name"), order_by="name", link=True),
-        Column("kind", _l("Kind"), accessor="get_kind_display"),
-        Column("status", _l("Status"), accessor="get_status_display", order_by="status"),
-        AreaColumn("area", _l("Area")),
-        Column("manager_name", _l("Manager")),
+        Column("name", gettext_lazy("Name"), order_by="name", link=True),
+        Column("kind", gettext_lazy("Kind"), accessor="get_kind_display"),
+        Column("status", gettext_lazy("Status"), accessor="get_status_display", order_by="status"),
+        AreaColumn("area", gettext_lazy("Area")),
+        Column("manager_name", gettext_lazy("Manager")),
     ]
 
     def get_queryset(self):
@@ -66,7 +68,7 @@ class SiteListView(ObjectListView):
 class SiteCreateView(ServiceFormView):
     permission = "site.manage"
     form_class = SiteForm
-    title = _l("Register an isolation site")
+    title = gettext_lazy("Register an isolation site")
 
     def get_form_kwargs(self):
         return {"user": self.request.user}
@@ -100,7 +102,7 @@ class BulkRoomsView(ObjectFormView):
     permission = "site.manage"
     model = IsolationSite
     form_class = BulkRoomsForm
-    title = _l("Add rooms: floors × rooms per floor")
+    title = gettext_lazy("Add rooms: floors × rooms per floor")
 
     def perform(self, form):
         services.bulk_create_rooms(self.object, by=self.request.user, **form.cleaned_data)
@@ -145,12 +147,15 @@ def room_step(request: HttpRequest, pk: int) -> HttpResponse:
         error = str(exc.message)
     if request.htmx:
         room.refresh_from_db()
-        return render(
+        card = render(
             request,
             "sites/_room_card.html",
             {"room": room, "can_turnover": True, "error": error},
             status=200 if not error else 409,
         )
+        counts = selectors.room_counts(room.site)
+        card.write(render_to_string("sites/_board_counts.html", {"counts": counts}, request))
+        return card
     if error:
         messages.error(request, error)
     return redirect(request.POST.get("next") or reverse("sites:board", args=[room.site_id]))
@@ -159,7 +164,8 @@ def room_step(request: HttpRequest, pk: int) -> HttpResponse:
 def room_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "site.view")
     room = get_visible_or_404(Room.objects.select_related("site__area"), request.user, pk=pk)
-    stays = selectors.open_stays_for(request.user).filter(room=room)
+    stays = list(selectors.open_stays_for(request.user).filter(room=room))
+    selectors.attach_next_phases(stays)
     return render(
         request,
         "sites/room_detail.html",
@@ -171,6 +177,7 @@ def room_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_stay": request.user.can("stay.manage"),
             "can_turnover": request.user.can("room.turnover"),
             "today": timezone.localdate(),
+            "reasons": Reason.choices,
         },
     )
 
@@ -184,7 +191,10 @@ def room_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     for line in (request.POST.get("people") or "").splitlines():
         if not line.strip():
             continue
-        found = list(search_persons(request.user, line.strip())[:2])
+        try:
+            found = list(search_persons(request.user, line.strip())[:2])
+        except DomainError:  # e.g. six digits without a name: not one person
+            found = []
         if len(found) != 1:
             missing.append(line.strip())
         else:
@@ -192,9 +202,12 @@ def room_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if missing:
             raise DomainError(_("Not found within your areas: %(l)s") % {"l": ", ".join(missing)})
-        services.check_in(
-            room, persons, by=request.user, reason=request.POST.get("reason") or "close_contact"
-        )
+        reason = request.POST.get("reason") or ""
+        if reason not in Reason.values:  # asked, never assumed
+            raise ValidationFailed(
+                _("Choose why these people are put under control."), field="reason"
+            )
+        services.check_in(room, persons, by=request.user, reason=reason)
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:

@@ -80,6 +80,13 @@ def results_for(user: Actor) -> QuerySet[Result]:
     return Result.objects.visible_to(user).select_related("tube", "lab")
 
 
+def labs_for(user: Actor) -> QuerySet[Lab]:
+    """The labs placed within the user's areas: the ones their setup pages show and edit."""
+    from fangkong.areas.selectors import areas_for
+
+    return Lab.objects.filter(area__in=areas_for(user)).select_related("area")
+
+
 def labs_to_hand_to(user: Actor) -> QuerySet[Lab]:
     """The labs a box may be handed to: every lab serving the county of one of the user's
     areas (a lab receives from every area of its county), whoever its technicians are. A

@@ -1,13 +1,20 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from fangkong.testing import views, views_followup, views_imports
+from fangkong.testing import views, views_followup, views_imports, views_setup
 
 app_name = "testing"
 urlpatterns = [
     path("", views.IndexView.as_view(), name="index"),
+    path("points/new/", views_setup.PointCreateView.as_view(), name="point_create"),
     path("points/<int:pk>/", views.PointDetailView.as_view(), name="point_detail"),
+    path("points/<int:pk>/edit/", views_setup.PointEditView.as_view(), name="point_edit"),
+    path("rounds/new/", views_setup.RoundCreateView.as_view(), name="round_create"),
     path("rounds/<int:pk>/", views.RoundDetailView.as_view(), name="round_detail"),
+    path("rounds/<int:pk>/edit/", views_setup.RoundEditView.as_view(), name="round_edit"),
+    path("labs/", views_setup.LabListView.as_view(), name="labs"),
+    path("labs/new/", views_setup.LabCreateView.as_view(), name="lab_create"),
+    path("labs/<int:pk>/edit/", views_setup.LabEditView.as_view(), name="lab_edit"),
     path("rounds/<int:pk>/door-to-door/", views.DoorToDoorView.as_view(), name="door_to_door"),
     path("sample/", views.SamplePickView.as_view(), name="sample_pick"),
     path("sample/<int:point_id>/<int:round_id>/", views.SampleView.as_view(), name="sample"),

@@ -14,7 +14,7 @@ from django.views import View
 
 from fangkong.areas.models import Area
 from fangkong.core import audit, ratelimit
-from fangkong.core.errors import DomainError, NotVisible, RateLimited
+from fangkong.core.errors import DomainError, NotVisible, RateLimited, ValidationFailed
 from fangkong.core.export import xlsx_stream_response
 from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.uploads import read_upload
@@ -333,7 +333,9 @@ class LabView(PermissionMixin, View):
         tubes = Tube.objects.filter(
             state__in=[TubeState.RECEIVED, TubeState.TESTED]
         ).select_related("result")
+        to_publish = tubes.filter(state=TubeState.TESTED).count()
         return {"tubes": tubes.order_by("state", "received_at")[:200], "outcomes": Outcome.choices,
+                "to_publish": to_publish,
                 "imports": selectors.result_imports_for(request.user)[:10], "title": _("Lab"),
                 **extra}  # fmt: skip
 
@@ -351,6 +353,11 @@ class LabView(PermissionMixin, View):
                                        ct_values=request.POST.get("ct", ""), by=request.user)  # fmt: skip
                 messages.success(request, _("Result recorded."))
             elif action == "publish":
+                if request.POST.get("confirm") != "yes":
+                    raise ValidationFailed(
+                        _("Tick that you have checked the results before publishing them."),
+                        field="confirm",
+                    )
                 n = services.publish_results(None, by=request.user)
                 messages.success(
                     request,

@@ -99,13 +99,14 @@ def test_episode_detail_shows_phases_day_and_test_days(login, users, episode_a, 
     html = re.sub(r"<[^>]+>", "", html)
     assert "day 2 of 5" in html
     assert "11-23, 11-24, 11-25, 11-27" in html and "11-28, 11-30" in html
-    assert "Extend or shorten" in html and "cn-20-measures" in html
+    assert "Extend or shorten" in html and "The 20 measures" in html  # named, not coded
+    assert "cn-20-measures" not in html
 
 
 def test_auditor_sees_the_episode_without_actions(login, users, episode_a):
     response = login(users["auditor"]).get(f"/control/episodes/{episode_a.pk}/")
     html = response.content.decode()
-    assert response.status_code == 200 and "张三" in html and "cn-20-measures" in html
+    assert response.status_code == 200 and "张三" in html and "The 20 measures" in html
     assert "Extend or shorten" not in html
 
 
@@ -206,3 +207,19 @@ def test_cancel_form(access, login, users, episode_a):
     assert response.status_code == 302
     episode_a.refresh_from_db()
     assert episode_a.status == "cancelled"
+
+
+def test_the_first_day_reads_day_1_in_chinese(login, users, episode_a, monkeypatch, settings):
+    """第1天 on the start date (not 第0天), in the list and on the episode's page."""
+    from django.utils import timezone
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    monkeypatch.setattr(timezone, "localdate", lambda *a: dt.date(2022, 11, 23))
+    client = login(users["township_a"])
+    for url in ("/control/episodes/", f"/control/episodes/{episode_a.pk}/"):
+        html = re.sub(r"<[^>]+>", "", client.get(url).content.decode())
+        assert "第1天" in html, url
+        assert "第0天" not in html and "day 1" not in html
+    monkeypatch.setattr(timezone, "localdate", lambda *a: dt.date(2022, 11, 24))
+    html = re.sub(r"<[^>]+>", "", client.get("/control/episodes/").content.decode())
+    assert "第2天" in html and "第1天" not in html

@@ -125,3 +125,24 @@ def test_readme_screenshot(page: Page, users, county, person_a, person_b, signed
     out.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out))
     assert out.stat().st_size > 10_000
+
+
+def test_the_chain_of_who_answers_is_read_whole_at_1366_and_as_cards_on_a_phone(
+    page: Page, users, county, person_a, signed_in
+):
+    from fangkong.areas.services.responsibilities import assign_responsibility
+
+    assign_responsibility(by=users["county"], area=county.village_a, role="village_cadre",
+                          person_name="刘书记", phone="13312345678")  # fmt: skip
+    signed_in(users["county"])
+    page.set_default_timeout(30_000)  # the live server's first page compiles its templates
+    page.set_viewport_size({"width": 1366, "height": 800})
+    page.goto(f"/people/persons/{person_a.pk}/")
+    chain = page.locator("#chain table")
+    expect(chain.get_by_test_id("chain-link").first).to_be_visible()
+    fits = "t => t.scrollWidth <= t.parentElement.clientWidth + 1"
+    assert chain.evaluate(fits)  # the whole table, no column cut or scrolled away
+    page.set_viewport_size(PHONE)
+    page.reload()
+    assert_fits(page)
+    assert chain.evaluate("t => getComputedStyle(t.querySelector('thead')).display") == "none"

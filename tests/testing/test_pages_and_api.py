@@ -89,10 +89,23 @@ def test_lab_page_records_and_publishes(full_pool, to_lab, users, login):
     to_lab(full_pool)
     c = login(users["lab"])
     assert c.get("/testing/lab/").status_code == 200
+    page = c.get("/testing/lab/").content.decode()
+    assert '<option value="">' in page  # the outcome starts unchosen: no silent default
+    assert 'data-testid="nothing-to-publish"' in page
+    r = c.post("/testing/lab/", {"action": "record", "barcode": full_pool.barcode}, follow=True)
+    assert Tube.objects.get(pk=full_pool.pk).state == "received"  # no outcome, no result
+    assert "msg-error" in r.content.decode()
     c.post(
         "/testing/lab/", {"action": "record", "barcode": full_pool.barcode, "outcome": "negative"}
     )
-    c.post("/testing/lab/", {"action": "publish"})
+    page = c.get("/testing/lab/").content.decode()
+    assert (
+        'data-testid="confirm-publish"' in page
+    )  # one result waits, and says what publishing does
+    r = c.post("/testing/lab/", {"action": "publish"}, follow=True)  # not confirmed
+    assert Tube.objects.get(pk=full_pool.pk).state == "tested"
+    assert "Tick that you have checked the results" in r.content.decode()
+    c.post("/testing/lab/", {"action": "publish", "confirm": "yes"})
     assert Tube.objects.get(pk=full_pool.pk).state == "reported"
 
 

@@ -125,7 +125,7 @@ def start_episode(
                     "phases": _phase_summary(snapshot),
                     "start": start.isoformat(),
                     "end": phases[-1].planned_end_date.isoformat(),
-                    "rules": rule.rule_set.code,
+                    "rules": rule.rule_set.label(),
                 },
                 by=by,
                 data={"episode": episode.pk, "reason": reason, "rule_set": rule.rule_set.code},

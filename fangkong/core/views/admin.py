@@ -41,6 +41,7 @@ class UserFilter(django_filters.FilterSet):
 class UserListView(ObjectListView):
     permission = "user.manage"
     title = gettext_lazy("Users")
+    empty_text = gettext_lazy("No user yet.")
     filterset_class = UserFilter
     default_order = "username"
     columns = [
@@ -215,6 +216,7 @@ class AuditListView(ObjectListView):
     permission = "audit.view"
     area_free = True  # the county's auditors read every area's log
     title = gettext_lazy("Audit log")
+    empty_text = gettext_lazy("Nothing has been recorded yet.")
     filterset_class = AuditFilter
     default_order = "-at"
     export_permission = "audit.view"
@@ -247,6 +249,7 @@ class FailedTaskListView(ObjectListView):
     permission = "task.view"
     area_free = True
     title = gettext_lazy("Failed background tasks")
+    empty_text = gettext_lazy("No background task has failed.")
     default_order = "-finished_at"
     template_name = "core/failed_tasks.html"
     columns = [

@@ -26,10 +26,11 @@ from django.forms import PasswordInput
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from fangkong.core import audit, ratelimit
-from fangkong.core.errors import DomainError, RateLimited
+from fangkong.core.errors import DomainError, RateLimited, ValidationFailed
 from fangkong.core.export import xlsx_stream_response
 from fangkong.core.scoping import get_visible_or_404, scoped
 from fangkong.core.text import control_errors
@@ -111,6 +112,9 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
     export_name = "export"
     default_order = "-pk"
     page_size = settings.FANGKONG_PAGE_SIZE
+    # What an empty list says when no filter is set: why it is empty (a list never just
+    # says "nothing"); with filters set it says the filters hide the rest.
+    empty_text: Any = _("Nothing in your areas yet.")
 
     def get_columns(self) -> list[Column]:
         """The columns this user sees (and exports): override to decide per role."""
@@ -121,7 +125,12 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         fs = None
         if self.filterset_class is not None:
             fs = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
-            qs = fs.qs if fs.is_bound and fs.is_valid() else qs
+            if fs.is_bound and fs.is_valid():
+                try:  # a search the filter refuses says why beside its field
+                    qs = fs.qs
+                except ValidationFailed as exc:
+                    add_domain_error(fs.form, exc)
+                    qs = qs.none()
         sort = self.request.GET.get("sort", "")
         allowed = {c.order_by for c in self.get_columns() if c.order_by}
         key = sort.lstrip("-")
@@ -155,6 +164,12 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
             "can_export": bool(self.export_permission) and request.user.can(self.export_permission),
             "can_export_full": request.user.can("pii.export_full"),
             "table_template": self.table_template,
+            "empty_text": self.empty_text,
+            "filtered": bool(
+                fs is not None
+                and fs.is_bound
+                and any(v for k, v in request.GET.items() if k in fs.filters)
+            ),
         }
         ctx.update(self.extra_context())
         template = self.table_template if request.htmx else self.template_name

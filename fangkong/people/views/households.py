@@ -19,6 +19,7 @@ from fangkong.people.models import Household
 class HouseholdListView(ObjectListView):
     permission = "person.view"
     title = _("Households")
+    empty_text = _("No household is registered in your areas yet.")
     filterset_class = HouseholdFilter
     export_permission = "person.export"
     export_name = "households"

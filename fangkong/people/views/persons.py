@@ -33,6 +33,7 @@ class PersonListView(ObjectListView):
 
     permission = "person.view"
     title = _("Persons")
+    empty_text = _("No person is registered in your areas yet.")
     template_name = "people/person_list.html"
     filterset_class = PersonFilter
     export_permission = "person.export"

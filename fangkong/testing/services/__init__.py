@@ -21,7 +21,15 @@ from fangkong.testing.services.retests import (
 )
 from fangkong.testing.services.sampling import SampleResult, close_tube, needs_single_tube, sample
 from fangkong.testing.services.scan import ScanResult, record_scan
-from fangkong.testing.services.setup import create_lab, create_point, create_round, set_samplers
+from fangkong.testing.services.setup import (
+    create_lab,
+    create_point,
+    create_round,
+    set_samplers,
+    update_lab,
+    update_point,
+    update_round,
+)
 from fangkong.testing.services.transport import (
     Receipt,
     add_tube,
@@ -65,5 +73,8 @@ __all__ = [
     "send_missing_to_door_to_door",
     "set_samplers",
     "start_result_import",
+    "update_lab",
+    "update_point",
+    "update_round",
     "upload_batch",
 ]

@@ -87,17 +87,15 @@ def create_lab(
     return lab
 
 
-@transaction.atomic
-def create_round(
-    *,
+def _check_round(
+    by: Actor,
     name: str,
     areas: Iterable[Any],
     starts_at: dt.datetime,
     ends_at: dt.datetime,
-    by: Actor,
-    pooling_ratio: int = 10,
-    single_categories: Iterable[Any] = (),
-) -> ScreeningRound:
+    pooling_ratio: int,
+) -> list[Any]:
+    """What a round must hold, created or edited; returns its areas as a list."""
     require(by, "testing.manage")
     areas = list(areas)
     if not areas:
@@ -113,6 +111,21 @@ def create_round(
             _("The pooling ratio is from 1 to %(n)d.") % {"n": MAX_POOLING_RATIO},
             field="pooling_ratio",
         )
+    return areas
+
+
+@transaction.atomic
+def create_round(
+    *,
+    name: str,
+    areas: Iterable[Any],
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    by: Actor,
+    pooling_ratio: int = 10,
+    single_categories: Iterable[Any] = (),
+) -> ScreeningRound:
+    areas = _check_round(by, name, areas, starts_at, ends_at, pooling_ratio)
     rnd = ScreeningRound.objects.create(
         name=name.strip(),
         starts_at=starts_at,
@@ -127,4 +140,108 @@ def create_round(
     after["areas"] = [a.pk for a in areas]
     after["single_categories"] = [c.pk for c in cats]
     audit.record(audit.Action.CREATE, rnd, by=by, after=after)
+    return rnd
+
+
+# --- editing on the setup pages ----------------------------------------------------------------
+def _technicians(users: Iterable[Any]) -> list[Any]:
+    users = list(users or [])
+    for u in users:
+        if not u.has_role(Role.LAB_TECHNICIAN):
+            raise ValidationFailed(
+                _("%(user)s is not a lab technician.") % {"user": u}, field="technicians"
+            )
+    return users
+
+
+@transaction.atomic
+def update_point(
+    point: TestingPoint,
+    *,
+    by: Actor,
+    name: str,
+    kind: str,
+    area: Any,
+    address: str = "",
+    hours: str = "",
+    samplers: Iterable[Any] = (),
+    active: bool = True,
+) -> TestingPoint:
+    """Change a testing point: where it is, when it is open, who samples there, whether it
+    is open at all (a closed point is offered to no sampler)."""
+    require(by, "testing.manage")
+    require_area(by, point.area, field="point")
+    require_area(by, area)
+    if not (name or "").strip():
+        raise ValidationFailed(_("Give the point a name."), field="name")
+    if kind not in PointKind.values:
+        raise ValidationFailed(_("Unknown kind of testing point."), field="kind")
+    users = _samplers(samplers)
+    point = TestingPoint.objects.select_for_update().get(pk=point.pk)
+    before = audit.snapshot(point)
+    before["samplers"] = sorted(point.samplers.values_list("pk", flat=True))
+    point.name, point.kind, point.area = name.strip(), kind, area
+    point.address, point.hours, point.active = address, hours, bool(active)
+    point.save()
+    point.samplers.set(users)
+    after = audit.snapshot(point)
+    after["samplers"] = sorted(u.pk for u in users)
+    audit.record(audit.Action.UPDATE, point, by=by, before=before, after=after)
+    return point
+
+
+@transaction.atomic
+def update_lab(
+    lab: Lab, *, by: Actor, name: str, area: Any, technicians: Iterable[Any] = ()
+) -> Lab:
+    """Rename a lab, move it or change its technicians (its code, which lab files and the
+    API name it by, stays)."""
+    require(by, "testing.manage")
+    require_area(by, area)
+    if not (name or "").strip():
+        raise ValidationFailed(_("Give the lab a name."), field="name")
+    users = _technicians(technicians)
+    lab = Lab.objects.select_for_update().get(pk=lab.pk)
+    before = audit.snapshot(lab)
+    lab.name, lab.area = name.strip(), area
+    lab.save()
+    lab.technicians.set(users)
+    audit.record(audit.Action.UPDATE, lab, by=by, before=before, after=audit.snapshot(lab))
+    return lab
+
+
+@transaction.atomic
+def update_round(
+    rnd: ScreeningRound,
+    *,
+    by: Actor,
+    name: str,
+    areas: Iterable[Any],
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    pooling_ratio: int,
+    single_categories: Iterable[Any] = (),
+) -> ScreeningRound:
+    """Change a round's name, areas, times or pooling. The pooling ratio is fixed once the
+    first tube is taken (tubes already filled were filled to it)."""
+    require(by, "testing.manage")
+    for a in rnd.areas.all():
+        require_area(by, a, field="round")
+    areas = _check_round(by, name, areas, starts_at, ends_at, pooling_ratio)
+    rnd = ScreeningRound.objects.select_for_update().get(pk=rnd.pk)
+    if int(pooling_ratio) != rnd.pooling_ratio and rnd.tubes.exists():
+        raise ValidationFailed(
+            _("Tubes of this round are already taken: its pooling ratio can no longer change."),
+            field="pooling_ratio",
+        )
+    before = audit.snapshot(rnd)
+    before["areas"] = sorted(rnd.areas.values_list("pk", flat=True))
+    rnd.name, rnd.starts_at, rnd.ends_at = name.strip(), starts_at, ends_at
+    rnd.pooling_ratio = int(pooling_ratio)
+    rnd.save()
+    rnd.areas.set(areas)
+    rnd.single_categories.set(list(single_categories))
+    after = audit.snapshot(rnd)
+    after["areas"] = sorted(a.pk for a in areas)
+    audit.record(audit.Action.UPDATE, rnd, by=by, before=before, after=after)
     return rnd

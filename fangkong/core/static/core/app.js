@@ -15,3 +15,11 @@ document.addEventListener("htmx:responseError", function (evt) {
     : msgs.msgFailed.replace("{status}", status));
   (document.querySelector("main") || document.body).prepend(box);
 });
+
+// A button that loads the level below (data-expands) says it is open once it has.
+document.addEventListener("htmx:afterRequest", function (evt) {
+  var el = evt.detail.elt;
+  if (el && el.hasAttribute && el.hasAttribute("data-expands") && evt.detail.successful) {
+    el.setAttribute("aria-expanded", "true");
+  }
+});

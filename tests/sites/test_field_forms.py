@@ -1,0 +1,75 @@
+"""The room page's forms say what they do: check-in asks why the people are put under
+control (nothing assumed), and a release says what follows it and who takes over."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from fangkong.control.models import ControlEpisode
+from fangkong.sites import services
+from fangkong.sites.choices import RoomState
+from fangkong.sites.models import Room, Stay
+from tests.sites.conftest import room_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_check_in_asks_for_the_reason_and_uses_it(site, person_a, users, login):
+    client = login(users["site_a"])
+    room = room_of(site, "101")
+    page = client.get(f"/sites/rooms/{room.pk}/").content.decode()
+    assert 'data-testid="check-in-reason"' in page and '<option value="">' in page
+
+    url = f"/sites/rooms/{room.pk}/check-in/"
+    r = client.post(url, {"people": person_a.id_number}, follow=True)
+    assert "Choose why these people are put under control" in r.content.decode()
+    assert not Stay.objects.exists()  # nothing assumed, nothing written
+
+    client.post(url, {"people": person_a.id_number, "reason": "inbound_traveller"})
+    episode = ControlEpisode.objects.get(person=person_a)
+    assert episode.reason == "inbound_traveller"
+
+
+def test_six_digits_alone_do_not_check_anyone_in(site, person_a, users, login):
+    client = login(users["site_a"])
+    room = room_of(site, "101")
+    r = client.post(
+        f"/sites/rooms/{room.pk}/check-in/",
+        {"people": person_a.id_number[-6:], "reason": "close_contact"},
+        follow=True,
+    )
+    assert "Not found within your areas" in r.content.decode()
+    assert not Stay.objects.exists()
+
+
+def test_a_release_says_what_comes_next_and_who_takes_over(site, person_a, users, login):
+    room = room_of(site, "101")
+    services.check_in(room, [person_a], by=users["site_a"], reason="close_contact")
+    page = login(users["site_a"]).get(f"/sites/rooms/{room.pk}/").content.decode()
+    episode = ControlEpisode.objects.get(person=person_a)
+    home = episode.phases.order_by("order").last()  # 5 days here, then 3 at home
+    assert home.kind == "home_isolation"
+    said = page.split('data-testid="after-release">')[1].split("</p>")[0]
+    assert home.planned_end_date.isoformat() in said
+    assert person_a.area.name in said
+
+
+def test_a_step_on_the_board_updates_every_group_count_without_a_reload(users, site, login):
+    room = room_of(site, "101")
+    Room.objects.filter(pk=room.pk).update(
+        state=RoomState.AWAITING_DISINFECTION, vacated_at=room.created_at
+    )
+    client = login(users["site_a"])
+    board = client.get(f"/sites/{site.pk}/board/").content.decode()
+    assert f'id="count-{RoomState.AWAITING_DISINFECTION}"' in board
+    resp = client.post(
+        f"/sites/rooms/{room.pk}/step/", {"step": "disinfection"}, headers={"HX-Request": "true"}
+    )
+    html = resp.content.decode()
+    assert resp.status_code == 200
+    oob = dict(re.findall(r'id="count-(\w+)"[^>]*hx-swap-oob="true">(\d+)<', html))
+    assert oob[RoomState.AWAITING_DISINFECTION] == "0"  # the room left this group
+    assert oob[RoomState.DISINFECTED] == "1"  # and is counted in the next
+    assert oob[RoomState.READY] == "3"
