@@ -268,6 +268,8 @@ FANGKONG_RETENTION_DAYS = int(os.environ.get("FANGKONG_RETENTION_DAYS", "180"))
 FANGKONG_RATE_LIMITS = {
     "pii.reveal": (int(os.environ.get("FANGKONG_REVEAL_LIMIT", "60")), 600),
     "person.search": (int(os.environ.get("FANGKONG_SEARCH_LIMIT", "300")), 600),
+    # a resident's personal portal link (per link, home_isolation/portal.py)
+    "portal.link": (int(os.environ.get("FANGKONG_PORTAL_LIMIT", "60")), 600),
 }
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -334,4 +336,14 @@ LOGGING = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FANGKONG_PAGE_SIZE = 50
+
+# --- Home isolation (fangkong/home_isolation) -----------------------------------------------
+# The health-report windows (local time): a window's missed list appears once it has closed.
+FANGKONG_HOME_REPORT_WINDOWS = {"morning": ("06:00", "12:00"), "evening": ("16:00", "21:00")}
+# A portal link works until the control ends plus this many days.
+FANGKONG_PORTAL_GRACE_DAYS = int(os.environ.get("FANGKONG_PORTAL_GRACE_DAYS", "1"))
+# No second health report from the same person within this many minutes.
+FANGKONG_REPORT_MIN_MINUTES = 15
+# The public address residents' links and QR codes point at.
+FANGKONG_PUBLIC_URL = os.environ.get("FANGKONG_PUBLIC_URL", "http://localhost:8000")
 FANGKONG_EXPORT_MAX_ROWS = int(os.environ.get("FANGKONG_EXPORT_MAX_ROWS", "200000"))
