@@ -344,6 +344,8 @@ FANGKONG_HOME_REPORT_WINDOWS = {"morning": ("06:00", "12:00"), "evening": ("16:0
 FANGKONG_PORTAL_GRACE_DAYS = int(os.environ.get("FANGKONG_PORTAL_GRACE_DAYS", "1"))
 # No second health report from the same person within this many minutes.
 FANGKONG_REPORT_MIN_MINUTES = 15
+# The resident portal speaks the county's language whatever the browser says.
+FANGKONG_PORTAL_LANGUAGE = os.environ.get("FANGKONG_PORTAL_LANGUAGE", "zh-hans")
 # The public address residents' links and QR codes point at.
 FANGKONG_PUBLIC_URL = os.environ.get("FANGKONG_PUBLIC_URL", "http://localhost:8000")
 FANGKONG_EXPORT_MAX_ROWS = int(os.environ.get("FANGKONG_EXPORT_MAX_ROWS", "200000"))

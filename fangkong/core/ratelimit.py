@@ -27,6 +27,10 @@ def _now() -> float:
 
 
 def _message(action: str, minutes: int) -> str:
+    if action == "portal.link":
+        return _("This link was used too often: try again in %(minutes)d minutes.") % {
+            "minutes": minutes
+        }
     if action == "pii.reveal":
         return _("Too many reveals: try again in %(minutes)d minutes.") % {"minutes": minutes}
     return _("Too many searches: try again in %(minutes)d minutes.") % {"minutes": minutes}

@@ -58,7 +58,7 @@ def _resolve(request: HttpRequest, token: str):
 @ensure_csrf_cookie
 @require_http_methods(["GET"])
 def home(request: HttpRequest, token: str) -> HttpResponse:
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.FANGKONG_PORTAL_LANGUAGE):
         try:
             link = _resolve(request, token)
         except DomainError as exc:
@@ -70,7 +70,7 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def report(request: HttpRequest, token: str) -> HttpResponse:
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.FANGKONG_PORTAL_LANGUAGE):
         try:
             link = _resolve(request, token)
         except DomainError as exc:
@@ -98,7 +98,7 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def service_request(request: HttpRequest, token: str) -> HttpResponse:
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.FANGKONG_PORTAL_LANGUAGE):
         try:
             link = _resolve(request, token)
         except DomainError as exc:
@@ -122,7 +122,7 @@ def qr_svg(url: str) -> str:
 @require_http_methods(["GET"])
 def qr(request: HttpRequest, token: str) -> HttpResponse:
     """The printable QR code of the link (to put up inside the home)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.FANGKONG_PORTAL_LANGUAGE):
         try:
             link = _resolve(request, token)
         except DomainError as exc:

@@ -61,8 +61,9 @@ def stranger_b(county, users):
 
 
 @pytest.fixture
-def link(users, family, at_home, sms):
-    return services.issue_link(family[0], by=users["village_a"])
+def link(users, family, at_home, sms, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.issue_link(family[0], by=users["village_a"])
 
 
 def at_local(hour: int, minute: int = 0, day: dt.date | None = None) -> dt.datetime:
