@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 from ninja.security import APIKeyHeader
 
@@ -56,7 +56,9 @@ def assess(request: AuthedRequest, data: s.AssessmentIn):
         carer = get_visible_or_404(Person, request.user, pk=data.carer_id, error_field="carer_id")
     fields = data.dict(exclude={"person_id", "origin", "carer_id", "note"})
     answers = services.Answers(**fields, carer=carer, note=data.note)
-    return 201, services.assess_household(person, answers, origin=data.origin, by=request.user)
+    return Status(
+        201, services.assess_household(person, answers, origin=data.origin, by=request.user)
+    )
 
 
 @router.get("/assessments", response=list[s.AssessmentOut])
@@ -121,8 +123,16 @@ def household(request: AuthedRequest, household_id: int):
 @router.post("/households/{household_id}/seal", response={201: s.SealOut, **ERR})
 def fit_seal(request: AuthedRequest, household_id: int, data: s.SealIn):
     hh = get_visible_or_404(Household, request.user, pk=household_id, error_field="household_id")
-    return 201, services.fit_seal(hh, kind=data.kind, number=data.number, consent=data.consent,
-                                  by=request.user)  # fmt: skip
+    seal = services.fit_seal(
+        hh, kind=data.kind, number=data.number, consent=data.consent, by=request.user
+    )
+    return Status(201, seal)
+
+
+@router.get("/seals/{seal_id}", response={200: s.SealOut, **ERR})
+def get_seal(request: AuthedRequest, seal_id: int):
+    require(request.user, "home.view")
+    return get_visible_or_404(DoorSeal, request.user, pk=seal_id, error_field="seal_id")
 
 
 @router.post("/seals/{seal_id}/remove", response={200: s.SealOut, **ERR})
@@ -137,8 +147,15 @@ def issue_link(request: AuthedRequest, person_id: int):
     person = get_visible_or_404(Person, request.user, pk=person_id, error_field="person_id")
     issued = services.issue_link(person, by=request.user)
     link = issued.link
-    return 201, {"id": link.pk, "person_id": link.person_id, "expires_at": link.expires_at,
-                 "url": issued.url}  # fmt: skip
+    out = {"id": link.pk, "person_id": link.person_id, "expires_at": link.expires_at}
+    return Status(201, out | {"url": issued.url})
+
+
+@router.get("/links/{link_id}", response={200: s.LinkOut, **ERR})
+def get_link(request: AuthedRequest, link_id: int):
+    """A personal link's validity (its token is never shown again)."""
+    require(request.user, "home.view")
+    return get_visible_or_404(PortalLink, request.user, pk=link_id, error_field="link_id")
 
 
 @router.post("/links/{link_id}/revoke", response={200: s.LinkOut, **ERR})
@@ -185,7 +202,9 @@ def list_requests(request: AuthedRequest, open_only: bool = True):
 @router.post("/requests", response={201: s.RequestOut, **ERR})
 def create_request(request: AuthedRequest, data: s.RequestIn):
     person = get_visible_or_404(Person, request.user, pk=data.person_id, error_field="person_id")
-    return 201, services.create_request(person, kind=data.kind, note=data.note, by=request.user)
+    return Status(
+        201, services.create_request(person, kind=data.kind, note=data.note, by=request.user)
+    )
 
 
 @router.get("/requests/{request_id}", response={200: s.RequestOut, **ERR})
@@ -261,7 +280,8 @@ def sensor_event(request: HttpRequest, data: s.SensorEventIn):
     """A door sensor reports the door opened (the gateway's own token in X-Sensor-Token)."""
     if data.event != "open":
         raise ValidationFailed("event: only 'open' is reported.", field="event")
-    return 201, services.door_event(request.auth, sensor=data.sensor, at=data.at)  # type: ignore[attr-defined]
+    gateway = request.auth  # type: ignore[attr-defined]
+    return Status(201, services.door_event(gateway, sensor=data.sensor, at=data.at))
 
 
 @router.post("/portal/reports", auth=None, response={201: s.ReportOut, **ERR})
@@ -270,5 +290,5 @@ def portal_report(request: HttpRequest, data: s.PortalReportIn):
     link = services.resolve(data.token)
     r = services.submit_report(link, temperature=data.temperature, symptoms=data.symptoms,
                                for_person=data.for_person)  # fmt: skip
-    return 201, {"id": r.pk, "day": r.day, "window": r.window,
-                 "temperature": float(r.temperature), "flagged": r.flagged}  # fmt: skip
+    out = {"id": r.pk, "day": r.day, "window": r.window, "flagged": r.flagged}
+    return Status(201, out | {"temperature": float(r.temperature)})

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fangkong.home_isolation import portal_views
+from fangkong.home_isolation.views import portal as portal_views
 
 app_name = "portal"
 urlpatterns = [

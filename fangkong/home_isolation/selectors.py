@@ -158,7 +158,7 @@ def window_bounds(day: dt.date, window: str) -> tuple[dt.datetime, dt.datetime]:
     return at(start), at(end)
 
 
-def missed_reports(user: Any, day: dt.date, window: str) -> QuerySet[ControlPhase]:
+def missed_reports(user: Any, day: dt.date, window: str) -> QuerySet[Any]:
     """Home phases in progress whose person has not reported in ``window`` of ``day``
     (people whose phase started that day included), with the person; no reminder yet is
     ``reminded`` False."""
@@ -240,13 +240,19 @@ def reviews_for(user: Any) -> QuerySet[CloseReview]:
 
 
 # --- work queues (core.workqueue) --------------------------------------------------------
-def _work(qs: QuerySet, due_field: str | None, url: str, *, by_day: bool = False) -> Work:
-    if due_field is None:
-        return Work(qs.count(), None, url)
+# A household failing the check should reach a site within 12 hours (FACTS: close contacts
+# within 12 h); an alert is the medical follow-up's within 2 hours.
+PLACEMENT_HOURS = 12
+ALERT_HOURS = 2
+
+
+def _work(qs: QuerySet, due_field: str, url: str, *, by_day: bool = False, hours: int = 0) -> Work:
     row = qs.aggregate(n=Count("pk"), first=Min(due_field))
     first = row["first"]
     if by_day and first is not None:
         first = end_of_day(first)
+    elif first is not None and hours:
+        first = first + dt.timedelta(hours=hours)
     return Work(row["n"], first, url)
 
 
@@ -254,7 +260,9 @@ def placement_work(user: Any, now: dt.datetime) -> Work:
     qs = EligibilityAssessment.objects.visible_to(user).filter(
         placement_state=PlacementState.AWAITING
     )
-    return _work(qs, "placement_changed_at", reverse("home_isolation:placement"))
+    return _work(
+        qs, "placement_changed_at", reverse("home_isolation:placement"), hours=PLACEMENT_HOURS
+    )
 
 
 def placement_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
@@ -281,7 +289,7 @@ def _open_alerts(user: Any) -> QuerySet[HomeAlert]:
 
 
 def alerts_work(user: Any, now: dt.datetime) -> Work:
-    return _work(_open_alerts(user), "at", reverse("home_isolation:alerts"))
+    return _work(_open_alerts(user), "at", reverse("home_isolation:alerts"), hours=ALERT_HOURS)
 
 
 def alerts_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
@@ -301,6 +309,10 @@ def reviews_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
 
 
 # --- the command centre's figures --------------------------------------------------------
+def _numbers(counts: dict[str, int]) -> dict[str, int | float | None]:
+    return dict(counts)
+
+
 def figures(user: Any, day: dt.date) -> list[Any]:
     """Persons in home isolation and in home health monitoring by township, reports missed
     today (the windows closed so far), open and overdue service requests, households
@@ -313,27 +325,27 @@ def figures(user: Any, day: dt.date) -> list[Any]:
     home = _home(user)
     iso = home.filter(kind=PhaseKind.HOME_ISOLATION)
     mon = home.filter(kind=PhaseKind.HOME_HEALTH_MONITORING)
-    iso_t = per_township(iso, "episode__area__path")
-    mon_t = per_township(mon, "episode__area__path")
+    iso_t = _numbers(per_township(iso, "episode__area__path"))
+    mon_t = _numbers(per_township(mon, "episode__area__path"))
     missed = 0
     if day == timezone.localdate(now):
         for w in closed_windows(now):
             missed += missed_reports(user, day, w).count()
     req = _open_requests(user)
     over = req.filter(due_at__lt=now)
-    placement = placement_by_township(user, now)
+    placement = _numbers(placement_by_township(user, now))
     return [
-        Figure("home.isolation", _("Persons in home isolation"), sum(iso_t.values()) or iso.count(),
+        Figure("home.isolation", _("Persons in home isolation"), iso.count(),
                by_township=iso_t, url=reverse("home_isolation:households")),
         Figure("home.monitoring", _("Persons in home health monitoring"),
-               sum(mon_t.values()) or mon.count(), by_township=mon_t),
+               mon.count(), by_township=mon_t),
         Figure("home.missed_today", _("Health reports missed today"), missed,
                url=reverse("home_isolation:missed"), note=_("In the report windows closed so far.")),
         Figure("home.requests_open", _("Open service requests"), req.count(),
-               by_township=per_township(req, "area__path"), url=reverse("home_isolation:requests")),
+               by_township=_numbers(per_township(req, "area__path")), url=reverse("home_isolation:requests")),
         Figure("home.requests_overdue", _("Overdue service requests"), over.count(),
-               by_township=per_township(over, "area__path"), url=reverse("home_isolation:board")),
+               by_township=_numbers(per_township(over, "area__path")), url=reverse("home_isolation:board")),
         Figure("home.awaiting_placement", _("Households awaiting centralized placement"),
-               sum(placement.values()) or awaiting_placement(user).count(), by_township=placement,
+               int(sum(v or 0 for v in placement.values())) or awaiting_placement(user).count(), by_township=placement,
                url=reverse("home_isolation:placement")),
     ]  # fmt: skip

@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from fangkong.home_isolation import views, views_work
+from fangkong.home_isolation.views import households as views
+from fangkong.home_isolation.views import work as views_work
 
 app_name = "home_isolation"
 L = login_required

@@ -13,7 +13,9 @@ register(
     "home_isolation.placement",
     label=_("Households needing centralized placement"),
     permission="home.placement.view",
-    roles={Role.COUNTY_COMMAND, Role.SITE_MANAGER, Role.TRANSFER_DISPATCHER},
+    # the transfer dispatcher's queue comes with the transfers app (it reads the same
+    # selector, ``awaiting_placement``)
+    roles={Role.COUNTY_COMMAND, Role.SITE_MANAGER},
     work=selectors.placement_work,
     by_township=selectors.placement_by_township,
     order=20,

@@ -30,6 +30,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
 KEYS = [
     "sites.releases_due", "sites.overstays", "sites.turnover", "control.phases_due",
     "testing.retests", "testing.candidates", "testing.late_tubes",
+    "home_isolation.placement", "home_isolation.requests", "home_isolation.alerts",
+    "home_isolation.reviews",
 ]  # fmt: skip
 POOL = {"a": 3, "b": 2}  # members of each township's positive pool: its retests
 
@@ -110,6 +112,25 @@ def _testing_of(t, town, village, sampler, lab, rnd, users) -> object:
     return point
 
 
+def _home_of(village, users) -> None:
+    """A person at home (not due yet) whose home failed the check, with a request, a fever
+    report (an alert) and a review left open: one item in each home-isolation queue."""
+    from decimal import Decimal
+
+    from fangkong.home_isolation import services as home
+    from fangkong.home_isolation.models import CloseReview
+    from fangkong.home_isolation.services.portal import record_report
+
+    person = PersonFactory(area=village)
+    episode = start_episode(person, "left_high_risk_area", by=users["county"])
+    phase = episode.phases.all()[0]
+    home.assess_household(person, home.Answers(), origin="cadre", by=users["county"])
+    home.create_request(person, kind="groceries", by=users["county"])
+    record_report(person, phase, Decimal("38.4"), [])
+    CloseReview.objects.create(phase=phase, person=person, area=village,
+                               day=timezone.localdate(), reasons=["symptoms"])  # fmt: skip
+
+
 @pytest.fixture
 def world(county, users) -> dict[str, Township]:
     """Work of every queue in township A and in township B."""
@@ -127,6 +148,7 @@ def world(county, users) -> dict[str, Township]:
     ):
         site = _sites_of(town, village, users[f"site_{t}"], users["county"])
         point = _testing_of(t, town, village, sampler, lab, rnd, users)
+        _home_of(village, users)
         out[t] = Township(site, point)
     return out
 
@@ -149,6 +171,10 @@ EXPECTED = {
     "testing.retests": (POOL["a"], POOL["b"], "township_a", "township_b"),
     "testing.candidates": (1, 1, "command_a", "command_b"),
     "testing.late_tubes": (1, 1, "sampler_a", "sampler_b"),
+    "home_isolation.placement": (1, 1, "site_a", "site_b"),
+    "home_isolation.requests": (1, 1, "township_a", "township_b"),
+    "home_isolation.alerts": (1, 1, "township_a", "township_b"),
+    "home_isolation.reviews": (1, 1, "township_a", "township_b"),
 }
 
 
@@ -239,7 +265,13 @@ def test_a_queue_may_not_be_shown_to_a_role_that_cannot_open_its_page():
 # --- the home page ---------------------------------------------------------------------------
 def test_home_lists_the_townships_work_and_not_the_other_townships(world, users, login):
     page = login(users["township_a"]).get("/").content.decode()
-    assert work_on(page) == {"control.phases_due": 2, "testing.retests": POOL["a"]}
+    assert work_on(page) == {
+        "control.phases_due": 2,
+        "testing.retests": POOL["a"],
+        "home_isolation.requests": 1,
+        "home_isolation.alerts": 1,
+        "home_isolation.reviews": 1,
+    }
     assert "/testing/retests/" in page and "/control/episodes/?status=active&amp;due=today" in page
     # the county's total would be POOL a + b; township B's rows are not on this page
     assert 'data-testid="township-table"' not in page
@@ -248,7 +280,12 @@ def test_home_lists_the_townships_work_and_not_the_other_townships(world, users,
 def test_home_puts_the_overdue_first_then_by_due_time(world, users, login):
     page = login(users["site_a"]).get("/").content.decode()
     shown = list(work_on(page))
-    assert set(shown) == {"sites.overstays", "sites.releases_due", "sites.turnover"}
+    assert set(shown) == {
+        "sites.overstays",
+        "sites.releases_due",
+        "sites.turnover",
+        "home_isolation.placement",
+    }
     assert shown[0] == "sites.overstays"  # due at the end of yesterday: overdue
     assert 'class="work-item overdue" data-queue="sites.overstays"' in page
 

@@ -69,3 +69,13 @@ def link(users, family, at_home, sms, django_capture_on_commit_callbacks):
 def at_local(hour: int, minute: int = 0, day: dt.date | None = None) -> dt.datetime:
     day = day or timezone.localdate()
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+@pytest.fixture
+def token_for():
+    from fangkong.core.services.tokens import create_token
+
+    def make(user, **kw) -> str:
+        return create_token(by=user, name=kw.pop("name", "test device"), **kw)[1]
+
+    return make

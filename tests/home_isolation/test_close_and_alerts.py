@@ -94,7 +94,9 @@ def test_a_review_can_extend_with_a_reason_and_the_link_follows(users, family, a
     assert timezone.localtime(link.link.expires_at).date() == new_end + dt.timedelta(days=1)
 
 
-def test_missed_reports_after_a_window_and_one_reminder_each(users, family, at_home, sms, stranger_b):
+def test_missed_reports_after_a_window_and_one_reminder_each(
+    users, family, at_home, sms, stranger_b
+):
     head, child, granny = family
     day = timezone.localdate()
     _report(head, at_home[0], hour=8)
@@ -113,7 +115,9 @@ def test_a_door_sensor_event_alerts_the_village_and_the_timeline(
     users, family, at_home, home_a, make_user, county, django_capture_on_commit_callbacks
 ):
     services.fit_seal(home_a, kind="sensor", number="MC-77", consent=True, by=users["village_a"])
-    gw, token = register_gateway("门磁平台", county.town_a, by=make_user("system_admin", county.county))
+    gw, token = register_gateway(
+        "门磁平台", county.town_a, by=make_user("system_admin", county.county)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         alert = services.door_event(gw, sensor="MC-77")
     assert alert.kind == AlertKind.DOOR and alert.household == home_a

@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from fangkong.areas.choices import ResponsibilityRole
 from fangkong.areas.models import Responsibility
-from fangkong.core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from fangkong.core.errors import (
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from fangkong.core.models import TimelineEvent
 from fangkong.home_isolation import selectors, services
 from fangkong.home_isolation.choices import RequestState, SealState
@@ -71,7 +77,9 @@ def test_a_request_goes_new_accepted_delivered_closed_and_is_assigned_to_the_gri
         services.cancel_request(req, reason_text="x", by=by)
 
 
-def test_a_cancel_needs_a_reason_wrong_role_and_area_refused(users, family, at_home, stranger_b, make_user, county):
+def test_a_cancel_needs_a_reason_wrong_role_and_area_refused(
+    users, family, at_home, stranger_b, make_user, county
+):
     from fangkong.core.roles import Role
 
     by = users["village_a"]
@@ -87,7 +95,9 @@ def test_a_cancel_needs_a_reason_wrong_role_and_area_refused(users, family, at_h
     assert req.state == RequestState.CANCELLED and req.cancel_reason == "家人已送"
 
 
-def test_the_overdue_board_counts_per_village_in_the_users_areas(users, family, at_home, stranger_b):
+def test_the_overdue_board_counts_per_village_in_the_users_areas(
+    users, family, at_home, stranger_b
+):
     late = services.create_request(family[0], kind="urgent_medicine", by=users["village_a"])
     ServiceRequest.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
     services.create_request(family[0], kind="groceries", by=users["village_a"])
@@ -96,4 +106,6 @@ def test_the_overdue_board_counts_per_village_in_the_users_areas(users, family, 
     assert [(r["name"], r["open"], r["overdue"]) for r in board] == [("桃花社区", 2, 1)]
     county_board = selectors.overdue_board(users["county"], timezone.now())
     assert len(county_board) == 2
-    assert [r.pk for r in selectors.overdue_requests(users["township_a"], timezone.now())] == [late.pk]
+    assert [r.pk for r in selectors.overdue_requests(users["township_a"], timezone.now())] == [
+        late.pk
+    ]

@@ -7,7 +7,12 @@ import pytest
 from django.utils import timezone
 
 from fangkong.home_isolation.choices import Origin, Outcome
-from fangkong.home_isolation.models import CloseReview, DoorSeal, EligibilityAssessment, ServiceRequest
+from fangkong.home_isolation.models import (
+    CloseReview,
+    DoorSeal,
+    EligibilityAssessment,
+    ServiceRequest,
+)
 from fangkong.home_isolation.states import (
     PlacementMachine,
     RequestMachine,

@@ -18,7 +18,7 @@ from fangkong.core.scoping import get_visible_or_404
 from fangkong.home_isolation import selectors, services
 from fangkong.home_isolation.choices import OPEN_REQUEST_STATES, RequestKind, RequestState, Window
 from fangkong.home_isolation.models import CloseReview, HomeAlert, ServiceRequest
-from fangkong.home_isolation.views import need
+from fangkong.home_isolation.views.households import need
 from fangkong.people.models import Person
 
 

@@ -1,7 +1,7 @@
 """Pages of home isolation for the village's team and the township: the households under
 home control, one household on a page (members, day N of M, seal, link, tests, cadre),
 the eligibility check, the placement queue. Requests, alerts, missed reports and reviews
-are in ``views_work.py``. Phone first: every page works at 390 px."""
+are in ``work.py``. Phone first: every page works at 390 px."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from fangkong.core.timeline import timeline_of
 from fangkong.home_isolation import selectors, services
 from fangkong.home_isolation.choices import Origin, SealKind
 from fangkong.home_isolation.models import DoorSeal, EligibilityAssessment, PortalLink
-from fangkong.home_isolation.portal_views import qr_svg
+from fangkong.home_isolation.views.portal import qr_svg
 from fangkong.home_isolation.services.eligibility import ANSWER_KEYS
 from fangkong.people.models import Household, Person
 
