@@ -23,8 +23,8 @@ from fangkong.core.timeline import timeline_of
 from fangkong.home_isolation import selectors, services
 from fangkong.home_isolation.choices import Origin, SealKind
 from fangkong.home_isolation.models import DoorSeal, EligibilityAssessment, PortalLink
-from fangkong.home_isolation.views.portal import qr_svg
 from fangkong.home_isolation.services.eligibility import ANSWER_KEYS
+from fangkong.home_isolation.views.portal import qr_svg
 from fangkong.people.models import Household, Person
 
 

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from fangkong.areas.services import ensure_county
 from fangkong.control.demo import load_demo_control
 from fangkong.core.demo import DEMO_USERS, ensure_demo_users
+from fangkong.home_isolation.demo import load_demo_home
 from fangkong.people.models import Person
 from fangkong.people.synthetic import populate
 from fangkong.sites.demo import load_demo_sites
@@ -48,6 +49,7 @@ class Command(BaseCommand):
             load_demo_sites(stdout=self.stdout)
             load_demo_testing(stdout=self.stdout)
             load_demo_control(stdout=self.stdout)
+            load_demo_home(stdout=self.stdout)
         if not quiet_logins:
             self.stdout.write("demo logins (username / password / role):")
             for username, role, _where in DEMO_USERS:
