@@ -287,8 +287,7 @@ def sensor_event(request: HttpRequest, data: s.SensorEventIn):
 @router.post("/portal/reports", auth=None, response={201: s.ReportOut, **ERR})
 def portal_report(request: HttpRequest, data: s.PortalReportIn):
     """A resident's health report with their personal link's token (no account)."""
-    link = services.resolve(data.token)
-    r = services.submit_report(link, temperature=data.temperature, symptoms=data.symptoms,
-                               for_person=data.for_person)  # fmt: skip
-    out = {"id": r.pk, "day": r.day, "window": r.window, "flagged": r.flagged}
+    r = services.report_with_token(data.token, temperature=data.temperature,
+                                   symptoms=data.symptoms, for_person=data.for_person)  # fmt: skip
+    out = {"day": r.day, "window": r.window, "flagged": r.flagged}
     return Status(201, out | {"temperature": float(r.temperature)})

@@ -204,7 +204,6 @@ class PortalReportIn(StrictSchema):
 
 
 class ReportOut(Schema):
-    id: int
     day: dt.date
     window: str
     temperature: float

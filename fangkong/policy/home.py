@@ -17,6 +17,7 @@ The format (the ``home_isolation`` key of a rule set's JSON)::
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -91,10 +92,41 @@ def parse_home_isolation(raw: Any, add: Callable[[str, str], None]) -> dict[str,
     return raw
 
 
+_lock = threading.Lock()
+_cache: dict[tuple, tuple[str, dict[str, Any]]] = {}
+_stamp: list[tuple | None] = [None]
+MAX_ENTRIES = 5000
+
+
 def home_policy(on_date: dt.date, area: Any = None) -> tuple[str, dict[str, Any]]:
     """The home-isolation block in force on ``on_date`` for ``area``: a county set above
     the area first, else the national one (the latest in force with such a block). Returns
-    (rule set code, block); ("", {}) when no set has one."""
+    (rule set code, block); ("", {}) when no set has one.
+
+    Remembered per (day, area) while the policy tables do not change (the stamp the
+    control rule cache uses: one tiny query instead of two): the portal asks it for every
+    health report."""
+    from fangkong.control.sql import policy_stamp
+
+    stamp = policy_stamp()
+    key = (on_date, area.path if area is not None else "")
+    with _lock:
+        if _stamp[0] != stamp:
+            _cache.clear()
+            _stamp[0] = stamp
+        hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    found = _home_policy(on_date, area)
+    with _lock:
+        if _stamp[0] == stamp:
+            if len(_cache) >= MAX_ENTRIES:
+                _cache.clear()
+            _cache[key] = found
+    return found
+
+
+def _home_policy(on_date: dt.date, area: Any) -> tuple[str, dict[str, Any]]:
     from fangkong.policy.choices import Scope
     from fangkong.policy.models import RuleSet
 

@@ -144,3 +144,38 @@ def test_request_pages_move_through_states(login, users, family, at_home):
     page = c.get(reverse("home_isolation:request_detail", args=[req.pk]))
     assert page.status_code == 200 and "垃圾已清运" in page.content.decode()
     assert ServiceRequest.objects.count() == 1
+
+
+def test_the_portal_json_report_refuses_a_revoked_or_expired_link_and_fever_alerts(
+    link, users, family
+):
+    import datetime as dt
+
+    from fangkong.home_isolation.models import PortalLink
+
+    url = "/api/v1/home-isolation/portal/reports"
+    fever = Client().post(url, {"token": link.token, "temperature": "39.1"},
+                          content_type="application/json")  # fmt: skip
+    assert fever.status_code == 201 and fever.json()["flagged"] is True
+    assert HomeAlert.objects.filter(person=family[0]).count() == 1
+    PortalLink.objects.filter(pk=link.link.pk).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    expired = Client().post(url, {"token": link.token, "temperature": "36.5"},
+                            content_type="application/json")  # fmt: skip
+    assert expired.status_code == 403
+    services.revoke_link(link.link, by=users["village_a"])
+    revoked = Client().post(url, {"token": link.token, "temperature": "36.5"},
+                            content_type="application/json")  # fmt: skip
+    assert revoked.status_code == 403 and HealthReport.objects.count() == 1
+
+
+def test_the_json_report_for_a_dependant_and_not_for_a_stranger(link, family, stranger_b):
+    url = "/api/v1/home-isolation/portal/reports"
+    kid = Client().post(url, {"token": link.token, "temperature": "36.4", "for_person": family[1].pk},
+                        content_type="application/json")  # fmt: skip
+    assert kid.status_code == 201
+    other = Client().post(url, {"token": link.token, "temperature": "36.4",
+                                "for_person": stranger_b.pk}, content_type="application/json")  # fmt: skip
+    assert other.status_code == 404
+    assert list(HealthReport.objects.values_list("person_id", flat=True)) == [family[1].pk]

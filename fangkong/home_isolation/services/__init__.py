@@ -14,7 +14,13 @@ from fangkong.home_isolation.services.eligibility import (
     cancel_placement,
     take_for_placement,
 )
-from fangkong.home_isolation.services.portal import issue_link, resolve, revoke_link, submit_report
+from fangkong.home_isolation.services.portal import (
+    issue_link,
+    report_with_token,
+    resolve,
+    revoke_link,
+    submit_report,
+)
 from fangkong.home_isolation.services.requests import (
     accept_request,
     cancel_request,
@@ -41,6 +47,7 @@ __all__ = [
     "handle_alert",
     "issue_link",
     "remove_seal",
+    "report_with_token",
     "resolve",
     "resolve_review",
     "revoke_link",

@@ -115,6 +115,91 @@ def resolve(token: str) -> PortalLink:
     return link
 
 
+class _LinkKey:
+    """What the rate limit counts a link by (its primary key), without loading it."""
+
+    def __init__(self, pk: int):
+        self.pk = pk
+
+
+def _refuse_link(revoked: Any, expires: Any) -> None:
+    if revoked is not None:
+        raise PermissionDenied(
+            _("This link was withdrawn. Ask your village for a new one."), field="link"
+        )
+    if expires < timezone.now():
+        raise PermissionDenied(_("This link has expired: your control has ended."), field="link")
+
+
+def report_with_token(
+    token: str,
+    *,
+    temperature: Any,
+    symptoms: Any = (),
+    for_person: int | None = None,
+    at: dt.datetime | None = None,
+) -> HealthReport:
+    """``submit_report(resolve(token), ...)`` on the portal's hot path: the link, the home
+    phase and the latest report read in one statement (``sql.report_context``), the report
+    written by a cached INSERT; the same checks, errors and alerts. A report for a
+    dependant, or one with fever or symptoms, takes the ordinary path."""
+    from fangkong.areas.models import Area
+    from fangkong.core.db import statements
+    from fangkong.home_isolation import sql
+
+    temp = clean_temperature(temperature)
+    listed = clean_symptoms(symptoms)
+    at = at or timezone.now()
+    gap = dt.timedelta(minutes=settings.FANGKONG_REPORT_MIN_MINUTES)
+    row = sql.report_context(hash_token(token or ""), at - gap)
+    if row is None:
+        raise NotFound(_("This link is not valid. Ask your village for a new one."), field="link")
+    link_id, person_id, area_id, expires, revoked, phase_id, last_at, path = row
+    _refuse_link(revoked, expires)
+    ratelimit.hit(_LinkKey(link_id), "portal.link")
+    if for_person not in (None, person_id):
+        return submit_report(resolve_quietly(link_id), temperature=temp, symptoms=listed,
+                             for_person=for_person, at=at)  # fmt: skip
+    if phase_id is None:
+        raise ValidationFailed(_("No home control in progress: no report is needed."),
+                               field="person")  # fmt: skip
+    if last_at is not None and last_at <= at:
+        raise Conflict(
+            _("A report was sent less than %(n)d minutes ago; no need to send it again.")
+            % {"n": settings.FANGKONG_REPORT_MIN_MINUTES},
+            field="temperature",
+            code="too_soon",
+        )
+    _code, block = home_policy(timezone.localdate(at), Area(pk=area_id, path=path))
+    fever = temp >= fever_threshold(block)
+    if fever or set(block.get("alert_symptoms", [])) & set(listed):
+        person = Person.objects.select_related("area").get(pk=person_id)
+        phase = home_phase_of(person_id)
+        return record_report(person, phase, temp, listed, at=at, reporter=person)
+    report = HealthReport(
+        person_id=person_id, area_id=area_id, phase_id=phase_id, at=at,
+        day=timezone.localdate(at), window=window_at(at), temperature=temp, symptoms=listed,
+        flagged=False, reported_by_id=person_id,
+    )  # fmt: skip
+    statements.insert(report)
+    return report
+
+
+def link_for_page(token: str) -> PortalLink | None:
+    """The link of ``token`` to show its page again after a refused report (already
+    checked and counted by the report)."""
+    return (
+        PortalLink.objects.select_related("person", "area")
+        .filter(token_hash=hash_token(token or ""))
+        .first()
+    )
+
+
+def resolve_quietly(link_id: int) -> PortalLink:
+    """A link already checked and counted, loaded with its person."""
+    return PortalLink.objects.select_related("person", "area").get(pk=link_id)
+
+
 def dependants(link: PortalLink) -> list[Person]:
     """Whom the link's person may report for: members of the same household in a home
     phase who are children, elderly, or have no phone of their own."""

@@ -11,6 +11,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -71,29 +72,28 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def report(request: HttpRequest, token: str) -> HttpResponse:
     with translation.override(settings.FANGKONG_PORTAL_LANGUAGE):
-        try:
-            link = _resolve(request, token)
-        except DomainError as exc:
-            return _refused(request, exc)
         raw_for = request.POST.get("for_person") or ""
         try:
             for_person = int(raw_for) if raw_for else None
         except ValueError:
             for_person = -1
         try:
-            portal.submit_report(
-                link,
+            portal.report_with_token(
+                token,
                 temperature=request.POST.get("temperature", ""),
                 symptoms=request.POST.getlist("symptoms"),
                 for_person=for_person,
             )
         except DomainError as exc:
+            link = portal.link_for_page(token)
+            if link is None or "link" in exc.fields:
+                return _refused(request, exc)
             ctx = _context(link, token) | {
                 "report_error": exc.message,
                 "temperature": request.POST.get("temperature", ""),
             }
             return render(request, "home_isolation/portal/home.html", ctx, status=exc.status)
-        return redirect(request.path.rsplit("report/", 1)[0] + "?done=report")
+        return redirect(reverse("portal:home", args=[token]) + "?done=report")
 
 
 @require_POST
@@ -109,7 +109,7 @@ def service_request(request: HttpRequest, token: str) -> HttpResponse:
         except DomainError as exc:
             ctx = _context(link, token) | {"request_error": exc.message}
             return render(request, "home_isolation/portal/home.html", ctx, status=exc.status)
-        return redirect(request.path.rsplit("request/", 1)[0] + "?done=request")
+        return redirect(reverse("portal:home", args=[token]) + "?done=request")
 
 
 def qr_svg(url: str) -> str:
