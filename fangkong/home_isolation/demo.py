@@ -46,7 +46,7 @@ def load_demo_home(stdout: Any = None) -> dict[str, int]:
             by=by,
         )
         made["assessed"] += 1
-        if i == 0:
+        if i == 0 and person.household is not None:
             services.fit_seal(person.household, kind="seal", number=f"YY-{person.pk:06d}",
                               consent=True, by=by)  # fmt: skip
             record_report(person, phase, Decimal("36.6"), [])

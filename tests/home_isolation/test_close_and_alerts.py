@@ -153,3 +153,14 @@ def test_an_alert_can_be_sent_for_testing_once(users, family, at_home):
     assert RetestTask.objects.filter(person=family[0], reason=RetestReason.HOME_TEST).exists()
     with pytest.raises(Conflict):
         services.handle_alert(alert, by=users["township_a"])
+
+
+def test_the_command_closes_and_schedules(users, family, at_home, capsys):
+    from django.core.management import call_command
+
+    _due_today(at_home[:1])
+    _report(family[0], at_home[0])
+    call_command("close_home_phases")
+    out = capsys.readouterr().out
+    # closed first, then the test tasks of those still at home (day 1 is a test day)
+    assert "closed=1" in out and "tests=2" in out
