@@ -170,12 +170,24 @@ def missed_reports(user: Any, day: dt.date, window: str) -> QuerySet[Any]:
     reminded = ReportReminder.objects.filter(
         person_id=OuterRef("episode__person_id"), day=day, window=window
     )
+    from fangkong.control.choices import EpisodeStatus, PhaseStatus
+    from fangkong.control.models import ControlEpisode
+
+    # driven from the user's episodes under way (index area, status), not from every
+    # phase in progress in the county
+    episodes = ControlEpisode.objects.visible_to(user).filter(status=EpisodeStatus.ACTIVE)
     return (
-        _home(user)
-        .filter(start_date__lte=day)
+        ControlPhase.objects.filter(
+            episode_id__in=episodes.values("pk"),
+            status=PhaseStatus.ACTIVE,
+            kind__in=HOME_KINDS,
+            start_date__lte=day,
+        )
         .exclude(Exists(reported))
         .annotate(reminded=Exists(reminded))
         .select_related("episode__person", "episode__person__household", "episode__area")
+        # the list shows names; the encrypted numbers are not decrypted for it
+        .defer("episode__person__id_number", "episode__person__phone")
         .order_by("episode__person__household__address", "episode__person_id")
     )
 

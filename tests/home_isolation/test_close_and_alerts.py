@@ -103,6 +103,7 @@ def test_missed_reports_after_a_window_and_one_reminder_each(
     missed = selectors.missed_reports(users["village_a"], day, "morning")
     assert sorted(p.episode.person_id for p in missed) == sorted([child.pk, granny.pk])
     persons = [p.episode.person for p in missed]
+    persons = list(type(persons[0]).objects.filter(pk__in=[p.pk for p in persons]))
     assert services.send_reminders(persons, day=day, window="morning", by=users["village_a"]) == 2
     assert [s[0] for s in sms.sent] == ["13900139000"]  # the child has no phone
     assert services.send_reminders(persons, day=day, window="morning", by=users["village_a"]) == 0

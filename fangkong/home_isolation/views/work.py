@@ -145,7 +145,8 @@ def remind(request: HttpRequest) -> HttpResponse:
     window = _window(request, now)
     if window in selectors.closed_windows(now):
         phases = selectors.missed_reports(request.user, day, window).filter(reminded=False)[:2000]
-        persons = [p.episode.person for p in phases]
+        ids = [p.episode.person_id for p in phases]
+        persons = list(Person.objects.filter(pk__in=ids).select_related("area"))
         n = services.send_reminders(persons, day=day, window=window, by=request.user)
         messages.success(request, _("%(n)d reminders sent.") % {"n": n})
     return redirect(f"{request.path.rsplit('remind/', 1)[0]}missed/?window={window}")
