@@ -77,7 +77,11 @@ def handle_alert(alert: HomeAlert, *, by: Any, send_for_test: bool = False) -> H
 
     check(by, "home.medical")
     with transaction.atomic():
-        alert = HomeAlert.objects.select_for_update().select_related("person").get(pk=alert.pk)
+        alert = (
+            HomeAlert.objects.select_for_update(of=("self",))
+            .select_related("person")
+            .get(pk=alert.pk)
+        )
         check(by, "home.medical", alert.area, field="alert")
         if alert.handled_at is not None:
             raise Conflict(_("This alert was handled already."), field="alert", code="handled")
