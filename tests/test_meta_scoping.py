@@ -180,7 +180,6 @@ API_LISTS: dict[str, str | tuple[str, str]] = {
     "/testing/overdue": (SKIP, "tubes past a target (tests/testing)"),
     "/home-isolation/assessments": "home_isolation.EligibilityAssessment",
     "/home-isolation/placement": "home_isolation.EligibilityAssessment",
-    "/home-isolation/missed": (SKIP, "only after a report window closes (tests/home_isolation)"),
     "/home-isolation/requests": "home_isolation.ServiceRequest",
     "/home-isolation/alerts": "home_isolation.HomeAlert",
     "/home-isolation/reviews": "home_isolation.CloseReview",

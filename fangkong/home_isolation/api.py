@@ -4,8 +4,6 @@ alerts, reviews, phase changes, the door-sensor gateway (its own token) and the 
 health report (the resident's link as the key). Scoped (another area's objects answer
 404), role-checked (403), errors in the project's one format."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from django.http import HttpRequest
@@ -99,7 +97,7 @@ def cancel_placement(request: AuthedRequest, assessment_id: int, data: s.ReasonI
 
 
 # --- households, seals, links ------------------------------------------------------------
-@router.get("/households/{household_id}", response={200: s.HouseholdOut, **ERR})
+@router.get("/households/{household_id}", response={200: s.HomeHouseholdOut, **ERR})
 def household(request: AuthedRequest, household_id: int):
     require(request.user, "home.view")
     hh = get_visible_or_404(Household.objects.select_related("area"), request.user,
@@ -165,7 +163,7 @@ def revoke_link(request: AuthedRequest, link_id: int):
 
 
 @router.post("/phases/{phase_id}/adjust", response={200: s.AdjustOut, **ERR})
-def adjust_phase(request: AuthedRequest, phase_id: int, data: s.AdjustIn):
+def adjust_phase(request: AuthedRequest, phase_id: int, data: s.HomePhaseAdjustIn):
     """Extend or shorten a home phase with a reason."""
     phase = get_visible_or_404(ControlPhase, request.user, pk=phase_id, error_field="phase_id")
     return services.adjust_home_phase(phase, new_end_date=data.new_end_date,
@@ -174,16 +172,16 @@ def adjust_phase(request: AuthedRequest, phase_id: int, data: s.AdjustIn):
 
 # --- reports, requests, alerts, reviews -------------------------------------------------------
 @router.get("/missed", response=list[s.MissedOut])
-@paginate(Page)
 def missed(request: AuthedRequest, q: Query[s.WindowQuery]):
-    """Who has not reported in a closed window today (the latest closed by default)."""
+    """Who has not reported in a closed window today (the latest closed by default), at
+    most 500, by household."""
     require(request.user, "home.view")
     now = timezone.now()
     closed = selectors.closed_windows(now)
     window = q.window or (closed[-1] if closed else None)
     if window is None or window not in closed:
         return []
-    rows = selectors.missed_reports(request.user, timezone.localdate(now), window)
+    rows = selectors.missed_reports(request.user, timezone.localdate(now), window)[:500]
     return [{"person_id": p.episode.person_id, "name": p.episode.person.name,
              "household_id": p.episode.person.household_id, "phase_id": p.pk,
              "reminded": p.reminded} for p in rows]  # fmt: skip

@@ -93,7 +93,7 @@ class ChainOut(Schema):
     phone_masked: str
 
 
-class HouseholdOut(Schema):
+class HomeHouseholdOut(Schema):
     id: int
     address: str
     members: list[MemberOut]
@@ -178,7 +178,7 @@ class ResolveIn(StrictSchema):
     reason_text: str = Field("", max_length=200)
 
 
-class AdjustIn(StrictSchema):
+class HomePhaseAdjustIn(StrictSchema):
     new_end_date: dt.date
     reason_text: str = Field(..., max_length=200)
 

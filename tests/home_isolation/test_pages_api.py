@@ -179,3 +179,13 @@ def test_the_json_report_for_a_dependant_and_not_for_a_stranger(link, family, st
                                 "for_person": stranger_b.pk}, content_type="application/json")  # fmt: skip
     assert other.status_code == 404
     assert list(HealthReport.objects.values_list("person_id", flat=True)) == [family[1].pk]
+
+
+def test_the_api_missed_list_after_the_morning_window(login, users, family, at_home, settings):
+    settings.FANGKONG_HOME_REPORT_WINDOWS = {"morning": ("00:00", "00:01"),
+                                             "evening": ("23:58", "23:59")}  # fmt: skip
+    resp = login(users["village_a"]).get("/api/v1/home-isolation/missed?window=morning")
+    assert resp.status_code == 200
+    assert sorted(r["person_id"] for r in resp.json()) == sorted(p.pk for p in family)
+    other = login(users["township_b"]).get("/api/v1/home-isolation/missed?window=morning")
+    assert other.status_code == 200 and other.json() == []
