@@ -274,6 +274,8 @@ FANGKONG_RATE_LIMITS = {
     "arrival.preregister": (int(os.environ.get("FANGKONG_PREREGISTER_LIMIT", "20")), 600),
     # a name with the last six of an ID number: a look-up of one person, audited
     "person.search.id_tail": (int(os.environ.get("FANGKONG_ID_TAIL_LIMIT", "30")), 600),
+    # a resident's personal portal link (per link, home_isolation/portal.py)
+    "portal.link": (int(os.environ.get("FANGKONG_PORTAL_LIMIT", "60")), 600),
 }
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -348,4 +350,16 @@ FANGKONG_PAGE_SIZE = 50
 FANGKONG_ARRIVAL_ACK_HOURS = int(os.environ.get("FANGKONG_ARRIVAL_ACK_HOURS", "24"))
 FANGKONG_ARRIVAL_DATE_WINDOW_DAYS = int(os.environ.get("FANGKONG_ARRIVAL_DATE_WINDOW_DAYS", "30"))
 FANGKONG_PREREGISTER_MAX_BYTES = 16 * 1024
+
+# --- Home isolation (fangkong/home_isolation) -----------------------------------------------
+# The health-report windows (local time): a window's missed list appears once it has closed.
+FANGKONG_HOME_REPORT_WINDOWS = {"morning": ("06:00", "12:00"), "evening": ("16:00", "21:00")}
+# A portal link works until the control ends plus this many days.
+FANGKONG_PORTAL_GRACE_DAYS = int(os.environ.get("FANGKONG_PORTAL_GRACE_DAYS", "1"))
+# No second health report from the same person within this many minutes.
+FANGKONG_REPORT_MIN_MINUTES = 15
+# The resident portal speaks the county's language whatever the browser says.
+FANGKONG_PORTAL_LANGUAGE = os.environ.get("FANGKONG_PORTAL_LANGUAGE", "zh-hans")
+# The public address residents' links and QR codes point at.
+FANGKONG_PUBLIC_URL = os.environ.get("FANGKONG_PUBLIC_URL", "http://localhost:8000")
 FANGKONG_EXPORT_MAX_ROWS = int(os.environ.get("FANGKONG_EXPORT_MAX_ROWS", "200000"))

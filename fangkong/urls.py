@@ -12,6 +12,8 @@ urlpatterns = [
     path("sites/", include("fangkong.sites.urls")),
     path("testing/", include("fangkong.testing.urls")),
     path("home-isolation/", include("fangkong.home_isolation.urls")),
+    # the resident portal: personal links, no account (home_isolation/portal_views.py)
+    path("r/", include("fangkong.home_isolation.portal_urls")),
     path("cases/", include("fangkong.cases.urls")),
     path("command/", include("fangkong.command.urls")),
     path("transfers/", include("fangkong.transfers.urls")),

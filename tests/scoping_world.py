@@ -487,3 +487,96 @@ def _shift(w: World):
 
     cp = w.get("checkpoints.Checkpoint")
     return Shift.objects.create(checkpoint=cp, user=w.staff["command"], starts_at=timezone.now())
+
+
+# --- home isolation -------------------------------------------------------------------------
+def _home_person(w: World):
+    """A person of village A under home isolation (left a high-risk area), own household."""
+    if "_home_person" not in w.built:
+        from fangkong.control.services import start_episode
+
+        hh = HouseholdFactory(area=w.county.village_a, address="桃花路78号")
+        p = PersonFactory(area=w.county.village_a, household=hh, phone="13800000078")
+        start_episode(p, "left_high_risk_area", by=w.staff["command"])
+        w.built["_home_person"] = p
+    return w.built["_home_person"]
+
+
+@builds("home_isolation.EligibilityAssessment")
+def _assessment(w: World):
+    from fangkong.home_isolation.services import Answers, assess_household
+
+    return assess_household(_home_person(w), Answers(), origin="cadre", by=w.staff["command"])
+
+
+@builds("home_isolation.DoorSeal")
+def _seal(w: World):
+    from fangkong.home_isolation.services import fit_seal
+
+    p = _home_person(w)
+    return fit_seal(
+        p.household, kind="sensor", number="MC-078", consent=True, by=w.staff["command"]
+    )
+
+
+@builds("home_isolation.PortalLink")
+def _portal_link(w: World):
+    from fangkong.home_isolation.services import issue_link
+
+    return issue_link(_home_person(w), by=w.staff["command"], send=False).link
+
+
+@builds("home_isolation.HealthReport")
+def _health_report(w: World):
+    from fangkong.home_isolation.services import resolve, submit_report
+    from fangkong.home_isolation.services.portal import issue_link
+
+    token = issue_link(_home_person(w), by=w.staff["command"], send=False).token
+    return submit_report(resolve(token), temperature="38.6", symptoms=["cough"])
+
+
+@builds("home_isolation.HomeAlert")
+def _home_alert(w: World):
+    from fangkong.home_isolation.models import HomeAlert
+
+    return HomeAlert.objects.get(report=w.get("home_isolation.HealthReport"))
+
+
+@builds("home_isolation.ServiceRequest")
+def _service_request(w: World):
+    from fangkong.home_isolation.services import create_request
+
+    return create_request(_home_person(w), kind="groceries", by=w.staff["command"])
+
+
+@builds("home_isolation.ReportReminder")
+def _reminder(w: World):
+    from fangkong.home_isolation.services import send_reminders
+
+    send_reminders([_home_person(w)], day=timezone.localdate(), window="morning",
+                   by=w.staff["command"])  # fmt: skip
+    from fangkong.home_isolation.models import ReportReminder
+
+    return ReportReminder.objects.get()
+
+
+@builds("home_isolation.HomeTest")
+def _home_test(w: World):
+    from fangkong.home_isolation.models import HomeTest
+    from fangkong.home_isolation.services import schedule_home_tests
+
+    _home_person(w)
+    schedule_home_tests(timezone.localdate())
+    return HomeTest.objects.order_by("pk").first()
+
+
+@builds("home_isolation.CloseReview")
+def _close_review(w: World):
+    from fangkong.control.models import ControlPhase
+    from fangkong.home_isolation.models import CloseReview
+    from fangkong.home_isolation.services import close_due_phases
+
+    p = _home_person(w)
+    ControlPhase.objects.filter(episode__person=p).update(planned_end_date=timezone.localdate())
+    close_due_phases(timezone.localdate())
+    return CloseReview.objects.get(person=p)

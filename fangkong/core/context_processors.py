@@ -18,6 +18,8 @@ NAV = [
     # the domains' entries, each after its comment
     # --- home_isolation ---
     # (its entries go here)
+    (_("Home isolation"), "home_isolation:households", "home.view"),
+    (_("Centralized placement"), "home_isolation:placement", "home.placement.view"),
     # --- cases ---
     # (its entries go here)
     (_("Case candidates"), "cases:candidates", "testing.result.view"),

@@ -38,6 +38,10 @@ def _message(action: str, minutes: int) -> str:
         return _(
             "Too many registrations from this connection: try again in %(minutes)d minutes."
         ) % {"minutes": minutes}
+    if action == "portal.link":
+        return _("This link was used too often: try again in %(minutes)d minutes.") % {
+            "minutes": minutes
+        }
     if action == "pii.reveal":
         return _("Too many reveals: try again in %(minutes)d minutes.") % {"minutes": minutes}
     if action == "export":

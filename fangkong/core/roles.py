@@ -74,6 +74,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "testing.retest.view": frozenset(_OPERATORS | {R.SAMPLER, R.AUDITOR}),
     # home isolation and the resident portal (home_isolation)
     # (this domain's permissions go here)
+    "home.view": frozenset(_OPERATORS | {R.AUDITOR}),
+    "home.assess": frozenset(_OPERATORS),
+    "home.manage": frozenset(_OPERATORS),
+    # fever and symptom alerts: the township's medical follow-up
+    "home.medical": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER}),
+    # the "needs centralized placement" queue: site managers and the county see it; the
+    # transfers app takes households from it
+    "home.placement.view": frozenset(
+        {R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.SITE_MANAGER, R.TRANSFER_DISPATCHER}
+    ),
+    "home.placement.take": frozenset({R.COUNTY_COMMAND, R.SITE_MANAGER, R.TRANSFER_DISPATCHER}),
+    "home.sensor.manage": frozenset({R.SYSTEM_ADMIN}),
     # cases and contacts (cases)
     # (this domain's permissions go here)
     # confirming or dismissing a positive single tube is the command centre's call

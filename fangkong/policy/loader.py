@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.actors import Actor
 from fangkong.core.errors import ValidationFailed
 from fangkong.policy.choices import PhaseKind, Reason, Scope
+from fangkong.policy.home import parse_home_isolation
 
 DATA_DIR = Path(__file__).resolve().parent / "policy_data"
 SHIPPED_FILES = ("national-9th-edition.json", "national-20-measures.json")
@@ -46,6 +47,7 @@ SET_KEYS = {
     "source",
     "notes",
     "rules",
+    "home_isolation",
 }
 RULE_KEYS = {"reason", "notes", "phases"}
 PHASE_KEYS = {"kind", "days", "test_days"}
@@ -76,6 +78,7 @@ class RuleSetSpec:
     source: str = ""
     notes: str = ""
     rules: list[RuleSpec] = field(default_factory=list)
+    home_isolation: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -294,6 +297,7 @@ def parse_rule_set(data: dict[str, Any] | str | bytes) -> RuleSetSpec:
                 )
             seen.add(rule.reason)
             rules.append(rule)
+    home = parse_home_isolation(data.get("home_isolation"), errors.add)
     errors.raise_if_any()
     assert start is not None
     return RuleSetSpec(
@@ -306,6 +310,7 @@ def parse_rule_set(data: dict[str, Any] | str | bytes) -> RuleSetSpec:
         source=source,
         notes=notes,
         rules=rules,
+        home_isolation=home,
     )
 
 
@@ -368,7 +373,9 @@ def load_rule_set(
     spec = data if isinstance(data, RuleSetSpec) else parse_rule_set(data)
     with transaction.atomic():
         county = _check_against_database(spec, m)
-        extra = {"created_by": created_by} if created_by is not None else {}
+        extra: dict[str, Any] = {"created_by": created_by} if created_by is not None else {}
+        if any(f.name == "home_isolation" for f in m.RuleSet._meta.get_fields()):
+            extra["home_isolation"] = spec.home_isolation  # not in the migrations before 0003
         rule_set = m.RuleSet.objects.create(
             code=spec.code,
             name=spec.name,

@@ -36,6 +36,14 @@ class RuleSet(BaseModel):
     )
     source = models.CharField(_("source"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    home_isolation = models.JSONField(
+        _("home isolation conditions"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Conditions a home must meet, their effect, service due times (policy/home.py)."
+        ),
+    )
 
     scope_field = None  # rules are policy, holding no one's data: every user may read them
 

@@ -90,6 +90,7 @@ RETEST_TRANSITIONS: dict[str, frozenset[str]] = {
 class RetestReason(models.TextChoices):
     POOL_POSITIVE = "pool_positive", _("Pool positive: single-tube retest (混管阳性单采复核)")
     NOT_SAMPLED = "not_sampled", _("Not yet sampled in the round (漏采补采)")
+    HOME_TEST = "home_test", _("Test day of home isolation (居家隔离上门采样)")
 
 
 class NotificationState(models.TextChoices):

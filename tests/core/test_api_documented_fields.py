@@ -50,6 +50,23 @@ def demo(request, county):
     case = register_case(people[0], kind="confirmed", sampled_at=timezone.now(),
                          sampling_place="采样点", by=county_user)  # fmt: skip
     register_contact(case, people[1], by=county_user)
+    _home_isolation(county)
+
+
+def _home_isolation(county) -> None:
+    """A household at home: its check, seal, personal link and a service request."""
+    from fangkong.control.services import start_episode
+    from fangkong.home_isolation import services as home
+    from tests.factories import HouseholdFactory, PersonFactory
+
+    village = User.objects.get(username="village")
+    hh = HouseholdFactory(area=county.village_a, address="居家路1号")
+    person = PersonFactory(area=county.village_a, household=hh, name="居家甲")
+    start_episode(person, "left_high_risk_area", by=User.objects.get(username="county"))
+    home.assess_household(person, home.Answers(own_room=True), origin="cadre", by=village)
+    home.fit_seal(hh, kind="seal", number="API-1", consent=True, by=village)
+    home.issue_link(person, by=village, send=False)
+    home.create_request(person, kind="garbage", by=village)
 
 
 def first_pk(qs) -> int:
@@ -114,9 +131,31 @@ def urls(county) -> dict[str, str]:
         "/api/v1/testing/results/imports/{job_id}/errors": (
             f"/api/v1/testing/results/imports/{first_pk(ResultImportJob.objects)}/errors"
         ),
+        **_home_urls(),
         "/api/v1/testing/persons/{person_id}/results": (
             f"/api/v1/testing/persons/{TubeMember.objects.order_by('pk').first().person_id}/results"
         ),
+    }
+
+
+def _home_urls() -> dict[str, str]:
+    from fangkong.home_isolation.models import (
+        DoorSeal,
+        EligibilityAssessment,
+        PortalLink,
+        ServiceRequest,
+    )
+
+    base = "/api/v1/home-isolation"
+    seal = DoorSeal.objects.order_by("pk").first()
+    return {
+        f"{base}/assessments/{{assessment_id}}": (
+            f"{base}/assessments/{first_pk(EligibilityAssessment.objects)}"
+        ),
+        f"{base}/households/{{household_id}}": f"{base}/households/{seal.household_id}",
+        f"{base}/seals/{{seal_id}}": f"{base}/seals/{seal.pk}",
+        f"{base}/links/{{link_id}}": f"{base}/links/{first_pk(PortalLink.objects)}",
+        f"{base}/requests/{{request_id}}": f"{base}/requests/{first_pk(ServiceRequest.objects)}",
     }
 
 

@@ -34,6 +34,8 @@ KEYS = [
     "testing.retests", "cases.candidates", "testing.late_tubes", "cases.uncontrolled_contacts",
     "workforce.overdue",
     "arrivals.to_acknowledge", "arrivals.overdue", "arrivals.lift_due", "checkpoints.unstaffed",
+    "home_isolation.placement", "home_isolation.requests", "home_isolation.alerts",
+    "home_isolation.reviews",
 ]  # fmt: skip
 POOL = {"a": 3, "b": 2}  # members of each township's positive pool: its retests
 
@@ -125,6 +127,25 @@ def _cases_of(village, users) -> None:
                            control_note="no rule")  # fmt: skip
 
 
+def _home_of(village, users) -> None:
+    """A person at home (not due yet) whose home failed the check, with a request, a fever
+    report (an alert) and a review left open: one item in each home-isolation queue."""
+    from decimal import Decimal
+
+    from fangkong.home_isolation import services as home
+    from fangkong.home_isolation.models import CloseReview
+    from fangkong.home_isolation.services.portal import record_report
+
+    person = PersonFactory(area=village)
+    episode = start_episode(person, "left_high_risk_area", by=users["county"])
+    phase = episode.phases.all()[0]
+    home.assess_household(person, home.Answers(), origin="cadre", by=users["county"])
+    home.create_request(person, kind="groceries", by=users["county"])
+    record_report(person, phase, Decimal("38.4"), [])
+    CloseReview.objects.create(phase=phase, person=person, area=village,
+                               day=timezone.localdate(), reasons=["symptoms"])  # fmt: skip
+
+
 @pytest.fixture
 def world(county, users) -> dict[str, Township]:
     """Work of every queue in township A and in township B."""
@@ -145,6 +166,7 @@ def world(county, users) -> dict[str, Township]:
         _cases_of(village, users)
         _workers_of(t, town, users["county"])
         _arrivals_of(t, town, village, users)
+        _home_of(village, users)
         out[t] = Township(site, point)
     return out
 
@@ -214,6 +236,10 @@ EXPECTED = {
     "arrivals.overdue": (1, 1, "township_a", "township_b"),
     "arrivals.lift_due": (1, 1, "command_a", "command_b"),
     "checkpoints.unstaffed": (1, 1, "checkpoint_a", "checkpoint_b"),
+    "home_isolation.placement": (1, 1, "site_a", "site_b"),
+    "home_isolation.requests": (1, 1, "township_a", "township_b"),
+    "home_isolation.alerts": (1, 1, "township_a", "township_b"),
+    "home_isolation.reviews": (1, 1, "township_a", "township_b"),
 }
 
 
@@ -309,6 +335,7 @@ def test_home_lists_the_townships_work_and_not_the_other_townships(world, users,
         "control.phases_due": 2, "testing.retests": POOL["a"],
         "cases.uncontrolled_contacts": 1, "workforce.overdue": 1,
         "arrivals.to_acknowledge": 2, "arrivals.overdue": 1,
+        "home_isolation.requests": 1, "home_isolation.alerts": 1, "home_isolation.reviews": 1,
     }  # fmt: skip
     assert "/testing/retests/" in page and "/control/episodes/?status=active&amp;due=today" in page
     # the county's total would be POOL a + b; township B's rows are not on this page
@@ -318,7 +345,12 @@ def test_home_lists_the_townships_work_and_not_the_other_townships(world, users,
 def test_home_puts_the_overdue_first_then_by_due_time(world, users, login):
     page = login(users["site_a"]).get("/").content.decode()
     shown = list(work_on(page))
-    assert set(shown) == {"sites.overstays", "sites.releases_due", "sites.turnover"}
+    assert set(shown) == {
+        "sites.overstays",
+        "sites.releases_due",
+        "sites.turnover",
+        "home_isolation.placement",
+    }
     assert shown[0] == "sites.overstays"  # due at the end of yesterday: overdue
     assert 'class="work-item overdue" data-queue="sites.overstays"' in page
 

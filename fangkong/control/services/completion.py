@@ -50,7 +50,10 @@ def _phases_to_complete(episode_ids: list[int]) -> QuerySet[ControlPhase]:
     return (
         ControlPhase.objects.select_for_update(of=("self",))
         .filter(episode_id__in=episode_ids)
-        .select_related("episode__area")
+        # the person's name for the episode's audit line (str(episode)); not their
+        # encrypted numbers
+        .select_related("episode__area", "episode__person")
+        .defer("episode__person__id_number", "episode__person__phone")
         .annotate(_person_area_id=F("episode__person__area_id"))
         .order_by()
     )

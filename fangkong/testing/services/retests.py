@@ -80,7 +80,9 @@ def record_retest_sample(
         _check_open(task, RetestState.SAMPLED)
         if task.round is None:
             raise ValidationFailed(_("This task belongs to no screening round."), field="task")
-        pool_positive = task.reason == RetestReason.POOL_POSITIVE
+        # a pool-positive retest or a home-isolation test day: taken at any time, not only
+        # within the round's hours
+        pool_positive = task.reason != RetestReason.NOT_SAMPLED
         if not pool_positive:
             check_round_open(task.round)
         res = sample(

@@ -7,6 +7,7 @@ from fangkong.arrivals.demo import load_demo_arrivals
 from fangkong.cases.demo import load_demo_cases
 from fangkong.control.demo import load_demo_control
 from fangkong.core.demo import DEMO_USERS, ensure_demo_users
+from fangkong.home_isolation.demo import load_demo_home
 from fangkong.logistics.demo import load_demo_logistics
 from fangkong.people.models import Person
 from fangkong.people.synthetic import populate
@@ -56,6 +57,7 @@ class Command(BaseCommand):
             load_demo_workforce(stdout=self.stdout)
             load_demo_logistics(stdout=self.stdout)
             load_demo_arrivals(stdout=self.stdout)
+            load_demo_home(stdout=self.stdout)
         if not quiet_logins:
             self.stdout.write("demo logins (username / password / role):")
             for username, role, _where in DEMO_USERS:

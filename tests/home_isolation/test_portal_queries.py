@@ -1,0 +1,35 @@
+"""The portal's report is a handful of queries (it is taken hundreds of times a second)."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_portal_report_costs_a_handful_of_queries(link):
+    url = "/api/v1/home-isolation/portal/reports"
+    c = Client()
+    c.post(
+        url,
+        {"token": link.token, "temperature": "36.5", "for_person": None},
+        content_type="application/json",
+    )  # fmt: skip  (warms the policy cache)
+    from fangkong.home_isolation.models import HealthReport
+
+    HealthReport.objects.all().delete()
+    with CaptureQueriesContext(connection) as ctx:
+        resp = c.post(url, {"token": link.token, "temperature": "36.5"},
+                      content_type="application/json")  # fmt: skip
+    assert resp.status_code == 201
+    # ours: the link with its phase and latest report, the policy stamp, the insert (the
+    # rate limit's own cache rows on PostgreSQL, savepoints and the transaction aside)
+    ours = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if "ratelimit_cache" not in q["sql"]
+        and "SAVEPOINT" not in q["sql"]
+        and q["sql"] not in ("BEGIN", "COMMIT")
+    ]
+    assert len(ours) <= 3, [q[:120] for q in ours]
