@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     CHECKPOINT_OFFICER = "checkpoint_officer", _("Checkpoint officer")
     AUDITOR = "auditor", _("Auditor")
     SYSTEM_ADMIN = "system_admin", _("System administrator")
+    DRIVER = "driver", _("Transfer driver")
 
 
 R = Role
@@ -79,6 +80,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # (this domain's permissions go here)
     # closed-loop transfers (transfers)
     # (this domain's permissions go here)
+    "transfer.view": frozenset(
+        _OPERATORS | {R.SITE_MANAGER, R.TRANSFER_DISPATCHER, R.AUDITOR, R.DRIVER}
+    ),
+    # ask for a transfer (home isolation's eligibility queue, cases, sites call the service)
+    "transfer.request": frozenset(_OPERATORS | {R.SITE_MANAGER, R.TRANSFER_DISPATCHER}),
+    # plan, accept, edit plans; dispatch trips; cancel requests
+    "transfer.dispatch": frozenset({R.TRANSFER_DISPATCHER, R.COUNTY_COMMAND}),
+    "fleet.manage": frozenset({R.TRANSFER_DISPATCHER, R.COUNTY_COMMAND}),
+    # the trip page: pick-ups, arrival and the hand-over to check-in, disinfection
+    "transfer.trip.run": frozenset({R.DRIVER, R.TRANSFER_DISPATCHER}),
     # arrivals, ledgers, risk areas (arrivals)
     # (this domain's permissions go here)
     # entry checkpoints (checkpoints)
@@ -111,11 +122,13 @@ ROLE_DESCRIPTIONS: dict[str, str | Promise] = {
     R.TOWNSHIP_OFFICER: _("Manage the people, households and ledgers of your township."),
     R.VILLAGE_CADRE: _("Keep your village's households, home isolation and services."),
     R.SITE_MANAGER: _("Run your isolation site: check-in, release and room turnover."),
-    # the transfers and checkpoints domains are not built yet: say what the role can do now
-    R.TRANSFER_DISPATCHER: _("See people under control and the isolation capacity."),
+    R.TRANSFER_DISPATCHER: _(
+        "Plan and dispatch closed-loop transfers: requests, vehicles, the dispatch board."
+    ),
     R.SAMPLER: _("Scan people and tubes at your testing point."),
     R.LAB_TECHNICIAN: _("Receive boxes, record and publish results."),
     R.CHECKPOINT_OFFICER: _("Look up people and the control rules in force."),
     R.AUDITOR: _("Read records and the audit log; change nothing."),
     R.SYSTEM_ADMIN: _("Manage accounts, roles, areas and background tasks."),
+    R.DRIVER: _("Run your transfer trips: pick-ups, arrival and hand-over, disinfection."),
 }

@@ -34,7 +34,6 @@ TOWNSHIP_DEPTH = 2
 
 # Roles whose domain does not exist yet, and where their work will come from.
 AWAITING_DOMAIN: dict[str, Any] = {
-    Role.TRANSFER_DISPATCHER: _("closed-loop transfers (transfer requests, vehicles, trips)"),
     Role.CHECKPOINT_OFFICER: _("checkpoints (inspections of vehicles and people)"),
 }
 
