@@ -127,6 +127,19 @@ def pick_up(trip: Trip, *, member: int | None = None, person: Any = None, by: Ac
     return row
 
 
+def _under_control(persons: list[Any], *, on: dt.date) -> None:
+    """Whoever the request brought without a control episode gets one now, by the system:
+    the request stood for that decision (check-in would otherwise need the crew to hold
+    "episode.manage")."""
+    from fangkong.control import selectors as control_selectors
+    from fangkong.control import services as control_services
+
+    have = {e.person_id for e in control_selectors.active_episodes_for([p.pk for p in persons])}
+    for p in persons:
+        if p.pk not in have:
+            control_services.start_episode(p, "close_contact", start_date=on, by=None)
+
+
 def arrive(trip: Trip, *, by: Actor, at: dt.datetime | None = None) -> Trip:
     """The trip reaches its destination. Into isolation: each household is handed to the
     site's check-in (``sites.services.check_in``), the reserved room becomes occupied now.
@@ -159,9 +172,9 @@ def arrive(trip: Trip, *, by: Actor, at: dt.datetime | None = None) -> Trip:
                                        also={"trip": None, "room": None})
                 continue
             if r.kind in TO_ROOM_KINDS:
+                _under_control([m.person for m in members], on=timezone.localdate(now))
                 room = Room.objects.select_related("site__area").get(pk=r.room_id)
-                check_in(room, [m.person for m in members], by=by, at=now, handover=True,
-                         reason=r.kind if r.kind == TransferKind.CLOSE_CONTACT else "close_contact")
+                check_in(room, [m.person for m in members], by=by, at=now, handover=True)
             where = locked.site.name if locked.site and r.kind not in POSITIVE_KINDS else str(locked.hospital or "")
             RequestMachine.perform(r, RequestStatus.ARRIVED, by=by, at=now, logs=logs, also={"arrived_at": now})
             for m in members:
