@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,8 +30,16 @@ from fangkong.core.errors import ValidationFailed
 EARTH_RADIUS_M = 6_371_000.0
 DEFAULT_DETOUR = 1.45
 # km/h by the kind of the place: county-town streets, towns, villages in the mountains
-SPEED_KMH = {"street": 25.0, "community": 25.0, "estate": 25.0, "building": 25.0,
-             "town": 40.0, "township": 35.0, "village": 30.0, "group": 30.0}
+SPEED_KMH = {
+    "street": 25.0,
+    "community": 25.0,
+    "estate": 25.0,
+    "building": 25.0,
+    "town": 40.0,
+    "township": 35.0,
+    "village": 30.0,
+    "group": 30.0,
+}
 DEFAULT_SPEED_KMH = 35.0
 
 
@@ -73,7 +82,9 @@ class EstimateRouter:
         self.detour = detour or float(getattr(settings, "TRANSFERS_DETOUR_FACTOR", DEFAULT_DETOUR))
 
     def speed(self, a: Point, b: Point) -> float:
-        return min(SPEED_KMH.get(a.kind, DEFAULT_SPEED_KMH), SPEED_KMH.get(b.kind, DEFAULT_SPEED_KMH))
+        return min(
+            SPEED_KMH.get(a.kind, DEFAULT_SPEED_KMH), SPEED_KMH.get(b.kind, DEFAULT_SPEED_KMH)
+        )
 
     def matrix(self, points: Sequence[Point]) -> tuple[list[list[int]], list[list[int]]]:
         n = len(points)
@@ -135,7 +146,9 @@ def use_router(router: Router | None) -> None:
 def get_router() -> Router:
     if _override is not None:
         return _override
-    name = getattr(settings, "TRANSFERS_ROUTER", "estimate")
+    name = getattr(
+        settings, "TRANSFERS_ROUTER", os.environ.get("FANGKONG_TRANSFERS_ROUTER", "estimate")
+    )
     if name == "osrm":
-        return OsrmRouter(settings.TRANSFERS_ROUTER_URL)
+        return OsrmRouter(str(getattr(settings, "TRANSFERS_ROUTER_URL", "http://localhost:5000")))
     return EstimateRouter()

@@ -164,7 +164,9 @@ class Plan(BaseModel):
 class Trip(BaseModel):
     """One trip of one vehicle: from its start to its pick-ups and on to one destination."""
 
-    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="trips")
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="trips"
+    )
     area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT)
     vehicle = models.ForeignKey(
         Vehicle, verbose_name=_("vehicle"), on_delete=models.PROTECT, related_name="trips"
@@ -176,8 +178,12 @@ class Trip(BaseModel):
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     positive = models.BooleanField(_("carries positives"), default=False)
     site = models.ForeignKey(
-        "sites.IsolationSite", verbose_name=_("site"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "sites.IsolationSite",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     hospital = models.ForeignKey(
         Hospital, verbose_name=_("hospital"), null=True, blank=True, on_delete=models.PROTECT
@@ -186,7 +192,11 @@ class Trip(BaseModel):
     end_at = models.DateTimeField(_("planned arrival"))
     locked = models.BooleanField(_("locked (锁定)"), default=False)
     driver = models.ForeignKey(
-        CrewMember, verbose_name=_("driver"), null=True, blank=True, on_delete=models.SET_NULL,
+        CrewMember,
+        verbose_name=_("driver"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     departed_at = models.DateTimeField(_("departed at"), null=True, blank=True)
@@ -210,9 +220,7 @@ class Trip(BaseModel):
 class TransferRequest(BaseModel):
     """A request to move one person or one household (who travel together)."""
 
-    area = models.ForeignKey(
-        "areas.Area", verbose_name=_("pick-up area"), on_delete=models.PROTECT
-    )
+    area = models.ForeignKey("areas.Area", verbose_name=_("pick-up area"), on_delete=models.PROTECT)
     kind = models.CharField(_("kind"), max_length=16, choices=TransferKind.choices)
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
@@ -228,15 +236,27 @@ class TransferRequest(BaseModel):
     accessible = models.BooleanField(_("needs an accessible room (无障碍)"), default=False)
     # where it is going, set when a plan is accepted (release home: the site it leaves)
     site = models.ForeignKey(
-        "sites.IsolationSite", verbose_name=_("site"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "sites.IsolationSite",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     room = models.ForeignKey(
-        "sites.Room", verbose_name=_("reserved room"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "sites.Room",
+        verbose_name=_("reserved room"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     trip = models.ForeignKey(
-        Trip, verbose_name=_("trip"), null=True, blank=True, on_delete=models.SET_NULL,
+        Trip,
+        verbose_name=_("trip"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="requests",
     )
     source = models.CharField(_("requested by (来源)"), max_length=40, blank=True)
@@ -295,13 +315,19 @@ class Stop(models.Model):
     """A stop of a trip: the pick-up (or, going home, the drop-off) of one request, with
     the room the plan gives it."""
 
-    trip = models.ForeignKey(Trip, verbose_name=_("trip"), on_delete=models.CASCADE, related_name="stops")
+    trip = models.ForeignKey(
+        Trip, verbose_name=_("trip"), on_delete=models.CASCADE, related_name="stops"
+    )
     seq = models.PositiveSmallIntegerField(_("order"))
     request = models.ForeignKey(
         TransferRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="stops"
     )
     room = models.ForeignKey(
-        "sites.Room", verbose_name=_("room"), null=True, blank=True, on_delete=models.PROTECT,
+        "sites.Room",
+        verbose_name=_("room"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     eta = models.DateTimeField(_("expected at"))

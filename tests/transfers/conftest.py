@@ -68,8 +68,12 @@ def make_site(placed, users):
         site = site_services.create_site(
             by=by,
             data=site_services.SiteData(
-                name=name, kind=SiteKind.HOTEL, address="钟多街道桃花路1号",
-                area=area or placed.town_a, manager_name="王经理", manager_phone="13800138000",
+                name=name,
+                kind=SiteKind.HOTEL,
+                address="钟多街道桃花路1号",
+                area=area or placed.town_a,
+                manager_name="王经理",
+                manager_phone="13800138000",
             ),
         )
         if rooms:
@@ -89,17 +93,23 @@ def site(make_site):
 
 @pytest.fixture
 def depot(placed, dispatcher):
-    return services.create_depot(name="县转运队", area=placed.county, lat=28.83, lon=108.76, by=dispatcher)
+    return services.create_depot(
+        name="县转运队", area=placed.county, lat=28.83, lon=108.76, by=dispatcher
+    )
 
 
 @pytest.fixture
 def van(depot, dispatcher):
-    return services.create_vehicle(plate="渝H12345", kind=VehicleKind.VAN, seats=7, depot=depot, by=dispatcher)
+    return services.create_vehicle(
+        plate="渝H12345", kind=VehicleKind.VAN, seats=7, depot=depot, by=dispatcher
+    )
 
 
 @pytest.fixture
 def ambulance(depot, dispatcher):
-    return services.create_vehicle(plate="渝H120", kind=VehicleKind.AMBULANCE, seats=2, depot=depot, by=dispatcher)
+    return services.create_vehicle(
+        plate="渝H120", kind=VehicleKind.AMBULANCE, seats=2, depot=depot, by=dispatcher
+    )
 
 
 @pytest.fixture

@@ -11,7 +11,13 @@ from fangkong.sites.choices import RoomState, StayStatus
 from fangkong.sites.models import Stay
 from fangkong.sites.services import set_room_state
 from fangkong.transfers import services
-from fangkong.transfers.choices import PlanStatus, RequestStatus, TransferKind, TripStatus, VehicleState
+from fangkong.transfers.choices import (
+    PlanStatus,
+    RequestStatus,
+    TransferKind,
+    TripStatus,
+    VehicleState,
+)
 from fangkong.transfers.models import Plan, Trip
 from tests.factories import HouseholdFactory, PersonFactory
 
@@ -37,7 +43,9 @@ def test_a_plan_gives_the_household_one_room_and_one_trip(requested, site, van, 
     assert requested.status == RequestStatus.REQUESTED
 
 
-def test_accepting_reserves_the_rooms_and_plans_the_requests(requested, site, van, dispatcher, placed):
+def test_accepting_reserves_the_rooms_and_plans_the_requests(
+    requested, site, van, dispatcher, placed
+):
     plan = plan_now(placed.county, dispatcher)
     services.accept_plan(plan, by=dispatcher)
     requested.refresh_from_db()
@@ -46,7 +54,9 @@ def test_accepting_reserves_the_rooms_and_plans_the_requests(requested, site, va
     assert requested.trip.plan == plan
 
 
-def test_a_plan_accepted_after_its_room_was_taken_is_refused(requested, site, van, dispatcher, placed, users):
+def test_a_plan_accepted_after_its_room_was_taken_is_refused(
+    requested, site, van, dispatcher, placed, users
+):
     plan = plan_now(placed.county, dispatcher)
     room = plan.trips.get().stops.get().room
     set_room_state(room, RoomState.RESERVED, by=users["county"])  # someone else took it
@@ -70,7 +80,9 @@ def test_an_infeasible_day_gives_a_partial_plan_saying_who_is_left_and_why(
 ):
     make_site(rooms=2, beds=1)  # two single rooms
     reqs = [
-        services.request_transfer([PersonFactory(area=placed.village_a)], TransferKind.CLOSE_CONTACT, by=dispatcher)
+        services.request_transfer(
+            [PersonFactory(area=placed.village_a)], TransferKind.CLOSE_CONTACT, by=dispatcher
+        )
         for _ in range(3)
     ]
     h = HouseholdFactory(area=placed.village_a)
@@ -84,8 +96,9 @@ def test_an_infeasible_day_gives_a_partial_plan_saying_who_is_left_and_why(
     assert plan.summary["planned"] == 2 and all(x["text"] for x in plan.summary["left"])
 
 
-def test_positives_never_share_a_vehicle_with_others(requested, contact, site, van, ambulance, hospital,
-                                                     dispatcher, placed):
+def test_positives_never_share_a_vehicle_with_others(
+    requested, contact, site, van, ambulance, hospital, dispatcher, placed
+):
     positive = services.request_transfer([contact], TransferKind.POSITIVE, by=dispatcher)
     plan = plan_now(placed.county, dispatcher)
     assert plan.summary["violations"] == []
@@ -95,7 +108,9 @@ def test_positives_never_share_a_vehicle_with_others(requested, contact, site, v
     assert trips[requested.pk].vehicle != ambulance
 
 
-def test_a_site_without_coordinates_fails_the_plan_by_name(requested, make_site, van, dispatcher, placed):
+def test_a_site_without_coordinates_fails_the_plan_by_name(
+    requested, make_site, van, dispatcher, placed
+):
     make_site(name="无坐标宾馆", lat=None, lon=None)
     with pytest.raises(ValidationFailed) as exc:
         services.run_plan(placed.county, by=dispatcher, background=False)
@@ -107,7 +122,7 @@ def test_a_site_without_coordinates_fails_the_plan_by_name(requested, make_site,
 def test_move_a_stop_and_lock_a_trip(family, contact, site, depot, dispatcher, placed):
     from fangkong.transfers.choices import VehicleKind
 
-    v1 = services.create_vehicle(plate="渝H1", kind=VehicleKind.VAN, seats=3, depot=depot, by=dispatcher)
+    services.create_vehicle(plate="渝H1", kind=VehicleKind.VAN, seats=3, depot=depot, by=dispatcher)
     services.create_vehicle(plate="渝H2", kind=VehicleKind.VAN, seats=3, depot=depot, by=dispatcher)
     a = services.request_transfer(family, TransferKind.CLOSE_CONTACT, by=dispatcher)
     b = services.request_transfer([contact], TransferKind.CLOSE_CONTACT, by=dispatcher)
@@ -161,9 +176,18 @@ def test_the_whole_trip_ends_with_the_family_checked_in(accepted, family, driver
     assert req.room.state == RoomState.OCCUPIED
     van.refresh_from_db()
     assert van.state == VehicleState.DISINFECTING
-    kinds = set(TimelineEvent.objects.filter(subject_type="people.person", subject_id=family[0].pk)
-                .values_list("kind", flat=True))
-    assert {"transfer_requested", "transfer_dispatched", "picked_up", "transfer_arrived", "checked_in"} <= kinds
+    kinds = set(
+        TimelineEvent.objects.filter(
+            subject_type="people.person", subject_id=family[0].pk
+        ).values_list("kind", flat=True)
+    )
+    assert {
+        "transfer_requested",
+        "transfer_dispatched",
+        "picked_up",
+        "transfer_arrived",
+        "checked_in",
+    } <= kinds
 
 
 def test_a_vehicle_being_disinfected_is_not_dispatched(accepted, driver, van, dispatcher):

@@ -7,7 +7,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from fangkong.core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from fangkong.core.errors import (
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from fangkong.core.models import TimelineEvent
 from fangkong.sites.services import check_in
 from fangkong.transfers import services
@@ -18,10 +24,14 @@ from tests.factories import PersonFactory
 
 def test_a_household_is_one_request_with_the_close_contact_deadline(family, dispatcher):
     before = timezone.now()
-    req = services.request_transfer(family, TransferKind.CLOSE_CONTACT, by=dispatcher, source="cases")
+    req = services.request_transfer(
+        family, TransferKind.CLOSE_CONTACT, by=dispatcher, source="cases"
+    )
     assert req.status == RequestStatus.REQUESTED
     assert sorted(req.members.values_list("person__name", flat=True)) == ["赵子", "赵父"]
-    assert before + dt.timedelta(hours=12) <= req.deadline <= timezone.now() + dt.timedelta(hours=12)
+    assert (
+        before + dt.timedelta(hours=12) <= req.deadline <= timezone.now() + dt.timedelta(hours=12)
+    )
     assert (req.lat, req.lon) == (28.86, 108.80)  # the village's place
     kinds = TimelineEvent.objects.filter(subject_type="people.person", kind="transfer_requested")
     assert kinds.count() == 2
@@ -85,7 +95,9 @@ def test_a_pick_up_place_without_coordinates_is_refused(county, dispatcher):
     assert not TransferRequest.objects.exists()
 
 
-def test_a_release_home_from_a_site_without_coordinates_is_refused(family, make_site, dispatcher, users):
+def test_a_release_home_from_a_site_without_coordinates_is_refused(
+    family, make_site, dispatcher, users
+):
     site = make_site(name="无坐标宾馆", lat=None, lon=None)
     check_in(site.rooms.first(), family[:1], by=users["site_county"])
     with pytest.raises(ValidationFailed) as exc:

@@ -33,7 +33,9 @@ def plan(problem: Problem) -> Solution:
             sol.hospitals[r.id] = h.id
             key, size = (HOSPITAL, h.id, True), amb
         else:
-            fitting = [m for m in free if m.beds >= r.persons and (m.accessible or not r.accessible)]
+            fitting = [
+                m for m in free if m.beds >= r.persons and (m.accessible or not r.accessible)
+            ]
             if not fitting:
                 sol.left[r.id] = NO_BEDS_LEFT
                 continue
@@ -47,7 +49,11 @@ def plan(problem: Problem) -> Solution:
         routes[-1].append(r.id)
     items = []
     for (kind, dest, positive), routes in batches.items():
-        point = site_point[dest] if kind == SITE else next(h.point for h in problem.hospitals if h.id == dest)
+        point = (
+            site_point[dest]
+            if kind == SITE
+            else next(h.point for h in problem.hospitals if h.id == dest)
+        )
         g = routing.Group(kind, dest, point, positive, [])
         items += [(g, route) for route in routes if route]
     # first vehicle free, not the best one: order of the fleet list
@@ -84,6 +90,8 @@ def _first_vehicle(problem, items, by_id):
             continue
         v, ready, stops, end = chosen
         seq[v.id] = seq.get(v.id, 0) + 1
-        trips.append(routing.PTrip(v.id, g.dest_kind, g.dest, g.positive, stops, ready, end, load, seq[v.id]))
+        trips.append(
+            routing.PTrip(v.id, g.dest_kind, g.dest, g.positive, stops, ready, end, load, seq[v.id])
+        )
         state[v.id] = (end + p.unload_s + p.disinfect_s, routing.end_point(g, route, by_id))
     return trips, left

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ortools.graph.python import min_cost_flow
+from ortools.graph.python import min_cost_flow  # type: ignore[import-untyped]
 
 from fangkong.transfers.planner.model import NO_BEDS_LEFT, NO_ROOM_FITS, Problem, Req
 
@@ -69,12 +69,12 @@ def allocate(problem: Problem, requests: list[Req]) -> tuple[dict[int, int], dic
         raise RuntimeError(f"room allocation failed: {status}")
     rooms: dict[int, int] = {}
     taken: dict[tuple[int, int, bool], int] = defaultdict(int)
-    for a, (rid, k) in sorted(arcs.items()):
+    for a, (rid, chosen) in sorted(arcs.items()):
         if flow.flow(a) <= 0:
             continue
-        if k is None:
+        if chosen is None:
             left_reason.setdefault(rid, NO_BEDS_LEFT)
         else:
-            rooms[rid] = classes[k][taken[k]]
-            taken[k] += 1
+            rooms[rid] = classes[chosen][taken[chosen]]
+            taken[chosen] += 1
     return rooms, {rid: why for rid, why in left_reason.items() if rid not in rooms}

@@ -55,7 +55,7 @@ def solve_group(problem: Problem, g: Group, seconds: float) -> tuple[list[list[i
     reqs = [r for r in g.requests if r.persons <= biggest]
     if not reqs:
         return [], too_big
-    count = defaultdict(int)
+    count: dict[int, int] = defaultdict(int)
     for v in fleet:
         count[v.seats] += 1
     m = pyvrp.Model()
@@ -78,12 +78,20 @@ def solve_group(problem: Problem, g: Group, seconds: float) -> tuple[list[list[i
         back = problem.dur[r.point][g.point]
         if g.dest_kind == HOME:  # dropped at home: the deadline is at the door
             late = r.deadline
-            m.add_client(locs[i], delivery=[r.persons], service_duration=p.board_s,
-                         tw_late=max(late, problem.dur[g.point][r.point]))
+            m.add_client(
+                locs[i],
+                delivery=[r.persons],
+                service_duration=p.board_s,
+                tw_late=max(late, problem.dur[g.point][r.point]),
+            )
         else:
             late = r.deadline - back - p.unload_s - p.board_s
-            m.add_client(locs[i], pickup=[r.persons], service_duration=p.board_s,
-                         tw_late=max(late, problem.dur[g.point][r.point]))
+            m.add_client(
+                locs[i],
+                pickup=[r.persons],
+                service_duration=p.board_s,
+                tw_late=max(late, problem.dur[g.point][r.point]),
+            )
     for i, a in enumerate(pts):
         for j, b in enumerate(pts):
             if i != j:
@@ -100,8 +108,9 @@ def solve_group(problem: Problem, g: Group, seconds: float) -> tuple[list[list[i
     return routes, too_big
 
 
-def timed(problem: Problem, v: Vehicle, g: Group, route: list[int], by_id: dict[int, Req],
-          start: int) -> tuple[list[tuple[int, int]], int]:
+def timed(
+    problem: Problem, v: Vehicle, g: Group, route: list[int], by_id: dict[int, Req], start: int
+) -> tuple[list[tuple[int, int]], int]:
     """Times along ``route`` for vehicle ``v`` leaving its present place at ``start``:
     (request, time reached) per stop and the arrival at the destination (HOME: the last
     door)."""
@@ -130,8 +139,9 @@ def end_point(g: Group, route: list[int], by_id: dict[int, Req]) -> int:
     return by_id[route[-1]].point if g.dest_kind == HOME else g.point
 
 
-def schedule(problem: Problem, items: list[tuple[Group, list[int]]], by_id: dict[int, Req]
-             ) -> tuple[list[PTrip], dict[int, str]]:
+def schedule(
+    problem: Problem, items: list[tuple[Group, list[int]]], by_id: dict[int, Req]
+) -> tuple[list[PTrip], dict[int, str]]:
     """Lay the trips on vehicles, most urgent first (see the module's doc)."""
     p = problem.params
     state = {v.id: (v.ready_at, v.point) for v in problem.vehicles}
@@ -140,8 +150,15 @@ def schedule(problem: Problem, items: list[tuple[Group, list[int]]], by_id: dict
         seq[t.vehicle] = max(seq[t.vehicle], t.seq)
         ready, _ = state[t.vehicle]
         if t.end + p.unload_s + p.disinfect_s > ready:
-            last = by_id[t.stops[-1][0]].point if t.dest_kind == HOME and t.stops and t.stops[-1][0] in by_id else None
-            state[t.vehicle] = (t.end + p.unload_s + p.disinfect_s, last if last is not None else state[t.vehicle][1])
+            last = (
+                by_id[t.stops[-1][0]].point
+                if t.dest_kind == HOME and t.stops and t.stops[-1][0] in by_id
+                else None
+            )
+            state[t.vehicle] = (
+                t.end + p.unload_s + p.disinfect_s,
+                last if last is not None else state[t.vehicle][1],
+            )
     trips: list[PTrip] = []
     left: dict[int, str] = {}
     order = sorted(items, key=lambda it: (min(by_id[r].deadline for r in it[1]), -len(it[1])))
@@ -158,8 +175,9 @@ def schedule(problem: Problem, items: list[tuple[Group, list[int]]], by_id: dict
             stops, end = timed(problem, probe, g, route, by_id, ready)
             if end > v.shift_end:
                 continue
-            late = sum(max(0, (at if g.dest_kind == HOME else end) - by_id[r].deadline)
-                       for r, at in stops)
+            late = sum(
+                max(0, (at if g.dest_kind == HOME else end) - by_id[r].deadline) for r, at in stops
+            )
             key = (late, end + (1800 if v.ambulance and not g.positive else 0), v.seats, v.id)
             if best is None or key < best[0]:
                 best = (key, v, ready, stops, end)
@@ -168,12 +186,16 @@ def schedule(problem: Problem, items: list[tuple[Group, list[int]]], by_id: dict
             order += [(g, route[half:]), (g, route[:half])]
             continue
         if best is None:
-            fits = any(v.seats >= load and (v.ambulance or not g.positive) for v in problem.vehicles)
+            fits = any(
+                v.seats >= load and (v.ambulance or not g.positive) for v in problem.vehicles
+            )
             for r in route:
                 left[r] = NO_SHIFT_LEFT if fits else NO_VEHICLE_FITS
             continue
         _key, v, ready, stops, end = best
         seq[v.id] += 1
-        trips.append(PTrip(v.id, g.dest_kind, g.dest, g.positive, stops, ready, end, load, seq[v.id]))
+        trips.append(
+            PTrip(v.id, g.dest_kind, g.dest, g.positive, stops, ready, end, load, seq[v.id])
+        )
         state[v.id] = (end + p.unload_s + p.disinfect_s, end_point(g, route, by_id))
     return trips, left

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import random
 
+from fangkong.transfers.choices import TransferKind
 from fangkong.transfers.geo import EstimateRouter, Point
 from fangkong.transfers.planner.model import Dest, Params, Problem, Req, Room, Vehicle
-from fangkong.transfers.choices import TransferKind
 
 CENTRE = (28.84, 108.77)
 # ~5,170 km²: about 72 km across; a point within ~40 km of the centre
@@ -18,9 +18,18 @@ def _near(rng: random.Random, lat: float, lon: float, spread: float) -> tuple[fl
     return lat + rng.uniform(-spread, spread), lon + rng.uniform(-spread, spread)
 
 
-def county_day(*, requests: int = 600, persons: int = 1500, vehicles: int = 40, sites: int = 30,
-               rooms: int = 3000, positives: float = 0.05, seed: int = 0,
-               params: Params | None = None, hours: int = 12) -> Problem:
+def county_day(
+    *,
+    requests: int = 600,
+    persons: int = 1500,
+    vehicles: int = 40,
+    sites: int = 30,
+    rooms: int = 3000,
+    positives: float = 0.05,
+    seed: int = 0,
+    params: Params | None = None,
+    hours: int = 12,
+) -> Problem:
     rng = random.Random(seed)
     points: list[Point] = []
 
@@ -50,15 +59,34 @@ def county_day(*, requests: int = 600, persons: int = 1500, vehicles: int = 40, 
         positive = rng.random() < positives
         kind = TransferKind.POSITIVE if positive else TransferKind.CLOSE_CONTACT
         deadline = rng.randint(4, hours) * 3600
-        reqs.append(Req(i + 1, kind, 1 if positive else sizes[i], add(lat, lon, "village"),
-                        deadline, priority=1 if positive else 3,
-                        accessible=rng.random() < 0.02, positive=positive))
+        reqs.append(
+            Req(
+                i + 1,
+                kind,
+                1 if positive else sizes[i],
+                add(lat, lon, "village"),
+                deadline,
+                priority=1 if positive else 3,
+                accessible=rng.random() < 0.02,
+                positive=positive,
+            )
+        )
     fleet: list[Vehicle] = []
-    depots = [add(*_near(rng, *CENTRE, 0.02), "street")] + [add(*towns[k], "town") for k in range(0, 39, 5)]
+    depots = [add(*_near(rng, *CENTRE, 0.02), "street")] + [
+        add(*towns[k], "town") for k in range(0, 39, 5)
+    ]
     for i in range(vehicles):
-        kind = i % 10
-        seats, amb = (2, True) if kind == 0 else (16, False) if kind < 4 else (7, False)
+        slot = i % 10
+        seats, amb = (2, True) if slot == 0 else (16, False) if slot < 4 else (7, False)
         fleet.append(Vehicle(i + 1, seats, amb, depots[i % len(depots)], 0, 12 * 3600))
     _dist, dur = EstimateRouter().matrix(points)
-    return Problem(points, dur, reqs, room_list, site_list, hospitals, fleet,
-                   params=params or Params(seconds=20.0))
+    return Problem(
+        points,
+        dur,
+        reqs,
+        room_list,
+        site_list,
+        hospitals,
+        fleet,
+        params=params or Params(seconds=20.0),
+    )

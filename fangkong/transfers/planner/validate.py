@@ -39,7 +39,10 @@ def validate(problem: Problem, sol: Solution) -> list[tuple[str, str]]:
         if rm is None:
             continue
         if rm.beds < r.persons:
-            bad("room_too_small", f"request {rid}: {r.persons} persons, room {room_id} {rm.beds} beds")
+            bad(
+                "room_too_small",
+                f"request {rid}: {r.persons} persons, room {room_id} {rm.beds} beds",
+            )
         if r.accessible and not rm.accessible:
             bad("not_accessible", f"request {rid} needs an accessible room")
         if sol.sites.get(rid) != rm.site:
@@ -56,18 +59,21 @@ def validate(problem: Problem, sol: Solution) -> list[tuple[str, str]]:
         if len(kinds) > 1:
             bad("positive_with_negative", f"vehicle {v.id} trip {t.seq} mixes positives and others")
         if True in kinds and not v.ambulance:
-            bad("positive_not_ambulance", f"vehicle {v.id} carries positives without negative pressure")
+            bad(
+                "positive_not_ambulance",
+                f"vehicle {v.id} carries positives without negative pressure",
+            )
         for rid, _ in t.stops:
-            r = req.get(rid)
-            if r is None:
+            rq = req.get(rid)
+            if rq is None:
                 continue
-            if t.dest_kind == SITE and (not r.to_room or sol.sites.get(rid) != t.dest):
+            if t.dest_kind == SITE and (not rq.to_room or sol.sites.get(rid) != t.dest):
                 bad("wrong_destination", f"request {rid} is not going to site {t.dest}")
             if t.dest_kind == SITE and rid not in sol.rooms:
                 bad("no_reserved_bed", f"request {rid} travels without a room")
-            if t.dest_kind == HOSPITAL and not r.positive:
+            if t.dest_kind == HOSPITAL and not rq.positive:
                 bad("wrong_destination", f"request {rid} is no positive but goes to hospital")
-            if t.dest_kind == HOME and r.origin_site != t.dest:
+            if t.dest_kind == HOME and rq.origin_site != t.dest:
                 bad("wrong_destination", f"request {rid} does not leave from site {t.dest}")
         dest = (hosp_point if t.dest_kind == HOSPITAL else site_point).get(t.dest)
         if dest is None:
@@ -78,15 +84,23 @@ def validate(problem: Problem, sol: Solution) -> list[tuple[str, str]]:
         if t.dest_kind == HOME:
             prev_at, here = t.start + p.board_s, dest
         for rid, at in t.stops:
-            r = req.get(rid)
-            if r is None:
+            stop_req = req.get(rid)
+            if stop_req is None:
                 continue
-            if here is not None and prev_at is not None and at < prev_at + dur[here][r.point]:
+            if (
+                here is not None
+                and prev_at is not None
+                and at < prev_at + dur[here][stop_req.point]
+            ):
                 bad("too_fast", f"vehicle {v.id} trip {t.seq} reaches request {rid} too early")
-            prev_at, here = at + p.board_s, r.point
-        if t.dest_kind != HOME and here is not None and prev_at is not None:
-            if t.end < prev_at + dur[here][dest]:
-                bad("too_fast", f"vehicle {v.id} trip {t.seq} reaches its destination too early")
+            prev_at, here = at + p.board_s, stop_req.point
+        if (
+            t.dest_kind != HOME
+            and here is not None
+            and prev_at is not None
+            and t.end < prev_at + dur[here][dest]
+        ):
+            bad("too_fast", f"vehicle {v.id} trip {t.seq} reaches its destination too early")
         if t.end > v.shift_end:
             bad("over_shift", f"vehicle {v.id} trip {t.seq} ends after the shift")
     by_vehicle = defaultdict(list)
@@ -96,12 +110,18 @@ def validate(problem: Problem, sol: Solution) -> list[tuple[str, str]]:
         trips.sort(key=lambda t: t.start)
         for a, b in zip(trips, trips[1:], strict=False):
             if b.start < a.end + p.unload_s + p.disinfect_s:
-                bad("no_disinfection", f"vehicle {vid} starts trip {b.seq} before trip {a.seq} is disinfected")
+                bad(
+                    "no_disinfection",
+                    f"vehicle {vid} starts trip {b.seq} before trip {a.seq} is disinfected",
+                )
     return errors
 
 
 def late(problem: Problem, sol: Solution) -> dict[int, int]:
     """Requests arriving after their deadline: request -> seconds late."""
     req = {r.id: r for r in problem.requests}
-    return {rid: at - req[rid].deadline for rid, at in sol.arrival().items()
-            if rid in req and at > req[rid].deadline}
+    return {
+        rid: at - req[rid].deadline
+        for rid, at in sol.arrival().items()
+        if rid in req and at > req[rid].deadline
+    }

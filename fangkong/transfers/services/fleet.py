@@ -25,7 +25,9 @@ def _coords(lat: Any, lon: Any) -> tuple[float | None, float | None]:
     try:
         la, lo = float(lat), float(lon)
     except (TypeError, ValueError):
-        raise ValidationFailed(_("Give both latitude and longitude as numbers."), field="lat") from None
+        raise ValidationFailed(
+            _("Give both latitude and longitude as numbers."), field="lat"
+        ) from None
     if not (-90 <= la <= 90 and -180 <= lo <= 180):
         raise ValidationFailed(_("These coordinates are not on the earth."), field="lat")
     return la, lo
@@ -60,10 +62,17 @@ def create_vehicle(
     if not 1 <= int(shift_hours) <= 24:
         raise ValidationFailed(_("A shift is 1 to 24 hours."), field="shift_hours")
     if Vehicle.objects.filter(plate=plate).exists():
-        raise ValidationFailed(_("A vehicle with plate %(p)s exists.") % {"p": plate}, field="plate")
+        raise ValidationFailed(
+            _("A vehicle with plate %(p)s exists.") % {"p": plate}, field="plate"
+        )
     v = Vehicle.objects.create(
-        plate=plate, kind=kind, seats=seats, depot=depot, shift_hours=shift_hours,
-        state_changed_at=timezone.now(), created_by=by,
+        plate=plate,
+        kind=kind,
+        seats=seats,
+        depot=depot,
+        shift_hours=shift_hours,
+        state_changed_at=timezone.now(),
+        created_by=by,
     )
     audit.record(audit.Action.CREATE, v, by=by, after=audit.snapshot(v))
     return v
@@ -82,7 +91,10 @@ def record_disinfection(vehicle: Vehicle, *, by: Actor, note: str = "") -> Vehic
     require_area(by, vehicle.depot.area, field="vehicle")
     locked = _lock(vehicle)
     VehicleMachine.perform(
-        locked, VehicleState.READY, by=by, event="disinfected",
+        locked,
+        VehicleState.READY,
+        by=by,
+        event="disinfected",
         summary=_("Disinfected (消杀) and ready") + (f": {note[:100]}" if note else ""),
     )
     VehicleMachine.follow(vehicle, locked)

@@ -29,17 +29,23 @@ from fangkong.transfers.services import problem as loader
 from fangkong.transfers.states import PlanMachine, RequestMachine, TripMachine
 
 
-def run_plan(area: Any, *, by: Actor, replaces: Plan | None = None, background: bool = True) -> Plan:
+def run_plan(
+    area: Any, *, by: Actor, replaces: Plan | None = None, background: bool = True
+) -> Plan:
     """Start a plan over the open requests of ``area``; the planner runs as a background
     task (``background=False``: now, in this call). ``replaces``: a proposed plan whose
     locked trips the new one keeps (re-plan)."""
     require(by, "transfer.dispatch")
     require_area(by, area)
     if replaces is not None and replaces.status != PlanStatus.PROPOSED:
-        raise PlanMachine.error(replaces, PlanStatus.SUPERSEDED, detail=_("Only a proposed plan is re-planned."))
+        raise PlanMachine.error(
+            replaces, PlanStatus.SUPERSEDED, detail=_("Only a proposed plan is re-planned.")
+        )
     now = timezone.now()
     with transaction.atomic():
-        plan = Plan.objects.create(area=area, start_at=now, status_changed_at=now, replaces=replaces, created_by=by)
+        plan = Plan.objects.create(
+            area=area, start_at=now, status_changed_at=now, replaces=replaces, created_by=by
+        )
         audit.record(audit.Action.CREATE, plan, by=by, after=audit.snapshot(plan))
         if background:
             from fangkong.transfers.tasks import compute_plan_task
@@ -54,12 +60,24 @@ def compute_plan(plan: Plan, *, by: Actor) -> Plan:
     """Run the planner and the validator, write the trips; PROPOSED when every hard rule
     holds, FAILED (with the broken rules) otherwise. A bad input (a site without
     coordinates) fails the plan with its message."""
-    locked = list(plan.replaces.trips.filter(locked=True).prefetch_related("stops__request")) if plan.replaces else []
+    locked = (
+        list(plan.replaces.trips.filter(locked=True).prefetch_related("stops__request"))
+        if plan.replaces
+        else []
+    )
     try:
         data = loader.load(plan.area, by=by, start=plan.start_at, locked=locked)
     except ValidationFailed as exc:
         with transaction.atomic():
-            PlanMachine.perform(plan, PlanStatus.FAILED, by=by, also={"summary": {"error": str(exc.message), "fields": list(exc.fields)}, "finished_at": timezone.now()})
+            PlanMachine.perform(
+                plan,
+                PlanStatus.FAILED,
+                by=by,
+                also={
+                    "summary": {"error": str(exc.message), "fields": list(exc.fields)},
+                    "finished_at": timezone.now(),
+                },
+            )
         raise
     sol = planner.plan(data.problem)
     broken = validate(data.problem, sol)
@@ -78,11 +96,17 @@ def compute_plan(plan: Plan, *, by: Actor) -> Plan:
             "late": len(lateness),
             "violations": [{"rule": c, "detail": d} for c, d in broken],
             "vehicle_hours": round(sol.vehicle_seconds() / 3600, 2),
-            "latest_arrival": (plan.start_at + dt.timedelta(seconds=max(arrivals.values()))).isoformat() if arrivals else None,
+            "latest_arrival": (
+                plan.start_at + dt.timedelta(seconds=max(arrivals.values()))
+            ).isoformat()
+            if arrivals
+            else None,
             "seconds": round(sol.seconds, 2),
         }
         target = PlanStatus.FAILED if broken else PlanStatus.PROPOSED
-        PlanMachine.perform(plan, target, by=by, also={"summary": summary, "finished_at": timezone.now()})
+        PlanMachine.perform(
+            plan, target, by=by, also={"summary": summary, "finished_at": timezone.now()}
+        )
         if plan.replaces_id and target == PlanStatus.PROPOSED:
             old = Plan.objects.select_for_update().get(pk=plan.replaces_id)
             if old.status == PlanStatus.PROPOSED:
@@ -95,14 +119,27 @@ def _write(plan: Plan, data: loader.Loaded, sol: pm.Solution, *, by: Actor) -> N
     persons = {r.id: r.persons for r in data.problem.requests}
     for t in sol.trips:
         trip = Trip.objects.create(
-            plan=plan, area=plan.area, vehicle_id=t.vehicle, seq=t.seq, positive=t.positive,
+            plan=plan,
+            area=plan.area,
+            vehicle_id=t.vehicle,
+            seq=t.seq,
+            positive=t.positive,
             site_id=t.dest if t.dest_kind in (pm.SITE, pm.HOME) else None,
             hospital_id=t.dest if t.dest_kind == pm.HOSPITAL else None,
-            start_at=at(t.start), end_at=at(t.end), locked=t.locked, created_by=by,
+            start_at=at(t.start),
+            end_at=at(t.end),
+            locked=t.locked,
+            created_by=by,
         )
         Stop.objects.bulk_create(
-            Stop(trip=trip, seq=i, request_id=rid, room_id=sol.rooms.get(rid), eta=at(eta),
-                 persons=persons[rid])
+            Stop(
+                trip=trip,
+                seq=i,
+                request_id=rid,
+                room_id=sol.rooms.get(rid),
+                eta=at(eta),
+                persons=persons[rid],
+            )
             for i, (rid, eta) in enumerate(t.stops, start=1)
         )
 
@@ -123,33 +160,70 @@ def accept_plan(plan: Plan, *, by: Actor) -> Plan:
         PlanMachine.check(locked, PlanStatus.ACCEPTED)
         stops = list(Stop.objects.filter(trip__plan=locked).select_related("request", "trip"))
         room_ids = sorted({s.room_id for s in stops if s.room_id})
-        rooms = {r.pk: r for r in Room.objects.select_for_update().filter(pk__in=room_ids).select_related("site")}
+        rooms = {
+            r.pk: r
+            for r in Room.objects.select_for_update().filter(pk__in=room_ids).select_related("site")
+        }
         for rid in room_ids:
             room = rooms[rid]
             if room.state != RoomState.READY:
                 raise Conflict(
-                    _("Room %(room)s at %(site)s was taken since this plan was made (now “%(state)s”); re-plan.")
-                    % {"room": room.number, "site": room.site.name, "state": RoomMachine.label(room.state)},
-                    field="plan", code="room_taken",
+                    _(
+                        "Room %(room)s at %(site)s was taken since this plan was made (now “%(state)s”); re-plan."
+                    )
+                    % {
+                        "room": room.number,
+                        "site": room.site.name,
+                        "state": RoomMachine.label(room.state),
+                    },
+                    field="plan",
+                    code="room_taken",
                 )
-        reqs = {r.pk: r for r in TransferRequest.objects.select_for_update().filter(pk__in={s.request_id for s in stops})}
+        reqs = {
+            r.pk: r
+            for r in TransferRequest.objects.select_for_update().filter(
+                pk__in={s.request_id for s in stops}
+            )
+        }
         for r in reqs.values():
             if r.status != RequestStatus.REQUESTED:
-                raise RequestMachine.error(r, RequestStatus.PLANNED, field="plan",
-                                           detail=_("It changed since this plan was made; re-plan."))
+                raise RequestMachine.error(
+                    r,
+                    RequestStatus.PLANNED,
+                    field="plan",
+                    detail=_("It changed since this plan was made; re-plan."),
+                )
         logs = LogBatch()
         now = timezone.now()
         for room in rooms.values():
-            RoomMachine.perform(room, RoomState.RESERVED, by=by, at=now, logs=logs, event="reserved",
-                                summary=_("Reserved for a transfer (plan #%(n)s)") % {"n": locked.pk},
-                                area=room.site.area, data={"plan": locked.pk})
+            RoomMachine.perform(
+                room,
+                RoomState.RESERVED,
+                by=by,
+                at=now,
+                logs=logs,
+                event="reserved",
+                summary=_("Reserved for a transfer (plan #%(n)s)") % {"n": locked.pk},
+                area=room.site.area,
+                data={"plan": locked.pk},
+            )
         for s in stops:
             r = reqs[s.request_id]
             site_id = s.trip.site_id if s.room_id or not r.site_id else r.site_id
-            RequestMachine.perform(r, RequestStatus.PLANNED, by=by, at=now, logs=logs,
-                                   also={"trip": s.trip, "room_id": s.room_id, "site_id": site_id})
+            RequestMachine.perform(
+                r,
+                RequestStatus.PLANNED,
+                by=by,
+                at=now,
+                logs=logs,
+                also={"trip": s.trip, "room_id": s.room_id, "site_id": site_id},
+            )
         PlanMachine.perform(locked, PlanStatus.ACCEPTED, by=by, at=now, logs=logs)
-        for other in Plan.objects.select_for_update().filter(area=locked.area, status=PlanStatus.PROPOSED).exclude(pk=locked.pk):
+        for other in (
+            Plan.objects.select_for_update()
+            .filter(area=locked.area, status=PlanStatus.PROPOSED)
+            .exclude(pk=locked.pk)
+        ):
             PlanMachine.perform(other, PlanStatus.SUPERSEDED, by=by, at=now, logs=logs)
         logs.write()
     PlanMachine.follow(plan, locked)
@@ -160,16 +234,24 @@ def release_room(req: TransferRequest, *, by: Actor, logs: LogBatch) -> None:
     """A reserved room goes back to ready (the request was cancelled or re-planned)."""
     room = Room.objects.select_for_update().select_related("site__area").get(pk=req.room_id)
     if room.state == RoomState.RESERVED:
-        RoomMachine.perform(room, RoomState.READY, by=by, logs=logs, event="reservation_released",
-                            summary=_("Reservation released (transfer #%(n)s)") % {"n": req.pk},
-                            area=room.site.area, data={"request": req.pk})
+        RoomMachine.perform(
+            room,
+            RoomState.READY,
+            by=by,
+            logs=logs,
+            event="reservation_released",
+            summary=_("Reservation released (transfer #%(n)s)") % {"n": req.pk},
+            area=room.site.area,
+            data={"request": req.pk},
+        )
 
 
 def _editable(trip: Trip, by: Actor) -> Plan:
     plan = _lock_plan(trip.plan, by)
     if plan.status != PlanStatus.PROPOSED:
-        raise PlanMachine.error(plan, PlanStatus.ACCEPTED, field="plan",
-                                detail=_("Only a proposed plan can be edited."))
+        raise PlanMachine.error(
+            plan, PlanStatus.ACCEPTED, field="plan", detail=_("Only a proposed plan can be edited.")
+        )
     return plan
 
 
@@ -194,9 +276,15 @@ def move_stop(stop: Stop, *, to_trip: Trip, position: int, by: Actor) -> Stop:
         raise ValidationFailed(_("The trip is not in this plan."), field="to_trip")
     src = stop.trip
     if to_trip.pk != src.pk:
-        if (to_trip.site_id, to_trip.hospital_id, to_trip.positive) != (src.site_id, src.hospital_id, src.positive):
+        if (to_trip.site_id, to_trip.hospital_id, to_trip.positive) != (
+            src.site_id,
+            src.hospital_id,
+            src.positive,
+        ):
             raise ValidationFailed(
-                _("That trip goes elsewhere (or carries positives apart): the stop cannot join it."),
+                _(
+                    "That trip goes elsewhere (or carries positives apart): the stop cannot join it."
+                ),
                 field="to_trip",
             )
         load = sum(to_trip.stops.values_list("persons", flat=True)) + stop.persons

@@ -33,7 +33,9 @@ def reason_text(code: str) -> str:
         pm.NO_ROOM_FITS: _("No ready room has enough beds (or is accessible) for this household."),
         pm.NO_BEDS_LEFT: _("Every fitting ready room is taken by more urgent requests."),
         pm.NO_HOSPITAL: _("No designated hospital with coordinates."),
-        pm.NO_VEHICLE_FITS: _("No vehicle has enough seats (positives need a negative-pressure ambulance)."),
+        pm.NO_VEHICLE_FITS: _(
+            "No vehicle has enough seats (positives need a negative-pressure ambulance)."
+        ),
         pm.NO_SHIFT_LEFT: _("Every fitting vehicle's shift is full."),
         pm.NO_ORIGIN: _("The site to leave from has no coordinates."),
     }.get(code, code)
@@ -56,20 +58,30 @@ def load(area: Any, *, by: Any, start: dt.datetime, locked: list[Trip] | None = 
     user sees them. A site or depot without coordinates is refused by name."""
     within = subtree_q([area.path], "area__path")
     reqs = list(
-        TransferRequest.objects.visible_to(by).filter(within, status=RequestStatus.REQUESTED)
-        .select_related("area").prefetch_related("members")
+        TransferRequest.objects.visible_to(by)
+        .filter(within, status=RequestStatus.REQUESTED)
+        .select_related("area")
+        .prefetch_related("members")
     )
     locked = locked or []
     for t in locked:
-        reqs += [s.request for s in t.stops.select_related("request__area") if s.request.status == RequestStatus.REQUESTED]
+        reqs += [
+            s.request
+            for s in t.stops.select_related("request__area")
+            if s.request.status == RequestStatus.REQUESTED
+        ]
     sites = list(
-        IsolationSite.objects.visible_to(by).filter(within, status=SiteStatus.ACTIVE)
-        .filter(rooms__state=RoomState.READY).distinct()
+        IsolationSite.objects.visible_to(by)
+        .filter(within, status=SiteStatus.ACTIVE)
+        .filter(rooms__state=RoomState.READY)
+        .distinct()
     )
     for s in sites:
         geo.point_of(s, field="site", what=_("Site %(name)s") % {"name": s.name})
     vehicles = list(
-        Vehicle.objects.visible_to(by).exclude(state=VehicleState.OUT_OF_SERVICE).select_related("depot")
+        Vehicle.objects.visible_to(by)
+        .exclude(state=VehicleState.OUT_OF_SERVICE)
+        .select_related("depot")
     )
     for v in vehicles:
         geo.point_of(v.depot, field="depot", what=_("Depot %(name)s") % {"name": v.depot.name})
@@ -92,12 +104,20 @@ def load(area: Any, *, by: Any, start: dt.datetime, locked: list[Trip] | None = 
     site_objs = sites + [s for s in extra if s.lat is not None]
     preqs = []
     for r in reqs:
-        preqs.append(pm.Req(
-            id=r.pk, kind=r.kind, persons=len(r.members.all()) or 1,
-            point=at(("req", r.pk), r, r.area.kind), deadline=secs(r.deadline),
-            priority=r.priority, accessible=r.accessible, positive=r.kind in POSITIVE_KINDS,
-            to_room=r.kind in TO_ROOM_KINDS, origin_site=r.site_id if r.kind not in TO_ROOM_KINDS else None,
-        ))
+        preqs.append(
+            pm.Req(
+                id=r.pk,
+                kind=r.kind,
+                persons=len(r.members.all()) or 1,
+                point=at(("req", r.pk), r, r.area.kind),
+                deadline=secs(r.deadline),
+                priority=r.priority,
+                accessible=r.accessible,
+                positive=r.kind in POSITIVE_KINDS,
+                to_room=r.kind in TO_ROOM_KINDS,
+                origin_site=r.site_id if r.kind not in TO_ROOM_KINDS else None,
+            )
+        )
     psites = [pm.Dest(s.pk, at(("site", s.pk), s, "town")) for s in site_objs]
     rooms = [
         pm.Room(rm.pk, rm.site_id, rm.beds, rm.accessible)
@@ -105,7 +125,11 @@ def load(area: Any, *, by: Any, start: dt.datetime, locked: list[Trip] | None = 
     ]
     phosp = [pm.Dest(h.pk, at(("hosp", h.pk), h, "street")) for h in hospitals]
     busy_until: dict[int, dt.datetime] = {}
-    for t in Trip.objects.filter(vehicle__in=vehicles, status__in=[TripStatus.PLANNED, TripStatus.DISPATCHED], plan__status=PlanStatus.ACCEPTED):
+    for t in Trip.objects.filter(
+        vehicle__in=vehicles,
+        status__in=[TripStatus.PLANNED, TripStatus.DISPATCHED],
+        plan__status=PlanStatus.ACCEPTED,
+    ):
         busy_until[t.vehicle_id] = max(busy_until.get(t.vehicle_id, start), t.end_at)
     pveh = []
     for v in vehicles:
@@ -114,20 +138,43 @@ def load(area: Any, *, by: Any, start: dt.datetime, locked: list[Trip] | None = 
             ready = p.disinfect_s
         if v.pk in busy_until:
             ready = max(ready, secs(busy_until[v.pk]) + p.unload_s + p.disinfect_s)
-        pveh.append(pm.Vehicle(v.pk, v.seats, v.kind == VehicleKind.AMBULANCE,
-                               at(("depot", v.depot_id), v.depot, "town"), ready, v.shift_hours * 3600))
+        pveh.append(
+            pm.Vehicle(
+                v.pk,
+                v.seats,
+                v.kind == VehicleKind.AMBULANCE,
+                at(("depot", v.depot_id), v.depot, "town"),
+                ready,
+                v.shift_hours * 3600,
+            )
+        )
     plocked, fixed = [], {}
     for t in locked:
         stops = [(s.request_id, secs(s.eta)) for s in t.stops.all()]
         fixed.update({s.request_id: s.room_id for s in t.stops.all() if s.room_id})
-        home = any(s.request.kind not in TO_ROOM_KINDS and s.request.kind not in POSITIVE_KINDS for s in t.stops.all())
+        home = any(
+            s.request.kind not in TO_ROOM_KINDS and s.request.kind not in POSITIVE_KINDS
+            for s in t.stops.all()
+        )
         kind = pm.HOSPITAL if t.hospital_id else pm.HOME if home else pm.SITE
-        plocked.append(pm.PTrip(t.vehicle_id, kind, t.hospital_id or t.site_id or 0, t.positive, stops,
-                                secs(t.start_at), secs(t.end_at), sum(s.persons for s in t.stops.all()),
-                                t.seq, locked=True))
+        plocked.append(
+            pm.PTrip(
+                t.vehicle_id,
+                kind,
+                t.hospital_id or t.site_id or 0,
+                t.positive,
+                stops,
+                secs(t.start_at),
+                secs(t.end_at),
+                sum(s.persons for s in t.stops.all()),
+                t.seq,
+                locked=True,
+            )
+        )
     dur = geo.get_router().matrix(points)[1] if points else []
-    problem = pm.Problem(points, dur, preqs, rooms, psites, phosp, pveh, params=p,
-                         locked=plocked, fixed_rooms=fixed)
+    problem = pm.Problem(
+        points, dur, preqs, rooms, psites, phosp, pveh, params=p, locked=plocked, fixed_rooms=fixed
+    )
     return Loaded(problem, start, {r.pk: r for r in reqs})
 
 

@@ -29,7 +29,6 @@ from fangkong.sites.choices import StayStatus
 from fangkong.sites.models import Stay
 from fangkong.transfers.choices import (
     OPEN_REQUEST_STATES,
-    TO_ROOM_KINDS,
     Priority,
     RequestStatus,
     TransferKind,
@@ -92,7 +91,9 @@ def request_transfer(
         raise ValidationFailed(_("Choose at least one person."), field="persons")
     for p in unique:
         if not user_covers_area(by, p.area):
-            raise NotFound(_("%(name)s is not within your areas.") % {"name": p.name}, field="persons")
+            raise NotFound(
+                _("%(name)s is not within your areas.") % {"name": p.name}, field="persons"
+            )
     households = {p.household_id for p in unique}
     if len(unique) > 1 and (None in households or len(households) > 1):
         raise ValidationFailed(
@@ -118,7 +119,9 @@ def request_transfer(
                 field="persons",
             )
         stays = list(
-            Stay.objects.filter(person_id__in=ids, status=StayStatus.OPEN).select_related("site", "person")
+            Stay.objects.filter(person_id__in=ids, status=StayStatus.OPEN).select_related(
+                "site", "person"
+            )
         )
         site = None
         if kind == TransferKind.RELEASE_HOME:
@@ -130,7 +133,8 @@ def request_transfer(
             site = stays[0].site
             if site.lat is None or site.lon is None:
                 raise ValidationFailed(
-                    _("Site %(site)s has no coordinates; put it on the map first.") % {"site": site.name},
+                    _("Site %(site)s has no coordinates; put it on the map first.")
+                    % {"site": site.name},
                     field="site",
                 )
         elif stays:
@@ -139,7 +143,8 @@ def request_transfer(
                 % {"name": stays[0].person.name, "site": stays[0].site.name},
                 field="persons",
             )
-        home = unique[0].household.area if unique[0].household_id else unique[0].area
+        household = unique[0].household
+        home = household.area if household is not None else unique[0].area
         point = place_of(home)
         if point is None:
             raise ValidationFailed(
@@ -151,7 +156,7 @@ def request_transfer(
             deadline = now + dt.timedelta(hours=deadline_hours(kind))
         elif timezone.is_naive(deadline):
             raise ValidationFailed(_("A time needs its time zone."), field="deadline")
-        address = unique[0].household.address if unique[0].household_id else ""
+        address = household.address if household is not None else ""
         req = TransferRequest.objects.create(
             area=home,
             kind=kind,
@@ -173,9 +178,13 @@ def request_transfer(
         logs.audit(audit.Action.CREATE, req, by=by, after=audit.snapshot(req) or {})
         for p in unique:
             logs.event(
-                p, "transfer_requested",
+                p,
+                "transfer_requested",
                 _("Transfer requested: %(kind)s") % {"kind": TransferKind(kind).label},
-                by=by, area_id=p.area_id, at=now, data={"request": req.pk, "kind": kind},
+                by=by,
+                area_id=p.area_id,
+                at=now,
+                data={"request": req.pk, "kind": kind},
             )
         logs.write()
         transaction.on_commit(lambda: _notify_dispatchers(req))
@@ -213,12 +222,21 @@ def cancel_request(req: TransferRequest, *, by: Actor, reason: str) -> TransferR
         if locked.room_id:
             release_room(locked, by=by, logs=logs)
         RequestMachine.perform(
-            locked, RequestStatus.CANCELLED, by=by, also={"cancel_reason": reason[:200], "room": None, "trip": None},
+            locked,
+            RequestStatus.CANCELLED,
+            by=by,
+            also={"cancel_reason": reason[:200], "room": None, "trip": None},
             logs=logs,
         )
         for m in locked.members.select_related("person"):
-            logs.event(m.person, "transfer_cancelled", _("Transfer cancelled: %(r)s") % {"r": reason[:100]},
-                       by=by, area_id=m.person.area_id, data={"request": locked.pk})
+            logs.event(
+                m.person,
+                "transfer_cancelled",
+                _("Transfer cancelled: %(r)s") % {"r": reason[:100]},
+                by=by,
+                area_id=m.person.area_id,
+                data={"request": locked.pk},
+            )
         logs.write()
     RequestMachine.follow(req, locked, "cancel_reason", "room_id", "trip_id")
     return req

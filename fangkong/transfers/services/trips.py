@@ -35,13 +35,20 @@ from fangkong.transfers.states import PlanMachine, RequestMachine, TripMachine, 
 def _lock_trip(trip: Trip, by: Actor) -> Trip:
     if not user_covers_area(by, trip.area):
         raise NotFound(_("No such trip within your areas."), field="trip")
-    return Trip.objects.select_for_update().select_related("vehicle__depot__area", "site", "plan").get(pk=trip.pk)
+    return (
+        Trip.objects.select_for_update()
+        .select_related("vehicle__depot__area", "site", "plan")
+        .get(pk=trip.pk)
+    )
 
 
 def _requests(trip: Trip) -> list[TransferRequest]:
     return list(
-        TransferRequest.objects.select_for_update().filter(stops__trip=trip).distinct()
-        .prefetch_related("members__person").order_by("pk")
+        TransferRequest.objects.select_for_update()
+        .filter(stops__trip=trip)
+        .distinct()
+        .prefetch_related("members__person")
+        .order_by("pk")
     )
 
 
@@ -53,35 +60,59 @@ def dispatch_trip(trip: Trip, *, by: Actor) -> Trip:
     with transaction.atomic():
         locked = _lock_trip(trip, by)
         if locked.plan.status != PlanStatus.ACCEPTED:
-            raise PlanMachine.error(locked.plan, PlanStatus.ACCEPTED, field="trip",
-                                    detail=_("Accept the plan before dispatching its trips."))
+            raise PlanMachine.error(
+                locked.plan,
+                PlanStatus.ACCEPTED,
+                field="trip",
+                detail=_("Accept the plan before dispatching its trips."),
+            )
         TripMachine.check(locked, TripStatus.DISPATCHED)
-        vehicle = Vehicle.objects.select_for_update().select_related("depot__area").get(pk=locked.vehicle_id)
+        vehicle = (
+            Vehicle.objects.select_for_update()
+            .select_related("depot__area")
+            .get(pk=locked.vehicle_id)
+        )
         VehicleMachine.check(
-            vehicle, VehicleState.ON_TRIP,
+            vehicle,
+            VehicleState.ON_TRIP,
             detail=_("Every trip is followed by a disinfection before the next.")
-            if vehicle.state == VehicleState.DISINFECTING else "",
+            if vehicle.state == VehicleState.DISINFECTING
+            else "",
         )
         reqs = _requests(locked)
         for r in reqs:
             if r.kind in TO_ROOM_KINDS and not _reserved(r):
                 raise ValidationFailed(
-                    _("Request #%(n)s has no reserved bed any more; re-plan it before the trip.") % {"n": r.pk},
+                    _("Request #%(n)s has no reserved bed any more; re-plan it before the trip.")
+                    % {"n": r.pk},
                     field="trip",
                 )
         now = timezone.now()
         logs = LogBatch()
         crew = getattr(by, "crew_member", None)
-        VehicleMachine.perform(vehicle, VehicleState.ON_TRIP, by=by, at=now, logs=logs,
-                               data={"trip": locked.pk})
-        TripMachine.perform(locked, TripStatus.DISPATCHED, by=by, at=now, logs=logs,
-                            also={"departed_at": now, **({"driver": crew} if crew else {})})
+        VehicleMachine.perform(
+            vehicle, VehicleState.ON_TRIP, by=by, at=now, logs=logs, data={"trip": locked.pk}
+        )
+        TripMachine.perform(
+            locked,
+            TripStatus.DISPATCHED,
+            by=by,
+            at=now,
+            logs=logs,
+            also={"departed_at": now, **({"driver": crew} if crew else {})},
+        )
         for r in reqs:
             RequestMachine.perform(r, RequestStatus.DISPATCHED, by=by, at=now, logs=logs)
             for m in r.members.all():
-                logs.event(m.person, "transfer_dispatched",
-                           _("Vehicle %(plate)s on its way") % {"plate": vehicle.plate},
-                           by=by, area_id=m.person.area_id, at=now, data={"trip": locked.pk, "request": r.pk})
+                logs.event(
+                    m.person,
+                    "transfer_dispatched",
+                    _("Vehicle %(plate)s on its way") % {"plate": vehicle.plate},
+                    by=by,
+                    area_id=m.person.area_id,
+                    at=now,
+                    data={"trip": locked.pk, "request": r.pk},
+                )
         logs.write()
     TripMachine.follow(trip, locked, "departed_at")
     return trip
@@ -91,8 +122,14 @@ def _reserved(r: TransferRequest) -> bool:
     return bool(r.room_id) and Room.objects.filter(pk=r.room_id, state=RoomState.RESERVED).exists()
 
 
-def pick_up(trip: Trip, *, member: int | None = None, person: Any = None, by: Actor,
-            at: dt.datetime | None = None) -> TransferPerson:
+def pick_up(
+    trip: Trip,
+    *,
+    member: int | None = None,
+    person: Any = None,
+    by: Actor,
+    at: dt.datetime | None = None,
+) -> TransferPerson:
     """Tick (``person``) or scan (``member``: the code on the person's transfer ticket) one
     person aboard. Refused: a person not on this trip, a trip not under way, a transfer
     into isolation without a reserved bed. Ticking twice is harmless."""
@@ -100,29 +137,45 @@ def pick_up(trip: Trip, *, member: int | None = None, person: Any = None, by: Ac
     with transaction.atomic():
         locked = _lock_trip(trip, by)
         if locked.status != TripStatus.DISPATCHED:
-            raise TripMachine.error(locked, TripStatus.DONE, field="trip",
-                                    detail=_("Pick-ups are ticked on a trip under way."))
-        rows = TransferPerson.objects.select_related("request", "person").filter(request__stops__trip=locked)
+            raise TripMachine.error(
+                locked,
+                TripStatus.DONE,
+                field="trip",
+                detail=_("Pick-ups are ticked on a trip under way."),
+            )
+        rows = TransferPerson.objects.select_related("request", "person").filter(
+            request__stops__trip=locked
+        )
         if member is not None:
             row = rows.filter(pk=member).first()
         else:
             row = rows.filter(person=person).first() if person is not None else None
         if row is None:
-            raise ValidationFailed(_("This person is not on this trip: do not take them aboard."), field="person")
+            raise ValidationFailed(
+                _("This person is not on this trip: do not take them aboard."), field="person"
+            )
         if row.picked_up_at:
             return row
         req = TransferRequest.objects.select_for_update().get(pk=row.request_id)
         if req.kind in TO_ROOM_KINDS and not _reserved(req):
-            raise ValidationFailed(_("No bed is reserved for this person: nobody boards without one."),
-                                   field="person")
+            raise ValidationFailed(
+                _("No bed is reserved for this person: nobody boards without one."), field="person"
+            )
         now = at or timezone.now()
         row.picked_up_at = now
         row.save(update_fields=["picked_up_at"])
         logs = LogBatch()
         if req.status == RequestStatus.DISPATCHED:
             RequestMachine.perform(req, RequestStatus.PICKED_UP, by=by, at=now, logs=logs)
-        logs.event(row.person, "picked_up", _("Picked up by vehicle %(plate)s") % {"plate": locked.vehicle.plate},
-                   by=by, area_id=row.person.area_id, at=now, data={"trip": locked.pk, "request": req.pk})
+        logs.event(
+            row.person,
+            "picked_up",
+            _("Picked up by vehicle %(plate)s") % {"plate": locked.vehicle.plate},
+            by=by,
+            area_id=row.person.area_id,
+            at=now,
+            data={"trip": locked.pk, "request": req.pk},
+        )
         logs.write()
     return row
 
@@ -161,30 +214,61 @@ def arrive(trip: Trip, *, by: Actor, at: dt.datetime | None = None) -> Trip:
             aboard = [m for m in members if m.picked_up_at]
             if aboard and len(aboard) < len(members):
                 raise ValidationFailed(
-                    _("Request #%(n)s: %(a)d of %(b)d persons were picked up; a household travels whole.")
+                    _(
+                        "Request #%(n)s: %(a)d of %(b)d persons were picked up; a household travels whole."
+                    )
                     % {"n": r.pk, "a": len(aboard), "b": len(members)},
                     field="trip",
                 )
             if not aboard:  # missed: back to the queue
                 if r.room_id:
                     release_room(r, by=by, logs=logs)
-                RequestMachine.perform(r, RequestStatus.REQUESTED, by=by, at=now, logs=logs,
-                                       also={"trip": None, "room": None})
+                RequestMachine.perform(
+                    r,
+                    RequestStatus.REQUESTED,
+                    by=by,
+                    at=now,
+                    logs=logs,
+                    also={"trip": None, "room": None},
+                )
                 continue
             if r.kind in TO_ROOM_KINDS:
                 _under_control([m.person for m in members], on=timezone.localdate(now))
                 room = Room.objects.select_related("site__area").get(pk=r.room_id)
                 check_in(room, [m.person for m in members], by=by, at=now, handover=True)
-            where = locked.site.name if locked.site and r.kind not in POSITIVE_KINDS else str(locked.hospital or "")
-            RequestMachine.perform(r, RequestStatus.ARRIVED, by=by, at=now, logs=logs, also={"arrived_at": now})
+            where = (
+                locked.site.name
+                if locked.site and r.kind not in POSITIVE_KINDS
+                else str(locked.hospital or "")
+            )
+            RequestMachine.perform(
+                r, RequestStatus.ARRIVED, by=by, at=now, logs=logs, also={"arrived_at": now}
+            )
             for m in members:
-                logs.event(m.person, "transfer_arrived",
-                           (_("Arrived home, handed over") if r.kind == TransferKind.RELEASE_HOME
-                            else _("Arrived at %(where)s, handed over") % {"where": where}),
-                           by=by, area_id=m.person.area_id, at=now, data={"trip": locked.pk, "request": r.pk})
-        vehicle = Vehicle.objects.select_for_update().select_related("depot__area").get(pk=locked.vehicle_id)
-        VehicleMachine.perform(vehicle, VehicleState.DISINFECTING, by=by, at=now, logs=logs, data={"trip": locked.pk})
-        TripMachine.perform(locked, TripStatus.DONE, by=by, at=now, logs=logs, also={"arrived_at": now})
+                logs.event(
+                    m.person,
+                    "transfer_arrived",
+                    (
+                        _("Arrived home, handed over")
+                        if r.kind == TransferKind.RELEASE_HOME
+                        else _("Arrived at %(where)s, handed over") % {"where": where}
+                    ),
+                    by=by,
+                    area_id=m.person.area_id,
+                    at=now,
+                    data={"trip": locked.pk, "request": r.pk},
+                )
+        vehicle = (
+            Vehicle.objects.select_for_update()
+            .select_related("depot__area")
+            .get(pk=locked.vehicle_id)
+        )
+        VehicleMachine.perform(
+            vehicle, VehicleState.DISINFECTING, by=by, at=now, logs=logs, data={"trip": locked.pk}
+        )
+        TripMachine.perform(
+            locked, TripStatus.DONE, by=by, at=now, logs=logs, also={"arrived_at": now}
+        )
         logs.write()
     TripMachine.follow(trip, locked, "arrived_at")
     return trip
