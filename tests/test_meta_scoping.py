@@ -64,6 +64,12 @@ PAGES: dict[str, str | tuple[str, str]] = {
     "testing:retest_sample": "testing.RetestTask",
     "testing:retest_cancel": "testing.RetestTask",
     "testing:candidate_decide": "testing.CaseCandidate",
+    "transfers:board": "transfers.Plan",
+    "transfers:plan_action": (SKIP, "a plan and an action (tests/transfers/test_pages.py)"),
+    "transfers:trip": "transfers.Trip",
+    "transfers:trip_lock": "transfers.Trip",
+    "transfers:trip_action": (SKIP, "a trip and an action (tests/transfers/test_pages.py)"),
+    "transfers:vehicle_disinfected": "transfers.Vehicle",
     "token_revoke": (SKIP, "a token is its owner's (tests/core/test_accounts.py)"),
     "user_edit": "core.User",
     "user_reset_password": "core.User",
@@ -120,6 +126,21 @@ API_OBJECTS: dict[str, str] = {
     "/testing/case-candidates/{candidate_id}/confirm": "testing.CaseCandidate",
     "/testing/case-candidates/{candidate_id}/dismiss": "testing.CaseCandidate",
     "/testing/persons/{person_id}/results": "people.Person",
+    "/transfers/requests/{request_id}": "transfers.TransferRequest",
+    "/transfers/requests/{request_id}/cancel": "transfers.TransferRequest",
+    "/transfers/vehicles/{vehicle_id}": "transfers.Vehicle",
+    "/transfers/vehicles/{vehicle_id}/disinfected": "transfers.Vehicle",
+    "/transfers/vehicles/{vehicle_id}/out-of-service": "transfers.Vehicle",
+    "/transfers/plans/{plan_id}": "transfers.Plan",
+    "/transfers/plans/{plan_id}/trips": "transfers.Plan",
+    "/transfers/plans/{plan_id}/accept": "transfers.Plan",
+    "/transfers/plans/{plan_id}/replan": "transfers.Plan",
+    "/transfers/plans/{plan_id}/move": "transfers.Plan",
+    "/transfers/trips/{trip_id}": "transfers.Trip",
+    "/transfers/trips/{trip_id}/lock": "transfers.Trip",
+    "/transfers/trips/{trip_id}/dispatch": "transfers.Trip",
+    "/transfers/trips/{trip_id}/pick-up": "transfers.Trip",
+    "/transfers/trips/{trip_id}/arrive": "transfers.Trip",
 }
 
 # Paginated API lists (GET, no path parameter) -> the model whose rows they list, or SKIP
@@ -142,6 +163,9 @@ API_LISTS: dict[str, str | tuple[str, str]] = {
     "/testing/retests": "testing.RetestTask",
     "/testing/case-candidates": "testing.CaseCandidate",
     "/testing/overdue": (SKIP, "tubes past a target (tests/testing)"),
+    "/transfers/requests": "transfers.TransferRequest",
+    "/transfers/vehicles": "transfers.Vehicle",
+    "/transfers/plans": "transfers.Plan",
 }
 
 # Scoped models with no page or endpoint of their own: shown only inside another's page.
@@ -151,6 +175,11 @@ NOT_ADDRESSABLE = {
     "testing.TubeMember": "shown on its tube's page",
     "testing.Result": "shown on its tube's page",
     "testing.Notification": "an outbox, read by the sender",
+    "transfers.TransferPerson": "shown on its request's and its trip's page",
+    "transfers.Stop": "shown on its plan's dispatch board and its trip's page",
+    "transfers.Depot": "shown on its vehicles' list (no page of its own yet)",
+    "transfers.Hospital": "shown on the trips going there (no page of its own yet)",
+    "transfers.CrewMember": "the drivers' accounts (no page of its own yet)",
 }
 
 LOOKUP_FIELD = {"testing.Tube": "barcode", "testing.Box": "barcode"}

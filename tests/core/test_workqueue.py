@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
 
 KEYS = [
     "sites.releases_due", "sites.overstays", "sites.turnover", "control.phases_due",
-    "testing.retests", "testing.candidates", "testing.late_tubes",
+    "testing.retests", "testing.candidates", "testing.late_tubes", "transfers.to_plan",
 ]  # fmt: skip
 POOL = {"a": 3, "b": 2}  # members of each township's positive pool: its retests
 
@@ -110,6 +110,15 @@ def _testing_of(t, town, village, sampler, lab, rnd, users) -> object:
     return point
 
 
+def _transfer_of(village, county_user) -> None:
+    """One close contact waiting for a transfer: the dispatcher's queue."""
+    from fangkong.transfers.services import request_transfer
+
+    village.lat, village.lon = 28.84, 108.77
+    village.save(update_fields=["lat", "lon"])
+    request_transfer([PersonFactory(area=village)], "close_contact", by=county_user)
+
+
 @pytest.fixture
 def world(county, users) -> dict[str, Township]:
     """Work of every queue in township A and in township B."""
@@ -127,6 +136,7 @@ def world(county, users) -> dict[str, Township]:
     ):
         site = _sites_of(town, village, users[f"site_{t}"], users["county"])
         point = _testing_of(t, town, village, sampler, lab, rnd, users)
+        _transfer_of(village, users["county"])
         out[t] = Township(site, point)
     return out
 
@@ -149,6 +159,7 @@ EXPECTED = {
     "testing.retests": (POOL["a"], POOL["b"], "township_a", "township_b"),
     "testing.candidates": (1, 1, "command_a", "command_b"),
     "testing.late_tubes": (1, 1, "sampler_a", "sampler_b"),
+    "transfers.to_plan": (1, 1, "command_a", "command_b"),
 }
 
 
@@ -195,6 +206,7 @@ ROLE_USERS = {
     Role.SITE_MANAGER: "site_a",
     Role.SAMPLER: "sampler_a",
     Role.LAB_TECHNICIAN: "lab",
+    Role.TRANSFER_DISPATCHER: "dispatcher",
 }
 
 
@@ -287,7 +299,7 @@ def test_an_empty_queue_says_nothing_waits_and_what_was_looked_at(county, users,
 
 
 def test_roles_whose_domain_is_not_built_are_promised_nothing(users, login):
-    for who, domain in (("dispatcher", "closed-loop transfers"), ("checkpoint", "checkpoints")):
+    for who, domain in (("checkpoint", "checkpoints"),):
         page = login(users[who]).get("/").content.decode()
         assert 'data-testid="work-awaiting"' in page and domain in page
         assert 'class="work-item' not in page and "Handle" not in page
