@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from fangkong.transfers.choices import (
     PLAN_TRANSITIONS,
-    PlanStatus,
     REQUEST_TRANSITIONS,
     TRIP_TRANSITIONS,
     VEHICLE_TRANSITIONS,
+    PlanStatus,
     TransferKind,
     VehicleKind,
     VehicleState,
