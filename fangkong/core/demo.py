@@ -27,6 +27,7 @@ DEMO_USERS = [
     ("checkpoint", Role.CHECKPOINT_OFFICER, "county"),
     ("auditor", Role.AUDITOR, "county"),
     ("admin", Role.SYSTEM_ADMIN, "county"),
+    ("driver", Role.DRIVER, "county"),
 ]
 DEMO_TOWNSHIP_CODE = "500242002"  # 钟多街道, the county town
 

@@ -9,6 +9,7 @@ from fangkong.people.models import Person
 from fangkong.people.synthetic import populate
 from fangkong.sites.demo import load_demo_sites
 from fangkong.testing.demo import load_demo_testing
+from fangkong.transfers.demo import load_demo_transfers
 
 
 class Command(BaseCommand):
@@ -48,6 +49,7 @@ class Command(BaseCommand):
             load_demo_sites(stdout=self.stdout)
             load_demo_testing(stdout=self.stdout)
             load_demo_control(stdout=self.stdout)
+            load_demo_transfers(stdout=self.stdout)
         if not quiet_logins:
             self.stdout.write("demo logins (username / password / role):")
             for username, role, _where in DEMO_USERS:
