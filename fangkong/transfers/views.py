@@ -103,6 +103,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan, "vehicles": vehicles, "trips": trips,
         "left": plan.summary.get("left", []), "violations": plan.summary.get("violations", []),
         "can_dispatch": request.user.can("transfer.dispatch"),
+        "request_url": reverse("transfers:request_list") + "requests/",
     })  # fmt: skip
 
 
