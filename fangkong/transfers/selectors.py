@@ -35,6 +35,7 @@ def open_requests(user: Any):
 class BoardTrip:
     trip: Trip
     stops: list[Stop] = field(default_factory=list)
+    stops_html: str = ""  # the page's rendering of the stops, set by the view
 
     @property
     def seats_used(self) -> int:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("trips/", login_required(views.my_trips), name="my_trips"),
     path("trips/<int:pk>/", login_required(views.trip), name="trip"),
     path("trips/<int:pk>/lock/", login_required(views.trip_lock), name="trip_lock"),
+    path("trips/lock/", login_required(views.trip_lock_form), name="trip_lock_form"),
     path("trips/<int:pk>/do/<str:action>/", login_required(views.trip_action), name="trip_action"),
     path("vehicles/", views.VehicleListView.as_view(), name="vehicle_list"),
     path(

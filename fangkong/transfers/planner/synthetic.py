@@ -47,16 +47,22 @@ def county_day(
     for k in range(rooms):
         beds = rng.choices([1, 2, 3, 4], weights=[50, 30, 12, 8])[0]
         room_list.append(Room(k + 1, site_list[k % sites].id, beds, accessible=rng.random() < 0.05))
-    # household sizes summing to ``persons``
+    # positives travel alone; the households of the others sum to ``persons``
+    is_positive = [rng.random() < positives for _ in range(requests)]
     sizes = [1] * requests
-    for _ in range(max(0, persons - requests)):
-        i = rng.randrange(requests)
+    others = [i for i in range(requests) if not is_positive[i]]
+    extra = max(0, persons - requests)
+    while extra and others:
+        i = others[rng.randrange(len(others))]
         if sizes[i] < 4:
             sizes[i] += 1
+            extra -= 1
+        elif all(sizes[j] >= 4 for j in others):
+            break
     reqs: list[Req] = []
     for i in range(requests):
         lat, lon = _near(rng, *towns[rng.randrange(len(towns))], 0.05)
-        positive = rng.random() < positives
+        positive = is_positive[i]
         kind = TransferKind.POSITIVE if positive else TransferKind.CLOSE_CONTACT
         deadline = rng.randint(4, hours) * 3600
         reqs.append(
