@@ -63,7 +63,7 @@ class RequestIn(StrictSchema):
     reason: str = Field("", max_length=200)
 
 
-class CancelIn(StrictSchema):
+class TransferCancelIn(StrictSchema):
     reason: str = Field(..., max_length=200)
 
 
@@ -106,7 +106,7 @@ def get_request(request: AuthedRequest, request_id: int):
 
 
 @router.post("/requests/{request_id}/cancel", response={200: RequestOut, **ERR})
-def cancel_request(request: AuthedRequest, request_id: int, payload: CancelIn):
+def cancel_request(request: AuthedRequest, request_id: int, payload: TransferCancelIn):
     require(request.user, "transfer.dispatch")
     req = get_visible_or_404(TransferRequest, request.user, pk=request_id, error_field="request_id")
     return services.cancel_request(req, by=request.user, reason=payload.reason)
@@ -229,7 +229,7 @@ class PlanIn(StrictSchema):
     background: bool = True
 
 
-class MoveIn(StrictSchema):
+class StopMoveIn(StrictSchema):
     stop_id: int
     to_trip_id: int
     position: int = Field(1, ge=1, le=100)
@@ -299,7 +299,7 @@ def replan(request: AuthedRequest, plan_id: int, background: bool = True):
 
 
 @router.post("/plans/{plan_id}/move", response={200: TripOut, **ERR}, summary="Move a stop")
-def move(request: AuthedRequest, plan_id: int, payload: MoveIn):
+def move(request: AuthedRequest, plan_id: int, payload: StopMoveIn):
     plan = _plan(request, plan_id)
     stop = get_visible_or_404(
         Stop.objects.filter(trip__plan=plan).select_related("trip__plan__area"),

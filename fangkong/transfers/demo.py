@@ -39,8 +39,8 @@ def _households(township: Area, n: int) -> list[list[Any]]:
 
     out: list[list[Any]] = []
     by_household: dict[int, list[Any]] = {}
-    for p in _free_persons(township).filter(household__isnull=False)[:400]:
-        by_household.setdefault(p.household_id, []).append(p)
+    for p in _free_persons(township)[:400]:  # a person without a household travels alone
+        by_household.setdefault(p.household_id or -p.pk, []).append(p)
     for members in by_household.values():
         if 1 <= len(members) <= 3 and len(out) < n:
             out.append(members)

@@ -14,12 +14,13 @@ from fangkong.core.models import User
 from fangkong.sites.demo import load_demo_sites
 from fangkong.testing.demo import load_demo_testing
 from fangkong.testing.models import CaseCandidate, RetestTask
+from fangkong.transfers.demo import load_demo_transfers
 from tests.core.conftest import work_on
 from tests.factories import PersonFactory, add_area
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
 
-AWAITING = {"dispatcher", "checkpoint"}  # transfers and checkpoints are not built yet
+AWAITING = {"checkpoint"}  # checkpoints are not built yet
 NO_QUEUE = {"auditor", "admin"}  # reading and administration: nothing waits on them
 
 
@@ -37,7 +38,9 @@ def demo(county, settings, tmp_path):
     for _ in range(5):
         PersonFactory(area=county.village_b)
     ensure_demo_users()
-    return load_demo_sites(), load_demo_testing(), load_demo_control()
+    loaded = load_demo_sites(), load_demo_testing(), load_demo_control()
+    load_demo_transfers()
+    return loaded
 
 
 def home(username: str) -> str:

@@ -147,9 +147,7 @@ def check_in(
     (room or person outside the user's areas); nothing is written then."""
     try:
         with transaction.atomic():
-            return _check_in(
-                room, list(persons), by=by, reason=reason, at=at, handover=handover
-            )
+            return _check_in(room, list(persons), by=by, reason=reason, at=at, handover=handover)
     except IntegrityError as exc:  # the one-open-stay constraint, raced by another operator
         raise Conflict(
             _("One of these persons was just checked in elsewhere by someone else."),
