@@ -23,44 +23,39 @@ from fangkong.transfers.choices import (
 )
 
 
-class Depot(BaseModel):
+class Place(BaseModel):
+    """A named place on the map within an area (a depot, a hospital)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+
+    objects = ScopedManager()
+    scope_field = "area"
+
+    class Meta:
+        abstract = True
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Depot(Place):
     """A vehicle depot (车辆停放点) where trips begin and end."""
 
-    name = models.CharField(_("name"), max_length=100)
-    area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT)
-    lat = models.FloatField(_("latitude"), null=True, blank=True)
-    lon = models.FloatField(_("longitude"), null=True, blank=True)
-
-    objects = ScopedManager()
-    scope_field = "area"
-
-    class Meta:
+    class Meta(Place.Meta):
         verbose_name = _("depot (车辆停放点)")
         verbose_name_plural = _("depots (车辆停放点)")
-        ordering = ["name", "pk"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
-class Hospital(BaseModel):
+class Hospital(Place):
     """A designated hospital (定点医院) that admits positives; it has no rooms here."""
 
-    name = models.CharField(_("name"), max_length=100)
-    area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT)
-    lat = models.FloatField(_("latitude"), null=True, blank=True)
-    lon = models.FloatField(_("longitude"), null=True, blank=True)
-
-    objects = ScopedManager()
-    scope_field = "area"
-
-    class Meta:
+    class Meta(Place.Meta):
         verbose_name = _("designated hospital (定点医院)")
         verbose_name_plural = _("designated hospitals (定点医院)")
-        ordering = ["name", "pk"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Vehicle(BaseModel):
