@@ -234,3 +234,36 @@ def test_a_household_picked_up_in_part_does_not_arrive(accepted, family, driver)
     services.pick_up(accepted, person=family[1], by=driver)
     services.arrive(accepted, by=driver)
     assert Stay.objects.filter(person__in=family).count() == 2
+
+
+def test_cancelling_a_planned_request_gives_its_room_back(accepted, dispatcher):
+    req = accepted.requests.get()
+    room = req.room
+    services.cancel_request(req, by=dispatcher, reason="已居家隔离")
+    room.refresh_from_db()
+    req.refresh_from_db()
+    assert room.state == RoomState.READY and req.status == RequestStatus.CANCELLED
+    assert req.room is None and req.trip is None
+
+
+def test_a_picked_up_transfer_cannot_be_cancelled(accepted, family, driver, dispatcher):
+    services.dispatch_trip(accepted, by=driver)
+    services.pick_up(accepted, person=family[0], by=driver)
+    req = accepted.requests.get()
+    with pytest.raises(IllegalTransition):
+        services.cancel_request(req, by=dispatcher, reason="改变主意")
+    req.refresh_from_db()
+    assert req.status == RequestStatus.PICKED_UP and req.room.state == RoomState.RESERVED
+
+
+def test_the_driver_may_not_plan_and_the_dispatcher_may_not_tick(
+    accepted, family, driver, users, placed
+):
+    from fangkong.core.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.run_plan(placed.county, by=driver, background=False)
+    services.dispatch_trip(accepted, by=driver)
+    with pytest.raises(PermissionDenied):
+        services.pick_up(accepted, person=family[0], by=users["county"])
+    assert services.pick_up(accepted, person=family[0], by=driver).picked_up_at
