@@ -28,7 +28,7 @@ from fangkong.transfers.choices import (
     TripStatus,
     VehicleState,
 )
-from fangkong.transfers.models import TransferPerson, TransferRequest, Trip, Vehicle
+from fangkong.transfers.models import Stop, TransferPerson, TransferRequest, Trip, Vehicle
 from fangkong.transfers.states import PlanMachine, RequestMachine, TripMachine, VehicleMachine
 
 
@@ -36,17 +36,17 @@ def _lock_trip(trip: Trip, by: Actor) -> Trip:
     if not user_covers_area(by, trip.area):
         raise NotFound(_("No such trip within your areas."), field="trip")
     return (
-        Trip.objects.select_for_update()
+        Trip.objects.select_for_update(of=("self",))
         .select_related("vehicle__depot__area", "site", "plan")
         .get(pk=trip.pk)
     )
 
 
 def _requests(trip: Trip) -> list[TransferRequest]:
+    ids = set(Stop.objects.filter(trip=trip).values_list("request_id", flat=True))
     return list(
         TransferRequest.objects.select_for_update()
-        .filter(stops__trip=trip)
-        .distinct()
+        .filter(pk__in=ids)
         .prefetch_related("members__person")
         .order_by("pk")
     )
