@@ -3,6 +3,8 @@
 python -m bench                      # list them
 python -m bench demo --population N  # run bench/bench_demo.py with its own arguments
 python -m bench all                  # run every benchmark with its defaults
+python -m bench clean                # delete the populations kept between runs (var/bench/,
+                                     # fk_bench_* databases on DATABASE_URL's server)
 """
 
 from __future__ import annotations
@@ -27,6 +29,29 @@ def summary(path: Path) -> str:
     return ""
 
 
+def clean() -> int:
+    """Delete what benchmarks keep between runs; each run deletes its own temporary files."""
+    import os
+    import shutil
+
+    kept = HERE.parent / "var" / "bench"
+    if kept.exists():
+        shutil.rmtree(kept)
+        print(f"deleted {kept}")
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        import psycopg
+
+        from bench.common import _with_db
+
+        with psycopg.connect(_with_db(url, "postgres"), autocommit=True) as conn:
+            rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'fk_bench_%'")
+            for (db,) in rows.fetchall():
+                conn.execute(f'DROP DATABASE "{db}"')
+                print(f"dropped database {db}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     found = modules()
     if not argv or argv[0] in {"-h", "--help", "list"}:
@@ -36,6 +61,8 @@ def main(argv: list[str]) -> int:
             print(f"  {name:<10} {summary(path)}")
         return 0
     name, rest = argv[0], argv[1:]
+    if name == "clean":
+        return clean()
     if name == "all":
         # one process each: every benchmark sets up Django against its own database
         codes = [subprocess.call([sys.executable, "-m", "bench", n, *rest]) for n in found]

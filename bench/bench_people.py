@@ -5,14 +5,14 @@ doing the same work in the same process.
     python -m bench.bench_people [--population 850000] [--db sqlite|postgres] [--repeat 200]
         [--import-rows 50000] [--import-only] [--skip-import] [--sqlite-path FILE] [--export]
 
-SQLite uses var/bench/people-<N>.sqlite3 (built once, reused; --sqlite-path for a copy);
-PostgreSQL uses DATABASE_URL.
+The population is built once and reused: on SQLite in var/bench/people-<N>/ (--sqlite-path for
+a copy), on PostgreSQL in the database fk_bench_people_<N> on DATABASE_URL's server, never the
+caller's own database; `python -m bench clean` deletes them.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -23,18 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _setup(args) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
-    if args.db == "sqlite":
-        os.environ.pop("DATABASE_URL", None)
-        path = args.sqlite_path or ROOT / "var" / "bench" / f"people-{args.population}.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.environ["FANGKONG_SQLITE_PATH"] = str(path)
-    elif not os.environ.get("DATABASE_URL"):
-        sys.exit("set DATABASE_URL for --db postgres (scripts/pg-test.sh url)")
-    os.environ.setdefault("FANGKONG_LOG_LEVEL", "WARNING")
-    import django
+    from bench.common import cached_database
 
-    django.setup()
+    cached_database(f"people-{args.population}", args.db, args.sqlite_path)
 
 
 def ms(seconds: float) -> float:

@@ -4,8 +4,8 @@ the whole HTTP stack (session, middleware, Ninja), against the raw SQL doing the
     python -m bench picker [--population 850000] [--db sqlite|postgres] [--repeat 50]
         [--sqlite-path FILE]
 
-SQLite uses var/bench/people-<N>.sqlite3 like the people benchmark (built once, reused);
-PostgreSQL uses DATABASE_URL. Target: the first level and each expansion under 100 ms.
+It reuses the people benchmark's population (bench/bench_people.py: its own database, built
+once, never the caller's). Target: the first level and each expansion under 100 ms.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Benchmark of isolation sites: 30 sites / 5,000 rooms with a realistic occupancy.
 
     .venv/bin/python -m bench.bench_sites                 # SQLite in a fresh temp dir
-    DATABASE_URL=postgres://... .venv/bin/python -m bench.bench_sites   # an empty database
+    DATABASE_URL=postgres://... .venv/bin/python -m bench.bench_sites   # a fresh database on that server
     .venv/bin/python -m bench sites --population 0    # small setup: ~3,000 persons of its own
 
 By default the full synthetic county is loaded first (``populate(850000, seed=1)``: areas,
@@ -19,34 +19,27 @@ Measures, each with its ratio to raw SQL doing the same row work:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
 import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 
 
-def setup_django(db_options: dict | None = None) -> None:
-    if not os.environ.get("DATABASE_URL"):
-        os.environ.setdefault("FANGKONG_VAR_DIR", tempfile.mkdtemp(prefix="bench-sites-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
-    os.environ.setdefault("FANGKONG_LOG_LEVEL", "WARNING")
-    import django
+@contextlib.contextmanager
+def setup_django(db_options: dict | None = None):
+    """Django on a fresh database of the benchmark's own (deleted on the way out), with a
+    generated PII keyring."""
+    from bench.common import fresh_database
 
-    if db_options:  # e.g. psycopg's prepare_threshold, to measure a settings change
-        from django.conf import settings
+    with fresh_database(db_options) as vendor:
+        from fangkong.core import pii
 
-        settings.DATABASES["default"].setdefault("OPTIONS", {}).update(db_options)
-    django.setup()
-    from django.core.management import call_command
-
-    from fangkong.core import pii
-
-    pii.set_keyring(pii.Keyring.generate())
-    call_command("migrate", verbosity=0)
+        pii.set_keyring(pii.Keyring.generate())
+        yield vendor
 
 
 def timed(fn, *a, **kw):
@@ -225,8 +218,11 @@ def main(argv: list[str] | None = None) -> int:
         help="write a cProfile of the single releases to this file (pstats format)",
     )
     args = p.parse_args(argv)
-    setup_django(json.loads(args.db_options) if args.db_options else None)
+    with setup_django(json.loads(args.db_options) if args.db_options else None):
+        return run(args)
 
+
+def run(args) -> int:
     from django.db import connection, transaction
     from django.test import Client
     from django.utils import timezone

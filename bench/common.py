@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -57,15 +58,29 @@ def report(name: str, ours: float, raw: float, unit: str = "s", target: str = ""
     return line
 
 
-@contextlib.contextmanager
-def fresh_database() -> Iterator[str]:
-    """Django set up on an empty, migrated database of its own: a temporary SQLite file, or
-    a temporary database on the PostgreSQL server of DATABASE_URL. Yields the vendor."""
+ROOT = Path(__file__).resolve().parent.parent
+# Benchmarks never run against the caller's database or keys: FANGKONG_VAR_DIR (database,
+# PII keys, uploads) and FANGKONG_SQLITE_PATH / DATABASE_URL's database are always the
+# benchmark's own, whatever the environment says.
+_CALLER_PATHS = ("FANGKONG_SQLITE_PATH", "FANGKONG_PII_KEY_FILE", "FANGKONG_PII_KEYS")
+
+
+def _own_environment(var: Path | str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
     os.environ.setdefault("FANGKONG_LOG_LEVEL", "WARNING")
+    os.environ["FANGKONG_VAR_DIR"] = str(var)
+    for name in _CALLER_PATHS:
+        os.environ.pop(name, None)
+
+
+@contextlib.contextmanager
+def fresh_database(db_options: dict[str, Any] | None = None) -> Iterator[str]:
+    """Django set up on an empty, migrated database of its own: a temporary SQLite file, or
+    a temporary database on the PostgreSQL server of DATABASE_URL; both deleted on the way
+    out, with the temporary directory. ``db_options`` are merged into the database's
+    OPTIONS (to measure a settings change). Yields the vendor."""
     var = tempfile.mkdtemp(prefix="fk-bench-")
-    os.environ["FANGKONG_VAR_DIR"] = var
-    os.environ.pop("FANGKONG_SQLITE_PATH", None)
+    _own_environment(var)
     pg_url, pg_name = os.environ.get("DATABASE_URL"), None
     if pg_url:
         pg_name = f"fk_bench_{uuid.uuid4().hex[:8]}"
@@ -74,6 +89,10 @@ def fresh_database() -> Iterator[str]:
     try:
         import django
 
+        if db_options:
+            from django.conf import settings
+
+            settings.DATABASES["default"].setdefault("OPTIONS", {}).update(db_options)
         django.setup()
         from django.core.management import call_command
         from django.db import connection
@@ -88,6 +107,41 @@ def fresh_database() -> Iterator[str]:
             os.environ["DATABASE_URL"] = pg_url
             _pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{pg_name}"')
         shutil.rmtree(var, ignore_errors=True)
+
+
+def cached_database(name: str, db: str, sqlite_path: Path | None = None) -> str:
+    """Django set up on a benchmark's own persistent database, kept between runs because it
+    takes minutes to fill (the 850,000-person county): on SQLite ``var/bench/<name>/`` holds
+    the database file and its PII keys; on PostgreSQL it is the database ``fk_bench_<name>``
+    on DATABASE_URL's server (created when missing), never the database the URL names.
+    ``sqlite_path`` names another SQLite file (a copy of it). Delete them all with
+    ``python -m bench clean``. Returns the vendor."""
+    var = ROOT / "var" / "bench" / name
+    var.mkdir(parents=True, exist_ok=True)
+    _own_environment(var)
+    if db == "postgres":
+        url = os.environ.get("DATABASE_URL")
+        if not url:
+            raise SystemExit("set DATABASE_URL for --db postgres (scripts/pg-test.sh url)")
+        pg_name = f"fk_bench_{name}".replace("-", "_")
+        import psycopg
+
+        with psycopg.connect(_with_db(url, "postgres"), autocommit=True) as conn:
+            if not conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [pg_name]
+            ).fetchone():
+                conn.execute(f'CREATE DATABASE "{pg_name}"')
+        os.environ["DATABASE_URL"] = _with_db(url, pg_name)
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        if sqlite_path:
+            os.environ["FANGKONG_SQLITE_PATH"] = str(sqlite_path)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    return connection.vendor
 
 
 def _with_db(url: str, name: str) -> str:

@@ -268,6 +268,7 @@ FANGKONG_RETENTION_DAYS = int(os.environ.get("FANGKONG_RETENTION_DAYS", "180"))
 FANGKONG_RATE_LIMITS = {
     "pii.reveal": (int(os.environ.get("FANGKONG_REVEAL_LIMIT", "60")), 600),
     "person.search": (int(os.environ.get("FANGKONG_SEARCH_LIMIT", "300")), 600),
+    "export": (int(os.environ.get("FANGKONG_EXPORT_LIMIT", "30")), 600),
 }
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

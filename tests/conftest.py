@@ -8,12 +8,21 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from fangkong.core import pii
 from fangkong.core.roles import Role
 from tests.factories import PersonFactory, UserFactory, add_area
 
 PASSWORD = "correct-horse-9"
+
+# Property tests check behaviour, never speed: no per-example deadline and no "too slow"
+# health check, which fail on a loaded 2-core CI machine for reasons unrelated to the code.
+hypothesis_settings.register_profile(
+    "fangkong", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+hypothesis_settings.load_profile("fangkong")
 
 
 def pytest_collection_modifyitems(items):
@@ -75,6 +84,19 @@ _NO_DELETE = "core_auditlog_no_delete"
 def _no_delete_sql() -> str:
     migration = importlib.import_module("fangkong.core.migrations.0002_audit_append_only")
     return next(sql for sql in migration.SQLITE_FORWARD if _NO_DELETE in sql)
+
+
+@pytest.fixture(autouse=True)
+def _counts_follow_each_write(monkeypatch):
+    """Cached counts (core/counts.py) live in process memory, outside the test's rolled-back
+    transaction, and are retired after a commit that a test never makes: each test starts
+    with an empty cache, and a change retires the counts at once."""
+    from django.core.cache import cache
+
+    from fangkong.core import counts
+
+    cache.clear()
+    monkeypatch.setattr(counts, "changed", counts._bump)
 
 
 @pytest.fixture(autouse=True)

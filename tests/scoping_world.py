@@ -75,6 +75,17 @@ def _person(w: World):
     return PersonFactory(area=w.county.village_a, household=w.get("people.Household"))
 
 
+@builds("people.DuplicateCandidate")
+def _duplicate_candidate(w: World):
+    from fangkong.people.models import DuplicateCandidate
+
+    twin = PersonFactory(area=w.county.village_a, name="重复者", birth_date=dt.date(1980, 1, 1),
+                         id_number="")  # fmt: skip
+    PersonFactory(area=w.county.village_a, name="重复者", birth_date=dt.date(1980, 1, 1),
+                  id_number="")  # fmt: skip
+    return DuplicateCandidate.objects.get(person=twin)
+
+
 @builds("people.ImportJob")
 def _import_job(w: World):
     from fangkong.people.models import ImportJob

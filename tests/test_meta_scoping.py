@@ -175,6 +175,8 @@ NOT_ADDRESSABLE = {
     "testing.TubeMember": "shown on its tube's page",
     "testing.Result": "shown on its tube's page",
     "testing.Notification": "an outbox, read by the sender",
+    "people.DuplicateCandidate": "shown as groups on the likely-duplicates page and API "
+    "(tests/people/test_duplicates_merge.py::test_the_list_is_scoped)",
     "transfers.TransferPerson": "shown on its request's and its trip's page",
     "transfers.Stop": "shown on its plan's dispatch board and its trip's page",
     "transfers.Depot": "shown on its vehicles' list (no page of its own yet)",

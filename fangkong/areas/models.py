@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,15 +16,18 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from fangkong.areas.choices import LEVEL_OF_KIND, AreaKind, ResponsibilityRole
 from fangkong.core.models import BaseModel
-from fangkong.core.pii import EncryptedTextField
+from fangkong.core.pii import EncryptedTextField, masked
 from fangkong.core.pinyin import pinyin_full, pinyin_initials
 from fangkong.core.scoping import ScopedQuerySet, covered_areas_q, mark_visible
+
+if TYPE_CHECKING:
+    from fangkong.core.actors import MaybeActor
 
 PATH_SEPARATOR = " › "
 
 
 class AreaQuerySet(MP_NodeQuerySet):
-    def visible_to(self, user) -> AreaQuerySet:
+    def visible_to(self, user: MaybeActor) -> AreaQuerySet:
         """The user's areas and everything below them (the one subtree rule)."""
         q = covered_areas_q(user)
         return mark_visible(self.none() if q is None else self.filter(q), user)
@@ -99,14 +103,14 @@ class Area(MP_Node):
     def label_paths(cls, areas: Iterable[Area | None]) -> None:
         """Give each area its ``path_label`` — ``钟多街道 › 桃花社区 › 四组``, the root (county)
         left out — in one query for the whole batch (a page of a list, search results)."""
-        areas = [a for a in areas if a is not None and "_path_label" not in a.__dict__]
-        wanted = {p for a in areas for p in a.ancestor_paths()[1:-1]}  # type: ignore[union-attr]
+        todo = [a for a in areas if a is not None and "_path_label" not in a.__dict__]
+        wanted = {p for a in todo for p in a.ancestor_paths()[1:-1]}
         names = (
             dict(cls.objects.filter(path__in=wanted).values_list("path", "name")) if wanted else {}
         )
-        for a in areas:
-            parts = [names.get(p, "") for p in a.ancestor_paths()[1:-1]]  # type: ignore[union-attr]
-            a._path_label = PATH_SEPARATOR.join([*[p for p in parts if p], a.name])  # type: ignore[union-attr]
+        for a in todo:
+            parts = [names.get(p, "") for p in a.ancestor_paths()[1:-1]]
+            a._path_label = PATH_SEPARATOR.join([*[p for p in parts if p], a.name])
 
     @property
     def path_label(self) -> str:
@@ -174,7 +178,7 @@ class Responsibility(BaseModel):
 
     @property
     def phone_masked(self) -> str:
-        return self._meta.get_field("phone").mask(self.phone)  # type: ignore[union-attr]
+        return masked(self, "phone")
 
     def is_active(self, on: dt.date | None = None) -> bool:
         on = on or today()

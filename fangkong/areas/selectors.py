@@ -8,7 +8,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
@@ -22,11 +21,13 @@ from fangkong.areas.choices import (
     ResponsibilityRole,
 )
 from fangkong.areas.models import PATH_SEPARATOR, Area, Responsibility, today
+from fangkong.core import counts
+from fangkong.core.actors import Actor
 from fangkong.core.pinyin import as_pinyin_query
 from fangkong.core.scoping import fold, subtree_q
 
 
-def areas_for(user: Any) -> QuerySet[Area]:
+def areas_for(user: Actor) -> QuerySet[Area]:
     """The user's areas and everything below them."""
     return Area.objects.visible_to(user)
 
@@ -36,7 +37,9 @@ PICKER_SEARCH_LIMIT = 50
 _TERM_SPLIT = re.compile(r"[\s›>/、,，]+")
 
 
-def picker_children(user: Any, parent: Area | None, *, max_depth: int | None = None) -> list[Area]:
+def picker_children(
+    user: Actor, parent: Area | None, *, max_depth: int | None = None
+) -> list[Area]:
     """One level of the picker's tree: the user's own areas when ``parent`` is None, else the
     children of ``parent`` (which the caller has checked is visible), each labelled with its
     path. ``has_children`` is False at ``max_depth`` (a field that takes villages at most)."""
@@ -79,7 +82,7 @@ class PickerResults:
 
 
 def search_areas(
-    user: Any, text: str, *, max_depth: int | None = None, limit: int = PICKER_SEARCH_LIMIT
+    user: Actor, text: str, *, max_depth: int | None = None, limit: int = PICKER_SEARCH_LIMIT
 ) -> PickerResults:
     """Areas within the user's areas whose name, full pinyin or pinyin initials match, the
     shallowest first, each labelled with its path (四组 exists 270 times: the path tells
@@ -101,7 +104,7 @@ def search_areas(
     return PickerResults(areas, count)
 
 
-def _matching(user: Any, terms: list[str], max_depth: int | None) -> QuerySet[Area]:
+def _matching(user: Actor, terms: list[str], max_depth: int | None) -> QuerySet[Area]:
     """Areas matching the last term below an area matching each earlier one."""
     qs = areas_for(user)
     if max_depth is not None:
@@ -124,15 +127,22 @@ class AreaNode:
     has_children: bool
 
 
-def person_counts(user: Any, nodes: Iterable[Area]) -> dict[int, int]:
+def person_counts(user: Actor, nodes: Iterable[Area]) -> dict[int, int]:
     """Persons (visible to the user) in each node's subtree, in two queries whatever the
-    number of nodes: persons counted per area id, then rolled up by path prefix."""
-    from fangkong.people.choices import PersonStatus
-    from fangkong.people.models import Person
-
+    number of nodes (persons counted per area id, then rolled up by path prefix), once per
+    change of the registry (``core.counts``)."""
     nodes = list(nodes)
     if not nodes:
         return {}
+    scope = (counts.scope_of(user), tuple(n.path for n in nodes))
+    by_path = counts.cached(counts.PERSONS, scope, lambda: _rolled_counts(user, nodes))
+    return {node.pk: by_path.get(node.path, 0) for node in nodes}
+
+
+def _rolled_counts(user: Actor, nodes: list[Area]) -> dict[str, int]:
+    from fangkong.people.choices import PersonStatus
+    from fangkong.people.models import Person
+
     prefixes = list(fold(n.path for n in nodes))
     if len(prefixes) > 1:  # siblings: one prefix (their parent) keeps the query short
         common = os.path.commonprefix(prefixes)
@@ -157,17 +167,17 @@ def person_counts(user: Any, nodes: Iterable[Area]) -> dict[int, int]:
         for length in lengths:
             if len(path) >= length:
                 rolled[path[:length]] += n
-    return {node.pk: rolled.get(node.path, 0) for node in nodes}
+    return {node.path: rolled.get(node.path, 0) for node in nodes}
 
 
-def top_areas(user: Any) -> QuerySet[Area]:
+def top_areas(user: Actor) -> QuerySet[Area]:
     """The user's own areas (the roots of what they see)."""
     if not getattr(user, "is_authenticated", False) or not user.area_paths:
         return Area.objects.none()
     return Area.objects.filter(path__in=user.area_paths).order_by("code")
 
 
-def children_with_counts(user: Any, parent: Area | None) -> list[AreaNode]:
+def children_with_counts(user: Actor, parent: Area | None) -> list[AreaNode]:
     """The children of ``parent`` (the user's own areas when None), each with its people
     count; the caller has checked that ``parent`` is visible to the user."""
     if parent is None:
@@ -242,14 +252,14 @@ def responsibility_chain(
     return links
 
 
-def responsibilities_for(user: Any) -> QuerySet[Responsibility]:
+def responsibilities_for(user: Actor) -> QuerySet[Responsibility]:
     return Responsibility.objects.visible_to(user).select_related("area", "user")
 
 
 UNASSIGNED_LEVELS = (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE, AreaLevel.GROUP, AreaLevel.BUILDING)
 
 
-def unassigned_areas(user: Any, level: int, *, on: dt.date | None = None) -> QuerySet[Area]:
+def unassigned_areas(user: Actor, level: int, *, on: dt.date | None = None) -> QuerySet[Area]:
     """Areas of ``level`` within the user's areas with no one answering for them."""
     active = Responsibility.objects.active(on).values("area_id")
     return (
@@ -260,7 +270,7 @@ def unassigned_areas(user: Any, level: int, *, on: dt.date | None = None) -> Que
     )
 
 
-def unassigned_counts(user: Any) -> dict[int, int]:
+def unassigned_counts(user: Actor) -> dict[int, int]:
     return {level: unassigned_areas(user, level).count() for level in UNASSIGNED_LEVELS}
 
 

@@ -1,6 +1,5 @@
 import datetime as dt
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -8,6 +7,7 @@ from ninja.pagination import paginate
 from fangkong.control import selectors, services
 from fangkong.control.filters import EpisodeFilter
 from fangkong.control.models import ControlEpisode, ControlPhase
+from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
@@ -84,18 +84,18 @@ class EpisodeQuery(Schema):
 
 @router.get("/episodes", response={200: list[EpisodeOut], 422: ErrorOut}, summary="Episodes")
 @paginate(Page)
-def list_episodes(request: HttpRequest, filters: Query[EpisodeQuery]):
+def list_episodes(request: AuthedRequest, filters: Query[EpisodeQuery]):
     require(request.user, "episode.view")
     episodes = selectors.episodes_for(request.user)
     qs = filter_list(request, EpisodeFilter, filters, queryset=episodes)
     return qs.distinct().order_by("-start_date", "-pk")
 
 
-def _episode(request: HttpRequest, episode_id: int) -> ControlEpisode:
+def _episode(request: AuthedRequest, episode_id: int) -> ControlEpisode:
     return get_visible_or_404(selectors.episodes_for(request.user), request.user, pk=episode_id)
 
 
-def _phase(request: HttpRequest, phase_id: int) -> ControlPhase:
+def _phase(request: AuthedRequest, phase_id: int) -> ControlPhase:
     return get_visible_or_404(selectors.phases_for(request.user), request.user, pk=phase_id)
 
 
@@ -103,7 +103,7 @@ _fresh = _episode  # the episode as it is after a change, phases and all
 
 
 @router.get("/episodes/{episode_id}", response={200: EpisodeDetailOut, 404: ErrorOut})
-def get_episode(request: HttpRequest, episode_id: int):
+def get_episode(request: AuthedRequest, episode_id: int):
     require(request.user, "episode.view")
     return _episode(request, episode_id)
 
@@ -115,7 +115,7 @@ class EpisodeIn(StrictSchema):
 
 
 @router.post("/episodes", response={201: EpisodeDetailOut, **ERRORS}, summary="Start an episode")
-def start_episode(request: HttpRequest, payload: EpisodeIn):
+def start_episode(request: AuthedRequest, payload: EpisodeIn):
     require(request.user, "episode.manage")
     person = get_visible_or_404(
         persons_for(request.user), request.user, pk=payload.person_id, error_field="person_id"
@@ -139,7 +139,7 @@ class AdjustIn(StrictSchema):
     response={200: EpisodeDetailOut, **ERRORS},
     summary="Extend or shorten a phase (later phases move with it)",
 )
-def adjust_phase(request: HttpRequest, phase_id: int, payload: AdjustIn):
+def adjust_phase(request: AuthedRequest, phase_id: int, payload: AdjustIn):
     require(request.user, "episode.manage")
     phase = _phase(request, phase_id)
     try:
@@ -162,7 +162,7 @@ class CompleteIn(StrictSchema):
     response={200: EpisodeDetailOut, **ERRORS},
     summary="End the phase in progress; the next one starts the same day",
 )
-def complete_phase(request: HttpRequest, phase_id: int, payload: CompleteIn):
+def complete_phase(request: AuthedRequest, phase_id: int, payload: CompleteIn):
     require(request.user, "episode.manage")
     phase = _phase(request, phase_id)
     services.complete_phase(
@@ -178,7 +178,7 @@ class CancelIn(StrictSchema):
 @router.post(
     "/episodes/{episode_id}/cancel", response={200: EpisodeDetailOut, **ERRORS}, summary="Cancel"
 )
-def cancel_episode(request: HttpRequest, episode_id: int, payload: CancelIn):
+def cancel_episode(request: AuthedRequest, episode_id: int, payload: CancelIn):
     require(request.user, "episode.manage")
     episode = _episode(request, episode_id)
     try:

@@ -17,6 +17,7 @@ from fangkong.control.choices import EpisodeStatus
 from fangkong.control.models import ControlEpisode
 from fangkong.control.rules import rule_in_force
 from fangkong.control.services import start_episode
+from fangkong.core.actors import Actor
 from fangkong.core.demo import DEMO_TOWNSHIP_CODE, demo_village
 from fangkong.core.errors import DomainError
 from fangkong.core.models import User
@@ -63,7 +64,7 @@ def _home_reason(on: dt.date, area: Area) -> tuple[str, int] | None:
     return None
 
 
-def _start(area: Area, by: Any, reason: str, starts: list[int], today: dt.date) -> int:
+def _start(area: Area, by: Actor, reason: str, starts: list[int], today: dt.date) -> int:
     persons = list(_free_persons(area)[: len(starts)])
     for person, ago in zip(persons, starts, strict=False):
         start_episode(person, reason, start_date=today - dt.timedelta(days=ago), by=by)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from fangkong.control.choices import EpisodeStatus, PhaseStatus
 from fangkong.control.models import ControlEpisode, ControlPhase
+from fangkong.core.actors import Actor
 from fangkong.core.workqueue import Work, end_of_day, per_township
 
 
@@ -19,7 +20,7 @@ def _ordered_phases() -> Prefetch:
     return Prefetch("phases", queryset=ControlPhase.objects.order_by("order"))
 
 
-def episodes_for(user: Any) -> QuerySet[ControlEpisode]:
+def episodes_for(user: Actor) -> QuerySet[ControlEpisode]:
     """Episodes in the user's areas, with their person, area and phases."""
     return (
         ControlEpisode.objects.visible_to(user)
@@ -28,7 +29,7 @@ def episodes_for(user: Any) -> QuerySet[ControlEpisode]:
     )
 
 
-def phases_for(user: Any) -> QuerySet[ControlPhase]:
+def phases_for(user: Actor) -> QuerySet[ControlPhase]:
     return ControlPhase.objects.visible_to(user).select_related(
         "episode", "episode__person", "episode__area"
     )
@@ -62,7 +63,7 @@ def day_of(phase: ControlPhase, on: dt.date | dt.datetime | None = None) -> tupl
 
 
 def episodes_due(
-    on_date: dt.date, kind: str | None = None, *, user: Any = None
+    on_date: dt.date, kind: str | None = None, *, user: Actor | None = None
 ) -> QuerySet[ControlPhase]:
     """Phases in progress whose planned end is on or before ``on_date`` (the overdue
     included), of one kind if given, within the user's areas if a user is given."""
@@ -83,13 +84,13 @@ def active_episodes_for(person_ids: list[int]) -> QuerySet[ControlEpisode]:
 
 
 # --- the work queue (core.workqueue) ------------------------------------------------------------
-def _phases_due(user: Any, now: dt.datetime) -> QuerySet[ControlPhase]:
+def _phases_due(user: Actor, now: dt.datetime) -> QuerySet[ControlPhase]:
     return ControlPhase.objects.visible_to(user).filter(
         status=PhaseStatus.ACTIVE, planned_end_date__lte=timezone.localdate(now)
     )
 
 
-def phases_due_work(user: Any, now: dt.datetime) -> Work:
+def phases_due_work(user: Actor, now: dt.datetime) -> Work:
     """Phases in progress ending today or already past their end (one active phase per
     episode: the episode list's "due today" shows the same people)."""
     row = _phases_due(user, now).aggregate(n=Count("pk"), first=Min("planned_end_date"))
@@ -97,5 +98,5 @@ def phases_due_work(user: Any, now: dt.datetime) -> Work:
     return Work(row["n"], due, reverse("control:episode_list") + "?status=active&due=today")
 
 
-def phases_due_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
+def phases_due_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
     return per_township(_phases_due(user, now), "episode__area__path")

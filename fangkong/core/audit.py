@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
+from collections.abc import Sequence
 from typing import Any, overload
 
 from django.db import models
 
+from fangkong.core.actors import Actor
 from fangkong.core.context import request_id_var
 from fangkong.core.models import AuditLog
 from fangkong.core.pii import BlindIndexField, EncryptedTextField, mask_id_number
@@ -71,7 +73,7 @@ def build(
     action: str,
     obj: models.Model | None = None,
     *,
-    by: Any,
+    by: Actor | None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     detail: str = "",
@@ -97,7 +99,9 @@ def build(
     )
 
 
-def record(action: str, obj: models.Model | None = None, *, by: Any, **kwargs: Any) -> AuditLog:
+def record(
+    action: str, obj: models.Model | None = None, *, by: Actor | None, **kwargs: Any
+) -> AuditLog:
     """Write one change-log row now (see ``build`` for the arguments)."""
     row = build(action, obj, by=by, **kwargs)
     row.save()
@@ -113,7 +117,9 @@ def insert(row: AuditLog) -> AuditLog:
     return row
 
 
-def record_many_created(objs: list[models.Model], *, by: Any, detail: str = "") -> None:
+def record_many_created(
+    objs: Sequence[models.Model], *, by: Actor | None, detail: str = ""
+) -> None:
     """One audit row per created object, in one bulk insert (imports, demo data)."""
     actor = by if getattr(by, "is_authenticated", False) else None
     rid = request_id_var.get()

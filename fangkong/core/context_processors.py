@@ -62,7 +62,7 @@ def navigation(request):
     here = [i for i in items if request.path == i["url"] or
             (i["url"] != "/" and request.path.startswith(i["url"]))]  # fmt: skip
     if here:
-        max(here, key=lambda i: len(i["url"]))["active"] = True  # type: ignore[arg-type]
+        max(here, key=lambda i: len(str(i["url"])))["active"] = True
     return {"nav": items}
 
 

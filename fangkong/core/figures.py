@@ -26,6 +26,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import autodiscover_modules
 
+from fangkong.core.actors import Actor
 from fangkong.core.roles import roles_with
 
 Number = int | float | None
@@ -97,7 +98,7 @@ def sections() -> list[Section]:
     return sorted(_sections.values(), key=lambda s: (s.order, s.key))
 
 
-def sections_for(user: Any, day: dt.date) -> list[SectionFigures]:
+def sections_for(user: Actor, day: dt.date) -> list[SectionFigures]:
     """Every section the user may see, with its figures for ``day`` in the user's areas."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []

@@ -13,6 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.sql import InsertQuery
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.db import statements
 from fangkong.core.models import AuditLog, TimelineEvent
 from fangkong.core.timeline import build_event
@@ -25,7 +26,7 @@ class LogBatch:
         self.audits: list[AuditLog] = []
         self.events: list[TimelineEvent] = []
 
-    def audit(self, action: str, obj: models.Model, *, by: Any, **kwargs: Any) -> AuditLog:
+    def audit(self, action: str, obj: models.Model, *, by: Actor | None, **kwargs: Any) -> AuditLog:
         row = audit.build(action, obj, by=by, **kwargs)
         self.audits.append(row)
         return row

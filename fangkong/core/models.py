@@ -352,3 +352,21 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Generation(models.Model):
+    """A counter bumped after each change to a kind of data (``core.counts``): cached
+    figures computed from that data are keyed by it, so a change retires them everywhere,
+    in every web process, at once."""
+
+    name = models.CharField(_("name"), max_length=60, primary_key=True)
+    value = models.BigIntegerField(_("value"), default=0)
+
+    scope_field = None  # bookkeeping: no one's data
+
+    class Meta:
+        verbose_name = _("data generation")
+        verbose_name_plural = _("data generations")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"

@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from fangkong.core.actors import Actor
 from fangkong.core.models import Notice, User
 from fangkong.core.roles import roles_with
 
@@ -47,13 +48,13 @@ def notify(
     return Notice.objects.bulk_create(notices)
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: Actor) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return Notice.objects.filter(user=user, read_at__isnull=True).count()
 
 
-def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
+def mark_read(user: Actor, ids: Iterable[int] | None = None) -> int:
     """Mark the user's notices read (those among ``ids``, or all); returns how many."""
     qs = Notice.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:

@@ -19,12 +19,15 @@ import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+if TYPE_CHECKING:
+    from fangkong.core.actors import MaybeActor
 
 PREFIX = "v1"
 
@@ -213,14 +216,14 @@ def mask_phone(value: str | None) -> str:
     return _keep(value, 3, 4)
 
 
-def may_reveal(user: Any) -> bool:
+def may_reveal(user: MaybeActor) -> bool:
     """Whether ``user``'s roles may see personal data in full (after a logged reveal) and
     therefore the birth date; other roles see the birth year (which, unlike an age, does
     not narrow the birthday down to the day it changes)."""
-    return bool(getattr(user, "is_authenticated", False) and user.can("pii.reveal"))
+    return user is not None and user.is_authenticated and user.can("pii.reveal")
 
 
-def shown_birth(birth: dt.date | None, user: Any) -> dt.date | int | None:
+def shown_birth(birth: dt.date | None, user: MaybeActor) -> dt.date | int | None:
     """The birth date as ``user`` may see it: the date, or only its year."""
     if birth is None:
         return None
@@ -262,6 +265,14 @@ class EncryptedTextField(models.TextField):
 
     def mask(self, value: str | None) -> str:
         return MASKERS[self.kind](value)
+
+
+def masked(obj: models.Model, name: str) -> str:
+    """The value of ``obj``'s encrypted field ``name``, masked by the field's rule."""
+    field = obj._meta.get_field(name)
+    if not isinstance(field, EncryptedTextField):
+        raise TypeError(f"{type(obj).__name__}.{name} is not an EncryptedTextField")
+    return field.mask(getattr(obj, name))
 
 
 class EncryptedBinaryField(models.BinaryField):

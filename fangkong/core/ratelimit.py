@@ -1,4 +1,4 @@
-"""Per-user limits on reading personal data in bulk: reveals and person searches.
+"""Per-user limits on reading personal data in bulk: reveals, person searches and exports.
 
 Each action allows ``FANGKONG_RATE_LIMITS[action] = (count, seconds)``: at most ``count``
 in each window of ``seconds``. The counts live in Django's cache ``"ratelimit"`` (the
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
 from django.utils.translation import gettext as _
 
+from fangkong.core.actors import Actor
 from fangkong.core.errors import RateLimited
 
 CACHE = "ratelimit"
@@ -29,10 +29,12 @@ def _now() -> float:
 def _message(action: str, minutes: int) -> str:
     if action == "pii.reveal":
         return _("Too many reveals: try again in %(minutes)d minutes.") % {"minutes": minutes}
+    if action == "export":
+        return _("Too many exports: try again in %(minutes)d minutes.") % {"minutes": minutes}
     return _("Too many searches: try again in %(minutes)d minutes.") % {"minutes": minutes}
 
 
-def hit(user: Any, action: str) -> None:
+def hit(user: Actor, action: str) -> None:
     """Count one ``action`` by ``user``; raise RateLimited once over the limit."""
     limit, window = settings.FANGKONG_RATE_LIMITS[action]
     now = _now()

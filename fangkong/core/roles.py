@@ -38,6 +38,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     "person.edit": frozenset(_OPERATORS),
     "person.merge": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER}),
+    # rebuild the county's likely-duplicates table (a background job, one at a time)
+    "person.rescan_duplicates": frozenset({R.COUNTY_COMMAND, R.SYSTEM_ADMIN}),
     "person.import": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER}),
     "person.export": frozenset(_OPERATORS | {R.AUDITOR}),
     # personal data in full

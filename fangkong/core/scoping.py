@@ -32,7 +32,8 @@ from django.utils.translation import gettext as _
 from fangkong.core.errors import NotVisible
 
 if TYPE_CHECKING:
-    from fangkong.core.models import User
+    from fangkong.areas.models import Area
+    from fangkong.core.actors import MaybeActor
 
 
 def within(path: str, roots: Iterable[str]) -> bool:
@@ -79,10 +80,10 @@ def subtree_sql(column: str, roots: Iterable[str]) -> tuple[str, list[str]]:
     return f"({cond})", esc
 
 
-def covered_areas_q(user: Any) -> Q | None:
+def covered_areas_q(user: MaybeActor) -> Q | None:
     """A Q on the area table: the user's areas and everything below (path prefixes); None
     when the user may see nothing."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active:
         return None
     paths = user.area_paths
     if not paths:
@@ -90,7 +91,7 @@ def covered_areas_q(user: Any) -> Q | None:
     return subtree_q(paths)
 
 
-def area_q(user: Any, scope_field: str) -> Q | None:
+def area_q(user: MaybeActor, scope_field: str) -> Q | None:
     """A Q limiting ``scope_field`` to the user's areas and below; None when nothing is visible."""
     q = covered_areas_q(user)
     if q is None:
@@ -105,14 +106,14 @@ def area_q(user: Any, scope_field: str) -> Q | None:
 _MARK = "fangkong_visible_to"  # on the queryset's Query, which every clone copies
 
 
-def _user_key(user: Any) -> Any:
-    return getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
+def _user_key(user: MaybeActor) -> int | None:
+    return user.pk if user is not None and user.is_authenticated else None
 
 
 _QS = TypeVar("_QS", bound=QuerySet)
 
 
-def mark_visible(qs: _QS, user: Any) -> _QS:
+def mark_visible(qs: _QS, user: MaybeActor) -> _QS:
     """Note on ``qs`` that it holds only rows ``user`` may see (every ``visible_to`` ends
     here), so ``scoped`` does not filter it twice. The note lives on the query, which every
     chained queryset copies (``filter``, ``values``, ``&``, slicing)."""
@@ -120,12 +121,12 @@ def mark_visible(qs: _QS, user: Any) -> _QS:
     return qs
 
 
-def is_visible_to(qs: QuerySet, user: Any) -> bool:
+def is_visible_to(qs: QuerySet, user: MaybeActor) -> bool:
     return getattr(qs.query, _MARK, _MARK) == _user_key(user)
 
 
 class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user: User | Any) -> ScopedQuerySet:
+    def visible_to(self, user: MaybeActor) -> ScopedQuerySet:
         q = area_q(user, self.model.scope_field)
         return mark_visible(self.none() if q is None else self.filter(q), user)
 
@@ -134,19 +135,19 @@ class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: igno
     pass
 
 
-def user_covers_area(user: Any, area: Any) -> bool:
+def user_covers_area(user: MaybeActor, area: Area | None) -> bool:
     """Whether ``area`` lies within one of the user's areas."""
-    if area is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if area is None or user is None or not user.is_authenticated or not user.is_active:
         return False
     return within(area.path, user.area_paths)
 
 
 def is_shared(model: type[models.Model]) -> bool:
     """A model that holds no one's data and declares it (``scope_field = None``)."""
-    return "scope_field" in vars(model) and model.scope_field is None  # type: ignore[attr-defined]
+    return "scope_field" in vars(model) and vars(model)["scope_field"] is None
 
 
-def scoped(source: type[models.Model] | QuerySet, user: Any) -> QuerySet:
+def scoped(source: type[models.Model] | QuerySet, user: MaybeActor) -> QuerySet:
     """The rows of ``source`` (a model or a queryset over it) that ``user`` may see.
 
     A queryset already limited by ``visible_to`` for this user is returned as it is; any
@@ -178,7 +179,7 @@ def _not_visible(model: type[models.Model], field: str | None) -> NotVisible:
 
 def get_visible_or_404(
     source: type[models.Model] | QuerySet,
-    user: Any,
+    user: MaybeActor,
     *,
     error_field: str | None = None,
     **lookup: Any,
@@ -198,7 +199,7 @@ def get_visible_or_404(
 
 
 def get_all_visible_or_404(
-    source: type[models.Model] | QuerySet, user: Any, pks: Any, *, error_field: str
+    source: type[models.Model] | QuerySet, user: MaybeActor, pks: Any, *, error_field: str
 ) -> list[Any]:
     """Several objects by id (a batch release, a household checked in together), in the
     order given, duplicates once: all of them visible to ``user``, or ``NotVisible`` naming

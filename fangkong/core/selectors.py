@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.actors import Actor
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -17,7 +19,7 @@ class Figure:
     url: str
 
 
-def today_figures(user: Any) -> list[Figure]:
+def today_figures(user: Actor) -> list[Figure]:
     """Today's headline numbers within the user's areas, for the modules their roles use."""
     from fangkong.control.choices import EpisodeStatus
     from fangkong.control.models import ControlEpisode

@@ -51,6 +51,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from fangkong.core.actors import Actor
 from fangkong.core.errors import IllegalTransition
 
 _REGISTRY: dict[tuple[str, str], StateMachine] = {}
@@ -202,7 +203,7 @@ class StateMachine:
         obj: Any,
         target: str,
         *,
-        by: Any,
+        by: Actor | None,
         at: dt.datetime | None = None,
         also: Mapping[str, Any] | None = None,
         detail: str = "",

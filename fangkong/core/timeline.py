@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from fangkong.core.actors import Actor
 from fangkong.core.models import TimelineEvent
 
 
@@ -15,7 +16,7 @@ def build_event(
     kind: str,
     summary: str = "",
     *,
-    by: Any = None,
+    by: Actor | None = None,
     area: Any = None,
     area_id: int | None = None,
     data: dict[str, Any] | None = None,

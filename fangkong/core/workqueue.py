@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.actors import Actor
 from fangkong.core.roles import Role, roles_with
 
 TOWNSHIP_DEPTH = 2
@@ -57,7 +58,7 @@ class Queue:
     by_township: Callable[[Any, dt.datetime], dict[str, int]] | None = None
     order: int = 100  # among queues due at the same time (and those without a due time)
 
-    def shown_to(self, user: Any) -> bool:
+    def shown_to(self, user: Actor) -> bool:
         return bool(user.role_codes & self.roles) and user.can(self.permission)
 
 
@@ -119,7 +120,7 @@ def queues() -> list[Queue]:
     return sorted(_queues.values(), key=lambda q: (q.order, q.key))
 
 
-def queues_for(user: Any) -> list[Queue]:
+def queues_for(user: Actor) -> list[Queue]:
     """The queues that are this user's work (by role) and whose pages they may open."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
@@ -131,7 +132,7 @@ def _urgency(item: Item) -> tuple[bool, dt.datetime, str]:
     return (not item.overdue, item.due or far, str(item.label))
 
 
-def items_for(user: Any, now: dt.datetime | None = None) -> list[Item]:
+def items_for(user: Actor, now: dt.datetime | None = None) -> list[Item]:
     """The user's non-empty queues, the most urgent first: the overdue (longest overdue
     first), then by due time, those without a due time last."""
     now = now or timezone.now()
@@ -144,7 +145,7 @@ def items_for(user: Any, now: dt.datetime | None = None) -> list[Item]:
     return sorted(items, key=_urgency)
 
 
-def awaiting_domains(user: Any) -> list[Any]:
+def awaiting_domains(user: Actor) -> list[Any]:
     """Where the work of the user's roles whose domain is not built yet will come from."""
     return [AWAITING_DOMAIN[r] for r in sorted(user.role_codes) if r in AWAITING_DOMAIN]
 
@@ -191,7 +192,7 @@ class TownshipTable:
         return [sum(r.counts[i] for r in self.rows) for i in range(len(self.queues))]
 
 
-def spans_townships(user: Any) -> bool:
+def spans_townships(user: Actor) -> bool:
     """Whether one of the user's areas lies above township level (the county)."""
     from fangkong.areas.models import Area
 
@@ -199,7 +200,7 @@ def spans_townships(user: Any) -> bool:
     return any(len(p) // step < TOWNSHIP_DEPTH for p in getattr(user, "area_paths", ()))
 
 
-def township_table(user: Any, now: dt.datetime | None = None) -> TownshipTable | None:
+def township_table(user: Actor, now: dt.datetime | None = None) -> TownshipTable | None:
     """For a user above township level: each queue's count per township, the townships
     with any work, in the area tree's order. None for everyone else."""
     from fangkong.areas.models import Area

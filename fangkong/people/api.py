@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
 from fangkong.core import audit
+from fangkong.core.actors import Actor, AuthedRequest
 from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require
@@ -18,7 +19,7 @@ from fangkong.core.pii import may_reveal
 from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.uploads import read_upload
 from fangkong.core.versioning import etag, expected_version
-from fangkong.people import filters, selectors, services
+from fangkong.people import duplicates, filters, selectors, services
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.models import Household, ImportJob, KeyCategory
 from fangkong.people.services import imports
@@ -166,6 +167,19 @@ class TownshipCountOut(Schema):
     by_category: dict[str, int] = Field(..., description="category code -> persons")
 
 
+class RescanOut(Schema):
+    id: int
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    running: bool = Field(..., description="the scan has not finished yet")
+    candidates: int = Field(..., description="records found in a group, once finished")
+    error: str
+
+    @staticmethod
+    def resolve_running(obj: Any) -> bool:
+        return bool(obj.running)
+
+
 class DuplicateGroupOut(Schema):
     reason: str = Field(
         ...,
@@ -203,11 +217,11 @@ class RowErrorOut(Schema):
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def _area(user: Any, pk: int) -> Area:
+def _area(user: Actor, pk: int) -> Area:
     return get_visible_or_404(Area, user, pk=pk, error_field="area_id")
 
 
-def _household(user: Any, pk: int | None) -> Household | None:
+def _household(user: Actor, pk: int | None) -> Household | None:
     if pk is None:
         return None
     return get_visible_or_404(Household, user, pk=pk, error_field="household_id")
@@ -251,7 +265,7 @@ def _person_data(p: PersonIn) -> services.PersonData:
     )
 
 
-def _person_detail(request: HttpRequest, person: Any, full_chain: bool) -> Any:
+def _person_detail(request: AuthedRequest, person: Any, full_chain: bool) -> Any:
     if full_chain:
         require(request.user, "pii.reveal")
         audit.record(audit.Action.REVEAL, person, by=request.user, detail="responsibility chain")
@@ -263,7 +277,7 @@ def _person_detail(request: HttpRequest, person: Any, full_chain: bool) -> Any:
 # --- persons ---------------------------------------------------------------------------------
 @router.get("/persons", response=list[PersonOut], summary="Search and list persons in your areas")
 @paginate(Page)
-def list_persons(request: HttpRequest, query: Query[PersonQuery]):
+def list_persons(request: AuthedRequest, query: Query[PersonQuery]):
     """`q` is one search box: an exact ID number or phone, a name prefix, or pinyin initials
     (`zs` finds 张三). The filters are the person list page's; an area or key category that
     is not one of yours is refused (422 naming the field)."""
@@ -278,7 +292,7 @@ def list_persons(request: HttpRequest, query: Query[PersonQuery]):
     summary="One person: household, key categories and responsibility chain",
 )
 def get_person(
-    request: HttpRequest, response: HttpResponse, person_id: int, full_chain: bool = False
+    request: AuthedRequest, response: HttpResponse, person_id: int, full_chain: bool = False
 ):
     """`full_chain=true` shows the chain's phone numbers in full (pii.reveal; logged). The
     `ETag` header holds the person's version, for `If-Match` on a change."""
@@ -295,7 +309,7 @@ def get_person(
     response={201: PersonCreated, 200: PersonCreated, **ERRORS},
     summary="Register a person (an ID number already in your areas returns that person)",
 )
-def create_person(request: HttpRequest, payload: PersonIn):
+def create_person(request: AuthedRequest, payload: PersonIn):
     require(request.user, "person.edit")
     person, created = services.create_person(
         by=request.user,
@@ -309,7 +323,7 @@ def create_person(request: HttpRequest, payload: PersonIn):
 
 @router.put("/persons/{person_id}", response={200: PersonOut, **ERRORS}, summary="Change a person")
 def update_person(
-    request: HttpRequest, response: HttpResponse, person_id: int, payload: PersonUpdateIn
+    request: AuthedRequest, response: HttpResponse, person_id: int, payload: PersonUpdateIn
 ):
     """Send the `version` you read (or `If-Match` with its `ETag`): if someone else changed
     the person since, nothing is written and the answer is 409 `stale_version`, with the
@@ -336,7 +350,7 @@ def update_person(
 # --- households ------------------------------------------------------------------------------
 @router.get("/households", response=list[HouseholdOut], summary="Households in your areas")
 @paginate(Page)
-def list_households(request: HttpRequest, query: Query[HouseholdQuery]):
+def list_households(request: AuthedRequest, query: Query[HouseholdQuery]):
     require(request.user, "person.view")
     households = selectors.households_for(request.user)
     return filter_list(request, filters.HouseholdFilter, query, queryset=households).order_by("pk")
@@ -347,7 +361,7 @@ def list_households(request: HttpRequest, query: Query[HouseholdQuery]):
     response={200: HouseholdDetailOut, **ERRORS},
     summary="One household with its members and responsibility chain",
 )
-def get_household(request: HttpRequest, household_id: int):
+def get_household(request: AuthedRequest, household_id: int):
     require(request.user, "person.view")
     h = get_visible_or_404(selectors.households_for(request.user), request.user, pk=household_id)
     h.active_members = list(selectors.persons_for(request.user).filter(household=h).order_by("pk"))
@@ -356,7 +370,7 @@ def get_household(request: HttpRequest, household_id: int):
 
 
 @router.post("/households", response={201: HouseholdOut, **ERRORS}, summary="Register a household")
-def create_household(request: HttpRequest, payload: HouseholdIn):
+def create_household(request: AuthedRequest, payload: HouseholdIn):
     require(request.user, "person.edit")
     h = services.create_household(
         by=request.user,
@@ -373,7 +387,7 @@ def create_household(request: HttpRequest, payload: HouseholdIn):
     response={200: HouseholdOut, **ERRORS},
     summary="Change a household (its members move with it)",
 )
-def update_household(request: HttpRequest, household_id: int, payload: HouseholdIn):
+def update_household(request: AuthedRequest, household_id: int, payload: HouseholdIn):
     require(request.user, "person.edit")
     h = get_visible_or_404(selectors.households_for(request.user), request.user, pk=household_id)
     return services.update_household(
@@ -392,7 +406,7 @@ def update_household(request: HttpRequest, household_id: int, payload: Household
     response=list[CategoryOut],
     summary="Key-person categories (12类重点人员) with persons in your areas",
 )
-def list_categories(request: HttpRequest):
+def list_categories(request: AuthedRequest):
     require(request.user, "person.view")
     counts = selectors.category_counts(request.user)
     cats = list(KeyCategory.objects.all())
@@ -406,7 +420,7 @@ def list_categories(request: HttpRequest):
     response=list[TownshipCountOut],
     summary="Persons per key category per township in your areas",
 )
-def category_township_counts(request: HttpRequest):
+def category_township_counts(request: AuthedRequest):
     require(request.user, "person.view")
     codes = dict(KeyCategory.objects.values_list("pk", "code"))
     return [
@@ -422,7 +436,7 @@ def category_township_counts(request: HttpRequest):
 
 
 @router.post("/categories", response={201: CategoryOut, **ERRORS}, summary="Add a key category")
-def create_category(request: HttpRequest, payload: CategoryIn):
+def create_category(request: AuthedRequest, payload: CategoryIn):
     return Status(201, services.create_category(by=request.user, **payload.dict()))
 
 
@@ -431,7 +445,7 @@ def create_category(request: HttpRequest, payload: CategoryIn):
     response={200: CategoryOut, **ERRORS},
     summary="Change or retire a key category",
 )
-def update_category(request: HttpRequest, category_id: int, payload: CategoryIn):
+def update_category(request: AuthedRequest, category_id: int, payload: CategoryIn):
     require(request.user, "category.manage")
     cat = get_visible_or_404(KeyCategory, request.user, pk=category_id)
     return services.update_category(cat, by=request.user, **payload.dict())
@@ -444,7 +458,7 @@ def update_category(request: HttpRequest, category_id: int, payload: CategoryIn)
     summary="Likely duplicate persons in your areas (same document number, or same name and "
     "birth date or phone)",
 )
-def list_duplicates(request: HttpRequest, limit: int = Query(100, ge=1, le=500)):
+def list_duplicates(request: AuthedRequest, limit: int = Query(100, ge=1, le=500)):
     require(request.user, "person.merge")
     return [
         {"reason": g.reason, "name": g.name, "persons": g.persons}
@@ -453,11 +467,35 @@ def list_duplicates(request: HttpRequest, limit: int = Query(100, ge=1, le=500))
 
 
 @router.post(
+    "/duplicates/rescan",
+    response={202: RescanOut, **ERRORS},
+    summary="Rebuild the likely-duplicates table in the background (one rescan at a time: "
+    "409 rescan_running while one runs)",
+)
+def rescan_duplicates(request: AuthedRequest):
+    return Status(202, duplicates.start_rescan(by=request.user))
+
+
+class LastRescanOut(Schema):
+    last: RescanOut | None = Field(..., description="null when no rescan has run yet")
+
+
+@router.get(
+    "/duplicates/rescan",
+    response={200: LastRescanOut, **ERRORS},
+    summary="The last rescan for duplicates: when it started and ended, what it found",
+)
+def last_rescan(request: AuthedRequest):
+    require(request.user, "person.rescan_duplicates")
+    return {"last": duplicates.last_scan()}
+
+
+@router.post(
     "/merge",
     response={200: PersonOut, **ERRORS},
     summary="Merge two records of one person: every reference moves to the kept one",
 )
-def merge(request: HttpRequest, payload: MergeIn):
+def merge(request: AuthedRequest, payload: MergeIn):
     require(request.user, "person.merge")
     persons = selectors.persons_for(request.user)
     keep = get_visible_or_404(persons, request.user, pk=payload.keep_id, error_field="keep_id")
@@ -472,7 +510,7 @@ def merge(request: HttpRequest, payload: MergeIn):
     summary="Upload a person sheet (.xlsx) to import in the background",
 )
 def create_import(
-    request: HttpRequest,
+    request: AuthedRequest,
     file: File[UploadedFile],
     mode: Form[ImportJob.Mode] = ImportJob.Mode.ALL_OR_NOTHING,
 ):
@@ -489,7 +527,7 @@ def create_import(
 @router.get(
     "/imports/{job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import's progress"
 )
-def get_import(request: HttpRequest, job_id: int):
+def get_import(request: AuthedRequest, job_id: int):
     require(request.user, "person.import")
     return imports.get_import_job(request.user, job_id)
 
@@ -500,6 +538,6 @@ def get_import(request: HttpRequest, job_id: int):
     summary="An import's bad rows: row number, column and reason",
 )
 @paginate(Page)
-def get_import_errors(request: HttpRequest, job_id: int):
+def get_import_errors(request: AuthedRequest, job_id: int):
     require(request.user, "person.import")
     return imports.get_import_job(request.user, job_id).row_errors.all()

@@ -6,3 +6,6 @@ class PeopleConfig(AppConfig):
     name = "fangkong.people"
     label = "people"
     verbose_name = _("People")
+
+    def ready(self) -> None:
+        from fangkong.people import signals  # noqa: F401

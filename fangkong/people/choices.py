@@ -27,3 +27,11 @@ PERSON_TRANSITIONS: dict[str, frozenset[str]] = {
     PersonStatus.ACTIVE: frozenset({PersonStatus.MERGED}),
     PersonStatus.MERGED: frozenset(),
 }
+
+
+class DuplicateReason(models.TextChoices):
+    """Why two records may be one person (the duplicates page, most certain first)."""
+
+    SAME_ID = "same_id", _("Same document number")
+    NAME_BIRTH = "name_birth", _("Same name and birth date")
+    NAME_PHONE = "name_phone", _("Same name and phone")

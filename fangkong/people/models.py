@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import BaseModel, ImportJobBase, ImportRowErrorBase
-from fangkong.core.pii import BlindIndexField, EncryptedTextField
+from fangkong.core.pii import BlindIndexField, EncryptedTextField, masked
 from fangkong.core.scoping import ScopedManager, mark_visible
-from fangkong.people.choices import DocType, PersonStatus, Sex
+from fangkong.people.choices import DocType, DuplicateReason, PersonStatus, Sex
+
+if TYPE_CHECKING:
+    from fangkong.core.actors import MaybeActor
 
 
 class KeyCategory(BaseModel):
@@ -122,17 +128,17 @@ class Person(BaseModel):
 
     @property
     def id_number_masked(self) -> str:
-        return self._meta.get_field("id_number").mask(self.id_number)  # type: ignore[union-attr]
+        return masked(self, "id_number")
 
     @property
     def phone_masked(self) -> str:
-        return self._meta.get_field("phone").mask(self.phone)  # type: ignore[union-attr]
+        return masked(self, "phone")
 
 
 class ImportJobQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ImportJobQuerySet:
+    def visible_to(self, user: MaybeActor) -> ImportJobQuerySet:
         """A user follows the imports they started, and no one else's."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        if user is None or not user.is_authenticated or not user.is_active:
             return mark_visible(self.none(), user)
         return mark_visible(self.filter(created_by=user), user)
 
@@ -168,3 +174,55 @@ class ImportRowError(ImportRowErrorBase):
     class Meta(ImportRowErrorBase.Meta):
         verbose_name = _("import row error")
         verbose_name_plural = _("import row errors")
+
+
+class DuplicateCandidate(models.Model):
+    """A person who shares a matching key with another active person: the rows the likely
+    duplicates page reads (a short list), kept as persons are written
+    (``people/duplicates.py``), rebuilt in full by a background rescan. The key is a blind
+    index of the matched values, so the table holds no personal data of its own."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=12, choices=DuplicateReason.choices)
+    key = models.CharField(_("matching key"), max_length=64)
+
+    objects = ScopedManager()
+    scope_field = "person__area"
+
+    class Meta:
+        verbose_name = _("duplicate candidate (疑似重复)")
+        verbose_name_plural = _("duplicate candidates (疑似重复)")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "reason"], name="uniq_candidate_reason")
+        ]
+        indexes = [models.Index(fields=["reason", "key"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.reason}"
+
+
+class DuplicateScan(models.Model):
+    """A full rescan of the registry for likely duplicates: one at a time."""
+
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("started by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    # True while running, NULL after: unique, so a second scan cannot start beside it
+    running = models.BooleanField(_("running"), null=True, default=True, unique=True)
+    candidates = models.PositiveIntegerField(_("records in a group"), default=0)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+
+    scope_field = None  # the scan's bookkeeping: no one's data
+
+    class Meta:
+        verbose_name = _("duplicates rescan")
+        verbose_name_plural = _("duplicates rescans")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"rescan {self.started_at:%Y-%m-%d %H:%M}"

@@ -28,6 +28,7 @@ from django.db.models.functions import TruncYear
 from django.utils import timezone
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.db import chunks
 from fangkong.core.models import AuditLog, ImportJobBase
 from fangkong.core.redact import (
@@ -38,6 +39,7 @@ from fangkong.core.redact import (
     text_fields,
     values_of_keys,
 )
+from fangkong.people import duplicates
 from fangkong.people.models import Person
 from fangkong.people.services.control_state import under_control
 
@@ -169,7 +171,7 @@ def _sweep(cutoff: dt.datetime) -> None:
 
 def purge_expired(
     *,
-    by: Any = None,
+    by: Actor | None = None,
     now: dt.datetime | None = None,
     days: int | None = None,
     batch: int = BATCH,
@@ -186,6 +188,7 @@ def purge_expired(
             if not ids:
                 break
             _purge_batch(ids, now=now)
+            duplicates.refresh(ids)  # purged records match no one
             total += len(ids)
     with transaction.atomic():
         _sweep(cutoff)

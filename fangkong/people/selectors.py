@@ -6,23 +6,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
 from fangkong.areas.models import Area
+from fangkong.areas.selectors import responsibility_chain
+from fangkong.core import counts
+from fangkong.core.actors import Actor
 from fangkong.core.pii import blind_index
-from fangkong.people.choices import PersonStatus
+from fangkong.people.choices import DuplicateReason, PersonStatus
 from fangkong.people.idnumber import normalise_id, normalise_phone
 from fangkong.people.models import Household, KeyCategory, Person
 
 TOWNSHIP_PATH_LEN = Area.steplen * 2  # county, then township
 
 
-def persons_for(user: Any) -> QuerySet[Person]:
+def persons_for(user: Actor) -> QuerySet[Person]:
     return Person.objects.visible_to(user).filter(status=PersonStatus.ACTIVE).select_related("area")
 
 
-def households_for(user: Any) -> QuerySet[Household]:
+def households_for(user: Actor) -> QuerySet[Household]:
     return Household.objects.visible_to(user).select_related("area")
 
 
@@ -53,7 +56,7 @@ def classify_query(q: str) -> tuple[str, str]:
     return "name", q
 
 
-def search_persons(user: Any, q: str) -> QuerySet[Person]:
+def search_persons(user: Actor, q: str) -> QuerySet[Person]:
     """One box: exact ID number or phone (blind index), else name or pinyin initials prefix."""
     qs = persons_for(user)
     if not (q or "").strip():
@@ -77,57 +80,66 @@ class DuplicateGroup:
     persons: list[Person] = field(default_factory=list)
 
 
-def _groups(qs: QuerySet[Person], keys: list[str], limit: int) -> list[dict[str, Any]]:
-    """Groups of 2+ records sharing ``keys``, leaving out groups whose members all hold
-    distinct document numbers (different numbers: different people)."""
-    return list(
-        qs.values(*keys)
-        .annotate(
-            n=Count("id"),
-            numbers=Count(
-                Case(When(~Q(id_number_index=""), then="id_number_index")), distinct=True
-            ),
-        )
-        .filter(n__gt=1, numbers__lt=F("n"))
-        .order_by(*keys)[:limit]
-    )
-
-
-def likely_duplicates(user: Any, *, limit: int = 200) -> list[DuplicateGroup]:
+def likely_duplicates(user: Actor, *, limit: int = 200) -> list[DuplicateGroup]:
     """Records in the user's areas that may be one person: the same document number (two
     areas registered one person; the county reconciles them), same name and birth date, or
-    same name and phone; found by grouped queries (no pairwise comparison). A group shows
-    only when the user sees two of its records."""
-    base = persons_for(user)
+    same name and phone. Read from the candidate table kept as persons are written
+    (people/duplicates.py): a short list, not a scan of the registry. A group shows only
+    when the user sees two of its records; a name group whose records all hold different
+    document numbers is left out (different numbers: different people)."""
+    from fangkong.people.models import DuplicateCandidate
+
+    mine = DuplicateCandidate.objects.visible_to(user)
     out: list[DuplicateGroup] = []
-    specs = [
-        ("same_id", ["id_number_index"], base.exclude(id_number_index="")),
-        ("name_birth", ["name", "birth_date"], base.exclude(birth_date__isnull=True)),
-        ("name_phone", ["name", "phone_index"], base.exclude(phone_index="")),
-    ]
     seen: set[frozenset[int]] = set()
-    for reason, keys, qs in specs:
-        groups = _groups(qs, keys, limit)
-        if not groups:
+    for reason in DuplicateReason:  # the most certain first
+        keys = list(
+            mine.filter(reason=reason)
+            .values("key")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .order_by("key")
+            .values_list("key", flat=True)[: limit - len(out)]
+        )
+        if not keys:
             continue
-        match = Q()
-        for g in groups:
-            match |= Q(**{k: g[k] for k in keys})
-        members: dict[tuple, list[Person]] = {}
-        for p in qs.filter(match).select_related("area", "household").order_by("pk"):
-            members.setdefault(tuple(getattr(p, k) for k in keys), []).append(p)
-        for g in groups:
-            persons = members.get(tuple(g[k] for k in keys), [])
+        members: dict[str, list[Person]] = {}
+        rows = (
+            mine.filter(reason=reason, key__in=keys)
+            .select_related("person__area", "person__household")
+            .order_by("person_id")
+        )
+        for c in rows:
+            members.setdefault(c.key, []).append(c.person)
+        groups = []
+        for persons in members.values():
             ids = frozenset(p.pk for p in persons)
-            if len(persons) > 1 and ids not in seen:
-                seen.add(ids)
-                out.append(DuplicateGroup(reason, persons[0].name, g[keys[-1]], persons))
+            if len(persons) < 2 or ids in seen:
+                continue
+            numbers = {p.id_number_index for p in persons if p.id_number_index}
+            if reason != DuplicateReason.SAME_ID and len(numbers) == len(persons):
+                continue
+            seen.add(ids)
+            first = persons[0]
+            key = first.id_number_index if reason == DuplicateReason.SAME_ID else (
+                first.birth_date if reason == DuplicateReason.NAME_BIRTH else first.phone_index
+            )  # fmt: skip
+            groups.append(DuplicateGroup(reason, first.name, key, persons))
+        out.extend(sorted(groups, key=lambda g: (g.name, g.persons[0].pk)))
+        if len(out) >= limit:
+            break
     return out[:limit]
 
 
 # --- key categories --------------------------------------------------------------------------
-def category_counts(user: Any) -> dict[int, int]:
-    """Category id -> persons in the user's areas (one grouped query)."""
+def category_counts(user: Actor) -> dict[int, int]:
+    """Category id -> persons in the user's areas (one grouped query, once per change of the
+    registry: ``core.counts``)."""
+    return counts.cached(counts.PERSONS, ("categories", counts.scope_of(user)),
+                         lambda: _category_counts(user))  # fmt: skip
+
+
+def _category_counts(user: Actor) -> dict[int, int]:
     through = Person.categories.through
     visible = persons_for(user).values("pk")
     return dict(
@@ -145,9 +157,20 @@ class TownshipCount:
     total: int
 
 
-def counts_by_township(user: Any, category: KeyCategory | None = None) -> list[TownshipCount]:
+def counts_by_township(user: Actor, category: KeyCategory | None = None) -> list[TownshipCount]:
     """Persons per key category per township in the user's areas: one grouped query (plus
-    the township names)."""
+    the township names), once per change of the registry (``core.counts``)."""
+    scope = ("townships", counts.scope_of(user), category.pk if category else None)
+    by_town = counts.cached(counts.PERSONS, scope, lambda: _by_township(user, category))
+    towns = {a.path: a for a in Area.objects.filter(path__in=list(by_town))}
+    return [
+        TownshipCount(towns[tp], c, sum(c.values()))
+        for tp, c in sorted(by_town.items())
+        if tp in towns
+    ]
+
+
+def _by_township(user: Actor, category: KeyCategory | None) -> dict[str, dict[int, int]]:
     through = Person.categories.through
     qs = through.objects.filter(person_id__in=persons_for(user).values("pk"))
     if category is not None:
@@ -161,20 +184,10 @@ def counts_by_township(user: Any, category: KeyCategory | None = None) -> list[T
     by_town: dict[str, dict[int, int]] = {}
     for tp, cid, n in rows:
         by_town.setdefault(tp, {})[cid] = n
-    towns = {a.path: a for a in Area.objects.filter(path__in=list(by_town))}
-    return [
-        TownshipCount(towns[tp], counts, sum(counts.values()))
-        for tp, counts in sorted(by_town.items())
-        if tp in towns
-    ]
+    return by_town
 
 
 # --- responsibility chain --------------------------------------------------------------------
 def chain_for(area: Any, floor: int | None = None) -> list[Any]:
-    """The responsibility chain (包保) from ``area`` up to the county, from the areas app;
-    empty while that app does not offer it."""
-    try:
-        from fangkong.areas.selectors import responsibility_chain
-    except ImportError:
-        return []
+    """The responsibility chain (包保) from ``area`` up to the county, from the areas app."""
     return list(responsibility_chain(area, floor=floor))

@@ -257,6 +257,11 @@ def populate(population: int, seed: int = 1, stdout: Any = None) -> int:
             if stdout is not None:
                 stdout.write(f"  {load.made:,} persons ({time.monotonic() - started:.0f}s)")
     made = load.finish()
+    from fangkong.core import counts
+    from fangkong.people.duplicates import rescan_all
+
+    rescan_all()  # bulk-loaded: the likely duplicates in one pass
+    counts.changed(counts.PERSONS)
     audit.record(
         audit.Action.CREATE,
         by=None,

@@ -15,3 +15,13 @@ def run_import_task(job_id: int) -> str:
 
     job = run_import(job_id)
     return job.status
+
+
+@bind_retry
+@task()
+@retrying(max_attempts=1)
+def rescan_duplicates(scan_id: int) -> int:
+    """Rebuild the likely-duplicates table (one attempt: a failure is shown with the scan)."""
+    from fangkong.people.duplicates import run_rescan
+
+    return run_rescan(scan_id).candidates

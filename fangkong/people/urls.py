@@ -25,6 +25,7 @@ urlpatterns = [
     path("categories/<int:pk>/edit/", categories.CategoryEditView.as_view(), name="category_edit"),
     path("duplicates/", duplicates.DuplicateListView.as_view(), name="duplicates"),
     path("duplicates/merge/", duplicates.MergeView.as_view(), name="merge"),
+    path("duplicates/rescan/", duplicates.RescanView.as_view(), name="duplicates_rescan"),
     path("imports/new/", imports.ImportCreateView.as_view(), name="import_create"),
     path("imports/template.xlsx", imports.ImportTemplateView.as_view(), name="import_template"),
     path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import_detail"),

@@ -1,12 +1,12 @@
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Body, Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
+from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import ErrorOut, Page
 from fangkong.core.permissions import require
 from fangkong.core.scoping import get_visible_or_404
@@ -88,13 +88,13 @@ class CompareOut(Schema):
 
 @router.get("/rule-sets", response=list[RuleSetOut], summary="Rule sets, newest first")
 @paginate(Page)
-def list_rule_sets(request: HttpRequest):
+def list_rule_sets(request: AuthedRequest):
     require(request.user, "policy.view")
     return selectors.rule_sets().order_by("-effective_from", "code")
 
 
 @router.get("/rule-sets/{rule_set_id}", response={200: RuleSetDetailOut, 404: ErrorOut})
-def get_rule_set(request: HttpRequest, rule_set_id: int):
+def get_rule_set(request: AuthedRequest, rule_set_id: int):
     require(request.user, "policy.view")
     rule_sets = selectors.with_rules(selectors.rule_sets())
     return get_visible_or_404(rule_sets, request.user, pk=rule_set_id)
@@ -105,7 +105,7 @@ def get_rule_set(request: HttpRequest, rule_set_id: int):
     response={201: RuleSetDetailOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Enter a county rule set (the JSON format of the shipped files)",
 )
-def create_rule_set(request: HttpRequest, payload: dict[str, Any] = Body(...)):  # noqa: B008
+def create_rule_set(request: AuthedRequest, payload: dict[str, Any] = Body(...)):  # noqa: B008
     require(request.user, "policy.manage")
     rule_set = services.create_rule_set(payload, by=request.user)
     rule_sets = selectors.with_rules(selectors.rule_sets())
@@ -120,7 +120,7 @@ class CompareQuery(Schema):
 @router.get(
     "/compare", response={200: CompareOut, 404: ErrorOut}, summary="Two versions side by side"
 )
-def compare(request: HttpRequest, q: Query[CompareQuery]):
+def compare(request: AuthedRequest, q: Query[CompareQuery]):
     require(request.user, "policy.view")
     a = get_visible_or_404(selectors.rule_sets(), request.user, pk=q.a, error_field="a")
     b = get_visible_or_404(selectors.rule_sets(), request.user, pk=q.b, error_field="b")
@@ -156,7 +156,7 @@ class RuleQuery(Schema):
     response={200: RuleInForceOut, 404: ErrorOut, 422: ErrorOut},
     summary="The rule in force for a reason on a date",
 )
-def rule_in_force(request: HttpRequest, q: Query[RuleQuery]):
+def rule_in_force(request: AuthedRequest, q: Query[RuleQuery]):
     require(request.user, "policy.view")
     area = None
     if q.area is not None:

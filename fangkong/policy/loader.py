@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from fangkong.core.actors import Actor
 from fangkong.core.errors import ValidationFailed
 from fangkong.policy.choices import PhaseKind, Reason, Scope
 
@@ -360,7 +361,7 @@ def load_rule_set(
     data: dict[str, Any] | str | bytes | RuleSetSpec,
     *,
     models: Models | None = None,
-    created_by: Any = None,
+    created_by: Actor | None = None,
 ) -> Any:
     """Validate and write one rule set, all or nothing. Returns the RuleSet."""
     m = models or app_models()

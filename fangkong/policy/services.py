@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.policy.choices import Scope
@@ -17,7 +18,7 @@ from fangkong.policy.loader import app_models, load_rule_set, parse_rule_set
 from fangkong.policy.models import RuleSet
 
 
-def create_rule_set(data: dict[str, Any] | str, *, by: Any) -> RuleSet:
+def create_rule_set(data: dict[str, Any] | str, *, by: Actor) -> RuleSet:
     """A county's own rule set from JSON (the format of the shipped files). It wins over the
     national set, in its county and dates, for the reasons it defines."""
     require(by, "policy.manage")
@@ -41,7 +42,7 @@ def create_rule_set(data: dict[str, Any] | str, *, by: Any) -> RuleSet:
     return rule_set
 
 
-def end_rule_set(rule_set: RuleSet, *, effective_to: dt.date, by: Any) -> RuleSet:
+def end_rule_set(rule_set: RuleSet, *, effective_to: dt.date, by: Actor) -> RuleSet:
     """Put an end date on a county rule set (or bring it forward), so a newer one can follow."""
     require(by, "policy.manage")
     if rule_set.scope != Scope.COUNTY:

@@ -4,11 +4,11 @@ objects answer 404), role-checked (403), errors in the project's one format."""
 
 import datetime as dt
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
+from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
 from fangkong.core.permissions import require
 from fangkong.core.scoping import get_all_visible_or_404, get_visible_or_404
@@ -122,7 +122,7 @@ class StayOut(Schema):
 
     @staticmethod
     def resolve_planned_end_date(obj: Stay) -> dt.date | None:
-        return obj.phase.planned_end_date if obj.phase_id else None  # type: ignore[union-attr]
+        return phase.planned_end_date if (phase := obj.phase) is not None else None
 
 
 class CheckInIn(StrictSchema):
@@ -216,21 +216,21 @@ class OverdueRoomOut(Schema):
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _site(request: HttpRequest, site_id: int) -> IsolationSite:
+def _site(request: AuthedRequest, site_id: int) -> IsolationSite:
     return get_visible_or_404(selectors.sites_for(request.user), request.user, pk=site_id)
 
 
-def _room(request: HttpRequest, room_id: int) -> Room:
+def _room(request: AuthedRequest, room_id: int) -> Room:
     rooms = selectors.rooms_for(request.user).select_related("site__area")
     return get_visible_or_404(rooms, request.user, pk=room_id)
 
 
-def _stay(request: HttpRequest, stay_id: int) -> Stay:
+def _stay(request: AuthedRequest, stay_id: int) -> Stay:
     stays = selectors.stays_for(request.user).select_related("site__area")
     return get_visible_or_404(stays, request.user, pk=stay_id)
 
 
-def _site_data(request: HttpRequest, payload: SiteIn) -> services.SiteData:
+def _site_data(request: AuthedRequest, payload: SiteIn) -> services.SiteData:
     area = get_visible_or_404(Area, request.user, pk=payload.area_id, error_field="area_id")
     return services.SiteData(
         name=payload.name,
@@ -278,7 +278,7 @@ def _capacity_out(cap: selectors.Capacity) -> dict:
 
 
 @router.get("/capacity", response=CapacityReportOut, summary="Capacity of your sites and in total")
-def capacity(request: HttpRequest):
+def capacity(request: AuthedRequest):
     require(request.user, "capacity.view")
     report = selectors.capacity(request.user)
     return {"total": _capacity_out(report.total), "sites": [_capacity_out(c) for c in report.sites]}
@@ -291,7 +291,7 @@ class DueQuery(Schema):
 
 @router.get("/due", response=list[StayOut], summary="Releases due today and tomorrow")
 @paginate(Page)
-def due(request: HttpRequest, query: Query[DueQuery]):
+def due(request: AuthedRequest, query: Query[DueQuery]):
     require(request.user, "site.view")
     due = selectors.due_stays(request.user, on=query.on)
     return filter_list(request, filters.StayFilter, {"site": query.site}, queryset=due)
@@ -299,14 +299,14 @@ def due(request: HttpRequest, query: Query[DueQuery]):
 
 @router.get("/overstays", response=list[StayOut], summary="Stays past their planned end")
 @paginate(Page)
-def overstays(request: HttpRequest, query: Query[DueQuery]):
+def overstays(request: AuthedRequest, query: Query[DueQuery]):
     require(request.user, "site.view")
     late = selectors.overstays(request.user, on=query.on)
     return filter_list(request, filters.StayFilter, {"site": query.site}, queryset=late)
 
 
 @router.get("/turnover/overdue", response=list[OverdueRoomOut], summary="Turnovers past target")
-def overdue_turnovers(request: HttpRequest, site: int | None = None):
+def overdue_turnovers(request: AuthedRequest, site: int | None = None):
     require(request.user, "site.view")
     s = _site(request, site) if site else None
     return selectors.overdue_turnovers(request.user, site=s)
@@ -319,7 +319,7 @@ class StayQuery(Schema):
 
 @router.get("/stays", response=list[StayOut], summary="Stays at your sites")
 @paginate(Page)
-def list_stays(request: HttpRequest, query: Query[StayQuery]):
+def list_stays(request: AuthedRequest, query: Query[StayQuery]):
     require(request.user, "site.view")
     stays = selectors.stays_for(request.user)
     return filter_list(request, filters.StayFilter, query, queryset=stays).order_by(
@@ -328,13 +328,13 @@ def list_stays(request: HttpRequest, query: Query[StayQuery]):
 
 
 @router.get("/stays/{stay_id}", response={200: StayOut, 404: ErrorOut})
-def get_stay(request: HttpRequest, stay_id: int):
+def get_stay(request: AuthedRequest, stay_id: int):
     require(request.user, "site.view")
     return _stay(request, stay_id)
 
 
 @router.post("/stays/{stay_id}/move", response={200: list[StayOut], **ERR}, summary="Move rooms")
-def move(request: HttpRequest, stay_id: int, payload: MoveIn):
+def move(request: AuthedRequest, stay_id: int, payload: MoveIn):
     require(request.user, "stay.manage")
     stay = _stay(request, stay_id)
     to_room = get_visible_or_404(
@@ -345,14 +345,14 @@ def move(request: HttpRequest, stay_id: int, payload: MoveIn):
 
 
 @router.post("/stays/{stay_id}/release", response={200: StayOut, **ERR}, summary="Release one")
-def release(request: HttpRequest, stay_id: int, payload: ReleaseIn):
+def release(request: AuthedRequest, stay_id: int, payload: ReleaseIn):
     require(request.user, "stay.manage")
     stay = _stay(request, stay_id)
     return services.release(stay, by=request.user, early_reason=payload.early_reason)
 
 
 @router.post("/releases", response={200: list[StayOut], **ERR}, summary="Release a batch")
-def release_batch(request: HttpRequest, payload: BatchReleaseIn):
+def release_batch(request: AuthedRequest, payload: BatchReleaseIn):
     require(request.user, "stay.manage")
     stays = get_all_visible_or_404(
         selectors.stays_for(request.user), request.user, payload.stay_ids, error_field="stay_ids"
@@ -361,7 +361,7 @@ def release_batch(request: HttpRequest, payload: BatchReleaseIn):
 
 
 @router.post("/stays/{stay_id}/overstay-reason", response={200: StayOut, **ERR})
-def overstay_reason(request: HttpRequest, stay_id: int, payload: OverstayIn):
+def overstay_reason(request: AuthedRequest, stay_id: int, payload: OverstayIn):
     require(request.user, "stay.manage")
     stay = _stay(request, stay_id)
     services.record_overstay_reason(stay, by=request.user, reason=payload.reason)
@@ -372,20 +372,20 @@ def overstay_reason(request: HttpRequest, stay_id: int, payload: OverstayIn):
 
 
 @router.get("/rooms/{room_id}", response={200: RoomOut, 404: ErrorOut})
-def get_room(request: HttpRequest, room_id: int):
+def get_room(request: AuthedRequest, room_id: int):
     require(request.user, "site.view")
     return _room(request, room_id)
 
 
 @router.post("/rooms/{room_id}/state", response={200: RoomOut, **ERR}, summary="Reserve etc.")
-def room_state(request: HttpRequest, room_id: int, payload: RoomStateIn):
+def room_state(request: AuthedRequest, room_id: int, payload: RoomStateIn):
     require(request.user, "site.manage")
     room = _room(request, room_id)
     return services.set_room_state(room, payload.state, by=request.user, reason=payload.reason)
 
 
 @router.post("/rooms/{room_id}/check-in", response={201: list[StayOut], **ERR})
-def check_in(request: HttpRequest, room_id: int, payload: CheckInIn):
+def check_in(request: AuthedRequest, room_id: int, payload: CheckInIn):
     require(request.user, "stay.manage")
     room = _room(request, room_id)
     persons = get_all_visible_or_404(
@@ -397,7 +397,7 @@ def check_in(request: HttpRequest, room_id: int, payload: CheckInIn):
 
 
 @router.post("/rooms/{room_id}/turnover", response={201: StepOut, **ERR}, summary="Turnover step")
-def turnover_step(request: HttpRequest, room_id: int, payload: StepIn):
+def turnover_step(request: AuthedRequest, room_id: int, payload: StepIn):
     require(request.user, "room.turnover")
     room = _room(request, room_id)
     return Status(201, services.record_step(room, payload.step, by=request.user, note=payload.note))
@@ -413,33 +413,33 @@ class SiteQuery(Schema):
 
 @router.get("", response=list[SiteOut], summary="Isolation sites in your areas")
 @paginate(Page)
-def list_sites(request: HttpRequest, query: Query[SiteQuery]):
+def list_sites(request: AuthedRequest, query: Query[SiteQuery]):
     require(request.user, "site.view")
     sites = selectors.sites_for(request.user)
     return filter_list(request, filters.SiteFilter, query, queryset=sites).order_by("name", "pk")
 
 
 @router.post("", response={201: SiteOut, **ERR}, summary="Register an isolation site")
-def create_site(request: HttpRequest, payload: SiteIn):
+def create_site(request: AuthedRequest, payload: SiteIn):
     require(request.user, "site.manage")
     return Status(201, services.create_site(by=request.user, data=_site_data(request, payload)))
 
 
 @router.get("/{site_id}", response={200: SiteOut, 404: ErrorOut})
-def get_site(request: HttpRequest, site_id: int):
+def get_site(request: AuthedRequest, site_id: int):
     require(request.user, "site.view")
     return _site(request, site_id)
 
 
 @router.put("/{site_id}", response={200: SiteOut, **ERR})
-def update_site(request: HttpRequest, site_id: int, payload: SiteIn):
+def update_site(request: AuthedRequest, site_id: int, payload: SiteIn):
     require(request.user, "site.manage")
     site = _site(request, site_id)
     return services.update_site(site, by=request.user, data=_site_data(request, payload))
 
 
 @router.get("/{site_id}/rooms", response={200: list[RoomOut], 404: ErrorOut})
-def list_rooms(request: HttpRequest, site_id: int, state: RoomState | None = None):
+def list_rooms(request: AuthedRequest, site_id: int, state: RoomState | None = None):
     require(request.user, "site.view")
     site = _site(request, site_id)
     rooms = Room.objects.filter(site=site)
@@ -448,14 +448,14 @@ def list_rooms(request: HttpRequest, site_id: int, state: RoomState | None = Non
 
 
 @router.post("/{site_id}/rooms", response={201: RoomOut, **ERR})
-def create_room(request: HttpRequest, site_id: int, payload: RoomIn):
+def create_room(request: AuthedRequest, site_id: int, payload: RoomIn):
     require(request.user, "site.manage")
     site = _site(request, site_id)
     return Status(201, services.create_room(site, by=request.user, **payload.model_dump()))
 
 
 @router.post("/{site_id}/rooms/bulk", response={201: BulkRoomsOut, **ERR}, summary="Floors × rooms")
-def bulk_rooms(request: HttpRequest, site_id: int, payload: BulkRoomsIn):
+def bulk_rooms(request: AuthedRequest, site_id: int, payload: BulkRoomsIn):
     require(request.user, "site.manage")
     site = _site(request, site_id)
     rooms = services.bulk_create_rooms(site, by=request.user, **payload.model_dump())
@@ -463,7 +463,7 @@ def bulk_rooms(request: HttpRequest, site_id: int, payload: BulkRoomsIn):
 
 
 @router.get("/{site_id}/capacity", response={200: CapacityOut, 404: ErrorOut})
-def site_capacity(request: HttpRequest, site_id: int):
+def site_capacity(request: AuthedRequest, site_id: int):
     require(request.user, "capacity.view")
     site = _site(request, site_id)
     report = selectors.capacity(request.user, site=site)
@@ -471,14 +471,14 @@ def site_capacity(request: HttpRequest, site_id: int):
 
 
 @router.get("/{site_id}/board", response={200: list[BoardGroup], 404: ErrorOut})
-def board(request: HttpRequest, site_id: int):
+def board(request: AuthedRequest, site_id: int):
     require(request.user, "site.view")
     site = _site(request, site_id)
     return [{"state": s, "rooms": rooms} for s, rooms in selectors.board(site)]
 
 
 @router.get("/{site_id}/turnaround", response={200: list[SiteTurnaroundOut], 404: ErrorOut})
-def turnaround(request: HttpRequest, site_id: int, by_room: bool = False, days: int = 30):
+def turnaround(request: AuthedRequest, site_id: int, by_room: bool = False, days: int = 30):
     require(request.user, "site.view")
     site = _site(request, site_id)
     stats = selectors.turnaround(

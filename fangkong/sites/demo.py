@@ -164,7 +164,8 @@ def load_demo_sites(stdout: Any = None, township: Area | None = None) -> dict[st
     ):
         reason = "inbound_traveller" if i in (6, 12) and days["inbound_traveller"] else ""
         reason = reason or "close_contact"
-        ago = days_ago if reason == "close_contact" else min(days_ago, days[reason] - 1)  # type: ignore[operator]
+        limit = days[reason]
+        ago = days_ago if reason == "close_contact" or limit is None else min(days_ago, limit - 1)
         stays += put(next(rooms), [person], reason, ago)
     # released today at the end of their centralized isolation: their rooms go into turnover
     leaving = [put(next(rooms), [p], "close_contact", close_days - 1)[0] for p in persons[SINGLES:]]

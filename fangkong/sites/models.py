@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import BaseModel
-from fangkong.core.pii import EncryptedTextField
+from fangkong.core.pii import EncryptedTextField, masked
 from fangkong.core.scoping import ScopedManager
 from fangkong.sites.choices import (
     DueFlag,
@@ -61,7 +61,7 @@ class IsolationSite(BaseModel):
 
     @property
     def manager_phone_masked(self) -> str:
-        return self._meta.get_field("manager_phone").mask(self.manager_phone)  # type: ignore[union-attr]
+        return masked(self, "manager_phone")
 
 
 class Room(BaseModel):

@@ -12,6 +12,7 @@ from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
+from fangkong.core.actors import Actor
 from fangkong.core.workqueue import Work, end_of_day, per_township
 from fangkong.sites.choices import TURNOVER_STATES, RoomState, SiteStatus, StayStatus
 from fangkong.sites.models import IsolationSite, Room, Stay, TurnoverStep
@@ -19,19 +20,19 @@ from fangkong.sites.models import IsolationSite, Room, Stay, TurnoverStep
 INFLOW_DAYS = 7
 
 
-def sites_for(user: Any) -> QuerySet[IsolationSite]:
+def sites_for(user: Actor) -> QuerySet[IsolationSite]:
     return IsolationSite.objects.visible_to(user).select_related("area")
 
 
-def rooms_for(user: Any) -> QuerySet[Room]:
+def rooms_for(user: Actor) -> QuerySet[Room]:
     return Room.objects.visible_to(user).select_related("site")
 
 
-def stays_for(user: Any) -> QuerySet[Stay]:
+def stays_for(user: Actor) -> QuerySet[Stay]:
     return Stay.objects.visible_to(user).select_related("person", "room", "site", "phase")
 
 
-def open_stays_for(user: Any) -> QuerySet[Stay]:
+def open_stays_for(user: Actor) -> QuerySet[Stay]:
     return stays_for(user).filter(status=StayStatus.OPEN)
 
 
@@ -99,7 +100,7 @@ class CapacityReport:
     days: list[dt.date]
 
 
-def capacity(user: Any, *, site: IsolationSite | None = None, now: Any = None) -> CapacityReport:
+def capacity(user: Actor, *, site: IsolationSite | None = None, now: Any = None) -> CapacityReport:
     """Capacity per visible site and in total: four grouped queries, whatever the number
     of sites and rooms. Closed sites are left out; the ready beds of reserve sites are
     counted apart (``reserve_ready``); sites being built count their planned beds."""
@@ -171,7 +172,7 @@ def capacity(user: Any, *, site: IsolationSite | None = None, now: Any = None) -
 # --- release on time --------------------------------------------------------------------
 
 
-def due_stays(user: Any, *, on: dt.date | None = None, site: IsolationSite | None = None):
+def due_stays(user: Actor, *, on: dt.date | None = None, site: IsolationSite | None = None):
     """Open stays whose centralized phase ends today or tomorrow, by site then end date."""
     today = on or timezone.localdate()
     qs = open_stays_for(user).filter(
@@ -183,7 +184,7 @@ def due_stays(user: Any, *, on: dt.date | None = None, site: IsolationSite | Non
     return qs.order_by("site__name", "phase__planned_end_date", "room__number", "pk")
 
 
-def overstays(user: Any, *, on: dt.date | None = None, site: IsolationSite | None = None):
+def overstays(user: Actor, *, on: dt.date | None = None, site: IsolationSite | None = None):
     """Open stays past the planned end of their centralized phase."""
     today = on or timezone.localdate()
     qs = open_stays_for(user).filter(phase__planned_end_date__lt=today)
@@ -215,7 +216,7 @@ def _summary(seconds: list[int]) -> Turnaround:
 
 
 def turnaround(
-    user: Any, *, site: IsolationSite | None = None, days: int = 30, by_room: bool = False
+    user: Actor, *, site: IsolationSite | None = None, days: int = 30, by_room: bool = False
 ) -> dict[Any, Turnaround]:
     """Median and p90 minutes from vacated to ready, per site (or per room of one site),
     over turnovers finished in the last ``days`` days."""
@@ -232,7 +233,7 @@ def turnaround(
     return {k: _summary(v) for k, v in groups.items()}
 
 
-def overdue_turnovers(user: Any, *, site: IsolationSite | None = None, now: Any = None):
+def overdue_turnovers(user: Actor, *, site: IsolationSite | None = None, now: Any = None):
     """Rooms vacated longer ago than their site's turnover target and not ready yet."""
     now = now or timezone.now()
     qs = rooms_for(user).filter(
@@ -270,29 +271,29 @@ def board(site: IsolationSite) -> list[tuple[str, list[Room]]]:
 
 
 # --- the work queue (core.workqueue) ------------------------------------------------------------
-def _open_stays(user: Any) -> QuerySet[Stay]:
+def _open_stays(user: Actor) -> QuerySet[Stay]:
     return Stay.objects.visible_to(user).filter(status=StayStatus.OPEN)
 
 
-def _releases_due(user: Any, now: dt.datetime) -> QuerySet[Stay]:
+def _releases_due(user: Actor, now: dt.datetime) -> QuerySet[Stay]:
     return _open_stays(user).filter(phase__planned_end_date=timezone.localdate(now))
 
 
-def _overstaying(user: Any, now: dt.datetime) -> QuerySet[Stay]:
+def _overstaying(user: Actor, now: dt.datetime) -> QuerySet[Stay]:
     return _open_stays(user).filter(phase__planned_end_date__lt=timezone.localdate(now))
 
 
-def releases_due_work(user: Any, now: dt.datetime) -> Work:
+def releases_due_work(user: Actor, now: dt.datetime) -> Work:
     """People whose centralized isolation ends today, still in their rooms."""
     n = _releases_due(user, now).count()
     return Work(n, end_of_day(timezone.localdate(now)), reverse("sites:due"))
 
 
-def releases_due_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
+def releases_due_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
     return per_township(_releases_due(user, now), "site__area__path")
 
 
-def overstays_work(user: Any, now: dt.datetime) -> Work:
+def overstays_work(user: Actor, now: dt.datetime) -> Work:
     """People past the planned end of their centralized isolation; due since the end of
     the earliest planned end day."""
     row = _overstaying(user, now).aggregate(n=Count("pk"), first=Min("phase__planned_end_date"))
@@ -300,15 +301,15 @@ def overstays_work(user: Any, now: dt.datetime) -> Work:
     return Work(row["n"], due, reverse("sites:overstays"))
 
 
-def overstays_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
+def overstays_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
     return per_township(_overstaying(user, now), "site__area__path")
 
 
-def _in_turnover(user: Any) -> QuerySet[Room]:
+def _in_turnover(user: Actor) -> QuerySet[Room]:
     return Room.objects.visible_to(user).filter(state__in=TURNOVER_STATES)
 
 
-def turnover_work(user: Any, now: dt.datetime) -> Work:
+def turnover_work(user: Actor, now: dt.datetime) -> Work:
     """Rooms waiting for a turnover step; due when their site's turnover target has passed
     since they were vacated. One grouped query (a row per site with rooms in turnover).
     The page: that site's board, or the capacity page when several sites have such rooms."""
@@ -331,5 +332,5 @@ def turnover_work(user: Any, now: dt.datetime) -> Work:
     return Work(n, due, url)
 
 
-def turnover_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
+def turnover_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
     return per_township(_in_turnover(user), "site__area__path")

@@ -4,6 +4,8 @@ candidates)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -25,6 +27,9 @@ from fangkong.testing.choices import (
     TubeKind,
     TubeState,
 )
+
+if TYPE_CHECKING:
+    from fangkong.core.actors import MaybeActor
 
 USER = settings.AUTH_USER_MODEL
 
@@ -85,10 +90,10 @@ class Lab(BaseModel):
 
 
 class RoundQuerySet(ScopedQuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user: MaybeActor) -> RoundQuerySet:
         """Rounds covering any area within the user's areas, or above them (a county round
         is visible to a township it covers)."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        if user is None or not user.is_authenticated or not user.is_active:
             return mark_visible(self.none(), user)
         paths = user.area_paths
         if not paths:
@@ -453,10 +458,10 @@ class Notification(models.Model):
 
 
 class ResultImportQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user: MaybeActor) -> ResultImportQuerySet:
         """The imports the user uploaded, those of the labs the user works in, and, for the
         command centre, every lab's import within its areas; nothing for anyone else."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        if user is None or not user.is_authenticated or not user.is_active:
             return mark_visible(self.none(), user)
         q = Q(created_by=user) | Q(lab__in=Lab.objects.filter(technicians=user).values("pk"))
         if user.can("testing.result_import.view_all"):

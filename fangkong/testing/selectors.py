@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
+from fangkong.core.actors import Actor
 from fangkong.core.scoping import fold, get_visible_or_404, mark_visible, subtree_q
 from fangkong.core.workqueue import Work, per_township
 from fangkong.people.choices import PersonStatus
@@ -49,27 +50,27 @@ def target_hours() -> dict[str, float]:
 
 
 # --- scoped lists ----------------------------------------------------------------------------
-def points_for(user: Any) -> QuerySet[TestingPoint]:
+def points_for(user: Actor) -> QuerySet[TestingPoint]:
     return TestingPoint.objects.visible_to(user).select_related("area")
 
 
-def rounds_for(user: Any) -> QuerySet[ScreeningRound]:
+def rounds_for(user: Actor) -> QuerySet[ScreeningRound]:
     return ScreeningRound.objects.visible_to(user).prefetch_related("areas")
 
 
-def tubes_for(user: Any) -> QuerySet[Tube]:
+def tubes_for(user: Actor) -> QuerySet[Tube]:
     return Tube.objects.visible_to(user).select_related("round", "point", "box", "lab")
 
 
-def members_for(user: Any) -> QuerySet[TubeMember]:
+def members_for(user: Actor) -> QuerySet[TubeMember]:
     return TubeMember.objects.visible_to(user).select_related("person", "tube")
 
 
-def boxes_for(user: Any) -> QuerySet[Box]:
+def boxes_for(user: Actor) -> QuerySet[Box]:
     return Box.objects.visible_to(user).select_related("point", "lab")
 
 
-def openable_boxes_for(user: Any) -> QuerySet[Box]:
+def openable_boxes_for(user: Actor) -> QuerySet[Box]:
     """The boxes a user may open by barcode: those of their areas' points; a lab
     technician's, every box (labs receive from every area; a box holds barcodes, no one's
     data)."""
@@ -78,11 +79,11 @@ def openable_boxes_for(user: Any) -> QuerySet[Box]:
     return boxes_for(user)
 
 
-def results_for(user: Any) -> QuerySet[Result]:
+def results_for(user: Actor) -> QuerySet[Result]:
     return Result.objects.visible_to(user).select_related("tube", "lab")
 
 
-def labs_to_hand_to(user: Any) -> QuerySet[Lab]:
+def labs_to_hand_to(user: Actor) -> QuerySet[Lab]:
     """The labs a box may be handed to: every lab serving the county of one of the user's
     areas (a lab receives from every area of its county), whoever its technicians are. A
     look-up, not a membership rule: that one is ``services.lab.lab_for``."""
@@ -92,19 +93,19 @@ def labs_to_hand_to(user: Any) -> QuerySet[Lab]:
     return Lab.objects.filter(subtree_q(paths, "area__path"))
 
 
-def retests_for(user: Any) -> QuerySet[RetestTask]:
+def retests_for(user: Actor) -> QuerySet[RetestTask]:
     return RetestTask.objects.visible_to(user).select_related("person", "area", "source_tube")
 
 
-def candidates_for(user: Any) -> QuerySet[CaseCandidate]:
+def candidates_for(user: Actor) -> QuerySet[CaseCandidate]:
     return CaseCandidate.objects.visible_to(user).select_related("person", "household", "tube")
 
 
-def notifications_for(user: Any) -> QuerySet[Notification]:
+def notifications_for(user: Actor) -> QuerySet[Notification]:
     return Notification.objects.visible_to(user).select_related("tube")
 
 
-def sampling_points_for(user: Any) -> QuerySet[TestingPoint]:
+def sampling_points_for(user: Actor) -> QuerySet[TestingPoint]:
     """The open points where the user takes swabs: the ones they are a sampler of; county
     command samples anywhere in their areas."""
     points = points_for(user).filter(active=True)
@@ -118,7 +119,7 @@ WALK_ORDER = ("area__path", "person__household__address", "person__household__fl
               "person__name", "pk")  # fmt: skip
 
 
-def open_retests(user: Any) -> QuerySet[RetestTask]:
+def open_retests(user: Actor) -> QuerySet[RetestTask]:
     """Open door-to-door tasks in the user's areas, in the order a team walks them: village,
     group or building, then household (address, floor), then name."""
     return (
@@ -132,7 +133,7 @@ def open_retests(user: Any) -> QuerySet[RetestTask]:
 RECENT_DECISIONS = 50
 
 
-def candidate_board(user: Any) -> tuple[QuerySet[CaseCandidate], QuerySet[CaseCandidate]]:
+def candidate_board(user: Actor) -> tuple[QuerySet[CaseCandidate], QuerySet[CaseCandidate]]:
     """Case candidates in the user's areas: the open ones, oldest first (the longest
     waiting), and the most recent decisions."""
     qs = candidates_for(user).select_related("area", "tube__result", "decided_by")
@@ -162,7 +163,9 @@ def _area_q(paths: list[str]) -> Q:
     return subtree_q(paths)
 
 
-def scope_paths(rnd: ScreeningRound, *, area: Area | None = None, user: Any = None) -> list[str]:
+def scope_paths(
+    rnd: ScreeningRound, *, area: Area | None = None, user: Actor | None = None
+) -> list[str]:
     limits: list[list[str]] = []
     if area is not None:
         limits.append([area.path])
@@ -172,7 +175,7 @@ def scope_paths(rnd: ScreeningRound, *, area: Area | None = None, user: Any = No
 
 
 def target_persons(
-    rnd: ScreeningRound, *, area: Area | None = None, user: Any = None
+    rnd: ScreeningRound, *, area: Area | None = None, user: Actor | None = None
 ) -> QuerySet[Person]:
     """The round's target population: active persons living in its areas (within ``area``
     and the user's areas when given)."""
@@ -183,7 +186,7 @@ def target_persons(
 
 
 def missing_persons(
-    rnd: ScreeningRound, *, area: Area | None = None, user: Any = None
+    rnd: ScreeningRound, *, area: Area | None = None, user: Actor | None = None
 ) -> QuerySet[Person]:
     """Target persons with no swab in the round yet: where door-to-door sampling goes."""
     sampled = TubeMember.objects.filter(round=rnd).values("person_id")
@@ -205,10 +208,6 @@ class CoverageRow:
     @property
     def percent(self) -> float:
         return round(100 * self.sampled / self.target, 1) if self.target else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"area_id": self.area_id, "name": self.name, "target": self.target,
-                "sampled": self.sampled, "missing": self.missing, "percent": self.percent}  # fmt: skip
 
 
 @dataclass
@@ -236,7 +235,7 @@ def coverage(
     rnd: ScreeningRound,
     *,
     area: Area | None = None,
-    user: Any = None,
+    user: Actor | None = None,
     buildings: bool | None = None,
 ) -> Coverage:
     """Target, sampled and missing for the round (within ``area``), per village and per
@@ -308,7 +307,7 @@ class StageStats:
 
 @dataclass
 class TurnaroundRow:
-    key: Any
+    key: int | None  # the point's, lab's or round's id
     name: str
     tubes: int = 0
     past_target: int = 0
@@ -427,18 +426,18 @@ def results_for_person(person: Any, limit: int = 50) -> list[PersonResult]:
 
 
 # --- results imports -------------------------------------------------------------------------
-def result_imports_for(user: Any) -> QuerySet[ResultImportJob]:
+def result_imports_for(user: Actor) -> QuerySet[ResultImportJob]:
     """The results imports a user may follow (``ResultImportJob.objects.visible_to``),
     without their files."""
     return ResultImportJob.objects.visible_to(user).select_related("lab").defer("content")
 
 
-def get_result_import(user: Any, pk: Any) -> ResultImportJob:
+def get_result_import(user: Actor, pk: Any) -> ResultImportJob:
     """One import the user may follow; another lab's or area's does not exist for them."""
     return get_visible_or_404(result_imports_for(user), user, pk=pk)
 
 
-# --- the work queue (core.workqueue) ---------------------------------------------------------
+# --- the work queue (core.workqueue; the retest and late-tube queues are in selectors_work) --
 # Hours from a task's creation to its deadline (FANGKONG_TESTING_FOLLOW_UP_HOURS overrides):
 # a positive pool's members are re-sampled singly, and a positive single tube decided on,
 # within two hours.
@@ -455,55 +454,15 @@ def _oldest_work(qs: QuerySet, hours: float, url: str) -> Work:
     return Work(row["n"], due, url)
 
 
-def _open_retests(user: Any, now: dt.datetime) -> QuerySet[RetestTask]:
-    return RetestTask.objects.visible_to(user).filter(state=RetestState.OPEN)
-
-
-def retests_work(user: Any, now: dt.datetime) -> Work:
-    """Door-to-door retests waiting in the user's areas; due two hours after the oldest."""
-    qs = _open_retests(user, now)
-    return _oldest_work(qs, follow_up_hours()["retest"], reverse("testing:retests"))
-
-
-def retests_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
-    return per_township(_open_retests(user, now), "area__path")
-
-
-def _open_candidates(user: Any, now: dt.datetime) -> QuerySet[CaseCandidate]:
+def _open_candidates(user: Actor, now: dt.datetime) -> QuerySet[CaseCandidate]:
     return CaseCandidate.objects.visible_to(user).filter(state=CandidateState.OPEN)
 
 
-def candidates_work(user: Any, now: dt.datetime) -> Work:
+def candidates_work(user: Actor, now: dt.datetime) -> Work:
     """Case candidates to confirm or dismiss; due two hours after the oldest."""
     qs = _open_candidates(user, now)
     return _oldest_work(qs, follow_up_hours()["candidate"], reverse("testing:candidates"))
 
 
-def candidates_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
+def candidates_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
     return per_township(_open_candidates(user, now), "area__path")
-
-
-def _late_for_receipt(user: Any, now: dt.datetime) -> QuerySet[Tube]:
-    return overdue(Tube.objects.visible_to(user), "receipt", now=now).order_by()
-
-
-def late_tubes_work(user: Any, now: dt.datetime) -> Work:
-    """Tubes not yet received at a lab, past their kind's turnaround target since the first
-    swab (the turnaround page's "waiting for receipt"); due when the oldest passed it."""
-    hours = target_hours()
-    rows = (
-        _late_for_receipt(user, now)
-        .values("kind")
-        .annotate(n=Count("pk"), first=Min("first_sampled_at"))
-        .order_by()
-    )
-    n, due = 0, None
-    for r in rows:  # one row per tube kind
-        n += r["n"]
-        at = r["first"] + dt.timedelta(hours=hours[r["kind"]])
-        due = at if due is None else min(due, at)
-    return Work(n, due, reverse("testing:turnaround") + "?stage=receipt")
-
-
-def late_tubes_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
-    return per_township(_late_for_receipt(user, now), "area__path")

@@ -164,7 +164,8 @@ def insert_tube(values: Sequence[Any]) -> int | None:
 def insert_member(values: Sequence[Any]) -> int:
     """A swab (the ``member`` columns); its id."""
     row = statements.query_one(_scan_sql("member"), list(values))
-    return row[0]  # type: ignore[index]
+    assert row is not None  # an insert answers its id
+    return row[0]
 
 
 # --- the device upload ---------------------------------------------------------------------

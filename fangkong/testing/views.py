@@ -13,11 +13,12 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from fangkong.areas.models import Area
-from fangkong.core import audit
-from fangkong.core.errors import DomainError, NotVisible
-from fangkong.core.export import write_xlsx, xlsx_response
+from fangkong.core import audit, ratelimit
+from fangkong.core.errors import DomainError, NotVisible, RateLimited
+from fangkong.core.export import xlsx_stream_response
 from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.uploads import read_upload
+from fangkong.core.views.errors import rate_limited
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.testing import selectors, services
 from fangkong.testing.choices import Outcome, TubeKind, TubeState
@@ -69,6 +70,10 @@ class RoundDetailView(PermissionMixin, View):
         if ctx["can_results"]:
             ctx["coverage"] = selectors.coverage(rnd, area=area, user=request.user)
             if request.GET.get("export") == "missing":
+                try:
+                    ratelimit.hit(request.user, "export")
+                except RateLimited as exc:
+                    return rate_limited(request, exc)
                 return self.export(rnd, area)
         ctx["can_manage"] = request.user.can("testing.manage")
         return render(request, "testing/round_detail.html", ctx)
@@ -81,13 +86,13 @@ class RoundDetailView(PermissionMixin, View):
             (p.name, p.id_number_masked, p.area.name, p.household.address if p.household_id else "")
             for p in qs.iterator(chunk_size=2000)
         )
-        headers = [_("Name"), _("Document number"), _("Area"), _("Household")]
-        f = write_xlsx(headers, rows, title=str(_("Not yet sampled")))
+        headers = [str(h) for h in (_("Name"), _("Document number"), _("Area"), _("Household"))]
         audit.record(
             audit.Action.EXPORT, by=self.request.user, object_type="people.person",
             object_repr=f"not sampled in {rnd}", detail=f"area {area.pk if area else '-'}; masked",
         )  # fmt: skip
-        return xlsx_response(f, f"not-sampled-{rnd.pk}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+        name = f"not-sampled-{rnd.pk}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
+        return xlsx_stream_response(headers, rows, name, title=str(_("Not yet sampled")))
 
 
 class DoorToDoorView(PermissionMixin, View):

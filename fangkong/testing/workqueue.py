@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.roles import Role
 from fangkong.core.workqueue import register
-from fangkong.testing import selectors
+from fangkong.testing import selectors, selectors_work
 
 R = Role
 
@@ -23,15 +23,15 @@ register(
     permission="testing.retest.view",
     # the auditor reads the list; taking the swabs is the others' work
     roles={R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.VILLAGE_CADRE, R.SAMPLER},
-    work=selectors.retests_work,
-    by_township=selectors.retests_by_township,
+    work=selectors_work.retests_work,
+    by_township=selectors_work.retests_by_township,
     order=2,
 )
 register(
     "testing.late_tubes",
     label=_("Tubes not at the lab within their target time"),
     permission="testing.transport",
-    work=selectors.late_tubes_work,
-    by_township=selectors.late_tubes_by_township,
+    work=selectors_work.late_tubes_work,
+    by_township=selectors_work.late_tubes_by_township,
     order=3,
 )

@@ -29,6 +29,7 @@ from fangkong.areas.services.tree import (
 )
 from fangkong.areas.sheet import read_table
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require
 
@@ -159,7 +160,7 @@ def parse_rows(table: list[list[str]]) -> list[_Row]:
     return rows
 
 
-def validate_rows(rows: list[_Row], user: Any) -> tuple[list[RowError], dict[str, Area]]:
+def validate_rows(rows: list[_Row], user: Actor) -> tuple[list[RowError], dict[str, Area]]:
     """Every problem of every row, and the existing parents the rows refer to."""
     errors: list[RowError] = []
     first_row: dict[str, int] = {}
@@ -261,7 +262,7 @@ def _cycles(rows: list[_Row], by_code: dict[str, _Row]) -> list[RowError]:
 
 
 @transaction.atomic
-def import_areas(file: Any, *, by: Any) -> ImportResult:
+def import_areas(file: Any, *, by: Actor) -> ImportResult:
     """Add every row of the sheet to the grid, or nothing (``AreaImportFailed``)."""
     require(by, "area.manage")
     rows = parse_rows(read_table(file))
@@ -296,7 +297,7 @@ def import_areas(file: Any, *, by: Any) -> ImportResult:
         Area.objects.filter(pk=parent.pk).update(
             numchild=F("numchild") + len(children.get(code, []))
         )
-    audit.record_many_created(new, by=by, detail="area import")  # type: ignore[arg-type]
+    audit.record_many_created(new, by=by, detail="area import")
     audit.record(
         audit.Action.IMPORT,
         by=by,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from fangkong.areas.choices import ROLE_LEVELS, AreaKind, AreaLevel, ResponsibilityRole
 from fangkong.areas.models import Area, Responsibility, today
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import IllegalTransition, ValidationFailed
 from fangkong.core.models import User
 from fangkong.core.permissions import require, require_area
@@ -66,7 +66,7 @@ def _check(
 @transaction.atomic
 def assign_responsibility(
     *,
-    by: Any,
+    by: Actor,
     area: Area,
     role: str,
     person_name: str,
@@ -114,7 +114,7 @@ def assign_responsibility(
 
 @transaction.atomic
 def end_responsibility(
-    resp: Responsibility, *, by: Any, on: dt.date | None = None
+    resp: Responsibility, *, by: Actor, on: dt.date | None = None
 ) -> Responsibility:
     """End an assignment: from ``on`` (today by default) it no longer counts."""
     require(by, "responsibility.manage")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from fangkong.areas.choices import LEVEL_OF_KIND, AreaKind, kind_fits_under
 from fangkong.areas.county import COUNTY_CODE, COUNTY_NAME, township_units
 from fangkong.areas.models import Area
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.core.text import control_message
@@ -90,7 +90,7 @@ def _check_fields(code: str, name: str, kind: str, parent: Area | None) -> None:
 
 
 @transaction.atomic
-def create_area(*, by: Any, parent: Area | None, code: str, name: str, kind: str) -> Area:
+def create_area(*, by: Actor, parent: Area | None, code: str, name: str, kind: str) -> Area:
     """Add a node under ``parent`` (which must lie within the user's areas)."""
     require(by, "area.manage")
     if parent is None:
@@ -111,7 +111,7 @@ def create_area(*, by: Any, parent: Area | None, code: str, name: str, kind: str
 def update_area(
     area: Area,
     *,
-    by: Any,
+    by: Actor,
     name: str | None = None,
     kind: str | None = None,
     parent: Area | None = None,
@@ -151,7 +151,7 @@ def update_area(
 
 
 @transaction.atomic
-def ensure_county(by: Any = None) -> Area:
+def ensure_county(by: Actor | None = None) -> Area:
     """The seed's county and its 39 township-level units; idempotent."""
     county = Area.objects.filter(code=COUNTY_CODE).first()
     if county is None:

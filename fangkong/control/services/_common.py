@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 
 from fangkong.control.models import ControlEpisode, ControlPhase
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.permissions import require, require_area
 from fangkong.policy.choices import PhaseKind
 
 
-def _check(by: Any, area: Any = None, *, field: str = "episode") -> None:
+def _check(by: Actor | None, area: Any = None, *, field: str = "episode") -> None:
     if by is None:  # the system
         return
     require(by, "episode.manage")
@@ -22,7 +23,7 @@ def _check(by: Any, area: Any = None, *, field: str = "episode") -> None:
         require_area(by, area, field=field)
 
 
-def _actor(by: Any) -> str:
+def _actor(by: Actor | None) -> str:
     return str(by) if by is not None else _("the system")
 
 
@@ -64,7 +65,7 @@ def _relay(episode: ControlEpisode, phases: list[ControlPhase], start: dt.date) 
 PHASE_FIELDS = ["status", "start_date", "planned_end_date", "actual_end_date", "test_days"]
 
 
-def _save_phase(phase: ControlPhase, before: dict | None, *, by: Any, detail: str) -> None:
+def _save_phase(phase: ControlPhase, before: dict | None, *, by: Actor | None, detail: str) -> None:
     phase.save()
     audit.record(
         audit.Action.UPDATE,

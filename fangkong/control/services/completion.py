@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +23,7 @@ from fangkong.control.services._common import (
 )
 from fangkong.control.states import EpisodeMachine, PhaseMachine
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.db import statements
 from fangkong.core.db.vendor import is_postgres
 from fangkong.core.errors import Conflict, ValidationFailed
@@ -34,7 +34,7 @@ from fangkong.people.services.control_state import sync_left_control
 def complete_phase(
     phase: ControlPhase,
     *,
-    by: Any,
+    by: Actor | None,
     on_date: dt.date | None = None,
     early_reason: str = "",
 ) -> ControlPhase | None:
@@ -46,7 +46,7 @@ def complete_phase(
     return complete_phases([phase], by=by, on_date=on_date, early_reason=early_reason)[0]
 
 
-def _phases_to_complete(episode_ids: list[int]) -> Any:
+def _phases_to_complete(episode_ids: list[int]) -> QuerySet[ControlPhase]:
     return (
         ControlPhase.objects.select_for_update(of=("self",))
         .filter(episode_id__in=episode_ids)
@@ -59,7 +59,7 @@ def _phases_to_complete(episode_ids: list[int]) -> Any:
 def complete_phases(
     phases: Iterable[ControlPhase],
     *,
-    by: Any,
+    by: Actor | None,
     on_date: dt.date | None = None,
     early_reason: str = "",
     logs: LogBatch | None = None,
@@ -91,16 +91,16 @@ def complete_phases(
                 _phases_to_complete,
                 sorted({p.episode_id for p in phases}),
             ),
-            key=lambda p: (p.episode_id, p.order),  # type: ignore[attr-defined]
+            key=lambda p: (p.episode_id, p.order),
         )
         fresh: dict[int, ControlPhase] = {}
         by_episode: dict[int, list[ControlPhase]] = {}
         episodes: dict[int, ControlEpisode] = {}
         for row in rows:
             # one episode object per episode, shared by its phases
-            row.episode = episodes.setdefault(row.episode_id, row.episode)  # type: ignore[attr-defined]
-            fresh[row.pk] = row  # type: ignore[assignment]
-            by_episode.setdefault(row.episode_id, []).append(row)  # type: ignore[arg-type, attr-defined]
+            row.episode = episodes.setdefault(row.episode_id, row.episode)
+            fresh[row.pk] = row
+            by_episode.setdefault(row.episode_id, []).append(row)
         completed: list[ControlPhase] = []
         moved: dict[int, ControlPhase] = {}
         finished: list[ControlEpisode] = []
@@ -137,7 +137,7 @@ def _complete_in_memory(
     day: dt.date,
     today: dt.date,
     early_reason: str,
-    by: Any,
+    by: Actor | None,
     logs: LogBatch,
     completed: list[ControlPhase],
     moved: dict[int, ControlPhase],
@@ -293,8 +293,8 @@ def _write_completions(
             raise Conflict(_("Someone else changed these phases meanwhile."), field="phase")
     groups = {}
     for p in moved:
-        key = (p.status, p.start_date, p.planned_end_date, tuple(p.test_days))  # type: ignore[assignment]
-        groups.setdefault(key, []).append(p.pk)
+        group = (p.status, p.start_date, p.planned_end_date, tuple(p.test_days))
+        groups.setdefault(group, []).append(p.pk)
     for (status, start, end, tests), pks in groups.items():
         # the next phase becomes active (from a state the table allows), later ones stay
         # planned with new dates

@@ -25,6 +25,7 @@ from fangkong.control.services._common import (
 )
 from fangkong.control.states import EpisodeMachine, PhaseMachine
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import Conflict, IllegalTransition, ValidationFailed
 from fangkong.core.logbatch import LogBatch
 from fangkong.core.timeline import record_event
@@ -47,7 +48,7 @@ def start_episode(
     reason: str,
     *,
     start_date: dt.date | None = None,
-    by: Any,
+    by: Actor | None,
     area_check: bool = True,
     logs: LogBatch | None = None,
 ) -> ControlEpisode:
@@ -81,7 +82,7 @@ def start_episode(
         field="person",
     )
     own_logs = logs is None
-    batch = LogBatch() if own_logs else logs
+    batch = logs if logs is not None else LogBatch()
     try:
         # A second active episode of the person is refused by the database
         # (uniq_active_episode_per_person): no lock and no look-up first; with our own
@@ -114,8 +115,8 @@ def start_episode(
             mark_under_control(person)
             after = audit.snapshot(episode) or {}
             after["phases"] = [audit.snapshot(p, ["kind", *PHASE_FIELDS]) for p in phases]
-            batch.audit(audit.Action.CREATE, episode, by=by, after=after)  # type: ignore[union-attr]
-            batch.event(  # type: ignore[union-attr]
+            batch.audit(audit.Action.CREATE, episode, by=by, after=after)
+            batch.event(
                 person,
                 "control_started",
                 _("Under control: %(reason)s, %(phases)s from %(start)s to %(end)s (%(rules)s)")
@@ -130,7 +131,7 @@ def start_episode(
                 data={"episode": episode.pk, "reason": reason, "rule_set": rule.rule_set.code},
             )
             if own_logs:
-                batch.write()  # type: ignore[union-attr]
+                batch.write()
     except IntegrityError:  # the person is under control already, or a concurrent start won
         raise conflict from None
     return episode
@@ -154,7 +155,7 @@ def _locked_phase(phase: ControlPhase) -> ControlPhase:
 
 
 def adjust_phase(
-    phase: ControlPhase, *, new_end_date: dt.date, reason_text: str, by: Any
+    phase: ControlPhase, *, new_end_date: dt.date, reason_text: str, by: Actor | None
 ) -> ControlPhase:
     """Extend or shorten a phase to end on ``new_end_date``; the later phases move with it.
     A reason is required; who and why go to the audit log and the person's timeline."""
@@ -230,7 +231,7 @@ def adjust_phase(
 
 
 def cancel_episode(
-    episode: ControlEpisode, *, reason_text: str, by: Any, on_date: dt.date | None = None
+    episode: ControlEpisode, *, reason_text: str, by: Actor | None, on_date: dt.date | None = None
 ) -> ControlEpisode:
     """Call off an episode under way (entered in error, the person was not a contact...):
     its phase in progress ends on ``on_date`` (today by default), planned ones are dropped."""

@@ -26,5 +26,5 @@ def person_control_status(context, person):
         "episode": episode,
         "phase": phase,
         "day": day,
-        "can_start": allowed and user.can("episode.manage"),
+        "can_start": allowed and user is not None and user.can("episode.manage"),
     }

@@ -18,7 +18,7 @@ time. Everything here runs through ``connection.cursor()``, so query logging,
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.query import ModelIterable, QuerySet, get_related_populators  # type: ignore[attr-defined]
@@ -73,13 +73,16 @@ def _cache(conn: Any) -> dict:
     return cache
 
 
+M = TypeVar("M", bound=models.Model)
+
+
 def fetch(
     key: str,
-    make: Callable[[list[int]], QuerySet],
+    make: Callable[[list[int]], QuerySet[M]],
     values: Sequence[int],
     *,
     using: str = DEFAULT_DB_ALIAS,
-) -> list[models.Model]:
+) -> list[M]:
     """``list(make(values))``, with ``make``'s SQL compiled once per ``key`` and number of
     values. ``values`` are distinct integers (primary keys); ``make`` must use them only as
     lookup values (``pk__in=values``, ...) and may not depend on anything else that changes
@@ -110,7 +113,7 @@ def fetch(
     start, end = select_fields[0], select_fields[-1] + 1
     init_list = [f[0].target.attname for f in select[start:end]]
     related_populators = get_related_populators(klass_info, select, using)
-    out = []
+    out: list[M] = []
     for row in compiler.results_iter([rows]):
         obj = model_cls.from_db(using, init_list, row[start:end])
         for populator in related_populators:

@@ -8,10 +8,11 @@ from django.db import models, transaction
 from django.utils import translation
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 
 
 def queue_import_job(
-    model: type[models.Model], task: Any, *, by: Any, detail: str, **fields: Any
+    model: type[models.Model], task: Any, *, by: Actor, detail: str, **fields: Any
 ) -> Any:
     """Save the uploaded file as a job of ``model`` (an ``ImportJobBase``), in the
     uploader's language for its messages, audit it, and queue ``task`` with the job's id

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from fangkong.core import audit, pii
+from fangkong.core.actors import Actor
 from fangkong.core.errors import ValidationFailed
 
 
@@ -24,7 +25,9 @@ def _encrypted_models() -> list[tuple[Any, list[Any], list[pii.BlindIndexField]]
     return out
 
 
-def rotate_keys(*, rotate_index_key: bool = False, by: Any = None, chunk: int = 2000) -> dict:
+def rotate_keys(
+    *, rotate_index_key: bool = False, by: Actor | None = None, chunk: int = 2000
+) -> dict:
     """Add a new current data key (and optionally a new blind-index key), re-encrypt all rows,
     then save the keyring. Old data keys stay in the ring so nothing becomes unreadable."""
     if os.environ.get("FANGKONG_PII_KEYS"):

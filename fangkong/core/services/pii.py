@@ -8,13 +8,14 @@ from django.apps import apps
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit, ratelimit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.core.pii import EncryptedTextField
 from fangkong.core.scoping import get_visible_or_404
 
 
-def reveal(model_label: str, pk: Any, field_name: str, *, by: Any) -> str:
+def reveal(model_label: str, pk: Any, field_name: str, *, by: Actor) -> str:
     """The full value of one encrypted field of a record the user may see, logged."""
     require(by, "pii.reveal")
     ratelimit.hit(by, "pii.reveal")

@@ -26,6 +26,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import NotFound
 from fangkong.core.permissions import require
 
@@ -153,7 +154,7 @@ def requeue_orphans(*, older_than: timedelta) -> list[str]:
 
 
 @transaction.atomic
-def retry_failed(result_id: Any, *, by: Any) -> Any:
+def retry_failed(result_id: Any, *, by: Actor) -> Any:
     """Queue a finally-failed task again with its original arguments."""
     require(by, "task.retry")
     result = final_failures().filter(pk=result_id).first()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.models import ApiToken, User
 from fangkong.core.permissions import require
@@ -63,7 +63,7 @@ def revoke_token(token_id: int, *, by: User) -> ApiToken:
 
 
 @transaction.atomic
-def revoke_live_tokens(user: Any, *, by: Any, detail: str) -> int:
+def revoke_live_tokens(user: Actor, *, by: Actor | None, detail: str) -> int:
     """End every live token of ``user`` (a password change, an administrator's action);
     one audit row per token. The caller has checked who may do this."""
     tokens = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
@@ -102,9 +102,9 @@ def user_for_token(key: str) -> User | None:
     return token.user
 
 
-def tokens_of(user: Any):
+def tokens_of(user: Actor):
     return ApiToken.objects.filter(user=user).order_by("-created_at")
 
 
-def live_tokens_of(user: Any):
+def live_tokens_of(user: Actor):
     return tokens_of(user).filter(revoked_at__isnull=True).exclude(expires_at__lte=timezone.now())

@@ -27,6 +27,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import PermissionDenied, ValidationFailed
 from fangkong.core.permissions import require
 
@@ -34,15 +35,15 @@ RECOVERY_DEVICE_NAME = "recovery"
 _RECOVERY_SALT = "fangkong.two_factor.recovery_code"
 
 
-def confirmed_device(user: Any) -> TOTPDevice | None:
+def confirmed_device(user: Actor) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def is_required(user: Any) -> bool:
+def is_required(user: Actor) -> bool:
     return bool(settings.FANGKONG_REQUIRE_2FA and user.has_role(*settings.FANGKONG_2FA_ROLES))
 
 
-def needs_second_factor(user: Any) -> str | None:
+def needs_second_factor(user: Actor) -> str | None:
     """ "verify" when the user has a device but this session is not verified; "setup" when the
     role requires one and there is none; None when the session may go on."""
     if confirmed_device(user) is not None:
@@ -98,7 +99,7 @@ def start_setup(request: Any) -> TOTPDevice:
     return TOTPDevice.objects.create(user=request.user, name="TOTP", confirmed=False)
 
 
-def pending_device(user: Any) -> TOTPDevice | None:
+def pending_device(user: Actor) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=False).first()
 
 
@@ -148,7 +149,7 @@ def _new_code() -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
-def _issue_recovery_codes(user: Any) -> list[str]:
+def _issue_recovery_codes(user: Actor) -> list[str]:
     device, _created = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
     )
@@ -175,7 +176,7 @@ def regenerate_recovery_codes(request: Any) -> list[str]:
     return codes
 
 
-def recovery_codes_left(user: Any) -> int:
+def recovery_codes_left(user: Actor) -> int:
     return StaticToken.objects.filter(device__user=user, device__name=RECOVERY_DEVICE_NAME).count()
 
 
@@ -224,7 +225,7 @@ def verify(request: Any, code: str) -> None:
 
 
 @transaction.atomic
-def reset(user: Any, *, by: Any) -> None:
+def reset(user: Actor, *, by: Actor) -> None:
     """An administrator's reset for someone who lost phone and codes: every device goes; the
     user sets up a new one at the next sign-in (or when the role requires it)."""
     require(by, "user.manage")

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.models import User, UserRole
 from fangkong.core.permissions import require
@@ -55,7 +56,7 @@ def _set_roles_and_areas(user: User, roles: Iterable[str], areas: Iterable[Any])
 @transaction.atomic
 def create_user(
     *,
-    by: Any,
+    by: Actor | None,
     username: str,
     password: str,
     roles: Iterable[str],
@@ -84,7 +85,7 @@ def create_user(
 def update_user(
     user: User,
     *,
-    by: Any,
+    by: Actor,
     roles: Iterable[str],
     areas: Iterable[Any],
     display_name: str,
@@ -104,7 +105,7 @@ def update_user(
 
 
 @transaction.atomic
-def reset_password(user: User, *, by: Any, password: str) -> None:
+def reset_password(user: User, *, by: Actor, password: str) -> None:
     """Set a new password for someone else's account (the admin tells them out of band)."""
     require(by, "user.manage")
     _check_password(password, user)

@@ -28,11 +28,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
-from fangkong.core import audit
-from fangkong.core.errors import DomainError
-from fangkong.core.export import write_xlsx, xlsx_response
+from fangkong.core import audit, ratelimit
+from fangkong.core.errors import DomainError, RateLimited
+from fangkong.core.export import xlsx_stream_response
 from fangkong.core.scoping import get_visible_or_404, scoped
 from fangkong.core.text import control_errors
+from fangkong.core.views.errors import rate_limited
 from fangkong.core.views.mixins import PermissionMixin
 
 
@@ -130,7 +131,10 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
     def get(self, request, *args, **kwargs):
         fs, qs = self.filtered()
         if request.GET.get("export") == "xlsx":
-            return self.export(qs)
+            try:
+                return self.export(qs)
+            except RateLimited as exc:
+                return rate_limited(request, exc)
         paginator = Paginator(qs, self.page_size)
         page = paginator.get_page(request.GET.get("page"))
         columns = self.get_columns()
@@ -169,13 +173,14 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         full = self.request.GET.get("full") == "1"
         if full and not user.can("pii.export_full"):
             raise PermissionDenied
+        ratelimit.hit(user, "export")
         limit = settings.FANGKONG_EXPORT_MAX_ROWS
         columns = self.get_columns()
         rows = (
             [c.value(obj, full=full) for c in columns]
             for obj in self._prepared(qs[:limit].iterator(chunk_size=2000), columns)
         )
-        fileobj = write_xlsx([str(c.label) for c in columns], rows, title=str(self.title))
+        # recorded before the first byte: an export cut off half-way was still an export
         audit.record(
             audit.Action.EXPORT,
             by=user,
@@ -184,7 +189,10 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
             detail=f"{'full' if full else 'masked'}; filters: {self.request.GET.urlencode()}"[:500],
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return xlsx_response(fileobj, f"{self.export_name}-{stamp}.xlsx")
+        return xlsx_stream_response(
+            [str(c.label) for c in columns], rows, f"{self.export_name}-{stamp}.xlsx",
+            title=str(self.title),
+        )  # fmt: skip
 
     def _prepared(
         self, objects: Iterator[Any], columns: list[Column], size: int = 2000

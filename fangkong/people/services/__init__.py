@@ -9,6 +9,7 @@ from fangkong.people.services.persons import (
     clean_person_data,
     create_person,
     find_by_id_number,
+    persons_written,
     pinyin_initials,
     update_person,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "create_person",
     "find_by_id_number",
     "merge_persons",
+    "persons_written",
     "pinyin_initials",
     "update_category",
     "update_household",

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.people.models import KeyCategory
@@ -34,7 +35,7 @@ def _clean(code: str, name: str, exclude_pk: Any = None) -> tuple[str, str]:
 @transaction.atomic
 def create_category(
     *,
-    by: Any,
+    by: Actor,
     code: str,
     name: str,
     description: str = "",
@@ -59,7 +60,7 @@ def create_category(
 def update_category(
     category: KeyCategory,
     *,
-    by: Any,
+    by: Actor,
     code: str,
     name: str,
     description: str = "",

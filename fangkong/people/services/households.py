@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.core.text import control_errors
@@ -31,7 +32,7 @@ def _clean(address: str, floor: int | None, notes: str = "") -> str:
 
 @transaction.atomic
 def create_household(
-    *, by: Any, area: Any, address: str, floor: int | None = None, notes: str = ""
+    *, by: Actor, area: Any, address: str, floor: int | None = None, notes: str = ""
 ) -> Household:
     require(by, "person.edit")
     require_area(by, area)
@@ -48,7 +49,7 @@ def create_household(
 def update_household(
     household: Household,
     *,
-    by: Any,
+    by: Actor,
     area: Any,
     address: str,
     floor: int | None = None,

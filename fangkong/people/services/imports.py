@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from fangkong.areas.selectors import areas_for
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.db.bulk import BulkInserter
 from fangkong.core.db.ids import reserve_ids
 from fangkong.core.errors import ValidationFailed
@@ -36,7 +37,7 @@ from fangkong.core.services.imports import queue_import_job
 from fangkong.people import sheet
 from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Household, ImportJob, ImportRowError, KeyCategory, Person
-from fangkong.people.services.persons import RECONCILE, pinyin_initials
+from fangkong.people.services.persons import RECONCILE, persons_written, pinyin_initials
 
 log = logging.getLogger("fangkong.people.import")
 MAX_BYTES = 50 * 1024 * 1024
@@ -50,7 +51,7 @@ class Context:
     categories: dict[str, int]
 
 
-def start_import(*, by: Any, filename: str, content: bytes, mode: str) -> ImportJob:
+def start_import(*, by: Actor, filename: str, content: bytes, mode: str) -> ImportJob:
     """Check the file's shape and queue its import; SheetError when it cannot be read."""
     require(by, "person.import")
     if mode not in ImportJob.Mode.values:
@@ -73,16 +74,16 @@ def start_import(*, by: Any, filename: str, content: bytes, mode: str) -> Import
     )
 
 
-def import_jobs_for(user: Any):
+def import_jobs_for(user: Actor):
     """A user sees the imports they started."""
     return ImportJob.objects.visible_to(user).defer("content")
 
 
-def get_import_job(user: Any, pk: Any) -> ImportJob:
+def get_import_job(user: Actor, pk: Any) -> ImportJob:
     return get_visible_or_404(import_jobs_for(user), user, pk=pk)
 
 
-def _context(user: Any) -> Context:
+def _context(user: Actor) -> Context:
     areas = dict(areas_for(user).values_list("code", "pk"))
     categories: dict[str, int] = {}
     for pk, code, name in KeyCategory.objects.filter(active=True).values_list("pk", "code", "name"):
@@ -117,6 +118,7 @@ def run_import(job_id: int) -> ImportJob:
 
 def _run(job: ImportJob) -> None:
     by = job.created_by
+    assert by is not None  # set by start_import; accounts are deactivated, not deleted
     job.set_progress(status=ImportJob.Status.VALIDATING, started_at=timezone.now())
     with sheet.open_sheet(bytes(job.content)) as book:
         columns = book.columns
@@ -174,7 +176,7 @@ def _run(job: ImportJob) -> None:
     )
 
 
-def _existing_by_index(indexes: list[str], by: Any) -> tuple[dict[str, int], int]:
+def _existing_by_index(indexes: list[str], by: Actor) -> tuple[dict[str, int], int]:
     """Blind index -> person id of the active persons already registered in ``by``'s areas;
     and how many of the other numbers are held outside them (those rows are registered as
     new, never reported as matched, and wait for the county to reconcile)."""
@@ -200,7 +202,7 @@ def _existing_by_index(indexes: list[str], by: Any) -> tuple[dict[str, int], int
     return found, len(elsewhere - found.keys())
 
 
-def _households(by: Any, rows: list[sheet.Row]) -> tuple[dict, list[int]]:
+def _households(by: Actor, rows: list[sheet.Row]) -> tuple[dict, list[int]]:
     """(area, address, floor) -> household id, creating the missing ones; and the new ids."""
     keys = {(r.area_id, r.address, r.floor) for r in rows if r.address}
     by_key: dict[tuple, int] = {}
@@ -237,7 +239,7 @@ PERSON_COLUMNS = [
 ]
 
 
-def _write(job: ImportJob, by: Any, rows: list[sheet.Row], bad_rows: int) -> dict[str, int]:
+def _write(job: ImportJob, by: Actor, rows: list[sheet.Row], bad_rows: int) -> dict[str, int]:
     """Insert the new persons, households, category links and timeline events in bulk
     (``BulkInserter``: values prepared once per column, not per field per object)."""
     indexes = {}
@@ -303,6 +305,7 @@ def _write(job: ImportJob, by: Any, rows: list[sheet.Row], bad_rows: int) -> dic
         for c in r.category_ids
     ]
     Through.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
+    persons_written(person_ids)
     # One "registered" event per new person: the person's page says where it came from.
     now = timezone.now()
     summary = (_("Registered by import of %(f)s") % {"f": job.filename})[:300]

@@ -13,12 +13,13 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.models import TimelineEvent
 from fangkong.core.permissions import require, require_area
 from fangkong.core.timeline import record_event
 from fangkong.people.choices import PersonStatus, Sex
-from fangkong.people.models import Person
+from fangkong.people.models import DuplicateCandidate, Person
 from fangkong.people.states import PersonMachine
 
 # Blank fields of the kept record are filled from the dropped one.
@@ -87,7 +88,7 @@ def _move_references(keep: Person, drop: Person) -> dict[str, int]:
 
 
 @transaction.atomic
-def merge_persons(keep: Person, drop: Person, *, by: Any) -> Person:
+def merge_persons(keep: Person, drop: Person, *, by: Actor) -> Person:
     """Merge ``drop`` into ``keep``; returns the kept person.
 
     Every reference to ``drop`` (other models' foreign keys and many-to-many links, key
@@ -116,6 +117,9 @@ def merge_persons(keep: Person, drop: Person, *, by: Any) -> Person:
             attr = field if field != "household" else "household_id"
             setattr(keep, attr, getattr(drop, attr))
             filled.append(field)
+    # the candidate rows are derived from the two records: dropped here, not moved, and
+    # rebuilt for both when they are saved below
+    DuplicateCandidate.objects.filter(person__in=[keep, drop]).delete()
     moved = _move_references(keep, drop)
     keep.categories.add(*drop.categories.all())
     drop.categories.clear()

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.core.pii import blind_index
@@ -96,7 +97,7 @@ def find_by_id_number(number: str, qs=None) -> Person | None:
     return found
 
 
-def held_elsewhere(number: str, by: Any, *, exclude: Any = None) -> bool:
+def held_elsewhere(number: str, by: Actor, *, exclude: Any = None) -> bool:
     """Whether an active person outside ``by``'s areas holds this document number. Never
     shown to ``by``: such a registration goes ahead and waits for the county to reconcile."""
     if not number:
@@ -110,7 +111,7 @@ def held_elsewhere(number: str, by: Any, *, exclude: Any = None) -> bool:
 RECONCILE = "document number also registered outside the user's areas: to reconcile"
 
 
-def _check_household(by: Any, area: Any, household: Household | None) -> None:
+def _check_household(by: Actor, area: Any, household: Household | None) -> None:
     if household is None:
         return
     if not Household.objects.visible_to(by).filter(pk=household.pk).exists():
@@ -125,7 +126,7 @@ def _check_household(by: Any, area: Any, household: Household | None) -> None:
 @transaction.atomic
 def create_person(
     *,
-    by: Any,
+    by: Actor,
     area: Any,
     data: PersonData,
     household: Household | None = None,
@@ -194,7 +195,7 @@ def _person_state(person: Person) -> dict[str, Any]:
 def update_person(
     person: Person,
     *,
-    by: Any,
+    by: Actor,
     area: Any,
     data: PersonData,
     household: Household | None = None,
@@ -255,3 +256,14 @@ def update_person(
     if changed:
         record_event(person, "updated", _("Details changed"), by=by, data={"fields": changed})
     return person
+
+
+def persons_written(person_ids: list[int]) -> None:
+    """After a bulk write of persons (``BulkInserter``, ``QuerySet.update`` of their names,
+    areas, numbers or categories), which no save signal announces: keep the likely
+    duplicates and retire the registry's cached counts. Call inside the writing transaction."""
+    from fangkong.core import counts
+    from fangkong.people import duplicates
+
+    duplicates.refresh(person_ids)
+    counts.changed(counts.PERSONS)

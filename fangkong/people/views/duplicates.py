@@ -11,7 +11,7 @@ from fangkong.core.errors import DomainError
 from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.views.generic import add_domain_error
 from fangkong.core.views.mixins import PermissionMixin
-from fangkong.people import selectors, services
+from fangkong.people import duplicates, selectors, services
 from fangkong.people.forms import MergeForm
 from fangkong.people.services.merge import related_reference_count
 
@@ -30,11 +30,28 @@ class DuplicateListView(PermissionMixin, View):
         for g in groups:
             g.reason_label = REASONS[g.reason]
         Area.label_paths(p.area for g in groups for p in g.persons)
-        return render(
-            request,
-            "people/duplicates.html",
-            {"title": gettext_lazy("Likely duplicates"), "groups": groups},
-        )
+        ctx = {"title": gettext_lazy("Likely duplicates"), "groups": groups}
+        if request.user.can("person.rescan_duplicates"):
+            ctx["scan"] = duplicates.last_scan()
+            ctx["can_rescan"] = True
+        return render(request, "people/duplicates.html", ctx)
+
+
+class RescanView(PermissionMixin, View):
+    """Start a full rescan for duplicates (refused while one runs)."""
+
+    permission = "person.rescan_duplicates"
+
+    def post(self, request):
+        try:
+            duplicates.start_rescan(by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("The rescan has started; the list is rebuilt when it ends.")
+            )
+        return HttpResponseRedirect(reverse("people:duplicates"))
 
 
 class MergeView(PermissionMixin, View):

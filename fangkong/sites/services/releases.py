@@ -7,12 +7,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.selectors import villages_and_cadres
 from fangkong.control.choices import PhaseStatus
+from fangkong.control.models import ControlPhase
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.db import statements
 from fangkong.core.db.vendor import is_postgres
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
@@ -30,7 +33,7 @@ from fangkong.sites.states import StayMachine
 
 
 def _refuse_early(stay: Stay, today: dt.date, early_reason: str) -> str | None:
-    planned = stay.phase.planned_end_date if stay.phase_id else None  # type: ignore[union-attr]
+    planned = phase.planned_end_date if (phase := stay.phase) is not None else None
     if planned is not None and today < planned and not early_reason.strip():
         return _(
             "%(name)s's centralized isolation ends on %(d)s; a release before then needs a reason."
@@ -42,7 +45,7 @@ def _release_one(
     stay: Stay,
     next_phase: Any,
     *,
-    by: Any,
+    by: Actor,
     early_reason: str,
     now: dt.datetime,
     village: Any,
@@ -99,7 +102,7 @@ def _release_one(
     )
 
 
-def _locked_qs(pks: list[int]) -> Any:
+def _locked_qs(pks: list[int]) -> QuerySet[Stay]:
     return (
         Stay.objects.select_for_update(of=("self", "room"))
         .filter(pk__in=pks)
@@ -117,11 +120,11 @@ def _locked_open(stays: list[Stay]) -> list[Stay]:
     locked = statements.fetch("sites.release.locked", _locked_qs, pks)
     locked.sort(key=lambda s: s.pk)
     for s in locked:
-        s.room.site = s.site  # type: ignore[attr-defined]  # the same site, already in hand
-    return locked  # type: ignore[return-value]
+        s.room.site = s.site  # the same site, already in hand
+    return locked
 
 
-def release(stay: Stay, *, by: Any, early_reason: str = "") -> Stay:
+def release(stay: Stay, *, by: Actor, early_reason: str = "") -> Stay:
     """Release one person: the stay closes, the centralized phase completes and the next
     phase of the rule starts at once, handed to the household's village; the room goes
     into turnover when empty. Before the planned end a reason is required."""
@@ -129,7 +132,7 @@ def release(stay: Stay, *, by: Any, early_reason: str = "") -> Stay:
 
 
 @transaction.atomic
-def release_batch(stays: Iterable[Stay], *, by: Any, early_reason: str = "") -> list[Stay]:
+def release_batch(stays: Iterable[Stay], *, by: Actor, early_reason: str = "") -> list[Stay]:
     """Release several people at once, all or nothing: every stay is checked first and
     every refusal is reported (by person) before anything is written. The phases are
     completed together (``control.services.complete_phases``) and every row is written in
@@ -170,16 +173,18 @@ def release_batch(stays: Iterable[Stay], *, by: Any, early_reason: str = "") -> 
         )
     logs = LogBatch()
     active = PhaseStatus.ACTIVE
-    to_complete = [s.phase for s in locked if s.phase_id and s.phase.status == active]  # type: ignore[union-attr]
+    to_complete = [p for s in locked if (p := s.phase) is not None and p.status == active]
     completed = control_services.complete_phases(
-        to_complete,  # type: ignore[arg-type]
+        to_complete,
         by=by,
         on_date=today,
         early_reason=early_reason,
         logs=logs,
     )
-    next_of = {p.pk: nxt for p, nxt in zip(to_complete, completed, strict=True)}  # type: ignore[union-attr]
-    home = {s.pk: s.household.area if s.household_id else s.person.area for s in locked}  # type: ignore[union-attr]
+    next_of: dict[int | None, ControlPhase | None] = {
+        p.pk: nxt for p, nxt in zip(to_complete, completed, strict=True)
+    }
+    home = {s.pk: h.area if (h := s.household) is not None else s.person.area for s in locked}
     handed_to = villages_and_cadres(home.values(), on=today)
     for s in locked:
         area = home[s.pk]
@@ -245,7 +250,7 @@ def flag_due_releases(*, on: dt.date | None = None) -> dict[str, int]:
 
 
 @transaction.atomic
-def record_overstay_reason(stay: Stay, *, by: Any, reason: str) -> Stay:
+def record_overstay_reason(stay: Stay, *, by: Actor, reason: str) -> Stay:
     """Why a person is still in the room past the planned end (e.g. a positive retest)."""
     require(by, "stay.manage")
     require_area(by, stay.site.area, field="stay")

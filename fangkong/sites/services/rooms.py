@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core.actors import Actor
 from fangkong.core.errors import IllegalTransition, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.sites.choices import MANUAL_TARGETS, RoomState
@@ -23,7 +24,7 @@ def lock_room(room: Room | int) -> Room:
 
 
 @transaction.atomic
-def set_room_state(room: Room, to_state: str, *, by: Any, reason: str = "") -> Room:
+def set_room_state(room: Room, to_state: str, *, by: Actor, reason: str = "") -> Room:
     """The states an operator sets by hand: reserve, release a reservation, take out of
     service and bring back. Check-in, release and turnover steps move the rest."""
     require(by, "site.manage")

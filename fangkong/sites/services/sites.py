@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.core.timeline import record_event
@@ -86,7 +87,7 @@ def _clean_site(data: SiteData) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_site(*, by: Any, data: SiteData) -> IsolationSite:
+def create_site(*, by: Actor, data: SiteData) -> IsolationSite:
     require(by, "site.manage")
     values = _clean_site(data)
     require_area(by, values["area"])
@@ -96,7 +97,7 @@ def create_site(*, by: Any, data: SiteData) -> IsolationSite:
 
 
 @transaction.atomic
-def update_site(site: IsolationSite, *, by: Any, data: SiteData) -> IsolationSite:
+def update_site(site: IsolationSite, *, by: Actor, data: SiteData) -> IsolationSite:
     require(by, "site.manage")
     require_area(by, site.area, field="site")
     values = _clean_site(data)
@@ -126,7 +127,7 @@ def _check_room_fields(beds: int, floor: int) -> dict[str, list[str]]:
 def create_room(
     site: IsolationSite,
     *,
-    by: Any,
+    by: Actor,
     number: str,
     floor: int,
     beds: int = 1,
@@ -171,7 +172,7 @@ def _initial_state(site: IsolationSite) -> str:
 def bulk_create_rooms(
     site: IsolationSite,
     *,
-    by: Any,
+    by: Actor,
     first_floor: int = 1,
     floors: int,
     rooms_per_floor: int,

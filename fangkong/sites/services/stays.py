@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from fangkong.control.choices import PhaseStatus
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.db import statements
 from fangkong.core.db.vendor import is_postgres, is_sqlite
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
@@ -52,7 +53,7 @@ def _now(at: dt.datetime | None, field: str = "at") -> dt.datetime:
 
 
 def _centralized_phases(
-    persons: list[Any], reason: str, *, by: Any, on: dt.date, logs: LogBatch
+    persons: list[Any], reason: str, *, by: Actor, on: dt.date, logs: LogBatch
 ) -> dict[int, Any]:
     """Per person, the active centralized-isolation phase; an episode is started for
     ``reason`` for a person who has none (its rows go to ``logs``). None for a person whose
@@ -130,7 +131,7 @@ def check_in(
     room: Room,
     persons: Iterable[Any],
     *,
-    by: Any,
+    by: Actor,
     reason: str = DEFAULT_REASON,
     at: dt.datetime | None = None,
     handover: bool = False,
@@ -156,7 +157,7 @@ def check_in(
 
 
 def _check_in(
-    room: Room, persons: list[Any], *, by: Any, reason: str, at: Any, handover: bool = False
+    room: Room, persons: list[Any], *, by: Actor, reason: str, at: Any, handover: bool = False
 ) -> list[Stay]:
     require(by, "transfer.trip.run" if handover else "stay.manage")
     now = _now(at)
@@ -264,7 +265,7 @@ def _check_in(
 
 
 @transaction.atomic
-def move(stay: Stay, to_room: Room, *, by: Any, reason: str) -> list[Stay]:
+def move(stay: Stay, to_room: Room, *, by: Actor, reason: str) -> list[Stay]:
     """Move a person, with the household members in the same room, to another room.
 
     Closes the old stays (moved) and opens new ones linked to them and to the same
@@ -373,7 +374,7 @@ def move(stay: Stay, to_room: Room, *, by: Any, reason: str) -> list[Stay]:
 def vacate_if_empty(
     rooms: list[Room],
     *,
-    by: Any,
+    by: Actor,
     at: dt.datetime,
     logs: LogBatch | None = None,
     closing: tuple[str, list[Any]] | None = None,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import IllegalTransition, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.core.timeline import record_event
@@ -44,7 +44,7 @@ def record_step(
     room: Room,
     step: str,
     *,
-    by: Any,
+    by: Actor,
     note: str = "",
     at: dt.datetime | None = None,
 ) -> TurnoverStep:

@@ -3,6 +3,7 @@
 from typing import Any
 
 from fangkong.areas.models import Area
+from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import ErrorOut
 from fangkong.core.scoping import get_visible_or_404
 from fangkong.testing import selectors
@@ -13,26 +14,26 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Erro
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def _area(request, pk: int, field: str = "area_id") -> Area:
+def _area(request: AuthedRequest, pk: int, field: str = "area_id") -> Area:
     return get_visible_or_404(Area, request.user, pk=pk, error_field=field)
 
 
-def _point(request, pk: int):
+def _point(request: AuthedRequest, pk: int):
     points = selectors.points_for(request.user)
     return get_visible_or_404(points, request.user, pk=pk, error_field="point_id")
 
 
-def _round(request, pk: int):
+def _round(request: AuthedRequest, pk: int):
     rounds = selectors.rounds_for(request.user)
     return get_visible_or_404(rounds, request.user, pk=pk, error_field="round_id")
 
 
-def _box(request, barcode: str):
+def _box(request: AuthedRequest, barcode: str):
     boxes = selectors.openable_boxes_for(request.user)
     return get_visible_or_404(boxes, request.user, barcode=barcode, error_field="box")
 
 
-def _lab(request, lab_id: int | None) -> Lab | None:
+def _lab(request: AuthedRequest, lab_id: int | None) -> Lab | None:
     """``services.lab_for`` of the lab named by ``lab_id``, errors naming ``lab_id``."""
     lab = None
     if lab_id is not None:
@@ -40,7 +41,7 @@ def _lab(request, lab_id: int | None) -> Lab | None:
     return lab_for(request.user, lab, field="lab_id")
 
 
-def _lab_to_hand_to(request, lab_id: int) -> Lab:
+def _lab_to_hand_to(request: AuthedRequest, lab_id: int) -> Lab:
     """Any lab the caller may hand a box to (``selectors.labs_to_hand_to``), errors naming
     ``lab_id``."""
     return get_visible_or_404(

@@ -3,6 +3,7 @@
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import Page, filter_list
 from fangkong.core.permissions import require
 from fangkong.core.scoping import get_visible_or_404
@@ -44,13 +45,13 @@ def list_retests(
     return filter_list(request, RetestFilter, wanted, queryset=qs).order_by(*selectors.WALK_ORDER)
 
 
-def _retest(request, pk: int):
+def _retest(request: AuthedRequest, pk: int):
     tasks = selectors.retests_for(request.user)
     return get_visible_or_404(tasks, request.user, pk=pk, error_field="task_id")
 
 
 @router.post("/retests/{task_id}/sample", response={200: RetestOut, **ERRORS})
-def retest_sample(request, task_id: int, data: RetestSampleIn):
+def retest_sample(request: AuthedRequest, task_id: int, data: RetestSampleIn):
     """Record the single tube taken at the person's door: a new tube barcode (a used one
     answers 409 naming ``tube``); a task already done or cancelled answers 409."""
     require(request.user, "testing.sample")
@@ -65,7 +66,7 @@ def retest_sample(request, task_id: int, data: RetestSampleIn):
 
 
 @router.post("/retests/{task_id}/cancel", response={200: RetestOut, **ERRORS})
-def retest_cancel(request, task_id: int, data: RetestCancelIn):
+def retest_cancel(request: AuthedRequest, task_id: int, data: RetestCancelIn):
     require(request.user, "testing.manage")
     return services.cancel_retest(_retest(request, task_id), reason_text=data.reason,
                                   by=request.user)  # fmt: skip
@@ -105,26 +106,26 @@ class TurnaroundQuery(Schema):
 
 
 @router.get("/turnaround", response={200: list[TurnaroundOut], **ERRORS})
-def get_turnaround(request, q: Query[TurnaroundQuery]):
+def get_turnaround(request: AuthedRequest, q: Query[TurnaroundQuery]):
     require(request.user, "testing.view")
     tubes = filter_list(
         request, TubeFilter, {"round_id": q.round_id}, queryset=selectors.tubes_for(request.user)
     )
-    rows = selectors.turnaround(tubes, group=q.group)
-    return [{"key": r.key, "name": r.name, "tubes": r.tubes, "past_target": r.past_target,
-             "stages": {k: vars(v) for k, v in r.stages.items()}} for r in rows]  # fmt: skip
+    return selectors.turnaround(tubes, group=q.group)
 
 
 @router.get("/overdue", response=list[TubeOut])
 @paginate(Page)
-def get_overdue(request, stage: str = Query("receipt", pattern="^(receipt|test|report)$")):  # noqa: B008
+def get_overdue(
+    request: AuthedRequest, stage: str = Query("receipt", pattern="^(receipt|test|report)$")
+):  # noqa: B008
     require(request.user, "testing.view")
     return selectors.overdue(selectors.tubes_for(request.user), stage)
 
 
 @router.get("/persons/{person_id}/results", response={200: list[PersonResultOut], **ERRORS})
-def person_results(request, person_id: int):
+def person_results(request: AuthedRequest, person_id: int):
     """A person's swabs and released results (positive pools show as awaiting retest)."""
     require(request.user, "testing.result.view")
     person = get_visible_or_404(Person, request.user, pk=person_id, error_field="person_id")
-    return [vars(r) for r in selectors.results_for_person(person)]
+    return selectors.results_for_person(person)

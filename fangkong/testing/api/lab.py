@@ -7,6 +7,7 @@ from ninja import File, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import Page
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require
@@ -28,7 +29,7 @@ router = Router(tags=["testing"])
 
 # --- lab -------------------------------------------------------------------------------------
 @router.post("/results", response={200: ResultsOut, **ERRORS})
-def post_results(request, data: ResultsIn):
+def post_results(request: AuthedRequest, data: ResultsIn):
     """Results from a lab's system (a lab technician's token): rows of barcode, outcome
     (negative/positive/invalid) and ct; bad rows reported by row number (from 1)."""
     require(request.user, "testing.lab")
@@ -67,7 +68,7 @@ def import_results(
     url_name="testing_result_import",
     summary="A results import's progress and bad rows",
 )
-def get_result_import(request, job_id: int):
+def get_result_import(request: AuthedRequest, job_id: int):
     """Seen by its uploader, the technicians of its lab and the command centre over the
     lab's area; 404 for anyone else."""
     require(request.user, "testing.result_import.view")
@@ -81,13 +82,13 @@ def get_result_import(request, job_id: int):
     summary="A results import's bad rows: row number, tube barcode, column and reason",
 )
 @paginate(Page)
-def get_result_import_errors(request, job_id: int):
+def get_result_import_errors(request: AuthedRequest, job_id: int):
     require(request.user, "testing.result_import.view")
     return selectors.get_result_import(request.user, job_id).row_errors.all()
 
 
 @router.post("/results/publish", response={200: PublishOut, **ERRORS})
-def publish(request, data: PublishIn):
+def publish(request: AuthedRequest, data: PublishIn):
     require(request.user, "testing.lab")
     tubes = None
     if data.tubes is not None:

@@ -3,6 +3,7 @@
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import Page, filter_list
 from fangkong.core.permissions import require
 from fangkong.core.scoping import get_visible_or_404
@@ -23,7 +24,7 @@ router = Router(tags=["testing"])
 
 # --- sampling --------------------------------------------------------------------------------
 @router.post("/scan", response={200: ScanOut, 201: ScanOut, **ERRORS})
-def scan(request, data: ScanIn):
+def scan(request: AuthedRequest, data: ScanIn):
     """One swab: the person (ID number or QR payload) into the tube. A repeat in the round
     answers 409 with code ``repeat`` unless ``confirm_repeat``."""
     res = services.record_scan(
@@ -34,7 +35,7 @@ def scan(request, data: ScanIn):
 
 
 @router.post("/uploads", response={200: UploadOut, **ERRORS})
-def upload(request, data: UploadIn):
+def upload(request: AuthedRequest, data: UploadIn):
     """A device's batch of tubes and swabs taken offline. Idempotent by ``client_uuid``:
     sent twice, recorded once. Bad rows come back with section, index, field and reason; the
     good rows are recorded."""
@@ -55,7 +56,7 @@ class TubeQuery(Schema):
 
 @router.get("/tubes", response=list[TubeOut])
 @paginate(Page)
-def list_tubes(request, q: Query[TubeQuery]):
+def list_tubes(request: AuthedRequest, q: Query[TubeQuery]):
     """Tubes of your areas; a round or point that is not yours is no choice (422)."""
     require(request.user, "testing.view")
     return filter_list(request, TubeFilter, q, queryset=selectors.tubes_for(request.user)).order_by(
@@ -64,13 +65,13 @@ def list_tubes(request, q: Query[TubeQuery]):
 
 
 @router.get("/tubes/{barcode}", response={200: TubeOut, **ERRORS})
-def get_tube(request, barcode: str):
+def get_tube(request: AuthedRequest, barcode: str):
     require(request.user, "testing.view")
     return get_visible_or_404(selectors.tubes_for(request.user), request.user, barcode=barcode)
 
 
 @router.post("/tubes/{barcode}/close", response={200: TubeOut, **ERRORS})
-def close_tube(request, barcode: str):
+def close_tube(request: AuthedRequest, barcode: str):
     require(request.user, "testing.sample")
     tube = get_visible_or_404(selectors.tubes_for(request.user), request.user, barcode=barcode)
     return services.close_tube(tube, by=request.user)

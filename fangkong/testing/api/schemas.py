@@ -1,4 +1,5 @@
-"""What the testing API takes and answers."""
+"""What the testing API takes and answers. What a selector or service answers as a dataclass
+the API answers by a schema made from it (``core.schemas.schema_of``)."""
 
 import datetime as dt
 from typing import Any
@@ -8,7 +9,16 @@ from ninja import Field, Schema
 from typing_extensions import TypedDict
 
 from fangkong.core.api import StrictSchema
+from fangkong.core.schemas import schema_of
 from fangkong.testing.choices import PointKind
+from fangkong.testing.selectors import (
+    Coverage,
+    CoverageRow,
+    PersonResult,
+    StageStats,
+    TurnaroundRow,
+)
+from fangkong.testing.services.scan import ScanResult
 
 ERRORS_INLINE = 100  # bad rows in an import's status; the errors endpoint pages them all
 
@@ -64,16 +74,9 @@ class ScanIn(StrictSchema):
     confirm_repeat: bool = False
 
 
+@schema_of(ScanResult)
 class ScanOut(Schema):
-    member_id: int
-    tube: str
-    kind: str
-    swabs: int
-    capacity: int
-    tube_closed: bool
-    repeat: bool
-    created: bool
-    person_name: str
+    """What a scan answers."""
 
 
 class UploadTubeIn(TypedDict, total=False):
@@ -260,24 +263,14 @@ class PublishOut(Schema):
     published: int
 
 
+@schema_of(CoverageRow, exclude=("path",))
 class CoverageRowOut(Schema):
-    area_id: int
-    name: str
-    target: int
-    sampled: int
-    missing: int
-    percent: float
+    """An area's coverage in a round."""
 
 
+@schema_of(Coverage, ids=("round", "area"))
 class CoverageOut(Schema):
-    round_id: int
-    area_id: int | None
-    target: int
-    sampled: int
-    missing: int
-    percent: float
-    by_village: list[CoverageRowOut]
-    by_building: list[CoverageRowOut]
+    """A round's coverage, by village and by building."""
 
 
 class MissingPersonOut(Schema):
@@ -288,28 +281,19 @@ class MissingPersonOut(Schema):
     household_id: int | None
 
 
+@schema_of(StageStats)
 class StageOut(Schema):
-    count: int
-    median_h: float | None
-    p90_h: float | None
+    """A stage's tubes and hours."""
 
 
+@schema_of(TurnaroundRow)
 class TurnaroundOut(Schema):
-    key: int | None
-    name: str
-    tubes: int
-    past_target: int
-    stages: dict[str, StageOut]
+    """A point's, lab's or round's turnaround by stage."""
 
 
+@schema_of(PersonResult, exclude=("outcome_label",))  # the label is for pages
 class PersonResultOut(Schema):
-    sampled_at: dt.datetime
-    round: str
-    point: str
-    tube: str
-    kind: str
-    status: str
-    outcome: str | None
+    """A swab of the person and its released result."""
 
 
 class RetestOut(Schema):

@@ -3,6 +3,7 @@
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import Page
 from fangkong.core.permissions import require
 from fangkong.core.scoping import get_all_visible_or_404
@@ -23,13 +24,13 @@ router = Router(tags=["testing"])
 # --- points and rounds -----------------------------------------------------------------------
 @router.get("/points", response=list[PointOut])
 @paginate(Page)
-def list_points(request):
+def list_points(request: AuthedRequest):
     require(request.user, "testing.view")
     return selectors.points_for(request.user).order_by("pk")
 
 
 @router.post("/points", response={201: PointOut, **ERRORS})
-def create_point(request, data: PointIn):
+def create_point(request: AuthedRequest, data: PointIn):
     from fangkong.core.models import User
 
     point = services.create_point(
@@ -41,20 +42,20 @@ def create_point(request, data: PointIn):
 
 
 @router.get("/points/{point_id}", response={200: PointOut, **ERRORS})
-def get_point(request, point_id: int):
+def get_point(request: AuthedRequest, point_id: int):
     require(request.user, "testing.view")
     return _point(request, point_id)
 
 
 @router.get("/rounds", response=list[RoundOut])
 @paginate(Page)
-def list_rounds(request):
+def list_rounds(request: AuthedRequest):
     require(request.user, "testing.view")
     return selectors.rounds_for(request.user).order_by("-pk")
 
 
 @router.post("/rounds", response={201: RoundOut, **ERRORS})
-def create_round(request, data: RoundIn):
+def create_round(request: AuthedRequest, data: RoundIn):
     from fangkong.people.models import KeyCategory
 
     rnd = services.create_round(
@@ -69,7 +70,7 @@ def create_round(request, data: RoundIn):
 
 
 @router.get("/rounds/{round_id}", response={200: RoundOut, **ERRORS})
-def get_round(request, round_id: int):
+def get_round(request: AuthedRequest, round_id: int):
     require(request.user, "testing.view")
     return _round(request, round_id)
 
@@ -81,18 +82,12 @@ def round_coverage(
     require(request.user, "testing.result.view")
     rnd = _round(request, round_id)
     area = _area(request, area_id) if area_id else None
-    cov = selectors.coverage(rnd, area=area, user=request.user, buildings=buildings)
-    return {
-        "round_id": rnd.pk, "area_id": area_id, "target": cov.target, "sampled": cov.sampled,
-        "missing": cov.missing, "percent": cov.percent,
-        "by_village": [r.as_dict() for r in cov.by_village],
-        "by_building": [r.as_dict() for r in cov.by_building],
-    }  # fmt: skip
+    return selectors.coverage(rnd, area=area, user=request.user, buildings=buildings)
 
 
 @router.get("/rounds/{round_id}/missing", response=list[MissingPersonOut])
 @paginate(Page)
-def round_missing(request, round_id: int, area_id: int | None = None):
+def round_missing(request: AuthedRequest, round_id: int, area_id: int | None = None):
     require(request.user, "testing.result.view")
     rnd = _round(request, round_id)
     area = _area(request, area_id) if area_id else None

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from fangkong.core.actors import AuthedRequest
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.testing import services
@@ -21,7 +22,7 @@ router = Router(tags=["testing"])
 
 # --- transport -------------------------------------------------------------------------------
 @router.post("/boxes", response={201: BoxOut, **ERRORS})
-def create_box(request, data: BoxIn):
+def create_box(request: AuthedRequest, data: BoxIn):
     require(request.user, "testing.transport")
     box = services.create_box(
         barcode=data.barcode, point=_point(request, data.point_id), by=request.user
@@ -30,13 +31,13 @@ def create_box(request, data: BoxIn):
 
 
 @router.get("/boxes/{barcode}", response={200: BoxOut, **ERRORS})
-def get_box(request, barcode: str):
+def get_box(request: AuthedRequest, barcode: str):
     require(request.user, "testing.view")
     return _box(request, barcode)
 
 
 @router.post("/boxes/{barcode}/tubes", response={200: BoxOut, **ERRORS})
-def box_add_tube(request, barcode: str, data: BoxTubeIn):
+def box_add_tube(request: AuthedRequest, barcode: str, data: BoxTubeIn):
     require(request.user, "testing.transport")
     box = _box(request, barcode)
     services.add_tube(box, data.tube, by=request.user)
@@ -44,7 +45,7 @@ def box_add_tube(request, barcode: str, data: BoxTubeIn):
 
 
 @router.post("/boxes/{barcode}/handover", response={200: BoxOut, **ERRORS})
-def box_handover(request, barcode: str, data: HandoverIn):
+def box_handover(request: AuthedRequest, barcode: str, data: HandoverIn):
     require(request.user, "testing.transport")
     box = _box(request, barcode)
     lab = _lab_to_hand_to(request, data.lab_id) if data.lab_id is not None else None
@@ -55,7 +56,7 @@ def box_handover(request, barcode: str, data: HandoverIn):
 
 
 @router.post("/boxes/{barcode}/receive", response={200: ReceiptOut, **ERRORS})
-def box_receive(request, barcode: str, data: ReceiveIn):
+def box_receive(request: AuthedRequest, barcode: str, data: ReceiveIn):
     require(request.user, "testing.lab")
     box = _box(request, barcode)
     lab = _lab(request, data.lab_id)

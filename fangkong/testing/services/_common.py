@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from fangkong.core.actors import Actor
 from fangkong.core.errors import PermissionDenied, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.core.text import refuse_control
@@ -40,7 +41,7 @@ def clean_text(value: Any, *, field: str, max_length: int, missing: str = "") ->
     return text
 
 
-def check_sampler(by: Any, point: TestingPoint) -> None:
+def check_sampler(by: Actor, point: TestingPoint) -> None:
     """A sampler samples at the points they are assigned to; county command anywhere."""
     require(by, "testing.sample")
     require_area(by, point.area, field="point")
@@ -53,7 +54,7 @@ def check_sampler(by: Any, point: TestingPoint) -> None:
 
 
 def check_seat(
-    by: Any, *, point_name: str, active: bool, is_sampler: bool | Callable[[], bool]
+    by: Actor, *, point_name: str, active: bool, is_sampler: bool | Callable[[], bool]
 ) -> None:
     """The sampler's seat at a point within their areas (``check_sampler`` on a point read
     lean by the scan): county command anywhere; a sampler at an open point they serve."""

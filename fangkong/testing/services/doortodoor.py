@@ -7,13 +7,14 @@ from typing import Any
 from django.db import transaction
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.permissions import require, require_area
 from fangkong.testing.choices import RetestReason
 from fangkong.testing.models import RetestTask, ScreeningRound
 
 
 @transaction.atomic
-def send_missing_to_door_to_door(rnd: ScreeningRound, *, area: Any, by: Any) -> int:
+def send_missing_to_door_to_door(rnd: ScreeningRound, *, area: Any, by: Actor) -> int:
     """One open door-to-door task per person of ``area`` not yet sampled in the round;
     people who have one already are not given another. Returns how many were created."""
     from fangkong.testing.selectors import missing_persons

@@ -13,7 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.areas.selectors import responsibility_chain
+from fangkong.control.selectors import active_episodes_for
+from fangkong.control.services import start_episode
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import DomainError
 from fangkong.core.models import TimelineEvent, User
 from fangkong.core.roles import Role
@@ -38,19 +42,11 @@ class FollowUp:
 
 
 def _chain(area: Any, floor: int | None) -> list[Any]:
-    try:
-        from fangkong.areas.selectors import responsibility_chain
-    except ImportError:
-        return []
     return list(responsibility_chain(area, floor))
 
 
 def _start_control(person: Any) -> tuple[Any, str]:
     """The pool-positive episode started for ``person``, or None and why not."""
-    try:
-        from fangkong.control.services import start_episode
-    except ImportError:
-        return None, "control episodes not installed"
     try:
         with transaction.atomic():
             return start_episode(person, POOL_REASON, start_date=timezone.localdate(), by=None), ""
@@ -61,10 +57,6 @@ def _start_control(person: Any) -> tuple[Any, str]:
 def _pool_episodes(person_ids: list[int]) -> dict[int, Any]:
     """person → their pool-positive episode under way (a second positive pool while they
     wait for their retest is the same temporary control)."""
-    try:
-        from fangkong.control.selectors import active_episodes_for
-    except ImportError:
-        return {}
     return {e.person_id: e for e in active_episodes_for(person_ids) if e.reason == POOL_REASON}
 
 
@@ -81,7 +73,7 @@ def _command_recipients(area: Any) -> list[tuple[str, str, int | None]]:
     return out
 
 
-def follow_up_positive(tube: Tube, *, by: Any) -> FollowUp:
+def follow_up_positive(tube: Tube, *, by: Actor) -> FollowUp:
     """Everything a positive result sets off; call inside the result's transaction."""
     members = list(tube.members.select_related("person", "person__area", "person__household"))
     out = FollowUp(tube=tube)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.db import chunks
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.permissions import require
@@ -58,7 +59,7 @@ def parse_ct(value: Any) -> dict[str, float]:
     return out
 
 
-def lab_for(by: Any, lab: Lab | None, *, field: str = "lab") -> Lab | None:
+def lab_for(by: Actor, lab: Lab | None, *, field: str = "lab") -> Lab | None:
     """The lab ``by`` works at: ``lab`` when they are one of its technicians (another lab
     does not exist for them: NotFound naming ``field``), else the first of theirs; None
     when they belong to none."""
@@ -74,7 +75,7 @@ def record_result(
     tube: Tube,
     *,
     outcome: str,
-    by: Any,
+    by: Actor,
     ct_values: Any = None,
     lab: Lab | None = None,
     tested_at: dt.datetime | None = None,
@@ -92,7 +93,14 @@ def record_result(
     return result
 
 
-def _record(tube: Tube, outcome: str, ct_values: Any, lab: Lab | None, tested_at, by) -> Result:
+def _record(
+    tube: Tube,
+    outcome: str,
+    ct_values: Any,
+    lab: Lab | None,
+    tested_at: dt.datetime | None,
+    by: Actor,
+) -> Result:
     if outcome not in Outcome.values:
         outcome = parse_outcome(outcome) or ""
     if not outcome:
@@ -142,7 +150,7 @@ class ResultsReport:
 def record_results(
     rows: Sequence[dict[str, Any]],
     *,
-    by: Any,
+    by: Actor,
     lab: Lab | None = None,
     first_row: int = 1,
     seen: set[str] | None = None,
@@ -309,7 +317,9 @@ def _cell(values: Sequence[Any], cols: dict[str, int], key: str) -> Any:
     return values[i] if i is not None and i < len(values) else None
 
 
-def publish_results(tubes: Iterable[Tube] | None = None, *, by: Any, lab: Lab | None = None) -> int:
+def publish_results(
+    tubes: Iterable[Tube] | None = None, *, by: Actor, lab: Lab | None = None
+) -> int:
     """Report (报) the lab's tested tubes: given ones, or all of them. A negative or
     invalid result is released to every member; a positive pool to none (they are retested
     singly); a positive single tube to its person."""

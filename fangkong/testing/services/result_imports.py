@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import DomainError, ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.core.services.imports import queue_import_job
@@ -38,7 +39,7 @@ Status = ResultImportJob.Status
 
 
 def start_result_import(
-    *, by: Any, lab: Lab | None, filename: str, content: bytes
+    *, by: Actor, lab: Lab | None, filename: str, content: bytes
 ) -> ResultImportJob:
     """Check the file's shape and queue its results to be recorded for ``lab`` (the
     uploader's lab when None). A file that cannot be read is refused here, naming ``file``."""
@@ -169,6 +170,8 @@ def _record_part(
     """Record ``rows[offset:offset + CHUNK_ROWS]`` with its bad rows and the job's progress
     in one transaction; False when another run has recorded this part already."""
     part = rows[offset : offset + CHUNK_ROWS]
+    by = job.created_by
+    assert by is not None  # _read's require refused a job that lost its author
     with transaction.atomic():
         # The job's row is the claim on the part: a second run waits here, then finds the
         # count moved on and stops, so no row is recorded twice.
@@ -179,7 +182,7 @@ def _record_part(
         )
         if done != offset:
             return False
-        report = record_results(part, by=job.created_by, lab=job.lab, seen=seen)
+        report = record_results(part, by=by, lab=job.lab, seen=seen)
         ResultImportRowError.objects.bulk_create(
             ResultImportRowError(
                 job=job,

@@ -5,7 +5,6 @@ person ended once their single tube is reported negative."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -13,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.control.choices import EpisodeStatus
+from fangkong.control.services import complete_phase
+from fangkong.core.actors import Actor
 from fangkong.core.errors import DomainError, NotFound, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.testing.choices import (
@@ -32,7 +33,7 @@ TASK_FIELDS = ["state", "retest_tube", "done_at", "done_by", "cancel_reason"]
 MAX_REASON = 200  # RetestTask.cancel_reason holds this much
 
 
-def _locked(task: RetestTask, by: Any) -> RetestTask:
+def _locked(task: RetestTask, by: Actor) -> RetestTask:
     """The task read afresh and locked; another area's task reads as not found."""
     row = (
         RetestTask.objects.select_for_update(of=("self",))
@@ -51,7 +52,7 @@ def _check_open(task: RetestTask, to: str) -> None:
     RetestMachine.check(task, to, code="task_closed")
 
 
-def _point_for(by: Any, point: TestingPoint | None) -> TestingPoint:
+def _point_for(by: Actor, point: TestingPoint | None) -> TestingPoint:
     """The point given, or the only one the user samples for."""
     if point is not None:
         return point
@@ -64,7 +65,7 @@ def _point_for(by: Any, point: TestingPoint | None) -> TestingPoint:
 
 
 def record_retest_sample(
-    task: RetestTask, *, tube_barcode: str, by: Any, point: TestingPoint | None = None
+    task: RetestTask, *, tube_barcode: str, by: Actor, point: TestingPoint | None = None
 ) -> RetestTask:
     """Record the single tube taken at the person's door for an open task: a new single tube
     with the person as its only swab (``sampling.sample`` makes it), the task sampled.
@@ -102,7 +103,7 @@ def record_retest_sample(
     return task
 
 
-def cancel_retest(task: RetestTask, *, reason_text: str, by: Any) -> RetestTask:
+def cancel_retest(task: RetestTask, *, reason_text: str, by: Actor) -> RetestTask:
     """Call off an open task with the reason (taken to hospital, moved away, sampled
     elsewhere); who and why go to the audit log and the person's timeline."""
     require(by, "testing.manage")
@@ -135,10 +136,6 @@ def end_pool_control_after_negative_retests(tube_ids: Iterable[int]) -> list[int
     open case candidate, or another retest of the same control not yet reported negative.
     Control for another reason, or a later episode, is left alone. Call inside the
     publishing transaction. Returns the persons whose phase was completed."""
-    try:
-        from fangkong.control.services import complete_phase
-    except ImportError:  # control episodes not installed
-        return []
     tasks = list(
         RetestTask.objects.filter(
             retest_tube_id__in=list(tube_ids),

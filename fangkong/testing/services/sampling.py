@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.control.choices import EpisodeStatus
+from fangkong.control.models import ControlEpisode
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import Conflict, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.core.scoping import within
@@ -43,7 +45,17 @@ def in_round(person: Any, paths: list[str]) -> bool:
     return within(person.area.path, paths)
 
 
-def check_round_open(rnd: ScreeningRound, at: dt.datetime | None = None) -> None:
+class RoundTimes(Protocol):
+    """A round as ``check_round_open`` reads it: the model, or the scan's cached copy."""
+
+    @property
+    def starts_at(self) -> dt.datetime: ...
+
+    @property
+    def ends_at(self) -> dt.datetime: ...
+
+
+def check_round_open(rnd: RoundTimes, at: dt.datetime | None = None) -> None:
     at = at or timezone.now()
     if at < rnd.starts_at:
         raise ValidationFailed(_("Round %(r)s has not started yet.") % {"r": rnd}, field="round")
@@ -53,10 +65,6 @@ def check_round_open(rnd: ScreeningRound, at: dt.datetime | None = None) -> None
 
 def controlled_person_ids(person_ids: list[int] | None = None) -> set[int]:
     """Persons with an active control episode (all of them, or among ``person_ids``)."""
-    try:
-        from fangkong.control.models import ControlEpisode
-    except ImportError:  # control episodes not installed
-        return set()
     qs = ControlEpisode.objects.filter(status=EpisodeStatus.ACTIVE)
     if person_ids is not None:
         qs = qs.filter(person_id__in=person_ids)
@@ -100,7 +108,7 @@ def sample(
     *,
     person: Any,
     tube_barcode: str,
-    by: Any,
+    by: Actor,
     client_uuid: uuid.UUID | str | None = None,
     confirm_repeat: bool = False,
     at: dt.datetime | None = None,
@@ -282,7 +290,7 @@ def _uuid(value: Any) -> uuid.UUID:
 
 
 @transaction.atomic
-def close_tube(tube: Tube, *, by: Any) -> Tube:
+def close_tube(tube: Tube, *, by: Actor) -> Tube:
     """Close a pooled tube by hand before it is full (the queue ran out, the shift ends)."""
     require(by, "testing.sample")
     require_area(by, tube.area, field="tube")

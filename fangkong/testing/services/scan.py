@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.db.vendor import is_sqlite
 from fangkong.core.errors import NotFound
 from fangkong.core.permissions import require
@@ -152,7 +153,7 @@ def _aware(value: Any) -> dt.datetime:
     return value
 
 
-def _load_user(by: Any) -> None:
+def _load_user(by: Actor) -> None:
     """The caller's roles and area paths in one statement, cached on the user object where
     ``User.role_codes`` and ``User.area_paths`` keep them (same values, same folding of
     nested areas), so the permission checks after this cost no query."""
@@ -177,14 +178,14 @@ def _person_key(code: str) -> tuple[str, Any] | None:
     return "index", blind_index(code)
 
 
-def _point(by: Any, point_id: int) -> _Point:
+def _point(by: Actor, point_id: int) -> _Point:
     row = sql.scan_point(point_id, by.pk)
     if row is None or not within(row[3], by.area_paths):
         raise NotFound(_("No such testing point within your areas."), field="point_id")
     return _Point(point_id, *row)
 
 
-def _round(by: Any, round_id: int) -> _Round:
+def _round(by: Actor, round_id: int) -> _Round:
     rows = sql.scan_round(round_id)
     paths = tuple(r[4] for r in rows)
     if not rows or not overlaps(paths, by.area_paths):
@@ -199,7 +200,7 @@ def record_scan(
     *,
     person_code: str,
     tube_barcode: str,
-    by: Any,
+    by: Actor,
     client_uuid: str | None = None,
     confirm_repeat: bool = False,
 ) -> ScanResult:
@@ -214,7 +215,7 @@ def record_scan(
     rnd = _round(by, round_id)
     check_seat(by, point_name=point.name, active=point.active, is_sampler=point.is_sampler)
     at = timezone.now()
-    check_round_open(rnd, at)  # type: ignore[arg-type]
+    check_round_open(rnd, at)
     if not confirm_repeat:
         quick = _quick(point, rnd, person_code=person_code, tube_barcode=tube_barcode, by=by,
                        client_uuid=client_uuid, at=at)  # fmt: skip
@@ -234,7 +235,7 @@ def record_scan(
     )  # fmt: skip
 
 
-def _quick(point: _Point, rnd: _Round, *, person_code: str, tube_barcode: str, by: Any,
+def _quick(point: _Point, rnd: _Round, *, person_code: str, tube_barcode: str, by: Actor,
            client_uuid: str | None, at: dt.datetime) -> ScanResult | None:  # fmt: skip
     """The plain swab (see the module's doc), or None having written nothing."""
     barcode = (tube_barcode or "").strip()
@@ -267,7 +268,7 @@ def _quick(point: _Point, rnd: _Round, *, person_code: str, tube_barcode: str, b
 
 
 def _write(point: _Point, rnd: _Round, barcode: str, pid: int, name: str, area_id: int,
-           single: bool, at: dt.datetime, uuid_db: Any, cid: uuid.UUID, by: Any) -> ScanResult:  # fmt: skip
+           single: bool, at: dt.datetime, uuid_db: Any, cid: uuid.UUID, by: Actor) -> ScanResult:  # fmt: skip
     at_db = connection.ops.adapt_datetimefield_value(at)
     opened = False
     with _gate(), transaction.atomic():

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.core.roles import Role
@@ -33,7 +34,7 @@ def create_point(
     name: str,
     kind: str,
     area: Any,
-    by: Any,
+    by: Actor,
     address: str = "",
     hours: str = "",
     samplers: Iterable[Any] = (),
@@ -56,7 +57,7 @@ def create_point(
 
 
 @transaction.atomic
-def set_samplers(point: TestingPoint, samplers: Iterable[Any], *, by: Any) -> TestingPoint:
+def set_samplers(point: TestingPoint, samplers: Iterable[Any], *, by: Actor) -> TestingPoint:
     require(by, "testing.manage")
     require_area(by, point.area, field="point")
     users = _samplers(samplers)
@@ -73,7 +74,9 @@ def set_samplers(point: TestingPoint, samplers: Iterable[Any], *, by: Any) -> Te
 
 
 @transaction.atomic
-def create_lab(*, name: str, code: str, area: Any, by: Any, technicians: Iterable[Any] = ()) -> Lab:
+def create_lab(
+    *, name: str, code: str, area: Any, by: Actor, technicians: Iterable[Any] = ()
+) -> Lab:
     require(by, "testing.manage")
     require_area(by, area)
     if Lab.objects.filter(code=code).exists():
@@ -91,7 +94,7 @@ def create_round(
     areas: Iterable[Any],
     starts_at: dt.datetime,
     ends_at: dt.datetime,
-    by: Any,
+    by: Actor,
     pooling_ratio: int = 10,
     single_categories: Iterable[Any] = (),
 ) -> ScreeningRound:

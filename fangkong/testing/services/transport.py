@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.permissions import require, require_area
 from fangkong.testing.choices import BoxState, TubeState
@@ -24,7 +25,7 @@ from fangkong.testing.states import RECEIVABLE, BoxMachine, TubeMachine
 
 @transaction.atomic
 def create_box(
-    *, barcode: str, by: Any, point: TestingPoint | None = None, area: Any = None
+    *, barcode: str, by: Actor, point: TestingPoint | None = None, area: Any = None
 ) -> Box:
     require(by, "testing.transport")
     area = point.area if point is not None else area
@@ -39,7 +40,7 @@ def create_box(
     return box
 
 
-def _tube_for(barcode: str, by: Any) -> Tube:
+def _tube_for(barcode: str, by: Actor) -> Tube:
     code = clean_barcode(barcode, field="tube")
     tube = Tube.objects.visible_to(by).select_for_update().filter(barcode=code).first()
     if tube is None:
@@ -48,7 +49,7 @@ def _tube_for(barcode: str, by: Any) -> Tube:
 
 
 @transaction.atomic
-def add_tube(box: Box, tube_barcode: str, *, by: Any) -> Tube:
+def add_tube(box: Box, tube_barcode: str, *, by: Actor) -> Tube:
     """Put a closed tube in a packing box. A tube already in a box (this or another) is
     refused."""
     require(by, "testing.transport")
@@ -83,7 +84,7 @@ def add_tube(box: Box, tube_barcode: str, *, by: Any) -> Tube:
 
 
 @transaction.atomic
-def remove_tube(box: Box, tube_barcode: str, *, by: Any) -> Tube:
+def remove_tube(box: Box, tube_barcode: str, *, by: Actor) -> Tube:
     require(by, "testing.transport")
     require_area(by, box.area, field="box")
     tube = _tube_for(tube_barcode, by)
@@ -101,7 +102,7 @@ def remove_tube(box: Box, tube_barcode: str, *, by: Any) -> Tube:
 
 @transaction.atomic
 def hand_over(
-    box: Box, *, courier_name: str, by: Any, courier_phone: str = "", lab: Lab | None = None
+    box: Box, *, courier_name: str, by: Actor, courier_phone: str = "", lab: Lab | None = None
 ) -> Box:
     """The box leaves with a courier (who, when), its tubes in transit, for ``lab`` when
     named: any lab serving the user's county (not only one they work at)."""
@@ -142,7 +143,7 @@ class Receipt:
 
 
 @transaction.atomic
-def receive_box(box: Box, *, lab: Lab, by: Any, scanned: Iterable[str] | None = None) -> Receipt:
+def receive_box(box: Box, *, lab: Lab, by: Actor, scanned: Iterable[str] | None = None) -> Receipt:
     """Receive a box at ``lab``. With ``scanned`` (the tube barcodes read from the box), the
     tubes of the box's list not scanned are missing and stay in transit; scanned tubes not on
     the list are extra (received too when they exist and have not been)."""

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
 from fangkong.core import audit
+from fangkong.core.actors import Actor
 from fangkong.core.db.bulk import insert_many
 from fangkong.core.db.vendor import adapt_datetime, is_sqlite
 from fangkong.core.pii import blind_index
@@ -99,7 +100,7 @@ def _row(row: Any) -> dict[str, Any]:
 class _Ctx:
     """What the checks need, loaded once per batch."""
 
-    def __init__(self, rnd: ScreeningRound, point: TestingPoint, by: Any):
+    def __init__(self, rnd: ScreeningRound, point: TestingPoint, by: Actor):
         self.rnd, self.point, self.by = rnd, point, by
         self.paths = tuple(rnd.areas.values_list("path", flat=True))
         self.area_ok = set(Area.objects.filter(subtree_q(self.paths)).values_list("pk", flat=True))
@@ -142,7 +143,7 @@ def upload_batch(
     *,
     tubes: Sequence[Any],
     members: Sequence[Any],
-    by: Any,
+    by: Actor,
 ) -> UploadReport:
     """Record a device's batch: ``tubes`` (barcode, kind, closed) and ``members``
     (client_uuid, tube barcode, person_id or id_number, sampled_at). Idempotent by
@@ -316,14 +317,15 @@ def _members(ctx: _Ctx, members, specs: dict[str, _Spec], existing: dict[str, _K
     resolved: list[tuple] = []
     for i, _cid, cid_db, code, pid, idn, at in parsed:
         if pid in (None, ""):
-            pk = index_to_pid.get(blind_index(idn))  # type: ignore[assignment]
-            if pk is None:
+            found = index_to_pid.get(blind_index(idn))
+            if found is None:
                 err(
                     RowProblem(
                         "members", i, "id_number", _("No active person with this ID number.")
                     )
                 )
                 continue
+            pk = found
         elif type(pid) is int:
             pk = pid
         else:

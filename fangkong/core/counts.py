@@ -1,0 +1,68 @@
+"""Counts that are not recomputed per request: computed once per change of their data.
+
+A count over many rows (persons per area of the tree, per key category) is cached under the
+``Generation`` of the data it counts and the scope it was computed for. Whatever changes that
+data calls ``changed(name)``; after the change commits, the generation moves on and every
+web process computes the count afresh on its next request, once. Reading costs one primary
+key look-up of the generation.
+
+Why a generation and not deleting cache keys: the keys are per scope (every user's areas)
+and per process (the embedded server's cache is process memory); a generation retires them
+all without knowing them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from fangkong.core.models import Generation
+
+T = TypeVar("T")
+TTL = 600  # seconds: a bound on memory, not on staleness (the generation handles that)
+
+PERSONS = "people.persons"  # who lives where, their status and their key categories
+
+
+def generation(name: str) -> int:
+    value = Generation.objects.filter(name=name).values_list("value", flat=True).first()
+    return value or 0
+
+
+def _bump(name: str) -> None:
+    if Generation.objects.filter(name=name).update(value=F("value") + 1):
+        return
+    try:
+        with transaction.atomic():
+            Generation.objects.create(name=name, value=1)
+    except IntegrityError:  # created meanwhile by another writer
+        Generation.objects.filter(name=name).update(value=F("value") + 1)
+
+
+def changed(name: str) -> None:
+    """The data ``name`` changed: retire its cached counts once the change is committed
+    (bumped after the commit, so a long import does not hold the counter's row)."""
+    transaction.on_commit(lambda: _bump(name))
+
+
+def scope_of(user: object) -> tuple[str, ...]:
+    """What decides the rows a user sees of area-scoped data: the roots of their areas."""
+    from fangkong.core.scoping import fold
+
+    return fold(getattr(user, "area_paths", ()))
+
+
+def cached(name: str, scope: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()`` for ``scope``, computed once per generation of ``name``."""
+    digest = hashlib.sha1(repr(scope).encode(), usedforsecurity=False).hexdigest()
+    key = f"counts:{name}:{generation(name)}:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, TTL)
+    return found
