@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_notices'),
+        ('core', '0006_generations'),
     ]
 
     operations = [
