@@ -580,3 +580,86 @@ def _close_review(w: World):
     ControlPhase.objects.filter(episode__person=p).update(planned_end_date=timezone.localdate())
     close_due_phases(timezone.localdate())
     return CloseReview.objects.get(person=p)
+
+
+# --- transfers -------------------------------------------------------------------------------
+@builds("transfers.Depot")
+def _depot(w: World):
+    from fangkong.transfers import services
+
+    return services.create_depot(
+        name="钟多转运点", area=w.county.town_a, lat=28.84, lon=108.77, by=w.staff["command"]
+    )
+
+
+@builds("transfers.Hospital")
+def _hospital(w: World):
+    from fangkong.transfers.models import Hospital
+
+    return Hospital.objects.create(name="县人民医院", area=w.county.town_a, lat=28.85, lon=108.78)
+
+
+@builds("transfers.Vehicle")
+def _vehicle(w: World):
+    from fangkong.transfers import services
+
+    return services.create_vehicle(
+        plate="渝H77777", kind="van", seats=7, depot=w.get("transfers.Depot"),
+        by=w.staff["command"],
+    )  # fmt: skip
+
+
+@builds("transfers.CrewMember")
+def _crew(w: World):
+    from fangkong.transfers.models import CrewMember
+
+    return CrewMember.objects.create(
+        name="刘师傅", role="driver", phone="13900000078", depot=w.get("transfers.Depot")
+    )
+
+
+@builds("transfers.TransferRequest")
+def _transfer_request(w: World):
+    from fangkong.transfers import services
+
+    area = w.county.village_a
+    area.lat, area.lon = 28.86, 108.80
+    area.save(update_fields=["lat", "lon"])
+    person = PersonFactory(area=area)
+    return services.request_transfer([person], "close_contact", by=w.staff["command"])
+
+
+@builds("transfers.TransferPerson")
+def _transfer_person(w: World):
+    return w.get("transfers.TransferRequest").members.first()
+
+
+@builds("transfers.Plan")
+def _plan(w: World):
+    from fangkong.transfers.choices import PlanStatus
+    from fangkong.transfers.models import Plan
+
+    return Plan.objects.create(
+        area=w.county.town_a, status=PlanStatus.PROPOSED, start_at=timezone.now()
+    )
+
+
+@builds("transfers.Trip")
+def _trip(w: World):
+    from fangkong.transfers.models import Trip
+
+    now = timezone.now()
+    return Trip.objects.create(
+        plan=w.get("transfers.Plan"), area=w.county.town_a, vehicle=w.get("transfers.Vehicle"),
+        start_at=now, end_at=now + dt.timedelta(hours=1),
+    )  # fmt: skip
+
+
+@builds("transfers.Stop")
+def _stop(w: World):
+    from fangkong.transfers.models import Stop
+
+    return Stop.objects.create(
+        trip=w.get("transfers.Trip"), seq=1, request=w.get("transfers.TransferRequest"),
+        eta=timezone.now(), persons=1,
+    )  # fmt: skip

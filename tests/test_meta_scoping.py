@@ -96,6 +96,12 @@ PAGES: dict[str, str | tuple[str, str]] = {
     "portal:report": (SKIP, "a resident's token (tests/home_isolation/test_portal.py)"),
     "portal:request": (SKIP, "a resident's token (tests/home_isolation/test_portal.py)"),
     "portal:qr": (SKIP, "a resident's token (tests/home_isolation/test_portal.py)"),
+    "transfers:board": "transfers.Plan",
+    "transfers:plan_action": (SKIP, "a plan and an action (tests/transfers/test_pages.py)"),
+    "transfers:trip": "transfers.Trip",
+    "transfers:trip_lock": "transfers.Trip",
+    "transfers:trip_action": (SKIP, "a trip and an action (tests/transfers/test_pages.py)"),
+    "transfers:vehicle_disinfected": "transfers.Vehicle",
     "token_revoke": (SKIP, "a token is its owner's (tests/core/test_accounts.py)"),
     "user_edit": "core.User",
     "user_reset_password": "core.User",
@@ -209,6 +215,21 @@ API_OBJECTS: dict[str, str] = {
     "/home-isolation/requests/{request_id}/cancel": "home_isolation.ServiceRequest",
     "/home-isolation/alerts/{alert_id}/handle": "home_isolation.HomeAlert",
     "/home-isolation/reviews/{review_id}/resolve": "home_isolation.CloseReview",
+    "/transfers/requests/{request_id}": "transfers.TransferRequest",
+    "/transfers/requests/{request_id}/cancel": "transfers.TransferRequest",
+    "/transfers/vehicles/{vehicle_id}": "transfers.Vehicle",
+    "/transfers/vehicles/{vehicle_id}/disinfected": "transfers.Vehicle",
+    "/transfers/vehicles/{vehicle_id}/out-of-service": "transfers.Vehicle",
+    "/transfers/plans/{plan_id}": "transfers.Plan",
+    "/transfers/plans/{plan_id}/trips": "transfers.Plan",
+    "/transfers/plans/{plan_id}/accept": "transfers.Plan",
+    "/transfers/plans/{plan_id}/replan": "transfers.Plan",
+    "/transfers/plans/{plan_id}/move": "transfers.Plan",
+    "/transfers/trips/{trip_id}": "transfers.Trip",
+    "/transfers/trips/{trip_id}/lock": "transfers.Trip",
+    "/transfers/trips/{trip_id}/dispatch": "transfers.Trip",
+    "/transfers/trips/{trip_id}/pick-up": "transfers.Trip",
+    "/transfers/trips/{trip_id}/arrive": "transfers.Trip",
 }
 
 # Paginated API lists (GET, no path parameter) -> the model whose rows they list, or SKIP
@@ -250,6 +271,9 @@ API_LISTS: dict[str, str | tuple[str, str]] = {
     "/home-isolation/requests": "home_isolation.ServiceRequest",
     "/home-isolation/alerts": "home_isolation.HomeAlert",
     "/home-isolation/reviews": "home_isolation.CloseReview",
+    "/transfers/requests": "transfers.TransferRequest",
+    "/transfers/vehicles": "transfers.Vehicle",
+    "/transfers/plans": "transfers.Plan",
 }
 
 # Scoped models with no page or endpoint of their own: shown only inside another's page.
@@ -273,6 +297,11 @@ NOT_ADDRESSABLE = {
     "home_isolation.HealthReport": "shown on its household's page (reports today)",
     "home_isolation.ReportReminder": "shown on the missed-report list (reminded or not)",
     "home_isolation.HomeTest": "its door-to-door task is on testing's retest list",
+    "transfers.TransferPerson": "shown on its request's and its trip's page",
+    "transfers.Stop": "shown on its plan's dispatch board and its trip's page",
+    "transfers.Depot": "shown on its vehicles' list (no page of its own yet)",
+    "transfers.Hospital": "shown on the trips going there (no page of its own yet)",
+    "transfers.CrewMember": "the drivers' accounts (no page of its own yet)",
 }
 
 LOOKUP_FIELD = {"testing.Tube": "barcode", "testing.Box": "barcode"}

@@ -62,6 +62,9 @@ class Area(MP_Node):
     name_initials = models.CharField(  # type: ignore[var-annotated]
         _("pinyin initials"), max_length=30, blank=True, editable=False
     )
+    # where it is (WGS-84), for transfers' travel times; the demo county places them
+    lat = models.FloatField(_("latitude"), null=True, blank=True)  # type: ignore[var-annotated]
+    lon = models.FloatField(_("longitude"), null=True, blank=True)  # type: ignore[var-annotated]
 
     objects = AreaManager()
 

@@ -106,6 +106,55 @@ def build_grid(rng: random.Random) -> None:
         )
         new += subtree
     Area.objects.bulk_create(new, batch_size=2000)
+    place_areas()
+
+
+# --- on the map ------------------------------------------------------------------------------
+# The county's centre (FACTS.md) and its size: ~5,170 km², about a 40 km radius. 1° of
+# latitude is 111 km; 1° of longitude at 28.8° N is 97 km.
+CENTRE = (28.84, 108.77)
+RADIUS_KM = 40.0
+SPREAD_KM = {2: 0.0, 3: 6.0, 4: 1.2, 5: 0.15}  # how far a child lies from its parent
+
+
+def _jitter(code: str, salt: str) -> float:
+    """A deterministic number in [-1, 1) from an area code."""
+    return (zlib.crc32(f"{salt}:{code}".encode()) % 20000) / 10000.0 - 1.0
+
+
+def place_areas() -> int:
+    """Give every area without coordinates a place on the county's map: the county town
+    (钟多街道) at the centre, the other township units spread evenly over the county's
+    ~5,170 km² (a sunflower spiral, deterministic), villages and communities within a few
+    km of their township, groups and estates within about a km, buildings within 150 m.
+    Synthetic positions, not surveyed ones; idempotent. Returns how many were placed."""
+    import math
+
+    todo = list(Area.objects.filter(lat__isnull=True).order_by("depth", "path"))
+    if not todo:
+        return 0
+    rows = Area.objects.filter(lat__isnull=False).values_list("path", "lat", "lon")
+    placed: dict[str, tuple[float, float]] = {p: (la, lo) for p, la, lo in rows}
+    units = list(Area.objects.filter(depth=2).order_by("code").values_list("code", flat=True))
+    rank = {c: i for i, c in enumerate(c for c in units if c != "500242002")}
+    km_lat, km_lon = 111.0, 111.0 * math.cos(math.radians(CENTRE[0]))
+    for area in todo:
+        if area.depth <= 1 or area.code == "500242002":
+            lat, lon = CENTRE
+        elif area.depth == 2:
+            i = rank.get(area.code, 0)
+            r = RADIUS_KM * math.sqrt((i + 0.5) / max(len(rank), 1))
+            a = i * math.pi * (3 - math.sqrt(5))  # the golden angle
+            lat, lon = CENTRE[0] + r * math.sin(a) / km_lat, CENTRE[1] + r * math.cos(a) / km_lon
+        else:
+            parent = placed.get(area.path[: -area.steplen], CENTRE)
+            spread = SPREAD_KM.get(area.depth, 0.1)
+            lat = parent[0] + spread * _jitter(area.code, "lat") / km_lat
+            lon = parent[1] + spread * _jitter(area.code, "lon") / km_lon
+        area.lat, area.lon = round(lat, 6), round(lon, 6)
+        placed[area.path] = (area.lat, area.lon)
+    Area.objects.bulk_update(todo, ["lat", "lon"], batch_size=2000)
+    return len(todo)
 
 
 def _groups(rng: random.Random, village: Area) -> list[Area]:

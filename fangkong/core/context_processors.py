@@ -30,6 +30,10 @@ NAV = [
     # (its entries go here)
     # --- transfers ---
     # (its entries go here)
+    (_("Transfers"), "transfers:request_list", "transfer.view"),
+    (_("Dispatch plans"), "transfers:plan_list", "transfer.dispatch"),
+    (_("My trips"), "transfers:my_trips", "transfer.trip.run"),
+    (_("Vehicles"), "transfers:vehicle_list", "transfer.view"),
     # --- arrivals ---
     # (its entries go here)
     (_("Arrivals"), "arrivals:arrival_list", "arrival.view"),

@@ -28,6 +28,7 @@ DEMO_USERS = [
     ("auditor", Role.AUDITOR, "county"),
     ("admin", Role.SYSTEM_ADMIN, "county"),
     ("employer", Role.EMPLOYER, "township"),
+    ("driver", Role.DRIVER, "county"),
 ]
 DEMO_TOWNSHIP_CODE = "500242002"  # 钟多街道, the county town
 

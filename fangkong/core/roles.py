@@ -21,6 +21,7 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
     SYSTEM_ADMIN = "system_admin", _("System administrator")
     EMPLOYER = "employer", _("Employer of essential workers")
+    DRIVER = "driver", _("Transfer driver")
 
 
 R = Role
@@ -100,6 +101,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # (this domain's permissions go here)
     # closed-loop transfers (transfers)
     # (this domain's permissions go here)
+    "transfer.view": frozenset(
+        _OPERATORS | {R.SITE_MANAGER, R.TRANSFER_DISPATCHER, R.AUDITOR, R.DRIVER}
+    ),
+    # ask for a transfer (home isolation's eligibility queue, cases, sites call the service)
+    "transfer.request": frozenset(_OPERATORS | {R.SITE_MANAGER, R.TRANSFER_DISPATCHER}),
+    # plan, accept, edit plans; dispatch trips; cancel requests
+    "transfer.dispatch": frozenset({R.TRANSFER_DISPATCHER, R.COUNTY_COMMAND}),
+    "fleet.manage": frozenset({R.TRANSFER_DISPATCHER, R.COUNTY_COMMAND}),
+    # the trip page: pick-ups, arrival and the hand-over to check-in, disinfection
+    "transfer.trip.run": frozenset({R.DRIVER, R.TRANSFER_DISPATCHER}),
     # arrivals, ledgers, risk areas (arrivals)
     # (this domain's permissions go here)
     "arrival.view": frozenset(_OPERATORS | {R.AUDITOR}),
@@ -166,8 +177,9 @@ ROLE_DESCRIPTIONS: dict[str, str | Promise] = {
     R.TOWNSHIP_OFFICER: _("Manage the people, households and ledgers of your township."),
     R.VILLAGE_CADRE: _("Keep your village's households, home isolation and services."),
     R.SITE_MANAGER: _("Run your isolation site: check-in, release and room turnover."),
-    # the transfers domain is not built yet: say what the role can do now
-    R.TRANSFER_DISPATCHER: _("See people under control and the isolation capacity."),
+    R.TRANSFER_DISPATCHER: _(
+        "Plan and dispatch closed-loop transfers: requests, vehicles, the dispatch board."
+    ),
     R.SAMPLER: _("Scan people and tubes at your testing point."),
     R.LAB_TECHNICIAN: _("Receive boxes, record and publish results."),
     R.CHECKPOINT_OFFICER: _(
@@ -176,4 +188,5 @@ ROLE_DESCRIPTIONS: dict[str, str | Promise] = {
     R.AUDITOR: _("Read records and the audit log; change nothing."),
     R.SYSTEM_ADMIN: _("Manage accounts, roles, areas and background tasks."),
     R.EMPLOYER: _("Keep your whitelist of essential workers and see their test compliance."),
+    R.DRIVER: _("Run your transfer trips: pick-ups, arrival and hand-over, disinfection."),
 }

@@ -26,17 +26,14 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
-from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.actors import Actor
-from fangkong.core.roles import Role, roles_with
+from fangkong.core.roles import roles_with
 
 TOWNSHIP_DEPTH = 2
 
 # Roles whose domain does not exist yet, and where their work will come from.
-AWAITING_DOMAIN: dict[str, Any] = {
-    Role.TRANSFER_DISPATCHER: _("closed-loop transfers (transfer requests, vehicles, trips)"),
-}
+AWAITING_DOMAIN: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,9 @@ class IsolationSite(BaseModel):
         _("turnover target, hours (周转时限)"), default=4
     )
     notes = models.TextField(_("notes"), blank=True)
+    # where it is (WGS-84): transfers plan routes to it and refuse a site without them
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
 
     objects = ScopedManager()
     scope_field = "area"

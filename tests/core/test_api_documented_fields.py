@@ -20,6 +20,7 @@ from fangkong.policy.models import RuleSet
 from fangkong.sites.models import IsolationSite, Room, Stay
 from fangkong.testing.models import Box, ScreeningRound, TestingPoint, Tube, TubeMember
 from fangkong.testing.services.result_imports import run_result_import, start_result_import
+from fangkong.transfers.models import Plan, TransferRequest, Trip, Vehicle
 from tests.core.test_demo_operations import loaded  # noqa: F401 - fixture
 from tests.people.conftest import row, xlsx
 
@@ -31,6 +32,9 @@ def demo(request, county):
     """The demo county of the demo's own tests (``loaded``), a responsibility chain, an
     import of persons and one of lab results (each with a bad row)."""
     request.getfixturevalue("loaded")
+    from fangkong.transfers.demo import load_demo_transfers
+
+    load_demo_transfers()
     assign_responsibility(by=User.objects.get(username="county"), area=county.village_a,
                           role="village_cadre", person_name="刘书记", phone="13312345678")  # fmt: skip
     township = User.objects.get(username="township")
@@ -132,6 +136,17 @@ def urls(county) -> dict[str, str]:
             f"/api/v1/testing/results/imports/{first_pk(ResultImportJob.objects)}/errors"
         ),
         **_home_urls(),
+        "/api/v1/transfers/requests/{request_id}": (
+            f"/api/v1/transfers/requests/{first_pk(TransferRequest.objects)}"
+        ),
+        "/api/v1/transfers/vehicles/{vehicle_id}": (
+            f"/api/v1/transfers/vehicles/{first_pk(Vehicle.objects)}"
+        ),
+        "/api/v1/transfers/plans/{plan_id}": f"/api/v1/transfers/plans/{first_pk(Plan.objects)}",
+        "/api/v1/transfers/plans/{plan_id}/trips": (
+            f"/api/v1/transfers/plans/{first_pk(Plan.objects)}/trips"
+        ),
+        "/api/v1/transfers/trips/{trip_id}": f"/api/v1/transfers/trips/{first_pk(Trip.objects)}",
         "/api/v1/testing/persons/{person_id}/results": (
             f"/api/v1/testing/persons/{TubeMember.objects.order_by('pk').first().person_id}/results"
         ),

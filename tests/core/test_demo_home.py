@@ -16,12 +16,13 @@ from fangkong.core.models import User
 from fangkong.sites.demo import load_demo_sites
 from fangkong.testing.demo import load_demo_testing
 from fangkong.testing.models import RetestTask
+from fangkong.transfers.demo import load_demo_transfers
 from tests.core.conftest import work_on
 from tests.factories import PersonFactory, add_area
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
 
-AWAITING = {"dispatcher"}  # transfers are not built yet
+AWAITING: set[str] = set()  # every role's domain is built
 NO_QUEUE = {"auditor", "admin"}  # reading and administration: nothing waits on them
 # an employer's work is its whitelist and its compliance page, not a queue of the home page
 NO_QUEUE |= {"employer"}
@@ -48,6 +49,7 @@ def demo(county, settings, tmp_path):
     load_demo_workforce()
     load_demo_logistics()
     load_demo_arrivals()
+    load_demo_transfers()
     return out
 
 

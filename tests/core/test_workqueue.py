@@ -36,6 +36,7 @@ KEYS = [
     "arrivals.to_acknowledge", "arrivals.overdue", "arrivals.lift_due", "checkpoints.unstaffed",
     "home_isolation.placement", "home_isolation.requests", "home_isolation.alerts",
     "home_isolation.reviews",
+    "transfers.to_plan",
 ]  # fmt: skip
 POOL = {"a": 3, "b": 2}  # members of each township's positive pool: its retests
 
@@ -146,6 +147,15 @@ def _home_of(village, users) -> None:
                                day=timezone.localdate(), reasons=["symptoms"])  # fmt: skip
 
 
+def _transfer_of(village, county_user) -> None:
+    """One close contact waiting for a transfer: the dispatcher's queue."""
+    from fangkong.transfers.services import request_transfer
+
+    village.lat, village.lon = 28.84, 108.77
+    village.save(update_fields=["lat", "lon"])
+    request_transfer([PersonFactory(area=village)], "close_contact", by=county_user)
+
+
 @pytest.fixture
 def world(county, users) -> dict[str, Township]:
     """Work of every queue in township A and in township B."""
@@ -167,6 +177,7 @@ def world(county, users) -> dict[str, Township]:
         _workers_of(t, town, users["county"])
         _arrivals_of(t, town, village, users)
         _home_of(village, users)
+        _transfer_of(village, users["county"])
         out[t] = Township(site, point)
     return out
 
@@ -240,6 +251,7 @@ EXPECTED = {
     "home_isolation.requests": (1, 1, "township_a", "township_b"),
     "home_isolation.alerts": (1, 1, "township_a", "township_b"),
     "home_isolation.reviews": (1, 1, "township_a", "township_b"),
+    "transfers.to_plan": (1, 1, "command_a", "command_b"),
 }
 
 
@@ -287,6 +299,7 @@ ROLE_USERS = {
     Role.SAMPLER: "sampler_a",
     Role.LAB_TECHNICIAN: "lab",
     Role.CHECKPOINT_OFFICER: "checkpoint_a",
+    Role.TRANSFER_DISPATCHER: "dispatcher",
 }
 
 
@@ -388,12 +401,12 @@ def test_an_empty_queue_says_nothing_waits_and_what_was_looked_at(county, users,
     assert 'class="work-item' not in page
 
 
-def test_roles_whose_domain_is_not_built_are_promised_nothing(users, login):
-    for who, domain in (("dispatcher", "closed-loop transfers"),):
+def test_every_role_has_its_domain_and_no_home_says_it_is_awaited(users, login):
+    assert workqueue.AWAITING_DOMAIN == {}
+    for who in ("dispatcher", "checkpoint"):
         page = login(users[who]).get("/").content.decode()
-        assert 'data-testid="work-awaiting"' in page and domain in page
-        assert 'class="work-item' not in page and "Handle" not in page
-        assert "Plan and track" not in page and "Log every vehicle" not in page
+        assert page.count("<main") == 1  # the home page itself, not an error page
+        assert 'data-testid="work-awaiting"' not in page
 
 
 def test_the_checkpoint_officer_has_a_domain_now(users, login):

@@ -134,8 +134,12 @@ def check_in(
     by: Actor,
     reason: str = DEFAULT_REASON,
     at: dt.datetime | None = None,
+    handover: bool = False,
 ) -> list[Stay]:
     """Put one person or one household into a ready or reserved room.
+
+    ``handover``: a transfer's arrival hands its persons over (``transfers.services``);
+    the crew's permission to run the trip stands for the site's "stay.manage" then.
 
     The room is taken with a conditional update inside the transaction: of operators
     giving the same room at once, every one but the first gets Conflict, as does a check-in
@@ -144,7 +148,7 @@ def check_in(
     (room or person outside the user's areas); nothing is written then."""
     try:
         with transaction.atomic():
-            return _check_in(room, list(persons), by=by, reason=reason, at=at)
+            return _check_in(room, list(persons), by=by, reason=reason, at=at, handover=handover)
     except IntegrityError as exc:  # the one-open-stay constraint, raced by another operator
         raise Conflict(
             _("One of these persons was just checked in elsewhere by someone else."),
@@ -152,8 +156,10 @@ def check_in(
         ) from exc
 
 
-def _check_in(room: Room, persons: list[Any], *, by: Actor, reason: str, at: Any) -> list[Stay]:
-    require(by, "stay.manage")
+def _check_in(
+    room: Room, persons: list[Any], *, by: Actor, reason: str, at: Any, handover: bool = False
+) -> list[Stay]:
+    require(by, "transfer.trip.run" if handover else "stay.manage")
     now = _now(at)
     today = timezone.localdate(now)
     site = room.site

@@ -13,6 +13,7 @@ from fangkong.people.models import Person
 from fangkong.people.synthetic import populate
 from fangkong.sites.demo import load_demo_sites
 from fangkong.testing.demo import load_demo_testing
+from fangkong.transfers.demo import load_demo_transfers
 from fangkong.workforce.demo import load_demo_workforce
 
 
@@ -58,6 +59,7 @@ class Command(BaseCommand):
             load_demo_logistics(stdout=self.stdout)
             load_demo_arrivals(stdout=self.stdout)
             load_demo_home(stdout=self.stdout)
+            load_demo_transfers(stdout=self.stdout)
         if not quiet_logins:
             self.stdout.write("demo logins (username / password / role):")
             for username, role, _where in DEMO_USERS:
