@@ -11,6 +11,7 @@ report uses and its outlines converted to TrueType with fontTools, in memory, pe
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ def truetype_subset(path: Path, text: str) -> io.BytesIO:
     from fontTools.pens.ttGlyphPen import TTGlyphPen
     from fontTools.ttLib import TTCollection, TTFont, newTable
 
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every table it cuts
     if path.suffix.lower() == ".ttc":
         fonts = TTCollection(str(path), lazy=True).fonts
         font = next((f for f in fonts if f["name"].getDebugName(1) == SUBFONT), fonts[0])
