@@ -64,6 +64,13 @@ PAGES: dict[str, str | tuple[str, str]] = {
     "testing:retest_sample": "testing.RetestTask",
     "testing:retest_cancel": "testing.RetestTask",
     "testing:candidate_decide": "testing.CaseCandidate",
+    "command:picture_area": "areas.Area",
+    "command:report_detail": "command.DailyReport",
+    "command:report_pdf": "command.DailyReport",
+    "command:report_xlsx": "command.DailyReport",
+    "command:directive_detail": "command.Directive",
+    "command:recipient_action": (SKIP, "POST with an action (tests/command/test_directives.py)"),
+    "notice_open": (SKIP, "a notice is its owner's (tests/command/test_notices.py)"),
     "token_revoke": (SKIP, "a token is its owner's (tests/core/test_accounts.py)"),
     "user_edit": "core.User",
     "user_reset_password": "core.User",
@@ -120,6 +127,11 @@ API_OBJECTS: dict[str, str] = {
     "/testing/case-candidates/{candidate_id}/confirm": "testing.CaseCandidate",
     "/testing/case-candidates/{candidate_id}/dismiss": "testing.CaseCandidate",
     "/testing/persons/{person_id}/results": "people.Person",
+    "/command/reports/{report_id}": "command.DailyReport",
+    "/command/reports/{report_id}/pdf": "command.DailyReport",
+    "/command/directives/{directive_id}": "command.Directive",
+    "/command/recipients/{recipient_id}": "command.DirectiveRecipient",
+    "/command/recipients/{recipient_id}/actions": "command.DirectiveRecipient",
 }
 
 # Paginated API lists (GET, no path parameter) -> the model whose rows they list, or SKIP
@@ -142,6 +154,9 @@ API_LISTS: dict[str, str | tuple[str, str]] = {
     "/testing/retests": "testing.RetestTask",
     "/testing/case-candidates": "testing.CaseCandidate",
     "/testing/overdue": (SKIP, "tubes past a target (tests/testing)"),
+    "/command/reports": "command.DailyReport",
+    "/command/directives": "command.Directive",
+    "/command/notices": (SKIP, "a user's own notices (tests/command/test_notices.py)"),
 }
 
 # Scoped models with no page or endpoint of their own: shown only inside another's page.
@@ -151,6 +166,7 @@ NOT_ADDRESSABLE = {
     "testing.TubeMember": "shown on its tube's page",
     "testing.Result": "shown on its tube's page",
     "testing.Notification": "an outbox, read by the sender",
+    "command.DirectiveUpdate": "shown on its directive's page",
 }
 
 LOOKUP_FIELD = {"testing.Tube": "barcode", "testing.Box": "barcode"}

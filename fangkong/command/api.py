@@ -16,6 +16,7 @@ from fangkong.command import selectors
 from fangkong.command.models import DailyReport, Department, Directive, DirectiveRecipient
 from fangkong.command.services import directives as services
 from fangkong.command.services import reports
+from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import Page, StrictSchema
 from fangkong.core.models import Notice
 from fangkong.core.notifications import mark_read, unread_count
@@ -161,6 +162,13 @@ def board(request: HttpRequest) -> dict[str, int]:
     return selectors.directive_board(request.user)
 
 
+@router.get("/recipients/{recipient_id}", response=RecipientOut, summary="One recipient")
+def get_recipient(request: HttpRequest, recipient_id: int):
+    require(request.user, "directive.view")
+    return get_visible_or_404(selectors.recipients_for(request.user), request.user,
+                              pk=recipient_id, error_field="recipient_id")  # fmt: skip
+
+
 class ActionIn(StrictSchema):
     action: str = Field(..., pattern="^(acknowledge|progress|close|escalate|withdraw)$")
     note: str = Field("", max_length=2000)
@@ -199,15 +207,15 @@ class ReadIn(StrictSchema):
 
 @router.get("/notices", response=list[NoticeOut], summary="Your notices, newest first")
 @paginate(Page)
-def list_notices(request: HttpRequest):
+def list_notices(request: AuthedRequest):
     return Notice.objects.filter(user=request.user)
 
 
 @router.get("/notices/unread", response=dict[str, int], summary="How many are unread")
-def unread(request: HttpRequest) -> dict[str, int]:
+def unread(request: AuthedRequest) -> dict[str, int]:
     return {"unread": unread_count(request.user)}
 
 
 @router.post("/notices/read", response=dict[str, int], summary="Mark notices read")
-def read(request: HttpRequest, payload: ReadIn) -> dict[str, int]:
+def read(request: AuthedRequest, payload: ReadIn) -> dict[str, int]:
     return {"marked": mark_read(request.user, payload.ids)}

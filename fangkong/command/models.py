@@ -26,7 +26,7 @@ class Department(BaseModel):
         "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+",
         help_text=_("The area the department serves (usually the county)."),
     )  # fmt: skip
-    members = models.ManyToManyField(
+    members = models.ManyToManyField(  # type: ignore[var-annotated]
         USER, verbose_name=_("members"), blank=True, related_name="departments"
     )
     active = models.BooleanField(_("active"), default=True)

@@ -47,10 +47,10 @@ def font_path() -> Path:
 def truetype_subset(path: Path, text: str) -> io.BytesIO:
     """The font at ``path`` (the Simplified Chinese face of a collection) cut down to the
     characters of ``text``, with TrueType outlines, as a file in memory."""
-    from fontTools import subset
-    from fontTools.pens.cu2quPen import Cu2QuPen
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-    from fontTools.ttLib import TTCollection, TTFont, newTable
+    from fontTools import subset  # type: ignore[import-untyped]
+    from fontTools.pens.cu2quPen import Cu2QuPen  # type: ignore[import-untyped]
+    from fontTools.pens.ttGlyphPen import TTGlyphPen  # type: ignore[import-untyped]
+    from fontTools.ttLib import TTCollection, TTFont, newTable  # type: ignore[import-untyped]
 
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every table it cuts
     if path.suffix.lower() == ".ttc":
@@ -120,17 +120,17 @@ def build_pdf(data: dict[str, Any], *, title: str, subtitle: str, words: dict[st
               changes: list[dict[str, Any]]) -> bytes:  # fmt: skip
     """The report as PDF: a heading, a table per section, the charts, the townships'
     table, what changed from the previous version."""
-    from reportlab.graphics.charts.barcharts import VerticalBarChart
-    from reportlab.graphics.charts.legends import Legend
-    from reportlab.graphics.charts.linecharts import HorizontalLineChart
-    from reportlab.graphics.shapes import Drawing, String
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.graphics.charts.barcharts import VerticalBarChart  # type: ignore[import-untyped]
+    from reportlab.graphics.charts.legends import Legend  # type: ignore[import-untyped]
+    from reportlab.graphics.charts.linecharts import HorizontalLineChart  # type: ignore[import-untyped]
+    from reportlab.graphics.shapes import Drawing, String  # type: ignore[import-untyped]
+    from reportlab.lib import colors  # type: ignore[import-untyped]
+    from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+    from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
+    from reportlab.lib.units import mm  # type: ignore[import-untyped]
+    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+    from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # type: ignore[import-untyped]
 
     text = _texts(data, [title, subtitle, *words.values()] +
                   [str(c.get("label", "")) for c in changes])  # fmt: skip

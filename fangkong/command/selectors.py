@@ -4,6 +4,7 @@ township, with the charts' series), directives' follow-up, the archived reports.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,7 +169,7 @@ def picture(user: Any, day: dt.date, *, area: Area | None = None) -> Picture:
     viewer: Any = user if area is None else AreaLens(user, area)
     sections = sections_for(viewer, day)
     columns: list[tuple[str, Any, Any]] = []
-    values: dict[str, dict[str, Any]] = {}
+    values: dict[str, Mapping[str, Any]] = {}
     for s in sections:
         for f in s.figures:
             if f.by_township is not None:

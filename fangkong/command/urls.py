@@ -1,6 +1,7 @@
 from django.urls import path
 
-from fangkong.command import views, views_directives
+from fangkong.command import views
+from fangkong.command.views import directives as views_directives
 
 app_name = "command"
 urlpatterns = [

@@ -6,15 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q
-from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.areas.models import Area
 from fangkong.control.choices import EpisodeStatus, PhaseStatus
 from fangkong.control.models import ControlEpisode, ControlPhase
-from fangkong.core.figures import Figure, Series, register, spans_per_day
-from fangkong.core.workqueue import TOWNSHIP_DEPTH
+from fangkong.core.figures import Figure, Series, register, spans_per_day, township_of
 from fangkong.policy.choices import PhaseKind
 
 PERSONS = _("persons")
@@ -30,11 +27,10 @@ def _in_force(day: dt.date) -> Q:
 def daily_figures(user: Any, day: dt.date) -> list[Figure]:
     """Persons under control at the end of ``day`` by kind of phase, with the episodes
     begun and ended that day: two grouped queries."""
-    cut = Area.steplen * TOWNSHIP_DEPTH
     rows = (
         ControlPhase.objects.visible_to(user)
         .filter(_in_force(day))
-        .annotate(t=Substr("episode__area__path", 1, cut))
+        .annotate(t=township_of("episode__area__path"))
         .values_list("t", "kind")
         .annotate(n=Count("pk"))
         .order_by()

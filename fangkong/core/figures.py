@@ -25,7 +25,7 @@ page has a time budget of 500 ms for all sections together.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +46,7 @@ class Figure:
     value: Number
     unit: Any = ""  # "%", "h", lazily translated words such as "persons"
     url: str = ""  # the page that lists what the number counts, if any
-    by_township: dict[str, Number] | None = None  # township path -> value
+    by_township: Mapping[str, Number] | None = None  # township path -> value
     note: Any = ""  # how it is counted, when the label cannot say it
 
 
@@ -58,7 +58,7 @@ class Series:
     label: Any
     chart: str  # the chart it is drawn on: "epidemic_curve", "control_population"
     chart_label: Any
-    points: dict[dt.date, Number]  # day -> value; a missing day is drawn as 0 for bars
+    points: Mapping[dt.date, Number]  # day -> value; a missing day is drawn as 0 for bars
     type: str = "line"  # "line" or "bar"
     stack: str = ""  # bars with the same stack are stacked
 
@@ -175,3 +175,14 @@ def spans_per_day(rows: Any, start: dt.date, end: dt.date) -> dict[str, dict[dt.
             values[start + dt.timedelta(days=i)] = running
         out[group] = values
     return out
+
+
+def township_of(path_field: str) -> Any:
+    """An expression: the township's path of the area at ``path_field`` (for grouping a
+    count per township in one query, as ``core.workqueue.per_township`` does)."""
+    from django.db.models.functions import Substr
+
+    from fangkong.areas.models import Area
+    from fangkong.core.workqueue import TOWNSHIP_DEPTH
+
+    return Substr(path_field, 1, Area.steplen * TOWNSHIP_DEPTH)

@@ -7,24 +7,18 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Substr, TruncDate
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.areas.models import Area
-from fangkong.core.figures import Figure, Series, day_bounds, register
-from fangkong.core.workqueue import TOWNSHIP_DEPTH
+from fangkong.core.figures import Figure, Series, day_bounds, register, township_of
 from fangkong.sites.choices import RoomState, SiteStatus
 from fangkong.sites.models import Room, Stay
 
 INTAKE_DAYS = 7
 PERSONS = _("persons")
 BEDS = _("beds")
-
-
-def _township(field: str) -> Substr:
-    return Substr(field, 1, Area.steplen * TOWNSHIP_DEPTH)
 
 
 def _usable_beds(user: Any) -> dict[str, int]:
@@ -34,7 +28,7 @@ def _usable_beds(user: Any) -> dict[str, int]:
         Room.objects.visible_to(user)
         .filter(site__status=SiteStatus.ACTIVE)
         .exclude(state=RoomState.OUT_OF_SERVICE)
-        .annotate(t=_township("site__area__path"))
+        .annotate(t=township_of("site__area__path"))
         .values_list("t")
         .annotate(n=Sum("beds"))
         .order_by()
@@ -52,7 +46,7 @@ def daily_figures(user: Any, day: dt.date) -> list[Figure]:
     persons = dict(
         stays.filter(check_in_at__lt=end)
         .filter(Q(check_out_at__isnull=True) | Q(check_out_at__gte=end))
-        .annotate(t=_township("site__area__path"))
+        .annotate(t=township_of("site__area__path"))
         .values_list("t")
         .annotate(n=Count("pk"))
         .order_by()

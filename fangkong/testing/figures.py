@@ -7,13 +7,13 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
-from django.db.models.functions import Substr, TruncDate
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
-from fangkong.core.figures import Figure, Series, day_bounds, register
+from fangkong.core.figures import Figure, Series, day_bounds, register, township_of
 from fangkong.core.workqueue import TOWNSHIP_DEPTH
 from fangkong.testing.choices import Outcome
 from fangkong.testing.models import Result, ScreeningRound, Tube, TubeMember
@@ -21,10 +21,6 @@ from fangkong.testing.selectors import coverage
 
 HOURS = _("h")
 PERSONS = _("persons")
-
-
-def _township(field: str) -> Substr:
-    return Substr(field, 1, Area.steplen * TOWNSHIP_DEPTH)
 
 
 def _hours(a: str, b: str) -> ExpressionWrapper:
@@ -53,7 +49,7 @@ def daily_figures(user: Any, day: dt.date) -> list[Figure]:
     swabs = dict(
         TubeMember.objects.visible_to(user)
         .filter(sampled_at__gte=start, sampled_at__lt=end)
-        .annotate(t=_township("area__path"))
+        .annotate(t=township_of("area__path"))
         .values_list("t")
         .annotate(n=Count("pk"))
         .order_by()
@@ -61,7 +57,7 @@ def daily_figures(user: Any, day: dt.date) -> list[Figure]:
     positives = dict(
         Result.objects.visible_to(user)
         .filter(outcome=Outcome.POSITIVE, reported_at__gte=start, reported_at__lt=end)
-        .annotate(t=_township("tube__area__path"))
+        .annotate(t=township_of("tube__area__path"))
         .values_list("t")
         .annotate(n=Count("pk"))
         .order_by()

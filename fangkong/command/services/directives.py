@@ -36,14 +36,9 @@ MAX_FILE = 10 * 1024 * 1024
 
 def _people_of(r: DirectiveRecipient) -> list[User]:
     """Who acts for a recipient: a department's members, a township's officers."""
-    if r.department_id:
-        return list(
-            r.department.members.filter(is_active=True)
-            .filter(  # type: ignore[union-attr]
-                role_set__role__in=_roles("directive.respond")
-            )
-            .distinct()
-        )
+    if r.department is not None:
+        members = r.department.members.filter(is_active=True)
+        return list(members.filter(role_set__role__in=_roles("directive.respond")).distinct())
     return [u for u in recipients("directive.respond", r.area) if r.area.path in u.area_paths]
 
 
@@ -54,14 +49,14 @@ def _roles(permission: str) -> Any:
 
 
 def _tell(users: Iterable[User], *, kind: str, title: str, url: str, area: Any) -> None:
-    """A notice under each user's bell and, after the commit, an SMS to their work phone."""
-    users = list(users)
-    notify(users, kind=kind, title=title, url=url, area=area)
-    phones = [u.phone for u in users if u.phone]
-    if phones:
+    """A notice under each user's bell and, after the commit, an SMS of it to those with a
+    work phone (the queue holds the notices' ids, not the numbers)."""
+    notices = notify(users, kind=kind, title=title, url=url, area=area)
+    ids = [n.pk for n in notices if n.user.phone]
+    if ids:
         from fangkong.command.tasks import send_sms
 
-        transaction.on_commit(lambda: send_sms.enqueue(phones, title))
+        transaction.on_commit(lambda: send_sms.enqueue(ids))
 
 
 def issue(
