@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from fangkong.command.models import DailyReport, Department, Directive, Directiv
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.figures import SectionFigures, Series, days, sections_for, series_for
 from fangkong.core.scoping import fold, subtree_q
-from fangkong.core.workqueue import TOWNSHIP_DEPTH
+from fangkong.core.workqueue import TOWNSHIP_DEPTH, Work, per_township
 
 CHART_DAYS = 30
 
@@ -219,3 +220,22 @@ def overdue_recipients(now: dt.datetime | None = None) -> QuerySet[DirectiveReci
 
 def reports_for(user: Any) -> QuerySet[DailyReport]:
     return DailyReport.objects.visible_to(user).defer("pdf", "xlsx").select_related("area")
+
+
+def directives_work(user: Any, now: dt.datetime) -> Work:
+    """Open directive recipients in the user's areas (a township's own to answer, all of
+    them for the centre to follow up), the nearest deadline first: one aggregate query."""
+    agg = (
+        DirectiveRecipient.objects.visible_to(user)
+        .filter(state__in=OPEN_STATES)
+        .aggregate(n=Count("pk"), first=Min("directive__deadline"))
+    )
+    return Work(agg["n"], agg["first"], reverse("command:directive_list"))
+
+
+def directives_by_township(user: Any, now: dt.datetime) -> dict[str, int]:
+    """Open directive recipients per township (what the county's table shows)."""
+    qs = DirectiveRecipient.objects.visible_to(user).filter(
+        state__in=OPEN_STATES, department__isnull=True
+    )
+    return per_township(qs, "area__path")

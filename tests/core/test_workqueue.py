@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from fangkong.command.services.directives import issue as issue_directive
 from fangkong.control.rules import rule_in_force
 from fangkong.control.services import start_episode
 from fangkong.core import workqueue
@@ -29,7 +30,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms")]
 
 KEYS = [
     "sites.releases_due", "sites.overstays", "sites.turnover", "control.phases_due",
-    "testing.retests", "testing.candidates", "testing.late_tubes",
+    "testing.retests", "testing.candidates", "testing.late_tubes", "command.directives",
 ]  # fmt: skip
 POOL = {"a": 3, "b": 2}  # members of each township's positive pool: its retests
 
@@ -128,6 +129,8 @@ def world(county, users) -> dict[str, Township]:
         site = _sites_of(town, village, users[f"site_{t}"], users["county"])
         point = _testing_of(t, town, village, sampler, lab, rnd, users)
         out[t] = Township(site, point)
+    issue_directive(by=users["county"], title="排查", body="", deadline=now + dt.timedelta(hours=5),
+                    areas=[county.town_a, county.town_b])  # fmt: skip
     return out
 
 
@@ -149,6 +152,8 @@ EXPECTED = {
     "testing.retests": (POOL["a"], POOL["b"], "township_a", "township_b"),
     "testing.candidates": (1, 1, "command_a", "command_b"),
     "testing.late_tubes": (1, 1, "sampler_a", "sampler_b"),
+    # a directive to both townships: each answers its own
+    "command.directives": (1, 1, "township_a", "township_b"),
 }
 
 
@@ -239,7 +244,9 @@ def test_a_queue_may_not_be_shown_to_a_role_that_cannot_open_its_page():
 # --- the home page ---------------------------------------------------------------------------
 def test_home_lists_the_townships_work_and_not_the_other_townships(world, users, login):
     page = login(users["township_a"]).get("/").content.decode()
-    assert work_on(page) == {"control.phases_due": 2, "testing.retests": POOL["a"]}
+    assert work_on(page) == {
+        "control.phases_due": 2, "testing.retests": POOL["a"], "command.directives": 1,
+    }  # fmt: skip
     assert "/testing/retests/" in page and "/control/episodes/?status=active&amp;due=today" in page
     # the county's total would be POOL a + b; township B's rows are not on this page
     assert 'data-testid="township-table"' not in page

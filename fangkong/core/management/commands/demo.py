@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from fangkong.areas.services import ensure_county
+from fangkong.command.demo import load_demo_command
 from fangkong.control.demo import load_demo_control
 from fangkong.core.demo import DEMO_USERS, ensure_demo_users
 from fangkong.people.models import Person
@@ -48,6 +49,7 @@ class Command(BaseCommand):
             load_demo_sites(stdout=self.stdout)
             load_demo_testing(stdout=self.stdout)
             load_demo_control(stdout=self.stdout)
+            load_demo_command(stdout=self.stdout)
         if not quiet_logins:
             self.stdout.write("demo logins (username / password / role):")
             for username, role, _where in DEMO_USERS:
