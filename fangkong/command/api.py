@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
@@ -68,7 +68,7 @@ def list_reports(request: HttpRequest):
 
 @router.post("/reports", response={201: ReportOut}, summary="Build the next version of a report")
 def build_report(request: HttpRequest, payload: ReportIn):
-    return 201, reports.build_report(None, payload.day, by=request.user)  # type: ignore[arg-type]
+    return Status(201, reports.build_report(None, payload.day, by=request.user))  # type: ignore[arg-type]
 
 
 @router.get("/reports/{report_id}", response=dict[str, Any], summary="One report's figures")
@@ -146,7 +146,7 @@ def issue_directive(request: HttpRequest, payload: DirectiveIn):
         raise NotFound("No such department.", field="department_ids")
     d = services.issue(by=request.user, title=payload.title, body=payload.body,  # type: ignore[arg-type]
                        deadline=payload.deadline, areas=areas, departments=deps)  # fmt: skip
-    return 201, d
+    return Status(201, d)
 
 
 @router.get("/directives/{directive_id}", response=DirectiveOut, summary="One directive")

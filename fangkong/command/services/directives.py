@@ -127,7 +127,7 @@ def issue(
 
 def _locked(recipient: DirectiveRecipient) -> DirectiveRecipient:
     return (
-        DirectiveRecipient.objects.select_for_update()
+        DirectiveRecipient.objects.select_for_update(of=("self",))
         .select_related("directive", "area", "department")
         .get(pk=recipient.pk)
     )
