@@ -18,7 +18,8 @@ from fangkong.command.services import directives as services
 from fangkong.command.services import reports
 from fangkong.core.actors import AuthedRequest
 from fangkong.core.api import Page, StrictSchema
-from fangkong.core.models import Notice
+from fangkong.core.errors import NotFound
+from fangkong.core.models import Notice, User
 from fangkong.core.notifications import mark_read, unread_count
 from fangkong.core.permissions import require
 from fangkong.core.scoping import get_all_visible_or_404, get_visible_or_404
@@ -141,8 +142,6 @@ def issue_directive(request: HttpRequest, payload: DirectiveIn):
                                    payload.area_ids, error_field="area_ids")  # fmt: skip
     deps = list(Department.objects.filter(pk__in=payload.department_ids, active=True))
     if len(deps) != len(set(payload.department_ids)):
-        from fangkong.core.errors import NotFound
-
         raise NotFound("No such department.", field="department_ids")
     d = services.issue(by=request.user, title=payload.title, body=payload.body,  # type: ignore[arg-type]
                        deadline=payload.deadline, areas=areas, departments=deps)  # fmt: skip
@@ -190,6 +189,38 @@ def recipient_action(request: HttpRequest, recipient_id: int, payload: ActionIn)
     if payload.action == "escalate":
         return services.escalate(r, by=by, note=payload.note)
     return services.withdraw(r, by=by, note=payload.note)
+
+
+class DepartmentOut(Schema):
+    id: int
+    name: str
+    area_id: int
+    member_ids: list[int]
+
+    @staticmethod
+    def resolve_member_ids(obj: Department) -> list[int]:
+        return sorted(u.pk for u in obj.members.all())
+
+
+class DepartmentIn(StrictSchema):
+    name: str = Field(..., max_length=60)
+    member_ids: list[int] = Field(default_factory=list, max_length=200)
+
+
+@router.get("/departments", response=list[DepartmentOut], summary="Departments to address")
+def list_departments(request: HttpRequest):
+    require(request.user, "directive.view")
+    return Department.objects.filter(active=True).prefetch_related("members")
+
+
+@router.post("/departments", response={201: DepartmentOut}, summary="Create a department")
+def create_department(request: HttpRequest, payload: DepartmentIn):
+    require(request.user, "department.manage")
+    members = list(User.objects.filter(pk__in=payload.member_ids, is_active=True))
+    if len(members) != len(set(payload.member_ids)):
+        raise NotFound("No such user.", field="member_ids")
+    dep = services.save_department(by=request.user, name=payload.name, members=members)  # type: ignore[arg-type]
+    return Status(201, dep)
 
 
 class NoticeOut(Schema):

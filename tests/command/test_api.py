@@ -72,3 +72,16 @@ def test_a_report_through_the_api_and_a_future_day_refused(login, users):
     assert _post(login(users["township_a"]), "/api/v1/command/reports",
                  {"day": timezone.localdate().isoformat()}).status_code == 403  # fmt: skip
     assert login(users["sampler_a"]).get("/api/v1/command/picture").status_code == 403
+
+
+def test_the_centre_names_departments_and_their_members(login, users):
+    centre = login(users["county"])
+    made = _post(centre, "/api/v1/command/departments",
+                 {"name": "县卫健局", "member_ids": [users["county"].pk]})  # fmt: skip
+    assert made.status_code == 201 and made.json()["member_ids"] == [users["county"].pk]
+    again = _post(centre, "/api/v1/command/departments", {"name": "县卫健局"})
+    assert again.status_code == 422 and "name" in again.json()["error"]["fields"]
+    refused = _post(login(users["township_a"]), "/api/v1/command/departments", {"name": "x"})
+    assert refused.status_code == 403
+    listed = login(users["township_a"]).get("/api/v1/command/departments").json()
+    assert [d["name"] for d in listed] == ["县卫健局"]

@@ -261,3 +261,34 @@ def notify_overdue(now: dt.datetime | None = None) -> int:
 
 def is_addressed_to(recipient: DirectiveRecipient, user: Any) -> bool:
     return DirectiveRecipient.objects.filter(acts_for(user), pk=recipient.pk).exists()
+
+
+def save_department(
+    *, by: Actor, name: str, members: Iterable[User] = (), department: Department | None = None
+) -> Department:
+    """Create a department (in the user's county) or rename it and set its members."""
+    require(by, "department.manage")
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("Give the department a name."), field="name")
+    same = Department.objects.filter(name=name)
+    if department is not None:
+        same = same.exclude(pk=department.pk)
+    if same.exists():
+        raise ValidationFailed(_("A department of that name exists already."), field="name")
+    if not by.area_paths:
+        raise NotFound(_("No such area within your areas."), field="area")
+    with transaction.atomic():
+        before = {"name": department.name} if department else None
+        if department is None:
+            home = Area.objects.get(path=by.area_paths[0])
+            department = Department.objects.create(name=name, area=home, created_by=by)
+        else:
+            department.name = name
+            department.save(update_fields=["name", "updated_at"])
+        department.members.set(list(members))
+        audit.record(
+            audit.Action.UPDATE if before else audit.Action.CREATE, department, by=by,
+            before=before, after={"name": name, "members": sorted(u.pk for u in members)},
+        )  # fmt: skip
+    return department
