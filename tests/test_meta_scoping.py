@@ -128,7 +128,6 @@ API_OBJECTS: dict[str, str] = {
     "/testing/case-candidates/{candidate_id}/dismiss": "testing.CaseCandidate",
     "/testing/persons/{person_id}/results": "people.Person",
     "/command/reports/{report_id}": "command.DailyReport",
-    "/command/reports/{report_id}/pdf": "command.DailyReport",
     "/command/directives/{directive_id}": "command.Directive",
     "/command/recipients/{recipient_id}": "command.DirectiveRecipient",
     "/command/recipients/{recipient_id}/actions": "command.DirectiveRecipient",

@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
 from fangkong.command import selectors
-from fangkong.command.models import DailyReport, Department, Directive, DirectiveRecipient
+from fangkong.command.models import Department, Directive, DirectiveRecipient
 from fangkong.command.services import directives as services
 from fangkong.command.services import reports
 from fangkong.core.actors import AuthedRequest
@@ -32,7 +32,11 @@ class PictureQuery(Schema):
     area_id: int | None = Field(None, description="one of your areas, to see it alone")
 
 
-@router.get("/picture", summary="The daily picture: every section's figures for a day")
+@router.get(
+    "/picture",
+    response=dict[str, Any],
+    summary="The daily picture: every section's figures for a day",
+)
 def picture(request: HttpRequest, query: Query[PictureQuery]) -> dict[str, Any]:
     require(request.user, "command.view")
     day = query.day or selectors.local_today()
@@ -79,14 +83,6 @@ def get_report(request: HttpRequest, report_id: int) -> dict[str, Any]:
                            error_field="report_id")  # fmt: skip
     return {"id": r.pk, "day": r.day.isoformat(), "version": r.version, "figures": r.figures,
             "changes": r.changes}  # fmt: skip
-
-
-@router.get("/reports/{report_id}/pdf", summary="The report's PDF")
-def report_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
-    require(request.user, "report.view")
-    r = get_visible_or_404(DailyReport.objects.visible_to(request.user), request.user,
-                           pk=report_id, error_field="report_id")  # fmt: skip
-    return HttpResponse(bytes(r.pdf), content_type="application/pdf")
 
 
 class RecipientOut(Schema):

@@ -67,7 +67,7 @@ def test_a_report_through_the_api_and_a_future_day_refused(login, users):
     assert DailyReport.objects.count() == 0
     built = _post(centre, "/api/v1/command/reports", {"day": timezone.localdate().isoformat()})
     assert built.status_code == 201 and built.json()["version"] == 1
-    pdf = centre.get(f"/api/v1/command/reports/{built.json()['id']}/pdf")
+    pdf = centre.get(f"/command/reports/{built.json()['id']}/pdf/")  # the file: the page's
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert _post(login(users["township_a"]), "/api/v1/command/reports",
                  {"day": timezone.localdate().isoformat()}).status_code == 403  # fmt: skip

@@ -11,6 +11,8 @@ import pytest
 from django.test import Client
 
 from fangkong.areas.services.responsibilities import assign_responsibility
+from fangkong.command.demo import load_demo_command
+from fangkong.command.models import DailyReport, Directive, DirectiveRecipient
 from fangkong.control.models import ControlEpisode
 from fangkong.core.demo import DEMO_USERS
 from fangkong.core.models import User
@@ -40,6 +42,7 @@ def demo(request, county):
     results = b"barcode,outcome,ct\nNOSUCH,negative,\n"
     job = start_result_import(by=lab_user, lab=None, filename="r.csv", content=results)
     run_result_import(job.pk)
+    load_demo_command()  # directives to townships and a department, yesterday's report
 
 
 def first_pk(qs) -> int:
@@ -101,6 +104,15 @@ def urls(county) -> dict[str, str]:
         ),
         "/api/v1/testing/persons/{person_id}/results": (
             f"/api/v1/testing/persons/{TubeMember.objects.order_by('pk').first().person_id}/results"
+        ),
+        "/api/v1/command/reports/{report_id}": (
+            f"/api/v1/command/reports/{first_pk(DailyReport.objects)}"
+        ),
+        "/api/v1/command/directives/{directive_id}": (
+            f"/api/v1/command/directives/{first_pk(Directive.objects)}"
+        ),
+        "/api/v1/command/recipients/{recipient_id}": (
+            f"/api/v1/command/recipients/{first_pk(DirectiveRecipient.objects)}"
         ),
     }
 

@@ -259,10 +259,6 @@ def notify_overdue(now: dt.datetime | None = None) -> int:
     return told
 
 
-def is_addressed_to(recipient: DirectiveRecipient, user: Any) -> bool:
-    return DirectiveRecipient.objects.filter(acts_for(user), pk=recipient.pk).exists()
-
-
 def save_department(
     *, by: Actor, name: str, members: Iterable[User] = (), department: Department | None = None
 ) -> Department:

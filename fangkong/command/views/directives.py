@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.command import selectors
 from fangkong.command.forms import DirectiveForm, UpdateForm
-from fangkong.command.models import DirectiveUpdate
+from fangkong.command.models import DirectiveRecipient, DirectiveUpdate
 from fangkong.command.services import directives as services
 from fangkong.command.views import need
 from fangkong.core.errors import DomainError
@@ -71,7 +71,11 @@ def directive_detail(request: HttpRequest, pk: int) -> HttpResponse:
     recips = list(
         selectors.recipients_for(request.user).filter(directive=d).select_related("department")
     )
-    mine = {r.pk for r in recips if services.is_addressed_to(r, request.user)}
+    mine = set(  # the recipients the user answers for: one query
+        DirectiveRecipient.objects.filter(
+            selectors.acts_for(request.user), directive=d
+        ).values_list("pk", flat=True)
+    )
     updates = (
         DirectiveUpdate.objects.visible_to(request.user)
         .filter(recipient__directive=d)
