@@ -131,6 +131,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "fangkong.core.context_processors.navigation",
                 "fangkong.core.context_processors.states",
+                "fangkong.core.context_processors.notices",
             ],
         },
     },

@@ -663,3 +663,35 @@ def _stop(w: World):
         trip=w.get("transfers.Trip"), seq=1, request=w.get("transfers.TransferRequest"),
         eta=timezone.now(), persons=1,
     )  # fmt: skip
+
+
+# --- command centre ---------------------------------------------------------------------------
+@builds("command.Directive")
+def _directive(w: World):
+    from fangkong.command.services.directives import issue
+
+    return issue(by=w.staff["command"], title="排查返乡人员", body="", areas=[w.county.town_a],
+                 deadline=timezone.now() + dt.timedelta(days=1))  # fmt: skip
+
+
+@builds("command.DirectiveRecipient")
+def _directive_recipient(w: World):
+    return w.get("command.Directive").recipients.get()
+
+
+@builds("command.DailyReport")
+def _daily_report(w: World):
+    from fangkong.command.services.reports import build_report
+
+    return build_report(w.county.town_a, timezone.localdate())
+
+
+@builds("command.DirectiveUpdate")
+def _directive_update(w: World):
+    from fangkong.command.models import DirectiveUpdate
+    from fangkong.command.services.directives import acknowledge
+
+    r = w.get("command.DirectiveRecipient")
+    officer = UserFactory(roles=[Role.TOWNSHIP_OFFICER], areas=[w.county.town_a])
+    acknowledge(r, by=officer)
+    return DirectiveUpdate.objects.get(recipient=r)

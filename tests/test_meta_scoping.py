@@ -102,6 +102,13 @@ PAGES: dict[str, str | tuple[str, str]] = {
     "transfers:trip_lock": "transfers.Trip",
     "transfers:trip_action": (SKIP, "a trip and an action (tests/transfers/test_pages.py)"),
     "transfers:vehicle_disinfected": "transfers.Vehicle",
+    "command:picture_area": "areas.Area",
+    "command:report_detail": "command.DailyReport",
+    "command:report_pdf": "command.DailyReport",
+    "command:report_xlsx": "command.DailyReport",
+    "command:directive_detail": "command.Directive",
+    "command:recipient_action": (SKIP, "POST with an action (tests/command/test_directives.py)"),
+    "notice_open": (SKIP, "a notice is its owner's (tests/command/test_notices.py)"),
     "token_revoke": (SKIP, "a token is its owner's (tests/core/test_accounts.py)"),
     "user_edit": "core.User",
     "user_reset_password": "core.User",
@@ -230,6 +237,10 @@ API_OBJECTS: dict[str, str] = {
     "/transfers/trips/{trip_id}/dispatch": "transfers.Trip",
     "/transfers/trips/{trip_id}/pick-up": "transfers.Trip",
     "/transfers/trips/{trip_id}/arrive": "transfers.Trip",
+    "/command/reports/{report_id}": "command.DailyReport",
+    "/command/directives/{directive_id}": "command.Directive",
+    "/command/recipients/{recipient_id}": "command.DirectiveRecipient",
+    "/command/recipients/{recipient_id}/actions": "command.DirectiveRecipient",
 }
 
 # Paginated API lists (GET, no path parameter) -> the model whose rows they list, or SKIP
@@ -274,6 +285,9 @@ API_LISTS: dict[str, str | tuple[str, str]] = {
     "/transfers/requests": "transfers.TransferRequest",
     "/transfers/vehicles": "transfers.Vehicle",
     "/transfers/plans": "transfers.Plan",
+    "/command/reports": "command.DailyReport",
+    "/command/directives": "command.Directive",
+    "/command/notices": (SKIP, "a user's own notices (tests/command/test_notices.py)"),
 }
 
 # Scoped models with no page or endpoint of their own: shown only inside another's page.
@@ -302,6 +316,7 @@ NOT_ADDRESSABLE = {
     "transfers.Depot": "shown on its vehicles' list (no page of its own yet)",
     "transfers.Hospital": "shown on the trips going there (no page of its own yet)",
     "transfers.CrewMember": "the drivers' accounts (no page of its own yet)",
+    "command.DirectiveUpdate": "shown on its directive's page",
 }
 
 LOOKUP_FIELD = {"testing.Tube": "barcode", "testing.Box": "barcode"}

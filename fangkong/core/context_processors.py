@@ -28,6 +28,9 @@ NAV = [
     (_("Chains"), "cases:chains", "case.view"),
     # --- command ---
     # (its entries go here)
+    (_("Daily picture"), "command:picture", "command.view"),
+    (_("Directives"), "command:directive_list", "directive.view"),
+    (_("Daily reports"), "command:report_list", "report.view"),
     # --- transfers ---
     # (its entries go here)
     (_("Transfers"), "transfers:request_list", "transfer.view"),
@@ -85,3 +88,13 @@ def states(request):
     from fangkong.core.states import enums
 
     return {"states": enums()}
+
+
+def notices(request):
+    """The bell's unread count, counted only when a page shows it."""
+    from django.utils.functional import SimpleLazyObject
+
+    from fangkong.core.notifications import unread_count
+
+    user = getattr(request, "user", None)
+    return {"unread_notices": SimpleLazyObject(lambda: unread_count(user))}

@@ -10,6 +10,12 @@ it, and one function from the app's selectors:
   its count per township (``by_township``: township path -> value, for the page's
   drill-down table) and the page that lists what is behind it.
 
+Optionally, ``series(user, start, end) -> list[Series]``: day-by-day values for the
+page's and the report's charts (the epidemic curve, the control population over time).
+Series with the same ``chart`` key are drawn on one chart, titled ``chart_label``; give
+each series its own ``key`` and, for stacked bars, the same ``stack``. Like ``figures``,
+a few grouped queries for the whole range, never one query per day.
+
 The daily picture, the daily report (PDF and Excel) and ``/api/v1/command/`` all read
 ``sections_for(user, day)``: the page, the report and the API agree by construction. A
 section's selector must be cheap (aggregate queries, no per-person loops): the county's
@@ -19,7 +25,7 @@ page has a time budget of 500 ms for all sections together.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,8 +47,21 @@ class Figure:
     value: Number
     unit: Any = ""  # "%", "h", lazily translated words such as "persons"
     url: str = ""  # the page that lists what the number counts, if any
-    by_township: dict[str, Number] | None = None  # township path -> value
+    by_township: Mapping[str, Number] | None = None  # township path -> value
     note: Any = ""  # how it is counted, when the label cannot say it
+
+
+@dataclass(frozen=True)
+class Series:
+    """Day-by-day values of one line or bar of a chart."""
+
+    key: str  # stable: "control.centralized_isolation"
+    label: Any
+    chart: str  # the chart it is drawn on: "epidemic_curve", "control_population"
+    chart_label: Any
+    points: Mapping[dt.date, Number]  # day -> value; a missing day is drawn as 0 for bars
+    type: str = "line"  # "line" or "bar"
+    stack: str = ""  # bars with the same stack are stacked
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,7 @@ class Section:
     permission: str
     figures: Callable[[Any, dt.date], list[Figure]]
     order: int = 100
+    series: Callable[[Any, dt.date, dt.date], list[Series]] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,12 +91,13 @@ def register(
     permission: str,
     figures: Callable[[Any, dt.date], list[Figure]],
     order: int = 100,
+    series: Callable[[Any, dt.date, dt.date], list[Series]] | None = None,
 ) -> Section:
     """Add a domain's section to the daily picture."""
     roles_with(permission)  # an unknown permission fails here, not on the first page view
     if key in _sections and _sections[key].figures is not figures:
         raise ImproperlyConfigured(f"figures section {key!r} registered twice")
-    section = Section(key, label, permission, figures, order)
+    section = Section(key, label, permission, figures, order, series)
     _sections[key] = section
     return section
 
@@ -105,3 +126,64 @@ def sections_for(user: Actor, day: dt.date) -> list[SectionFigures]:
     return [
         SectionFigures(s, list(s.figures(user, day))) for s in sections() if user.can(s.permission)
     ]
+
+
+def series_for(user: Any, start: dt.date, end: dt.date) -> list[Series]:
+    """Every series of the sections the user may see, from ``start`` to ``end``."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    out: list[Series] = []
+    for s in sections():
+        if s.series is not None and user.can(s.permission):
+            out.extend(s.series(user, start, end))
+    return out
+
+
+# --- helpers for the domains' selectors ------------------------------------------------------
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The local calendar day as [start, end) aware datetimes."""
+    from django.utils import timezone
+
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    return start, start + dt.timedelta(days=1)
+
+
+def days(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def spans_per_day(rows: Any, start: dt.date, end: dt.date) -> dict[str, dict[dt.date, int]]:
+    """How many are in force on each day from ``start`` to ``end``, from grouped rows
+    ``(group, first_day, end_day_or_None, count)``: in force from ``first_day`` to the day
+    before ``end_day`` (a phase ended on a day does not count at that day's end). A
+    difference array: linear in the rows and the days, whatever their spans."""
+    n = (end - start).days + 1
+    diffs: dict[str, list[int]] = {}
+    for group, first, last, count in rows:
+        lo = max((first - start).days, 0)
+        hi = n if last is None else min((last - start).days, n)  # exclusive
+        if lo >= hi:
+            continue
+        d = diffs.setdefault(str(group), [0] * (n + 1))
+        d[lo] += count
+        d[hi] -= count
+    out: dict[str, dict[dt.date, int]] = {}
+    for group, d in diffs.items():
+        running, values = 0, {}
+        for i in range(n):
+            running += d[i]
+            values[start + dt.timedelta(days=i)] = running
+        out[group] = values
+    return out
+
+
+def township_of(path_field: str) -> Any:
+    """An expression: the township's path of the area at ``path_field`` (for grouping a
+    count per township in one query, as ``core.workqueue.per_township`` does)."""
+    from django.db.models.functions import Substr
+
+    from fangkong.areas.models import Area
+    from fangkong.core.workqueue import TOWNSHIP_DEPTH
+
+    return Substr(path_field, 1, Area.steplen * TOWNSHIP_DEPTH)

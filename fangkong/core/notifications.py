@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from fangkong.core.actors import Actor
+from fangkong.core.actors import Actor, MaybeActor
 from fangkong.core.models import Notice, User
 from fangkong.core.roles import roles_with
 
@@ -48,10 +48,10 @@ def notify(
     return Notice.objects.bulk_create(notices)
 
 
-def unread_count(user: Actor) -> int:
-    if not getattr(user, "is_authenticated", False):
+def unread_count(user: MaybeActor) -> int:
+    if user is None or not user.is_authenticated:
         return 0
-    return Notice.objects.filter(user=user, read_at__isnull=True).count()
+    return Notice.objects.filter(user_id=user.pk, read_at__isnull=True).count()
 
 
 def mark_read(user: Actor, ids: Iterable[int] | None = None) -> int:

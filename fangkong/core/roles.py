@@ -99,6 +99,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.transfer": frozenset({R.COUNTY_COMMAND, R.TRANSFER_DISPATCHER}),
     # the command centre: daily picture, report, directives (command)
     # (this domain's permissions go here)
+    # the daily picture of one's own areas (the county's, a township's)
+    "command.view": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.AUDITOR}),
+    "report.view": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.AUDITOR}),
+    "report.build": frozenset({R.COUNTY_COMMAND}),
+    # directives (督办): the centre issues, follows and escalates; the townships (and the
+    # departments' members, who hold one of these roles) acknowledge, report and close
+    "directive.view": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER, R.AUDITOR}),
+    "directive.issue": frozenset({R.COUNTY_COMMAND}),
+    "directive.respond": frozenset({R.COUNTY_COMMAND, R.TOWNSHIP_OFFICER}),
+    "department.manage": frozenset({R.COUNTY_COMMAND, R.SYSTEM_ADMIN}),
     # closed-loop transfers (transfers)
     # (this domain's permissions go here)
     "transfer.view": frozenset(

@@ -2,7 +2,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from fangkong.core.views import admin, auth, health, home, pii
+from fangkong.core.views import admin, auth, health, home, notices, pii
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -28,5 +28,8 @@ urlpatterns = [
     path("reveal/<str:model>/<int:pk>/<str:field>/", pii.reveal_field, name="reveal"),
     path("favicon.ico", RedirectView.as_view(url=static("core/favicon.svg"), permanent=True)),
     path("healthz", health.healthz, name="healthz"),
+    path("notices/", notices.notice_list, name="notices"),
+    path("notices/<int:pk>/", notices.notice_open, name="notice_open"),
+    path("notices/read-all/", notices.notice_read_all, name="notice_read_all"),
     path("readyz", health.readyz, name="readyz"),
 ]

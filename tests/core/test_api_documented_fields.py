@@ -11,6 +11,8 @@ import pytest
 from django.test import Client
 
 from fangkong.areas.services.responsibilities import assign_responsibility
+from fangkong.command.demo import load_demo_command
+from fangkong.command.models import DailyReport, Directive, DirectiveRecipient
 from fangkong.control.models import ControlEpisode
 from fangkong.core.demo import DEMO_USERS
 from fangkong.core.models import User
@@ -71,6 +73,7 @@ def _home_isolation(county) -> None:
     home.fit_seal(hh, kind="seal", number="API-1", consent=True, by=village)
     home.issue_link(person, by=village, send=False)
     home.create_request(person, kind="garbage", by=village)
+    load_demo_command()  # directives to townships and a department, yesterday's report
 
 
 def first_pk(qs) -> int:
@@ -149,6 +152,15 @@ def urls(county) -> dict[str, str]:
         "/api/v1/transfers/trips/{trip_id}": f"/api/v1/transfers/trips/{first_pk(Trip.objects)}",
         "/api/v1/testing/persons/{person_id}/results": (
             f"/api/v1/testing/persons/{TubeMember.objects.order_by('pk').first().person_id}/results"
+        ),
+        "/api/v1/command/reports/{report_id}": (
+            f"/api/v1/command/reports/{first_pk(DailyReport.objects)}"
+        ),
+        "/api/v1/command/directives/{directive_id}": (
+            f"/api/v1/command/directives/{first_pk(Directive.objects)}"
+        ),
+        "/api/v1/command/recipients/{recipient_id}": (
+            f"/api/v1/command/recipients/{first_pk(DirectiveRecipient.objects)}"
         ),
     }
 

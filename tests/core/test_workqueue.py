@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from fangkong.cases.models import Contact
 from fangkong.cases.services import register_case
+from fangkong.command.services.directives import issue as issue_directive
 from fangkong.control.rules import rule_in_force
 from fangkong.control.services import start_episode
 from fangkong.core import workqueue
@@ -37,6 +38,7 @@ KEYS = [
     "home_isolation.placement", "home_isolation.requests", "home_isolation.alerts",
     "home_isolation.reviews",
     "transfers.to_plan",
+    "command.directives",
 ]  # fmt: skip
 POOL = {"a": 3, "b": 2}  # members of each township's positive pool: its retests
 
@@ -179,6 +181,8 @@ def world(county, users) -> dict[str, Township]:
         _home_of(village, users)
         _transfer_of(village, users["county"])
         out[t] = Township(site, point)
+    issue_directive(by=users["county"], title="排查", body="", deadline=now + dt.timedelta(hours=5),
+                    areas=[county.town_a, county.town_b])  # fmt: skip
     return out
 
 
@@ -252,6 +256,8 @@ EXPECTED = {
     "home_isolation.alerts": (1, 1, "township_a", "township_b"),
     "home_isolation.reviews": (1, 1, "township_a", "township_b"),
     "transfers.to_plan": (1, 1, "command_a", "command_b"),
+    # a directive to both townships: each answers its own
+    "command.directives": (1, 1, "township_a", "township_b"),
 }
 
 
@@ -349,6 +355,7 @@ def test_home_lists_the_townships_work_and_not_the_other_townships(world, users,
         "cases.uncontrolled_contacts": 1, "workforce.overdue": 1,
         "arrivals.to_acknowledge": 2, "arrivals.overdue": 1,
         "home_isolation.requests": 1, "home_isolation.alerts": 1, "home_isolation.reviews": 1,
+        "command.directives": 1,
     }  # fmt: skip
     assert "/testing/retests/" in page and "/control/episodes/?status=active&amp;due=today" in page
     # the county's total would be POOL a + b; township B's rows are not on this page

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from fangkong.areas.services import ensure_county
 from fangkong.arrivals.demo import load_demo_arrivals
 from fangkong.cases.demo import load_demo_cases
+from fangkong.command.demo import load_demo_command
 from fangkong.control.demo import load_demo_control
 from fangkong.core.demo import DEMO_USERS, ensure_demo_users
 from fangkong.home_isolation.demo import load_demo_home
@@ -60,6 +61,7 @@ class Command(BaseCommand):
             load_demo_arrivals(stdout=self.stdout)
             load_demo_home(stdout=self.stdout)
             load_demo_transfers(stdout=self.stdout)
+            load_demo_command(stdout=self.stdout)
         if not quiet_logins:
             self.stdout.write("demo logins (username / password / role):")
             for username, role, _where in DEMO_USERS:

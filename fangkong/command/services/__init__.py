@@ -1,0 +1,1 @@
+"""Writes of the command centre: reports (``reports``) and directives (``directives``)."""
