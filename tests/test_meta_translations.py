@@ -23,3 +23,15 @@ def test_an_open_tube_and_an_open_case_candidate_read_differently_in_chinese():
         assert str(CandidateState.OPEN.label) == "待处理"
     with translation.override("en"):
         assert str(TubeState.OPEN.label) == str(CandidateState.OPEN.label) == "Open"
+
+
+def test_the_compiled_catalogue_holds_every_translation_of_the_po_file():
+    # a .po that msgfmt refuses leaves the old .mo in place: the screen then shows English
+    # for every string added since (the resident portal did, after a merge)
+    mo = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(PO.with_suffix(".mo")))}
+    stale = [
+        e.msgid
+        for e in polib.pofile(str(PO)).translated_entries()
+        if not e.msgid_plural and mo.get((e.msgctxt, e.msgid)) != e.msgstr
+    ]
+    assert stale == []

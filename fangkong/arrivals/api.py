@@ -64,7 +64,7 @@ class PreRegistrationIn(ArrivalIn):
     website: str = Field("", max_length=200, description="leave empty")
 
 
-class ReceiptOut(Schema):
+class PreregistrationReceiptOut(Schema):
     reference: str
     updated: bool
     arrival_date: dt.date | None = None
@@ -107,11 +107,11 @@ class AcknowledgeIn(StrictSchema):
     notes: str = Field("", max_length=300)
 
 
-class CancelIn(StrictSchema):
+class ArrivalCancelIn(StrictSchema):
     reason: str = Field(..., max_length=300)
 
 
-@router.post("/preregistrations", auth=None, response={200: ReceiptOut, 201: ReceiptOut, 413: ErrorOut,
+@router.post("/preregistrations", auth=None, response={200: PreregistrationReceiptOut, 201: PreregistrationReceiptOut, 413: ErrorOut,
              422: ErrorOut, 429: ErrorOut}, summary="Public pre-registration (返乡报备), no account")  # fmt: skip
 def preregister(request, data: PreRegistrationIn):
     """The public pre-registration: the same person registering again updates the entry
@@ -170,7 +170,7 @@ def acknowledge(request, arrival_id: int, data: AcknowledgeIn):
 
 
 @router.post("/arrivals/{arrival_id}/cancel", response={200: ArrivalOut, **ERR})
-def cancel(request, arrival_id: int, data: CancelIn):
+def cancel(request, arrival_id: int, data: ArrivalCancelIn):
     require(request.user, "arrival.manage")
     arrival = get_visible_or_404(Arrival, request.user, pk=arrival_id)
     return services.cancel_arrival(arrival, reason=data.reason, by=request.user)
@@ -222,12 +222,12 @@ def save_origin(request, data: OriginIn):
     return 201, services.save_origin(services.OriginData(**data.dict()), by=request.user)
 
 
-class ImportOut(Schema):
+class ArrivalImportOut(Schema):
     created: int
     unchanged: int
 
 
-@router.post("/origins/import", response={200: ImportOut, **ERR})
+@router.post("/origins/import", response={200: ArrivalImportOut, **ERR})
 def import_origins(request, file: UploadedFile = File(...)):  # noqa: B008
     require(request.user, "origin.manage")
     r = services.import_origins(read_upload(file, max_bytes=20 * 1024 * 1024), by=request.user)

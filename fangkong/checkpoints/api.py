@@ -41,7 +41,7 @@ class CheckpointIn(StrictSchema):
     active: bool = True
 
 
-class PersonIn(Schema):
+class CheckedPersonIn(Schema):
     client_uuid: str = Field(..., max_length=40)
     name: str = Field("", max_length=200)
     doc_type: str = Field("resident_id", max_length=20)
@@ -60,18 +60,18 @@ class PersonIn(Schema):
     address: str = Field("", max_length=300)
 
 
-class VehicleIn(Schema):
+class CheckedVehicleIn(Schema):
     client_uuid: str = Field(..., max_length=40)
     checked_at: str = Field(..., max_length=40)
     plate: str = Field("", max_length=40)
     tractor_plate: str = Field("", max_length=40)
     kind: str = Field("", max_length=20)
     freight: bool = False
-    persons: list[PersonIn] = Field(default_factory=list, max_length=200)
+    persons: list[CheckedPersonIn] = Field(default_factory=list, max_length=200)
 
 
-class UploadIn(Schema):
-    vehicles: list[VehicleIn] = Field(..., max_length=1000)
+class InspectionUploadIn(Schema):
+    vehicles: list[CheckedVehicleIn] = Field(..., max_length=1000)
 
 
 class ProblemOut(Schema):
@@ -81,7 +81,7 @@ class ProblemOut(Schema):
     message: str
 
 
-class UploadOut(Schema):
+class InspectionUploadOut(Schema):
     vehicles: int
     persons: int
     already_recorded: int
@@ -90,7 +90,7 @@ class UploadOut(Schema):
     errors: list[ProblemOut]
 
 
-class VehicleOut(Schema):
+class CheckedVehicleOut(Schema):
     id: int
     checkpoint_id: int
     client_uuid: uuid.UUID
@@ -174,10 +174,10 @@ def start_shift(request, checkpoint_id: int):
 
 @router.post(
     "/checkpoints/{checkpoint_id}/uploads",
-    response={200: UploadOut, **ERR},
+    response={200: InspectionUploadOut, **ERR},
     url_name="checkpoint_upload",
 )
-def upload(request, checkpoint_id: int, data: UploadIn):
+def upload(request, checkpoint_id: int, data: InspectionUploadIn):
     """A phone's batch of vehicles and the persons in each. Idempotent by ``client_uuid``:
     sent twice, recorded once. Bad rows come back with vehicle index, person index, field
     and reason; the good rows are recorded; ``outcomes`` maps each recorded person's
@@ -199,12 +199,12 @@ class VehicleQuery(ListQuery):
     freight: bool | None = None
 
 
-class PersonQuery(ListQuery):
+class CheckedPersonQuery(ListQuery):
     outcome: Outcome | None = None
     driver: bool | None = None
 
 
-@router.get("/vehicles", response=list[VehicleOut])
+@router.get("/vehicles", response=list[CheckedVehicleOut])
 @paginate(Page)
 def list_vehicles(request, q: Query[VehicleQuery]):
     require(request.user, "checkpoint.view")
@@ -215,7 +215,7 @@ def list_vehicles(request, q: Query[VehicleQuery]):
 
 @router.get("/persons", response=list[PersonCheckOut])
 @paginate(Page)
-def list_persons(request, q: Query[PersonQuery]):
+def list_persons(request, q: Query[CheckedPersonQuery]):
     require(request.user, "checkpoint.view")
     return filter_list(request, PersonCheckFilter, q, queryset=PersonCheck.objects.all()).order_by(
         "-checked_at", "-pk"

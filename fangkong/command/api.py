@@ -50,7 +50,7 @@ def picture(request: HttpRequest, query: Query[PictureQuery]) -> dict[str, Any]:
     return selectors.picture(request.user, day, area=area).as_dict()
 
 
-class ReportOut(Schema):
+class DailyReportOut(Schema):
     id: int
     area_id: int
     day: dt.date
@@ -64,14 +64,16 @@ class ReportIn(StrictSchema):
     day: dt.date
 
 
-@router.get("/reports", response=list[ReportOut], summary="Archived daily reports")
+@router.get("/reports", response=list[DailyReportOut], summary="Archived daily reports")
 @paginate(Page)
 def list_reports(request: HttpRequest):
     require(request.user, "report.view")
     return selectors.reports_for(request.user)
 
 
-@router.post("/reports", response={201: ReportOut}, summary="Build the next version of a report")
+@router.post(
+    "/reports", response={201: DailyReportOut}, summary="Build the next version of a report"
+)
 def build_report(request: HttpRequest, payload: ReportIn):
     return Status(201, reports.build_report(None, payload.day, by=request.user))  # type: ignore[arg-type]
 

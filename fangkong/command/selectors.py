@@ -60,8 +60,13 @@ class AreaViewer:
     def __init__(self, area: Area):
         self.area_paths = (area.path,)
 
+    role_codes: frozenset[str] = frozenset()  # no role: scoped by area alone
+
     def can(self, action: str) -> bool:
         return True
+
+    def has_role(self, *roles: str) -> bool:
+        return False
 
 
 def local_today() -> dt.date:

@@ -90,7 +90,7 @@ def take(request: AuthedRequest, assessment_id: int, data: s.NoteIn):
 
 
 @router.post("/assessments/{assessment_id}/cancel", response={200: s.AssessmentOut, **ERR})
-def cancel_placement(request: AuthedRequest, assessment_id: int, data: s.ReasonIn):
+def cancel_placement(request: AuthedRequest, assessment_id: int, data: s.HomeReasonIn):
     a = get_visible_or_404(EligibilityAssessment, request.user, pk=assessment_id,
                            error_field="assessment_id")  # fmt: skip
     return services.cancel_placement(a, reason_text=data.reason_text, by=request.user)
@@ -187,7 +187,7 @@ def missed(request: AuthedRequest, q: Query[s.WindowQuery]):
              "reminded": p.reminded} for p in rows]  # fmt: skip
 
 
-@router.get("/requests", response=list[s.RequestOut])
+@router.get("/requests", response=list[s.ServiceRequestOut])
 @paginate(Page)
 def list_requests(request: AuthedRequest, open_only: bool = True):
     require(request.user, "home.view")
@@ -197,15 +197,15 @@ def list_requests(request: AuthedRequest, open_only: bool = True):
     return qs.order_by("due_at", "pk")
 
 
-@router.post("/requests", response={201: s.RequestOut, **ERR})
-def create_request(request: AuthedRequest, data: s.RequestIn):
+@router.post("/requests", response={201: s.ServiceRequestOut, **ERR})
+def create_request(request: AuthedRequest, data: s.ServiceRequestIn):
     person = get_visible_or_404(Person, request.user, pk=data.person_id, error_field="person_id")
     return Status(
         201, services.create_request(person, kind=data.kind, note=data.note, by=request.user)
     )
 
 
-@router.get("/requests/{request_id}", response={200: s.RequestOut, **ERR})
+@router.get("/requests/{request_id}", response={200: s.ServiceRequestOut, **ERR})
 def get_request(request: AuthedRequest, request_id: int):
     require(request.user, "home.view")
     return get_visible_or_404(ServiceRequest, request.user, pk=request_id, error_field="request_id")
@@ -215,25 +215,25 @@ def _req(request: AuthedRequest, request_id: int) -> ServiceRequest:
     return get_visible_or_404(ServiceRequest, request.user, pk=request_id, error_field="request_id")
 
 
-@router.post("/requests/{request_id}/accept", response={200: s.RequestOut, **ERR})
+@router.post("/requests/{request_id}/accept", response={200: s.ServiceRequestOut, **ERR})
 def accept_request(request: AuthedRequest, request_id: int, data: s.AcceptIn):
     return services.accept_request(_req(request, request_id), by=request.user,
                                    assignee_name=data.assignee_name)  # fmt: skip
 
 
-@router.post("/requests/{request_id}/deliver", response={200: s.RequestOut, **ERR})
+@router.post("/requests/{request_id}/deliver", response={200: s.ServiceRequestOut, **ERR})
 def deliver_request(request: AuthedRequest, request_id: int, data: s.DeliverIn):
     return services.deliver_request(_req(request, request_id), confirmation=data.confirmation,
                                     by=request.user)  # fmt: skip
 
 
-@router.post("/requests/{request_id}/close", response={200: s.RequestOut, **ERR})
+@router.post("/requests/{request_id}/close", response={200: s.ServiceRequestOut, **ERR})
 def close_request(request: AuthedRequest, request_id: int):
     return services.close_request(_req(request, request_id), by=request.user)
 
 
-@router.post("/requests/{request_id}/cancel", response={200: s.RequestOut, **ERR})
-def cancel_request(request: AuthedRequest, request_id: int, data: s.ReasonIn):
+@router.post("/requests/{request_id}/cancel", response={200: s.ServiceRequestOut, **ERR})
+def cancel_request(request: AuthedRequest, request_id: int, data: s.HomeReasonIn):
     return services.cancel_request(_req(request, request_id), reason_text=data.reason_text,
                                    by=request.user)  # fmt: skip
 
@@ -282,7 +282,7 @@ def sensor_event(request: AuthedRequest, data: s.SensorEventIn):
     return Status(201, services.door_event(gateway, sensor=data.sensor, at=data.at))
 
 
-@router.post("/portal/reports", auth=None, response={201: s.ReportOut, **ERR})
+@router.post("/portal/reports", auth=None, response={201: s.HealthReportOut, **ERR})
 def portal_report(request: AuthedRequest, data: s.PortalReportIn):
     """A resident's health report with their personal link's token (no account)."""
     r = services.report_with_token(data.token, temperature=data.temperature,

@@ -45,7 +45,7 @@ class NoteIn(StrictSchema):
     note: str = Field("", max_length=200)
 
 
-class ReasonIn(StrictSchema):
+class HomeReasonIn(StrictSchema):
     reason_text: str = Field(..., max_length=200)
 
 
@@ -75,7 +75,7 @@ class LinkOut(Schema):
     url: str = ""
 
 
-class MemberOut(Schema):
+class HouseholdMemberOut(Schema):
     person_id: int
     name: str
     phase_id: int | None
@@ -96,7 +96,7 @@ class ChainOut(Schema):
 class HomeHouseholdOut(Schema):
     id: int
     address: str
-    members: list[MemberOut]
+    members: list[HouseholdMemberOut]
     seal: SealOut | None
     assessment_id: int | None
     chain: list[ChainOut]
@@ -110,13 +110,13 @@ class MissedOut(Schema):
     reminded: bool
 
 
-class RequestIn(StrictSchema):
+class ServiceRequestIn(StrictSchema):
     person_id: int
     kind: RequestKind
     note: str = Field("", max_length=300)
 
 
-class RequestOut(Schema):
+class ServiceRequestOut(Schema):
     id: int
     person_id: int
     household_id: int | None
@@ -203,7 +203,7 @@ class PortalReportIn(StrictSchema):
     for_person: int | None = None
 
 
-class ReportOut(Schema):
+class HealthReportOut(Schema):
     day: dt.date
     window: str
     temperature: float

@@ -34,7 +34,7 @@ class ItemOut(Schema):
     unit: str
 
 
-class PointOut(Schema):
+class StockPointOut(Schema):
     id: int
     name: str
     kind: str
@@ -42,7 +42,7 @@ class PointOut(Schema):
     reorder_days: int
 
 
-class PointIn(StrictSchema):
+class StockPointIn(StrictSchema):
     name: str = Field(..., max_length=100)
     kind: StockPointKind
     area_id: int
@@ -61,7 +61,7 @@ class LineOut(Schema):
     reorder: bool
 
 
-class MoveIn(StrictSchema):
+class StockMoveIn(StrictSchema):
     item_id: int
     kind: MovementKind
     quantity: int
@@ -132,7 +132,7 @@ class PassOut(Schema):
         return list(obj.crew.all())
 
 
-class ReasonIn(StrictSchema):
+class PassReasonIn(StrictSchema):
     reason: str = Field(..., max_length=200)
 
 
@@ -168,15 +168,15 @@ def list_items(request: AuthedRequest):
     return SupplyItem.objects.all()
 
 
-@router.get("/points", response=list[PointOut], summary="Stock points")
+@router.get("/points", response=list[StockPointOut], summary="Stock points")
 @paginate(Page)
 def list_points(request: AuthedRequest):
     require(request.user, "supply.view")
     return StockPoint.objects.visible_to(request.user).order_by("name", "pk")
 
 
-@router.post("/points", response={201: PointOut, **ERR}, summary="A stock point")
-def create_point(request: AuthedRequest, payload: PointIn):
+@router.post("/points", response={201: StockPointOut, **ERR}, summary="A stock point")
+def create_point(request: AuthedRequest, payload: StockPointIn):
     require(request.user, "supply.manage")
     area = get_visible_or_404(Area, request.user, pk=payload.area_id, error_field="area_id")
     return Status(201, services.create_point(by=request.user, name=payload.name, kind=payload.kind,
@@ -187,7 +187,7 @@ def _point(request: AuthedRequest, point_id: int) -> StockPoint:
     return get_visible_or_404(StockPoint, request.user, pk=point_id, error_field="point_id")
 
 
-@router.get("/points/{point_id}", response={200: PointOut, 404: ErrorOut})
+@router.get("/points/{point_id}", response={200: StockPointOut, 404: ErrorOut})
 def get_point(request: AuthedRequest, point_id: int):
     require(request.user, "supply.view")
     return _point(request, point_id)
@@ -202,7 +202,7 @@ def point_stock(request: AuthedRequest, point_id: int):
 
 @router.post("/points/{point_id}/movements", response={201: MoveOut, **ERR},
              summary="A receipt or a use (more than the stock: 409, nothing written)")  # fmt: skip
-def move(request: AuthedRequest, point_id: int, payload: MoveIn):
+def move(request: AuthedRequest, point_id: int, payload: StockMoveIn):
     require(request.user, "supply.manage")
     point = _point(request, point_id)
     item = get_visible_or_404(SupplyItem, request.user, pk=payload.item_id, error_field="item_id")
@@ -251,13 +251,13 @@ def approve(request: AuthedRequest, pass_id: int):
 
 
 @router.post("/passes/{pass_id}/refuse", response={200: PassOut, **ERR})
-def refuse(request: AuthedRequest, pass_id: int, payload: ReasonIn):
+def refuse(request: AuthedRequest, pass_id: int, payload: PassReasonIn):
     require(request.user, "freight_pass.decide")
     return services.refuse(_pass(request, pass_id), by=request.user, reason=payload.reason)
 
 
 @router.post("/passes/{pass_id}/revoke", response={200: PassOut, **ERR})
-def revoke(request: AuthedRequest, pass_id: int, payload: ReasonIn):
+def revoke(request: AuthedRequest, pass_id: int, payload: PassReasonIn):
     require(request.user, "freight_pass.decide")
     return services.revoke(_pass(request, pass_id), by=request.user, reason=payload.reason)
 

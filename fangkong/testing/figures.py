@@ -94,7 +94,7 @@ def daily_figures(user: Any, day: dt.date) -> list[Figure]:
                url, swabs),
         Figure("testing.coverage", cov_label, cov_value, "%", url, cov_town),
         Figure("testing.positives", _("Positive results reported that day"),
-               sum(positives.values()), _("tubes"), reverse("testing:candidates"), positives),
+               sum(positives.values()), _("tubes"), reverse("cases:candidates"), positives),
         Figure("testing.reported", _("Tubes reported that day"), times["tubes"], _("tubes"),
                url),
         Figure("testing.hours_transport", _("Sample to lab (mean)"),

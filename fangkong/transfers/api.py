@@ -30,7 +30,7 @@ router = Router(tags=["transfers"])
 ERR = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-class RequestOut(Schema):
+class TransferRequestOut(Schema):
     id: int
     kind: str
     status: str
@@ -54,7 +54,7 @@ class RequestOut(Schema):
         return [m.person_id for m in obj.members.all()]
 
 
-class RequestIn(StrictSchema):
+class TransferRequestIn(StrictSchema):
     person_ids: list[int] = Field(..., min_length=1, max_length=20)
     kind: TransferKind
     priority: Priority = Priority.NORMAL
@@ -74,7 +74,9 @@ class RequestQuery(Schema):
     overdue: bool | None = None
 
 
-@router.get("/requests", response=list[RequestOut], summary="Transfer requests in your areas")
+@router.get(
+    "/requests", response=list[TransferRequestOut], summary="Transfer requests in your areas"
+)
 @paginate(Page)
 def list_requests(request: AuthedRequest, query: Query[RequestQuery]):
     require(request.user, "transfer.view")
@@ -84,8 +86,8 @@ def list_requests(request: AuthedRequest, query: Query[RequestQuery]):
     )
 
 
-@router.post("/requests", response={200: RequestOut, **ERR}, summary="Ask for a transfer")
-def create_request(request: AuthedRequest, payload: RequestIn):
+@router.post("/requests", response={200: TransferRequestOut, **ERR}, summary="Ask for a transfer")
+def create_request(request: AuthedRequest, payload: TransferRequestIn):
     require(request.user, "transfer.request")
     persons = get_all_visible_or_404(
         Person, request.user, payload.person_ids, error_field="person_ids"
@@ -97,7 +99,7 @@ def create_request(request: AuthedRequest, payload: RequestIn):
     )  # fmt: skip
 
 
-@router.get("/requests/{request_id}", response={200: RequestOut, 404: ErrorOut})
+@router.get("/requests/{request_id}", response={200: TransferRequestOut, 404: ErrorOut})
 def get_request(request: AuthedRequest, request_id: int):
     require(request.user, "transfer.view")
     return get_visible_or_404(
@@ -105,14 +107,14 @@ def get_request(request: AuthedRequest, request_id: int):
     )
 
 
-@router.post("/requests/{request_id}/cancel", response={200: RequestOut, **ERR})
+@router.post("/requests/{request_id}/cancel", response={200: TransferRequestOut, **ERR})
 def cancel_request(request: AuthedRequest, request_id: int, payload: TransferCancelIn):
     require(request.user, "transfer.dispatch")
     req = get_visible_or_404(TransferRequest, request.user, pk=request_id, error_field="request_id")
     return services.cancel_request(req, by=request.user, reason=payload.reason)
 
 
-class VehicleOut(Schema):
+class FleetVehicleOut(Schema):
     id: int
     plate: str
     kind: str
@@ -122,7 +124,7 @@ class VehicleOut(Schema):
     shift_hours: int
 
 
-class VehicleIn(StrictSchema):
+class FleetVehicleIn(StrictSchema):
     plate: str = Field(..., max_length=16)
     kind: VehicleKind
     seats: int = Field(..., ge=1, le=60)
@@ -130,11 +132,11 @@ class VehicleIn(StrictSchema):
     shift_hours: int = Field(10, ge=1, le=24)
 
 
-class ReasonIn(StrictSchema):
+class TransferReasonIn(StrictSchema):
     reason: str = Field("", max_length=200)
 
 
-@router.get("/vehicles", response=list[VehicleOut], summary="The fleet")
+@router.get("/vehicles", response=list[FleetVehicleOut], summary="The fleet")
 @paginate(Page)
 def list_vehicles(
     request: AuthedRequest, state: VehicleState | None = None, kind: VehicleKind | None = None
@@ -144,8 +146,8 @@ def list_vehicles(
     return filter_list(request, filters.VehicleFilter, {"state": state, "kind": kind}, queryset=qs)
 
 
-@router.post("/vehicles", response={200: VehicleOut, **ERR}, summary="Add a vehicle")
-def create_vehicle(request: AuthedRequest, payload: VehicleIn):
+@router.post("/vehicles", response={200: FleetVehicleOut, **ERR}, summary="Add a vehicle")
+def create_vehicle(request: AuthedRequest, payload: FleetVehicleIn):
     require(request.user, "fleet.manage")
     depot = get_visible_or_404(Depot, request.user, pk=payload.depot_id, error_field="depot_id")
     return services.create_vehicle(
@@ -161,21 +163,21 @@ def _vehicle(request: AuthedRequest, vehicle_id: int) -> Vehicle:
     )  # fmt: skip
 
 
-@router.get("/vehicles/{vehicle_id}", response={200: VehicleOut, 404: ErrorOut})
+@router.get("/vehicles/{vehicle_id}", response={200: FleetVehicleOut, 404: ErrorOut})
 def get_vehicle(request: AuthedRequest, vehicle_id: int):
     require(request.user, "transfer.view")
     return _vehicle(request, vehicle_id)
 
 
-@router.post("/vehicles/{vehicle_id}/disinfected", response={200: VehicleOut, **ERR})
-def disinfected(request: AuthedRequest, vehicle_id: int, payload: ReasonIn):
+@router.post("/vehicles/{vehicle_id}/disinfected", response={200: FleetVehicleOut, **ERR})
+def disinfected(request: AuthedRequest, vehicle_id: int, payload: TransferReasonIn):
     return services.record_disinfection(
         _vehicle(request, vehicle_id), by=request.user, note=payload.reason
     )
 
 
-@router.post("/vehicles/{vehicle_id}/out-of-service", response={200: VehicleOut, **ERR})
-def out_of_service(request: AuthedRequest, vehicle_id: int, payload: ReasonIn):
+@router.post("/vehicles/{vehicle_id}/out-of-service", response={200: FleetVehicleOut, **ERR})
+def out_of_service(request: AuthedRequest, vehicle_id: int, payload: TransferReasonIn):
     return services.set_vehicle_out_of_service(
         _vehicle(request, vehicle_id), by=request.user, reason=payload.reason
     )

@@ -95,7 +95,7 @@ class LoopIn(StrictSchema):
     reason: str = Field("", max_length=200)
 
 
-class ImportOut(Schema):
+class WhitelistImportOut(Schema):
     id: int
     employer_id: int
     filename: str
@@ -110,7 +110,7 @@ class ImportOut(Schema):
     message: str
 
 
-class RowErrorOut(Schema):
+class WhitelistRowErrorOut(Schema):
     row: int
     field: str
     message: str
@@ -211,7 +211,7 @@ def add_worker(request: AuthedRequest, employer_id: int, payload: WorkerIn):
     return Status(201 if created else 200, worker)
 
 
-@router.post("/employers/{employer_id}/whitelist", response={201: ImportOut, **ERR},
+@router.post("/employers/{employer_id}/whitelist", response={201: WhitelistImportOut, **ERR},
              summary="Upload the employer's whitelist (.xlsx), imported in the background")  # fmt: skip
 def upload_whitelist(
     request: AuthedRequest,
@@ -228,7 +228,9 @@ def upload_whitelist(
 
 
 @router.get(
-    "/imports/{job_id}", response={200: ImportOut, 404: ErrorOut}, summary="An upload's progress"
+    "/imports/{job_id}",
+    response={200: WhitelistImportOut, 404: ErrorOut},
+    summary="An upload's progress",
 )
 def get_import(request: AuthedRequest, job_id: int):
     require(request.user, "worker.manage")
@@ -236,7 +238,9 @@ def get_import(request: AuthedRequest, job_id: int):
                               error_field="job_id")  # fmt: skip
 
 
-@router.get("/imports/{job_id}/errors", response=list[RowErrorOut], summary="An upload's bad rows")
+@router.get(
+    "/imports/{job_id}/errors", response=list[WhitelistRowErrorOut], summary="An upload's bad rows"
+)
 @paginate(Page)
 def import_errors(request: AuthedRequest, job_id: int):
     require(request.user, "worker.manage")
@@ -328,7 +332,7 @@ class MemberIn(StrictSchema):
     closed_loop: bool = False
 
 
-class MemberOut(Schema):
+class StaffMemberOut(Schema):
     id: int
     name: str
     qualifications: list[str]
@@ -421,7 +425,7 @@ def get_pool(request: AuthedRequest, pool_id: int):
     return _pool(request, pool_id)
 
 
-@router.post("/pools/{pool_id}/members", response={201: MemberOut, **ERR})
+@router.post("/pools/{pool_id}/members", response={201: StaffMemberOut, **ERR})
 def add_member(request: AuthedRequest, pool_id: int, payload: MemberIn):
     require(request.user, "roster.manage")
     return Status(

@@ -57,6 +57,61 @@ def demo(request, county):
                          sampling_place="采样点", by=county_user)  # fmt: skip
     register_contact(case, people[1], by=county_user)
     _home_isolation(county)
+    _arrivals_and_workforce()
+
+
+def _arrivals_and_workforce() -> None:
+    """The arrivals, checkpoints, essential workers, rosters, stock and passes of the demo,
+    and a finished whitelist import (the workforce import endpoints)."""
+    from fangkong.arrivals.demo import load_demo_arrivals
+    from fangkong.logistics.demo import load_demo_logistics
+    from fangkong.workforce.demo import load_demo_workforce
+    from fangkong.workforce.models import Employer, WhitelistImport
+
+    load_demo_workforce()
+    load_demo_logistics()
+    load_demo_arrivals()
+    employer = Employer.objects.order_by("pk").first()
+    WhitelistImport.objects.create(employer=employer, filename="名单.xlsx", status="done",
+                                   created_by=User.objects.get(username="county"))  # fmt: skip
+
+
+def _more_urls() -> dict[str, str]:
+    from fangkong.arrivals.models import Arrival, RiskDesignation
+    from fangkong.checkpoints.models import Checkpoint
+    from fangkong.logistics.models import FreightPass, StockPoint
+    from fangkong.workforce.models import Employer, Roster, StaffPool, WhitelistImport, Worker
+
+    job = first_pk(WhitelistImport.objects)
+    point = first_pk(StockPoint.objects)
+    return {
+        "/api/v1/arrivals/arrivals/{arrival_id}": (
+            f"/api/v1/arrivals/arrivals/{first_pk(Arrival.objects)}"
+        ),
+        "/api/v1/arrivals/risk-areas/{designation_id}": (
+            f"/api/v1/arrivals/risk-areas/{first_pk(RiskDesignation.objects)}"
+        ),
+        "/api/v1/checkpoints/checkpoints/{checkpoint_id}": (
+            f"/api/v1/checkpoints/checkpoints/{first_pk(Checkpoint.objects)}"
+        ),
+        "/api/v1/workforce/employers/{employer_id}": (
+            f"/api/v1/workforce/employers/{first_pk(Employer.objects)}"
+        ),
+        "/api/v1/workforce/imports/{job_id}": f"/api/v1/workforce/imports/{job}",
+        "/api/v1/workforce/imports/{job_id}/errors": f"/api/v1/workforce/imports/{job}/errors",
+        "/api/v1/workforce/workers/{worker_id}": (
+            f"/api/v1/workforce/workers/{first_pk(Worker.objects)}"
+        ),
+        "/api/v1/workforce/pools/{pool_id}": f"/api/v1/workforce/pools/{first_pk(StaffPool.objects)}",
+        "/api/v1/workforce/rosters/{roster_id}": (
+            f"/api/v1/workforce/rosters/{first_pk(Roster.objects)}"
+        ),
+        "/api/v1/logistics/points/{point_id}": f"/api/v1/logistics/points/{point}",
+        "/api/v1/logistics/points/{point_id}/stock": f"/api/v1/logistics/points/{point}/stock",
+        "/api/v1/logistics/passes/{pass_id}": (
+            f"/api/v1/logistics/passes/{first_pk(FreightPass.objects)}"
+        ),
+    }
 
 
 def _home_isolation(county) -> None:
@@ -139,6 +194,7 @@ def urls(county) -> dict[str, str]:
             f"/api/v1/testing/results/imports/{first_pk(ResultImportJob.objects)}/errors"
         ),
         **_home_urls(),
+        **_more_urls(),
         "/api/v1/transfers/requests/{request_id}": (
             f"/api/v1/transfers/requests/{first_pk(TransferRequest.objects)}"
         ),
