@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fangkong.areas.columns import AreaColumn
@@ -37,16 +37,16 @@ EXTRA_SECTIONS: list[str] = []
 
 class CheckpointListView(ObjectListView):
     permission = "checkpoint.view"
-    title = _l("Entry checkpoints (卡口)")
+    title = gettext_lazy("Entry checkpoints (卡口)")
     filterset_class = CheckpointFilter
     default_order = "name"
     create_url = reverse_lazy("checkpoints:checkpoint_create")
     template_name = "checkpoints/checkpoint_list.html"
     columns = [
-        Column("name", _l("Name"), link=True, order_by="name"),
-        AreaColumn("area", _l("Area")),
-        Column("location", _l("Location")),
-        Column("active", _l("Open")),
+        Column("name", gettext_lazy("Name"), link=True, order_by="name"),
+        AreaColumn("area", gettext_lazy("Area")),
+        Column("location", gettext_lazy("Location")),
+        Column("active", gettext_lazy("Open")),
     ]
 
     def get_queryset(self):
@@ -59,7 +59,7 @@ class CheckpointListView(ObjectListView):
 class CheckpointCreateView(ServiceFormView):
     permission = "checkpoint.manage"
     form_class = CheckpointForm
-    title = _l("New checkpoint")
+    title = gettext_lazy("New checkpoint")
 
     def get_form_kwargs(self):
         return {"user": self.request.user}

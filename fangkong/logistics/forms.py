@@ -19,7 +19,9 @@ class PointForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    item = forms.ModelChoiceField(label=_("Item"), queryset=SupplyItem.objects.all())
+    item = forms.ModelChoiceField(
+        label=_("Item"), queryset=SupplyItem.objects.all(), empty_label=_("Choose an item")
+    )
     kind = forms.ChoiceField(
         label=_("Receipt or use"), choices=[("receipt", _("Receipt")), ("use", _("Use"))]
     )

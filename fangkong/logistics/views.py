@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fangkong.areas.columns import AreaColumn
@@ -41,14 +41,14 @@ def _need(request: AuthedRequest, permission: str) -> None:
 
 class PointListView(ObjectListView):
     permission = "supply.view"
-    title = _l("Supplies and protective equipment")
+    title = gettext_lazy("Supplies and protective equipment")
     filterset_class = PointFilter
     default_order = "name"
     create_url = reverse_lazy("logistics:point_create")
     columns = [
-        Column("name", _l("Name"), order_by="name", link=True),
-        Column("kind", _l("Kind"), accessor="get_kind_display"),
-        AreaColumn("area", _l("Area")),
+        Column("name", gettext_lazy("Name"), order_by="name", link=True),
+        Column("kind", gettext_lazy("Kind"), accessor="get_kind_display"),
+        AreaColumn("area", gettext_lazy("Area")),
     ]
 
     def get_queryset(self):
@@ -65,7 +65,7 @@ class PointListView(ObjectListView):
 class PointCreateView(ServiceFormView):
     permission = "supply.manage"
     form_class = PointForm
-    title = _l("New stock point")
+    title = gettext_lazy("New stock point")
 
     def get_form_kwargs(self):
         return {"user": self.request.user}
@@ -93,7 +93,7 @@ class MoveView(ObjectFormView):
     permission = "supply.manage"
     model = StockPoint
     form_class = MoveForm
-    title = _l("Receipt or use")
+    title = gettext_lazy("Receipt or use")
 
     def perform(self, form):
         d = form.cleaned_data
@@ -104,17 +104,17 @@ class MoveView(ObjectFormView):
 
 class PassListView(ObjectListView):
     permission = "freight_pass.view"
-    title = _l("Freight passes")
+    title = gettext_lazy("Freight passes")
     filterset_class = PassFilter
     default_order = "-pk"
     create_url = reverse_lazy("logistics:pass_apply")
     columns = [
-        Column("number", _l("Pass number"), order_by="number", link=True),
-        Column("plate", _l("Plate"), order_by="plate"),
-        Column("goods_class", _l("Goods class"), accessor="get_goods_class_display"),
-        Column("route", _l("Route"), accessor=lambda p: f"{p.origin} → {p.destination}"),
-        Column("valid_to", _l("Valid to"), order_by="valid_to"),
-        Column("status", _l("Status"), accessor="get_status_display", order_by="status"),
+        Column("number", gettext_lazy("Pass number"), order_by="number", link=True),
+        Column("plate", gettext_lazy("Plate"), order_by="plate"),
+        Column("goods_class", gettext_lazy("Goods class"), accessor="get_goods_class_display"),
+        Column("route", gettext_lazy("Route"), accessor=lambda p: f"{p.origin} → {p.destination}"),
+        Column("valid_to", gettext_lazy("Valid to"), order_by="valid_to"),
+        Column("status", gettext_lazy("Status"), accessor="get_status_display", order_by="status"),
     ]
 
     def can_create(self):
@@ -124,7 +124,7 @@ class PassListView(ObjectListView):
 class PassApplyView(ServiceFormView):
     permission = "freight_pass.apply"
     form_class = PassForm
-    title = _l("Apply for a freight pass")
+    title = gettext_lazy("Apply for a freight pass")
 
     def get_form_kwargs(self):
         return {"user": self.request.user}

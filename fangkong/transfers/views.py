@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fangkong.areas.columns import AreaColumn
@@ -33,15 +33,17 @@ def _need(request: AuthedRequest, permission: str) -> None:
 class RequestListView(ObjectListView):
     permission = "transfer.view"
     filterset_class = RequestFilter
-    title = _l("Transfer requests (转运申请)")
+    title = gettext_lazy("Transfer requests (转运申请)")
     default_order = "deadline"
     columns = [
         Column("id", "#", link=True, order_by="pk"),
-        Column("kind", _l("Kind"), lambda r: r.get_kind_display()),
-        Column("status", _l("Status"), lambda r: r.get_status_display(), order_by="status"),
-        Column("deadline", _l("Deadline (时限)"), order_by="deadline"),
-        AreaColumn("area", _l("Pick-up area")),
-        Column("site", _l("Site"), lambda r: r.site or ""),
+        Column("kind", gettext_lazy("Kind"), lambda r: r.get_kind_display()),
+        Column(
+            "status", gettext_lazy("Status"), lambda r: r.get_status_display(), order_by="status"
+        ),
+        Column("deadline", gettext_lazy("Deadline (时限)"), order_by="deadline"),
+        AreaColumn("area", gettext_lazy("Pick-up area")),
+        Column("site", gettext_lazy("Site"), lambda r: r.site or ""),
     ]
 
     def get_queryset(self):
@@ -65,13 +67,13 @@ class RequestDetailView(ObjectDetailView):
 class PlanListView(ObjectListView):
     permission = "transfer.view"
     filterset_class = PlanFilter
-    title = _l("Transfer plans (转运计划)")
+    title = gettext_lazy("Transfer plans (转运计划)")
     template_name = "transfers/plan_list.html"
     columns = [
         Column("id", "#", link=True, order_by="pk"),
-        Column("status", _l("Status"), lambda p: p.get_status_display()),
-        Column("start_at", _l("Plan starts at"), order_by="start_at"),
-        AreaColumn("area", _l("Area")),
+        Column("status", gettext_lazy("Status"), lambda p: p.get_status_display()),
+        Column("start_at", gettext_lazy("Plan starts at"), order_by="start_at"),
+        AreaColumn("area", gettext_lazy("Area")),
     ]
 
     def extra_context(self):
@@ -81,14 +83,14 @@ class PlanListView(ObjectListView):
 class VehicleListView(ObjectListView):
     permission = "transfer.view"
     filterset_class = VehicleFilter
-    title = _l("Vehicles (转运车辆)")
+    title = gettext_lazy("Vehicles (转运车辆)")
     default_order = "plate"
     columns = [
-        Column("plate", _l("Plate (车牌)"), order_by="plate"),
-        Column("kind", _l("Kind"), lambda v: v.get_kind_display()),
-        Column("seats", _l("Seats")),
-        Column("state", _l("State"), lambda v: v.get_state_display(), order_by="state"),
-        Column("depot", _l("Depot"), lambda v: v.depot),
+        Column("plate", gettext_lazy("Plate (车牌)"), order_by="plate"),
+        Column("kind", gettext_lazy("Kind"), lambda v: v.get_kind_display()),
+        Column("seats", gettext_lazy("Seats")),
+        Column("state", gettext_lazy("State"), lambda v: v.get_state_display(), order_by="state"),
+        Column("depot", gettext_lazy("Depot"), lambda v: v.depot),
     ]
 
     def get_queryset(self):

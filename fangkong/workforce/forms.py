@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.selectors import areas_for
 from fangkong.areas.widgets import AreaField
+from fangkong.core.widgets import DateInput
 from fangkong.workforce.choices import AbsenceKind, PoolKind
 from fangkong.workforce.models import Sector, WhitelistImport
 
@@ -53,11 +54,11 @@ class PoolForm(forms.Form):
 
 
 class SolveForm(forms.Form):
-    start = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("First day"), widget=DateInput())
     days = forms.IntegerField(label=_("Days"), min_value=1, max_value=14, initial=7)
 
 
 class AbsenceForm(forms.Form):
     member = forms.IntegerField(label=_("Staff member"))
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=DateInput())
     kind = forms.ChoiceField(label=_("Kind"), choices=AbsenceKind.choices)

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fangkong.areas.columns import AreaColumn
@@ -69,19 +69,19 @@ def _result(w: Worker) -> str:
 
 class ComplianceView(ObjectListView):
     permission = "worker.view"
-    title = _l("Essential workers: test compliance")
+    title = gettext_lazy("Essential workers: test compliance")
     filterset_class = WorkerFilter
     default_order = "next_due_on"
     create_url = reverse_lazy("workforce:employer_list")
     columns = [
-        Column("name", _l("Name"), accessor=lambda w: w.person.name, link=True),
-        Column("employer", _l("Employer"), accessor=lambda w: w.employer.name),
-        Column("sector", _l("Sector"), accessor=lambda w: w.sector.name),
-        AreaColumn("area", _l("Area")),
-        Column("loop", _l("Closed loop"), accessor="get_loop_state_display"),
-        Column("last_sampled_at", _l("Last sampled"), order_by="last_sampled_at"),
-        Column("last_result", _l("Last result"), accessor=_result),
-        Column("next_due_on", _l("Next test due"), order_by="next_due_on"),
+        Column("name", gettext_lazy("Name"), accessor=lambda w: w.person.name, link=True),
+        Column("employer", gettext_lazy("Employer"), accessor=lambda w: w.employer.name),
+        Column("sector", gettext_lazy("Sector"), accessor=lambda w: w.sector.name),
+        AreaColumn("area", gettext_lazy("Area")),
+        Column("loop", gettext_lazy("Closed loop"), accessor="get_loop_state_display"),
+        Column("last_sampled_at", gettext_lazy("Last sampled"), order_by="last_sampled_at"),
+        Column("last_result", gettext_lazy("Last result"), accessor=_result),
+        Column("next_due_on", gettext_lazy("Next test due"), order_by="next_due_on"),
     ]
     export_permission = "worker.view"
     export_name = "essential-workers"
@@ -97,15 +97,15 @@ class ComplianceView(ObjectListView):
 
 class EmployerListView(ObjectListView):
     permission = "worker.view"
-    title = _l("Employers of essential workers")
+    title = gettext_lazy("Employers of essential workers")
     filterset_class = EmployerFilter
     default_order = "name"
     create_url = reverse_lazy("workforce:employer_create")
     columns = [
-        Column("name", _l("Name"), order_by="name", link=True),
-        Column("sector", _l("Sector"), accessor=lambda e: e.sector.name),
-        AreaColumn("area", _l("Area")),
-        Column("contact_name", _l("Contact")),
+        Column("name", gettext_lazy("Name"), order_by="name", link=True),
+        Column("sector", gettext_lazy("Sector"), accessor=lambda e: e.sector.name),
+        AreaColumn("area", gettext_lazy("Area")),
+        Column("contact_name", gettext_lazy("Contact")),
     ]
 
     def get_queryset(self):
@@ -118,7 +118,7 @@ class EmployerListView(ObjectListView):
 class EmployerCreateView(ServiceFormView):
     permission = "employer.manage"
     form_class = EmployerForm
-    title = _l("Register an employer")
+    title = gettext_lazy("Register an employer")
 
     def get_form_kwargs(self):
         return {"user": self.request.user}
@@ -152,7 +152,7 @@ class AddWorkerView(ObjectFormView):
     permission = "worker.manage"
     model = Employer
     form_class = WorkerForm
-    title = _l("Add a worker to the whitelist")
+    title = gettext_lazy("Add a worker to the whitelist")
 
     def perform(self, form):
         worker, _created = services.add_worker(
@@ -165,7 +165,7 @@ class UploadWhitelistView(ObjectFormView):
     permission = "worker.manage"
     model = Employer
     form_class = WhitelistForm
-    title = _l("Upload a whitelist")
+    title = gettext_lazy("Upload a whitelist")
 
     def perform(self, form):
         f = form.cleaned_data["file"]
@@ -247,14 +247,14 @@ def worker_action(request: AuthedRequest, pk: int) -> HttpResponse:
 
 class PoolListView(ObjectListView):
     permission = "roster.view"
-    title = _l("Frontline staff pools and rosters")
+    title = gettext_lazy("Frontline staff pools and rosters")
     filterset_class = PoolFilter
     default_order = "name"
     create_url = reverse_lazy("workforce:pool_create")
     columns = [
-        Column("name", _l("Name"), order_by="name", link=True),
-        Column("kind", _l("Kind"), accessor="get_kind_display"),
-        AreaColumn("area", _l("Area")),
+        Column("name", gettext_lazy("Name"), order_by="name", link=True),
+        Column("kind", gettext_lazy("Kind"), accessor="get_kind_display"),
+        AreaColumn("area", gettext_lazy("Area")),
     ]
 
     def get_queryset(self):
@@ -267,7 +267,7 @@ class PoolListView(ObjectListView):
 class PoolCreateView(ServiceFormView):
     permission = "roster.manage"
     form_class = PoolForm
-    title = _l("New staff pool")
+    title = gettext_lazy("New staff pool")
 
     def get_form_kwargs(self):
         return {"user": self.request.user}
@@ -300,7 +300,7 @@ class SolveView(ObjectFormView):
     permission = "roster.manage"
     model = StaffPool
     form_class = SolveForm
-    title = _l("Make a roster")
+    title = gettext_lazy("Make a roster")
 
     def perform(self, form):
         return services.solve_roster(self.object, by=self.request.user, **form.cleaned_data)

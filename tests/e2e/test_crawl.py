@@ -26,7 +26,18 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def demo(settings, tmp_path):
+    import importlib
+
+    from django.apps import apps
+
+    from fangkong.policy.loader import load_shipped
+
     settings.VAR_DIR = tmp_path  # the demo's logins file goes here, not into var/
+    # a transactional test before this one may have flushed what the migrations seeded
+    load_shipped()
+    for seeded in ("fangkong.workforce.migrations.0002_seed_sectors",
+                   "fangkong.logistics.migrations.0002_seed_items"):  # fmt: skip
+        importlib.import_module(seeded).seed(apps, None)
     call_command("demo", population=400, quiet_logins=True, stdout=io.StringIO())
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fangkong.areas.columns import AreaColumn
@@ -42,25 +42,32 @@ def _due_label(a: Arrival) -> str:
 
 class ArrivalListView(ObjectListView):
     permission = "arrival.view"
-    title = _l("Arrivals ledger (来返人员台账)")
+    title = gettext_lazy("Arrivals ledger (来返人员台账)")
     template_name = "arrivals/arrival_list.html"
     filterset_class = ArrivalFilter
     default_order = "-arrival_date"
     export_permission = "arrival.export"
     export_name = "arrivals"
     columns = [
-        Column("reference", _l("Reference"), link=True, order_by="reference"),
-        Column("name", _l("Name"), order_by="name"),
-        Column("id_number", _l("Document number"), accessor="id_number_masked", full="id_number"),
-        Column("phone", _l("Phone"), accessor="phone_masked", full="phone"),
-        Column("origin", _l("From"), accessor="origin"),
-        Column("risk", _l("Origin risk"), accessor="get_risk_display", order_by="risk"),
-        Column("arrival_date", _l("Arrival date"), order_by="arrival_date"),
-        AreaColumn("area", _l("Receiving village")),
-        Column("address", _l("Address")),
-        Column("source", _l("Source"), accessor="get_source_display"),
-        Column("status", _l("Status"), accessor="get_status_display", order_by="status"),
-        Column("ack_due_at", _l("Acknowledge by"), accessor=_due_label, order_by="ack_due_at"),
+        Column("reference", gettext_lazy("Reference"), link=True, order_by="reference"),
+        Column("name", gettext_lazy("Name"), order_by="name"),
+        Column(
+            "id_number",
+            gettext_lazy("Document number"),
+            accessor="id_number_masked",
+            full="id_number",
+        ),
+        Column("phone", gettext_lazy("Phone"), accessor="phone_masked", full="phone"),
+        Column("origin", gettext_lazy("From"), accessor="origin"),
+        Column("risk", gettext_lazy("Origin risk"), accessor="get_risk_display", order_by="risk"),
+        Column("arrival_date", gettext_lazy("Arrival date"), order_by="arrival_date"),
+        AreaColumn("area", gettext_lazy("Receiving village")),
+        Column("address", gettext_lazy("Address")),
+        Column("source", gettext_lazy("Source"), accessor="get_source_display"),
+        Column("status", gettext_lazy("Status"), accessor="get_status_display", order_by="status"),
+        Column(
+            "ack_due_at", gettext_lazy("Acknowledge by"), accessor=_due_label, order_by="ack_due_at"
+        ),
     ]
 
     def get_queryset(self):
@@ -158,7 +165,7 @@ def cancel(request: AuthedRequest, pk: int) -> HttpResponse:
 class ArrivalCreateView(ServiceFormView):
     permission = "arrival.manage"
     form_class = ArrivalForm
-    title = _l("Enter an arrival (干部录入)")
+    title = gettext_lazy("Enter an arrival (干部录入)")
 
     def get_form_kwargs(self):
         return {"user": self.request.user}

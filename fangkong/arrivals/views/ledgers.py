@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fangkong.areas.columns import AreaColumn
@@ -30,19 +30,19 @@ from fangkong.sites.views import _need
 # --- origins ---------------------------------------------------------------------------------
 class OriginListView(ObjectListView):
     permission = "arrival.view"
-    title = _l("Risk areas elsewhere (外地风险区)")
+    title = gettext_lazy("Risk areas elsewhere (外地风险区)")
     template_name = "arrivals/list_with_import.html"
     filterset_class = OriginFilter
     default_order = "province"
     create_url = reverse_lazy("arrivals:origin_create")
     columns = [
-        Column("level", _l("Risk level"), accessor="get_level_display", order_by="level"),
-        Column("place", _l("Place"), accessor=str),
-        Column("effective_from", _l("In force from"), order_by="effective_from"),
-        Column("effective_to", _l("In force until")),
-        Column("version", _l("Version")),
-        Column("superseded_at", _l("Replaced at")),
-        Column("source", _l("Source")),
+        Column("level", gettext_lazy("Risk level"), accessor="get_level_display", order_by="level"),
+        Column("place", gettext_lazy("Place"), accessor=str),
+        Column("effective_from", gettext_lazy("In force from"), order_by="effective_from"),
+        Column("effective_to", gettext_lazy("In force until")),
+        Column("version", gettext_lazy("Version")),
+        Column("superseded_at", gettext_lazy("Replaced at")),
+        Column("source", gettext_lazy("Source")),
     ]
 
     def can_create(self):
@@ -55,7 +55,7 @@ class OriginListView(ObjectListView):
 class OriginCreateView(ServiceFormView):
     permission = "origin.manage"
     form_class = OriginForm
-    title = _l("Declare a risk area elsewhere (a change is a new version)")
+    title = gettext_lazy("Declare a risk area elsewhere (a change is a new version)")
 
     def perform(self, form):
         return services.save_origin(services.OriginData(**form.cleaned_data), by=self.request.user)
@@ -90,7 +90,7 @@ def origin_import(request: AuthedRequest) -> HttpResponse:
 # --- residents away ----------------------------------------------------------------------------
 class AwayListView(ObjectListView):
     permission = "arrival.view"
-    title = _l("Residents elsewhere (在外人员台账)")
+    title = gettext_lazy("Residents elsewhere (在外人员台账)")
     template_name = "arrivals/list_with_import.html"
     filterset_class = AwayFilter
     default_order = "name"
@@ -98,14 +98,19 @@ class AwayListView(ObjectListView):
     export_name = "residents-away"
     create_url = reverse_lazy("arrivals:away_create")
     columns = [
-        Column("name", _l("Name"), order_by="name"),
-        Column("id_number", _l("Document number"), accessor="id_number_masked", full="id_number"),
-        AreaColumn("area", _l("Home village")),
-        Column("whereabouts_province", _l("Where: province")),
-        Column("whereabouts_city", _l("Where: city")),
-        Column("away_since", _l("Away since"), order_by="away_since"),
-        Column("expected_return", _l("Expected return"), order_by="expected_return"),
-        Column("status", _l("Status"), accessor="get_status_display"),
+        Column("name", gettext_lazy("Name"), order_by="name"),
+        Column(
+            "id_number",
+            gettext_lazy("Document number"),
+            accessor="id_number_masked",
+            full="id_number",
+        ),
+        AreaColumn("area", gettext_lazy("Home village")),
+        Column("whereabouts_province", gettext_lazy("Where: province")),
+        Column("whereabouts_city", gettext_lazy("Where: city")),
+        Column("away_since", gettext_lazy("Away since"), order_by="away_since"),
+        Column("expected_return", gettext_lazy("Expected return"), order_by="expected_return"),
+        Column("status", gettext_lazy("Status"), accessor="get_status_display"),
     ]
 
     def get_queryset(self):
@@ -121,7 +126,7 @@ class AwayListView(ObjectListView):
 class AwayCreateView(ServiceFormView):
     permission = "arrival.manage"
     form_class = AwayForm
-    title = _l("Enter a resident away")
+    title = gettext_lazy("Enter a resident away")
 
     def get_form_kwargs(self):
         return {"user": self.request.user}
@@ -156,18 +161,18 @@ def _clean_days(d: RiskDesignation) -> int:
 
 class DesignationListView(ObjectListView):
     permission = "riskarea.view"
-    title = _l("Risk areas in the county (风险区)")
+    title = gettext_lazy("Risk areas in the county (风险区)")
     filterset_class = DesignationFilter
     default_order = "status"
     create_url = reverse_lazy("arrivals:designation_create")
     columns = [
-        AreaColumn("area", _l("Area"), link=True),
-        Column("level", _l("Risk level"), accessor="get_level_display", order_by="level"),
-        Column("starts_on", _l("From"), order_by="starts_on"),
-        Column("measures", _l("Measures")),
-        Column("status", _l("Status"), accessor="get_status_display", order_by="status"),
-        Column("clean", _l("Days without infection"), accessor=_clean_days),
-        Column("lifted_at", _l("Lifted at")),
+        AreaColumn("area", gettext_lazy("Area"), link=True),
+        Column("level", gettext_lazy("Risk level"), accessor="get_level_display", order_by="level"),
+        Column("starts_on", gettext_lazy("From"), order_by="starts_on"),
+        Column("measures", gettext_lazy("Measures")),
+        Column("status", gettext_lazy("Status"), accessor="get_status_display", order_by="status"),
+        Column("clean", gettext_lazy("Days without infection"), accessor=_clean_days),
+        Column("lifted_at", gettext_lazy("Lifted at")),
     ]
 
     def get_queryset(self):
@@ -183,7 +188,7 @@ class DesignationListView(ObjectListView):
 class DesignationCreateView(ServiceFormView):
     permission = "riskarea.designate"
     form_class = DesignationForm
-    title = _l("Designate a risk area")
+    title = gettext_lazy("Designate a risk area")
 
     def get_form_kwargs(self):
         return {"user": self.request.user}

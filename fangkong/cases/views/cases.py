@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from fangkong.areas.columns import AreaColumn
@@ -46,17 +46,17 @@ def _person(user, id_number: str, field: str = "id_number") -> Person:
 
 class CaseListView(ObjectListView):
     permission = "case.view"
-    title = _l("Cases")
+    title = gettext_lazy("Cases")
     filterset_class = CaseFilter
     default_order = "-reported_at"
     create_url = reverse_lazy("cases:case_create")
     columns = [
-        Column("person", _l("Name"), accessor="person.name", link=True),
-        Column("kind", _l("Kind"), accessor="get_kind_display"),
-        Column("found", _l("Found"), accessor="get_found_display", order_by="found"),
-        Column("reported_at", _l("Reported at"), order_by="reported_at"),
-        Column("state", _l("State"), accessor="get_state_display"),
-        AreaColumn("area", _l("Area")),
+        Column("person", gettext_lazy("Name"), accessor="person.name", link=True),
+        Column("kind", gettext_lazy("Kind"), accessor="get_kind_display"),
+        Column("found", gettext_lazy("Found"), accessor="get_found_display", order_by="found"),
+        Column("reported_at", gettext_lazy("Reported at"), order_by="reported_at"),
+        Column("state", gettext_lazy("State"), accessor="get_state_display"),
+        AreaColumn("area", gettext_lazy("Area")),
     ]
 
     def get_queryset(self):
@@ -74,7 +74,7 @@ class CaseListView(ObjectListView):
 class CaseCreateView(ServiceFormView):
     permission = "case.register"
     form_class = CaseForm
-    title = _l("Register a case")
+    title = gettext_lazy("Register a case")
 
     def perform(self, form):
         d = form.cleaned_data
@@ -88,7 +88,7 @@ class CaseCreateView(ServiceFormView):
 class CaseImportView(ServiceFormView):
     permission = "case.register"
     form_class = CaseImportForm
-    title = _l("Import cases from a workbook")
+    title = gettext_lazy("Import cases from a workbook")
 
     def perform(self, form):
         made = import_cases(form.cleaned_data["file"].read(), by=self.request.user)
@@ -124,7 +124,7 @@ class ContactsAddView(ObjectFormView):
     permission = "contact.register"
     model = Case
     form_class = ContactsForm
-    title = _l("Register contacts")
+    title = gettext_lazy("Register contacts")
 
     def perform(self, form):
         d = form.cleaned_data
@@ -153,7 +153,7 @@ class TransferView(ObjectFormView):
     permission = "case.transfer"
     model = Case
     form_class = TransferForm
-    title = _l("Transfer to a designated hospital")
+    title = gettext_lazy("Transfer to a designated hospital")
 
     def perform(self, form):
         return services.record_transfer(
@@ -163,14 +163,14 @@ class TransferView(ObjectFormView):
 
 class UncontrolledView(ObjectListView):
     permission = "contact.register"
-    title = _l("Contacts not under control")
+    title = gettext_lazy("Contacts not under control")
     default_order = "created_at"
     template_name = "cases/uncontrolled.html"
     columns = [
-        Column("person", _l("Name"), accessor="person.name"),
-        Column("kind", _l("Kind"), accessor="get_kind_display"),
-        Column("control_note", _l("Why not under control")),
-        AreaColumn("area", _l("Area")),
+        Column("person", gettext_lazy("Name"), accessor="person.name"),
+        Column("kind", gettext_lazy("Kind"), accessor="get_kind_display"),
+        Column("control_note", gettext_lazy("Why not under control")),
+        AreaColumn("area", gettext_lazy("Area")),
     ]
 
     def get_queryset(self):

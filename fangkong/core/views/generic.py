@@ -68,6 +68,8 @@ class Column:
     def display(self, obj: Any) -> Any:
         """The value as a list page shows it: dates as 2022-11-23, times in local time."""
         value = self.value(obj)
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
         if isinstance(value, dt.datetime):
             return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
         if isinstance(value, dt.date):

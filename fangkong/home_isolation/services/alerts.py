@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
@@ -20,7 +21,7 @@ from fangkong.core.notifications import notify, recipients
 from fangkong.core.scoping import within
 from fangkong.core.sms import get_gateway
 from fangkong.core.timeline import record_event
-from fangkong.home_isolation.choices import AlertKind, SealKind, SealState
+from fangkong.home_isolation.choices import AlertKind, SealKind, SealState, Symptom
 from fangkong.home_isolation.models import (
     DoorSeal,
     HealthReport,
@@ -46,7 +47,11 @@ def raise_health_alert(report: HealthReport, *, fever: bool) -> HomeAlert:
     person = report.person
     detail = _("%(t)s °C") % {"t": report.temperature}
     if report.symptoms:
-        detail += " · " + ", ".join(report.symptoms)
+        labels = dict(Symptom.choices)
+        # stored text: in the county's language whoever triggered it
+        with translation.override(settings.FANGKONG_PORTAL_LANGUAGE):
+            named = "、".join(str(labels.get(c, c)) for c in report.symptoms)
+        detail += " · " + named
     alert = HomeAlert.objects.create(
         person=person, household_id=person.household_id, area_id=person.area_id,
         kind=AlertKind.FEVER if fever else AlertKind.SYMPTOM, at=report.at,

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from fangkong.control.models import ControlPhase
 from fangkong.control.services import adjust_phase, complete_phases
@@ -28,10 +28,10 @@ from fangkong.people.models import Person
 
 CHUNK = 2000
 REASON_TEXT = {
-    "no_report": _l("no health report today"),
-    "symptoms": _l("fever or symptoms reported today"),
-    "test_pending": _l("a test is pending"),
-    "positive": _l("a positive result or an open case candidate"),
+    "no_report": gettext_lazy("no health report today"),
+    "symptoms": gettext_lazy("fever or symptoms reported today"),
+    "test_pending": gettext_lazy("a test is pending"),
+    "positive": gettext_lazy("a positive result or an open case candidate"),
 }
 
 
