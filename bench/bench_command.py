@@ -131,10 +131,10 @@ def main(argv: list[str] | None = None) -> None:
         from django.utils import timezone
 
         from fangkong.areas.models import Area
+        from fangkong.areas.services import ensure_county
         from fangkong.command.services.reports import build_report
         from fangkong.control.demo import load_demo_control
         from fangkong.core import pii
-        from fangkong.areas.services import ensure_county
         from fangkong.core.demo import ensure_demo_users
         from fangkong.core.models import User
         from fangkong.people.synthetic import populate
