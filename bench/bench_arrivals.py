@@ -25,7 +25,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -33,7 +32,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.common import fresh_database, load_average, p95, report
+from bench.common import free_port, fresh_database, load_average, p95, report, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,14 +60,6 @@ def _user(role: str, area, name: str):
     return u
 
 
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def bench_prereg(args, villages, rng) -> None:
     from django.db import connection, connections
 
@@ -84,7 +75,7 @@ def bench_prereg(args, villages, rng) -> None:
         "area_id": villages[k % len(villages)].pk, "address": f"幸福路{k}号",
         "test_result": "negative_48h",
     }).encode() for k, i in enumerate(ids)]  # fmt: skip
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, FANGKONG_LOG_LEVEL="ERROR", FANGKONG_PREREGISTER_LIMIT=str(10**9))
     connections.close_all()
     server = subprocess.Popen(
@@ -97,12 +88,7 @@ def bench_prereg(args, villages, rng) -> None:
     errors = [0]
     lock = threading.Lock()
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_for_port(port)
         warm = http.client.HTTPConnection("127.0.0.1", port)
         warm.request("GET", "/baobei/")
         warm.getresponse().read()

@@ -24,7 +24,15 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import fresh_database, load_average, median, report, timed
+from bench.common import (
+    free_port,
+    fresh_database,
+    load_average,
+    median,
+    report,
+    timed,
+    wait_for_port,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -221,12 +229,12 @@ def bench_reports(args, tokens: list[str]) -> None:
     benchmark's load child), one report per person."""
     from django.db import connections
 
-    from bench.bench_testing import _children_cpu, _free_port, _tree_cpu
+    from bench.bench_testing import _children_cpu, _tree_cpu
     from fangkong.home_isolation.models import HealthReport
 
     n = min(len(tokens), int(args.rate * args.report_seconds))
     chosen = random.sample(tokens, n)
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, FANGKONG_LOG_LEVEL="ERROR")
     connections.close_all()
     before = HealthReport.objects.count()
@@ -238,12 +246,7 @@ def bench_reports(args, tokens: list[str]) -> None:
         env=env, cwd=ROOT,
     )  # fmt: skip
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_for_port(port)
         payload = json.dumps({"port": port, "tokens": chosen, "rate": args.rate,
                               "threads": args.threads})  # fmt: skip
         c0, s0 = _children_cpu(), _tree_cpu(server.pid)

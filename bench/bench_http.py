@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_people import _setup, ensure_population  # noqa: E402
-from bench.common import load_average  # noqa: E402
+from bench.common import free_port, load_average, wait_for_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,14 +49,6 @@ def endpoints(town_code: str, name: str, initials: str, number: str) -> list[tup
         f"/api/v1/persons?q={name}",
     ]  # fmt: skip
     return [(who, quote(p, safe="/?=&")) for who in ("county", "township") for p in pages + api]
-
-
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def sessions() -> dict[str, str]:
@@ -183,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
           f"endpoint and level; load average {load_average()}", flush=True)  # fmt: skip
     raw = {(w, path): raw_seconds(cookies[w], path) for w, path in eps}
     connections.close_all()
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, FANGKONG_LOG_LEVEL="ERROR")
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "fangkong.wsgi", "-b", f"127.0.0.1:{port}",
@@ -193,12 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     rows = []
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_for_port(port)
         for w, path in eps:  # warm each worker's caches and connections first
             drive(port, cookies[w], path, args.workers * args.threads, 1)
         for clients in levels:

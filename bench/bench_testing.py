@@ -26,7 +26,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.common import fresh_database, load_average, report, timed
+from bench.common import free_port, fresh_database, load_average, report, timed, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 10_000  # swabs per device upload (1,000 tubes of 10)
@@ -259,14 +259,6 @@ def bench_positive(world, person_ids, n: int = 5):
            target="< 0.2 s")  # fmt: skip
 
 
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def _children_cpu() -> float:
     import resource
 
@@ -304,7 +296,7 @@ def bench_scans(args, world, person_ids):
     rnd = rounds[-2]
     n = int(args.rate * args.scan_seconds)
     codes = [person_qr_payload(Person(pk=pk)) for pk in person_ids[:n]]
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, FANGKONG_LOG_LEVEL="ERROR")
     connections.close_all()
     extra = []
@@ -325,12 +317,7 @@ def bench_scans(args, world, person_ids):
         env=env, cwd=ROOT,
     )  # fmt: skip
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_for_port(port)
         payload = json.dumps({"port": port, "key": key, "round": rnd.pk, "point": point.pk,
                               "codes": codes, "rate": args.rate, "threads": args.threads})  # fmt: skip
         c0, s0 = _children_cpu(), _tree_cpu(server.pid)

@@ -6,6 +6,7 @@ import contextlib
 import os
 import resource
 import shutil
+import socket
 import statistics
 import tempfile
 import time
@@ -156,3 +157,22 @@ def _pg_admin(url: str, sql: str) -> None:
 
     with psycopg.connect(_with_db(url, "postgres"), autocommit=True) as conn:
         conn.execute(sql)
+
+
+def free_port() -> int:
+    """A free loopback port for a benchmark's server."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for_port(port: int, tries: int = 200) -> None:
+    """Wait until a server listens on ``port`` (about 40 s at most)."""
+    for _ in range(tries):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
