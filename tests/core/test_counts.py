@@ -70,3 +70,36 @@ def test_a_change_is_announced_only_after_it_commits(users, county, monkeypatch)
     with transaction.atomic():
         counts.changed(counts.PERSONS)
         assert counts.generation(counts.PERSONS) == before  # nothing held or shown yet
+
+
+def test_readers_arriving_together_wait_for_one_computation_instead_of_each_counting():
+    """Eight clients opening the county's page at once: the count is computed once."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+    results: list[int] = []
+
+    def slow_count() -> int:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return 42
+
+    def reader() -> None:
+        try:
+            results.append(counts.cached("test.together", ("a",), slow_count))
+        finally:
+            connection.close()  # this thread's own connection
+
+    first = threading.Thread(target=reader)
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=reader) for _ in range(7)]
+    for t in others:
+        t.start()
+    release.set()
+    for t in [first, *others]:
+        t.join(5)
+    assert results == [42] * 8
+    assert len(calls) == 1
