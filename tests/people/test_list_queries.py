@@ -27,3 +27,28 @@ def test_list_page_queries_do_not_grow_with_rows(users, login, county, url):
         PersonFactory(area=county.village_a, household=hh)
     many = queries_for(client, url)
     assert many == few
+
+
+def result_count(client, url: str) -> str:
+    import re
+
+    html = client.get(url).content.decode()
+    return re.search(r'data-testid="result-count">([^<]*)<', html).group(1).strip()
+
+
+def test_the_person_list_total_is_not_recounted_per_view_yet_follows_each_registration(
+    users, login, county
+):
+    client = login(users["township_a"])
+    PersonFactory(area=county.village_a)
+    PersonFactory(area=county.village_b)  # another township: not in this list's total
+    first = result_count(client, "/people/persons/")
+    assert first.startswith("1")
+    with CaptureQueriesContext(connection) as ctx:
+        assert result_count(client, "/people/persons/") == first
+    counted = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert not [q for q in counted if "people_person" in q], counted
+    PersonFactory(area=county.village_a)
+    assert result_count(client, "/people/persons/").startswith("2")
+    # a filter is counted as it is
+    assert result_count(client, "/people/persons/?q=nobody-by-this-name").startswith("0")

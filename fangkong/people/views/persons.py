@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from fangkong.areas.columns import AreaColumn
-from fangkong.core import audit
+from fangkong.core import audit, counts
 from fangkong.core.errors import NotVisible, RateLimited
 from fangkong.core.pii import may_reveal
 from fangkong.core.scoping import get_visible_or_404
@@ -70,6 +70,13 @@ class PersonListView(ObjectListView):
 
     def can_create(self):
         return self.request.user.can("person.edit")
+
+    def unfiltered_count(self):
+        # the county's list counted 850,000 rows per view (130 ms on SQLite); the count only
+        # moves when a person is written, and core.counts retires it then
+        user = self.request.user
+        qs = self.get_queryset()
+        return counts.cached(counts.PERSONS, ("person_list", counts.scope_of(user)), qs.count)
 
     def extra_context(self):
         user = self.request.user
