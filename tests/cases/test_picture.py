@@ -169,7 +169,8 @@ def test_the_epidemic_curve_counts_new_cases_per_report_day_in_the_users_areas(c
         and own["cases.new_asymptomatic"].points == {}
     )
     assert not any(
-        s.key.startswith("cases.") for s in core_figures.series_for(users["sampler_a"], start, today)
+        s.key.startswith("cases.")
+        for s in core_figures.series_for(users["sampler_a"], start, today)
     )
 
 
