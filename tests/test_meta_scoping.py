@@ -78,6 +78,7 @@ PAGES: dict[str, str | tuple[str, str]] = {
     "arrivals:designation_lift": "arrivals.RiskDesignation",
     "checkpoints:check": "checkpoints.Checkpoint",
     "checkpoints:shift_start": "checkpoints.Checkpoint",
+    "logistics:checkpoint_pass": "checkpoints.Checkpoint",
     "home_isolation:household": "people.Household",
     "home_isolation:seal_fit": "people.Household",
     "home_isolation:seal_remove": "home_isolation.DoorSeal",

@@ -7,6 +7,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -27,6 +28,7 @@ from fangkong.arrivals.choices import (
 )
 from fangkong.arrivals.filters import ArrivalFilter, AwayFilter, DesignationFilter, OriginFilter
 from fangkong.arrivals.models import Arrival, OriginArea, RiskDesignation
+from fangkong.checkpoints.decisions import table_for
 from fangkong.core import ratelimit
 from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
 from fangkong.core.context import client_ip
@@ -299,6 +301,14 @@ class DesignationOut(Schema):
 class DesignationDetailOut(DesignationOut):
     clean_days: int
     residents: int
+    last_infection_on: dt.date | None = Field(
+        None, description="Local day of the last new infection inside: a case's report day, "
+        "or a positive result the cases app has no record of yet."
+    )  # fmt: skip
+    last_infection_source: str = Field("", description='"case", "result" or "" (none).')
+    can_lift_on: dt.date | None = Field(
+        None, description="While active: the first day it may be lifted without a reason."
+    )
 
 
 class DesignationIn(StrictSchema):
@@ -336,11 +346,14 @@ def designate(request, data: DesignationIn):
 
 def _detail(d: RiskDesignation) -> dict:
     out = DesignationOut.from_orm(d).dict()
+    active = d.status == DesignationStatus.ACTIVE
+    last = selectors.last_infection(d.area.path)
     out["clean_days"] = (
-        selectors.clean_days(d)
-        if d.status == DesignationStatus.ACTIVE
-        else (d.clean_days_at_lift or 0)
+        selectors.clean_days(d, last=last.day) if active else (d.clean_days_at_lift or 0)
     )
+    out["last_infection_on"], out["last_infection_source"] = last.day, last.source
+    need = table_for(timezone.localdate()).risk_area_clean_days  # as the lift service
+    out["can_lift_on"] = selectors.lift_on(d, last.day, need) if active else None
     out["residents"] = selectors.residents_inside(d).count()
     return out
 

@@ -4,6 +4,7 @@ work queues' and the command centre's aggregates."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, DateTimeField, Max, Min, OuterRef, Q, QuerySet, Subquery
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from fangkong.arrivals.choices import ArrivalStatus, DesignationStatus, OriginRisk, RiskLevel
 from fangkong.arrivals.models import Arrival, ResidentAway, RiskDesignation
+from fangkong.cases.selectors import judged_by_cases, last_case_on, last_case_subquery
 from fangkong.checkpoints.decisions import table_for
 from fangkong.core.actors import Actor
 from fangkong.core.workqueue import Work, per_township
@@ -34,26 +36,57 @@ def designations_for(user: Actor) -> QuerySet[RiskDesignation]:
 
 
 # --- infections inside an area: the one place that says where they come from ------------------
+# The national rule (20 measures) counts a high-risk area's clean days from the last new
+# infection inside it, i.e. the last case: the cases app's cases by area and report day.
+# Positive results still count where the cases app has no record of them yet (a candidate
+# not yet decided, a pooled tube whose members are being retested, results from before the
+# cases app was used); a result the cases app judged (the person is a case, or this tube's
+# candidate was dismissed) is counted by that judgement instead.
 def _positives(path: Any) -> QuerySet[TubeMember]:
-    """Positive results of people sampled inside the area. When the cases app records
-    cases, this is where they take over from results."""
+    """Positive results of people sampled inside the area that the cases app has not judged."""
     return TubeMember.objects.filter(
         area__path__startswith=path, tube__result__outcome=Outcome.POSITIVE
-    )
+    ).exclude(judged_by_cases())
+
+
+@dataclass(frozen=True)
+class LastInfection:
+    """The local day of the last new infection inside an area, and where it was read:
+    ``case`` (its report day) or ``result`` (a positive not yet known to the cases app)."""
+
+    day: dt.date | None
+    source: str = ""
+
+
+def last_infection(path: str) -> LastInfection:
+    case_day = last_case_on(path)
+    at = _positives(path).aggregate(m=Max("tube__result__tested_at"))["m"]
+    result_day = timezone.localtime(at).date() if at else None
+    if result_day and (case_day is None or result_day > case_day):
+        return LastInfection(result_day, "result")
+    return LastInfection(case_day, "case" if case_day else "")
 
 
 def last_infection_on(path: str) -> dt.date | None:
-    at = _positives(path).aggregate(m=Max("tube__result__tested_at"))["m"]
-    return timezone.localtime(at).date() if at else None
+    return last_infection(path).day
 
 
-def clean_days(d: RiskDesignation, today: dt.date | None = None) -> int:
+def clean_days(
+    d: RiskDesignation, today: dt.date | None = None, last: dt.date | None = None
+) -> int:
     """Calendar days since the later of the designation's start and the last infection
-    found inside it."""
+    found inside it (``last``, when the caller has read it already)."""
     today = today or timezone.localdate()
-    last = last_infection_on(d.area.path)
+    last = last if last is not None else last_infection_on(d.area.path)
     since = max(d.starts_on, last) if last else d.starts_on
     return max(0, (today - since).days)
+
+
+def lift_on(d: RiskDesignation, last: dt.date | None, need: int) -> dt.date:
+    """The first day the area may be lifted without a reason: ``need`` clean days after
+    the later of its start and the last infection inside."""
+    since = max(d.starts_on, last) if last else d.starts_on
+    return since + dt.timedelta(days=need)
 
 
 def residents_inside(d: RiskDesignation) -> QuerySet[Person]:
@@ -62,22 +95,25 @@ def residents_inside(d: RiskDesignation) -> QuerySet[Person]:
 
 def _due_lift(qs: QuerySet[RiskDesignation], now: dt.datetime) -> QuerySet[RiskDesignation]:
     """Active high-risk designations whose clean days are reached: one query, the last
-    infection inside each read by a correlated subquery."""
+    case and the last positive not yet known to the cases app inside each read by
+    correlated subqueries."""
     today = timezone.localdate(now)
     need = table_for(today).risk_area_clean_days
     cutoff = today - dt.timedelta(days=need)
     last = (
-        TubeMember.objects.filter(
-            area__path__startswith=OuterRef("area__path"), tube__result__outcome=Outcome.POSITIVE
-        )
+        _positives(OuterRef("area__path"))
         .order_by("-tube__result__tested_at")
         .values("tube__result__tested_at")[:1]
     )
     start = timezone.make_aware(dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time.min))
     return (
         qs.filter(status=DesignationStatus.ACTIVE, level=RiskLevel.HIGH, starts_on__lte=cutoff)
-        .annotate(_last=Subquery(last, output_field=DateTimeField()))
+        .annotate(
+            _last=Subquery(last, output_field=DateTimeField()),
+            _last_case=last_case_subquery(OuterRef("area__path")),
+        )
         .filter(Q(_last__isnull=True) | Q(_last__lt=start))
+        .filter(Q(_last_case__isnull=True) | Q(_last_case__lte=cutoff))
     )
 
 

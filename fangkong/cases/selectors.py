@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, DateField, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +67,32 @@ def cases_for(user: Actor) -> QuerySet[Case]:
 
 def contacts_for(user: Actor) -> QuerySet[Contact]:
     return Contact.objects.visible_to(user).select_related("person", "area", "case__person")
+
+
+# --- cases inside an area (the risk areas' days without a new infection) ----------------------
+# Unscoped on purpose: lifting a risk area counts every case inside it, whoever looks; the
+# caller has already scoped the designation it asks about.
+def last_case_on(path: str) -> dt.date | None:
+    """The report day of the last case whose area lies in the subtree at ``path``."""
+    return Case.objects.filter(area__path__startswith=path).aggregate(m=Max("reported_on"))["m"]
+
+
+def last_case_subquery(path: Any) -> Subquery:
+    """``last_case_on`` for an outer query's area path (an ``OuterRef``): one correlated
+    subquery on the (area, reported_on) index."""
+    last = Case.objects.filter(area__path__startswith=path).order_by("-reported_on")
+    return Subquery(last.values("reported_on")[:1], output_field=DateField())
+
+
+def judged_by_cases(person: str = "person_id", tube: str = "tube_id") -> Q:
+    """For a positive swab (an outer query's ``person`` and ``tube``): whether the cases app
+    has judged it already: the person is a case (counted on its report day), or this tube's
+    candidate was dismissed (not an infection). Every other positive is not yet known here."""
+    case = Case.objects.filter(person_id=OuterRef(person))
+    dismissed = CaseCandidate.objects.filter(
+        person_id=OuterRef(person), tube_id=OuterRef(tube), state=CandidateState.DISMISSED
+    )
+    return Q(Exists(case)) | Q(Exists(dismissed))
 
 
 CONTROL_WITHIN = dt.timedelta(hours=24)

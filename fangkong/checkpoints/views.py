@@ -23,6 +23,7 @@ from fangkong.checkpoints.choices import Outcome, VehicleKind
 from fangkong.checkpoints.filters import CheckpointFilter
 from fangkong.checkpoints.forms import CheckpointForm
 from fangkong.checkpoints.models import Checkpoint
+from fangkong.core import slots
 from fangkong.core.actors import AuthedRequest
 from fangkong.core.errors import DomainError
 from fangkong.core.scoping import get_visible_or_404
@@ -30,9 +31,9 @@ from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView
 from fangkong.people.choices import DocType
 from fangkong.sites.views import _need
 
-# Sections other apps add to the phone page (a template name each, rendered with the page's
-# context below the vehicle's fields): the freight pass check of the logistics app goes here.
-EXTRA_SECTIONS: list[str] = []
+# The phone page's slot for other apps' sections (core.slots: a template each, rendered with
+# the page's context below the vehicle's fields; logistics fills it with the freight pass check).
+CHECK_SLOT = "checkpoints.check"
 
 
 class CheckpointListView(ObjectListView):
@@ -117,7 +118,8 @@ def check_page(request: AuthedRequest, pk: int) -> HttpResponse:
         "colours": CodeColour.choices, "doc_types": DocType.choices,
         "villages": village_choices(), "outcomes": dict(Outcome.choices),
         "upload_url": reverse("api:checkpoint_upload", args=[cp.pk]),
-        "extra_sections": EXTRA_SECTIONS, "my_shift": selectors.open_shift(request.user),
+        "extra_sections": slots.templates_for(CHECK_SLOT, request.user),
+        "my_shift": selectors.open_shift(request.user),
     })  # fmt: skip
 
 

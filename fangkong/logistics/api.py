@@ -266,6 +266,8 @@ def revoke(request: AuthedRequest, pass_id: int, payload: PassReasonIn):
              summary="The checkpoint's fast lane: valid, expired, not yet valid or revoked")  # fmt: skip
 def verify(request: AuthedRequest, payload: VerifyIn):
     require(request.user, "freight_pass.verify")
-    area = request.user.areas.order_by("depth").first() if payload.record else None
-    v = services.verify_freight_pass(payload.number, area=area, checkpoint=payload.checkpoint)
+    if payload.record:  # against the officer's open shift when there is one
+        v = services.verify_on_shift(payload.number, by=request.user, checkpoint=payload.checkpoint)
+    else:
+        v = services.verify_freight_pass(payload.number)
     return {**v.__dict__, "valid": v.valid}

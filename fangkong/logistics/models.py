@@ -216,6 +216,14 @@ class PassCheck(models.Model):
         "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
     )
     checkpoint = models.CharField(_("checkpoint"), max_length=100, blank=True)
+    shift = models.ForeignKey(  # the officer's open shift when checked at a checkpoint
+        "checkpoints.Shift",
+        verbose_name=_("shift"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pass_checks",
+    )
 
     objects = ScopedManager()
     scope_field = "area"

@@ -15,4 +15,7 @@ urlpatterns = [
     path("passes/<int:pk>/print/", login_required(views.pass_print), name="pass_print"),
     path("passes/<int:pk>/decide/", login_required(views.pass_decide), name="pass_decide"),
     path("scan/", login_required(views.scan), name="scan"),
+    path(
+        "checkpoints/<int:pk>/pass/", login_required(views.checkpoint_pass), name="checkpoint_pass"
+    ),  # fmt: skip
 ]

@@ -205,11 +205,31 @@ def scan(request: AuthedRequest) -> HttpResponse:
                 ctx["work"] = verify_work_pass(code)
             else:
                 _need(request, "freight_pass.verify")
-                area = user.areas.order_by("depth").first() if request.method == "POST" else None
-                ctx["freight"] = services.verify_freight_pass(
-                    code, area=area, checkpoint=request.POST.get("checkpoint", "")
-                )
+                if request.method == "POST":  # recorded (against the open shift, if any)
+                    ctx["freight"] = services.verify_on_shift(
+                        code, by=user, checkpoint=request.POST.get("checkpoint", "")
+                    )
+                else:
+                    ctx["freight"] = services.verify_freight_pass(code)
         except DomainError as exc:
             ctx["error"] = str(exc.message)
     template = "logistics/_scan_result.html" if request.htmx else "logistics/scan.html"
     return render(request, template, ctx, status=422 if "error" in ctx else 200)
+
+
+@require_POST
+def checkpoint_pass(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The freight pass section of a checkpoint's phone page (core.slots): the verdict for
+    the number scanned or typed, recorded at that checkpoint."""
+    from fangkong.checkpoints.models import Checkpoint
+
+    _need(request, "freight_pass.verify")
+    cp = get_visible_or_404(Checkpoint, request.user, pk=pk)
+    ctx: dict = {"code": (request.POST.get("pass_code") or "").strip()}
+    try:
+        ctx["freight"] = services.verify_at_checkpoint(ctx["code"], checkpoint=cp, by=request.user)
+    except DomainError as exc:
+        ctx["error"] = str(exc.message)
+    return render(
+        request, "logistics/_scan_result.html", ctx, status=422 if "error" in ctx else 200
+    )

@@ -155,3 +155,70 @@ def test_pages(county, staff, login, access):
     assert RiskDesignation.objects.get(pk=d.pk).status == DesignationStatus.LIFTED
     api = login(staff["county"]).get(f"/api/v1/arrivals/risk-areas/{d.pk}").json()
     assert api["status"] == "lifted" and api["residents"] == 1
+
+
+# --- the last case inside (the cases app) decides, positives it has not judged count too ------
+def _case(person, by, days_ago_):
+    from fangkong.cases.services import register_case
+
+    at = timezone.now() - dt.timedelta(days=days_ago_)
+    return register_case(person, kind="confirmed", sampled_at=at - dt.timedelta(hours=3),
+                         sampling_place="采样点", reported_at=at, by=by)  # fmt: skip
+
+
+def test_the_last_case_inside_restarts_the_count_and_the_page_says_when_to_lift(
+    county, staff, login
+):
+    d = services.designate(
+        area=county.village_a, level="high", starts_on=days_ago(8), by=staff["county"]
+    )
+    case = _case(PersonFactory(area=county.village_a), staff["county"], 2)
+    _case(PersonFactory(area=county.village_b), staff["county"], 0)  # outside: not counted
+    assert selectors.last_infection(d.area.path) == selectors.LastInfection(days_ago(2), "case")
+    assert selectors.clean_days(d) == 2 and selectors.due_lift_ids(staff["county"]) == set()
+    body = login(staff["township_a"]).get(d.get_absolute_url()).content.decode()
+    assert f'data-testid="last-infection">{days_ago(2):%Y-%m-%d}' in body
+    assert f"{days_ago(-3):%Y-%m-%d}" in body.split('data-testid="lift-on">')[1][:80]
+    api = login(staff["county"]).get(f"/api/v1/arrivals/risk-areas/{d.pk}").json()
+    assert (api["last_infection_on"], api["last_infection_source"]) == (
+        days_ago(2).isoformat(), "case"
+    )  # fmt: skip
+    assert api["can_lift_on"] == days_ago(-3).isoformat() and api["clean_days"] == 2
+    # lifting early still needs a reason
+    with pytest.raises(ValidationFailed):
+        services.lift(d, by=staff["county"])
+    # five days after the case's report day it is proposed, and the page says so
+    from fangkong.cases.models import Case
+
+    Case.objects.filter(pk=case.pk).update(reported_on=days_ago(5))
+    assert selectors.due_lift_ids(staff["county"]) == {d.pk}
+    body = login(staff["county"]).get(d.get_absolute_url()).content.decode()
+    assert 'data-testid="lift-on">' in body and "proposed for lifting" in body
+    # another township's officer does not see the area at all
+    assert login(staff["township_b"]).get(d.get_absolute_url()).status_code == 404
+
+
+def test_a_positive_counts_until_the_cases_app_has_judged_it(county, staff, users):
+    from fangkong.cases.models import CaseCandidate
+    from fangkong.cases.services import dismiss_candidate
+
+    d = services.designate(
+        area=county.village_a, level="high", starts_on=days_ago(8), by=staff["county"]
+    )
+    result = World(county, users["county"]).get("testing.Result")  # positive, single tube
+    Result.objects.filter(pk=result.pk).update(tested_at=timezone.now() - dt.timedelta(days=2))
+    assert selectors.last_infection(d.area.path) == selectors.LastInfection(days_ago(2), "result")
+    assert selectors.due_lift_ids(staff["county"]) == set()
+    candidate = CaseCandidate.objects.get(tube=result.tube)
+    # the person becomes a case reported 6 days ago (registered from a history): the case's
+    # report day counts, not the result's
+    case = _case(candidate.person, staff["county"], 6)
+    assert selectors.last_infection(d.area.path) == selectors.LastInfection(days_ago(6), "case")
+    assert selectors.due_lift_ids(staff["county"]) == {d.pk}
+    # a dismissed candidate is no infection at all
+    from fangkong.cases.models import Case
+
+    Case.objects.filter(pk=case.pk).delete()
+    assert selectors.clean_days(d) == 2
+    dismiss_candidate(candidate, reason="实验室污染，复核阴性", by=staff["county"])
+    assert selectors.clean_days(d) == 8 and selectors.due_lift_ids(staff["county"]) == {d.pk}

@@ -144,3 +144,42 @@ def test_the_cases_section_of_the_daily_picture(county, users):
         f.key: f.value for f in sections["cases"].section.figures(by, today - dt.timedelta(days=1))
     }
     assert yesterday["cases.total"] == 1 and yesterday["cases.today"] == 0
+
+
+def test_the_epidemic_curve_counts_new_cases_per_report_day_in_the_users_areas(county, users):
+    by = users["county"]
+    today = timezone.localdate()
+    register(PersonFactory(area=county.village_a), by)
+    register(PersonFactory(area=county.village_b), by, kind="asymptomatic")
+    register(PersonFactory(area=county.village_b), by, days_ago=3)
+    register(PersonFactory(area=county.village_b), by, days_ago=20)  # before the range
+    start = today - dt.timedelta(days=6)
+    series = {s.key: s for s in core_figures.series_for(by, start, today)}
+    confirmed, asymptomatic = series["cases.new_confirmed"], series["cases.new_asymptomatic"]
+    assert confirmed.chart == asymptomatic.chart == "epidemic_curve"
+    assert confirmed.type == "bar" and confirmed.stack == asymptomatic.stack == "cases"
+    assert confirmed.points == {today: 1, today - dt.timedelta(days=3): 1}
+    assert asymptomatic.points == {today: 1}
+    assert series["cases.found_community"].points == {today: 2, today - dt.timedelta(days=3): 1}
+    assert series["cases.found_under_control"].points == {}
+    # a township sees its own cases only; a role without case.view no curve at all
+    own = {s.key: s for s in core_figures.series_for(users["township_a"], start, today)}
+    assert (
+        own["cases.new_confirmed"].points == {today: 1}
+        and own["cases.new_asymptomatic"].points == {}
+    )
+    assert not any(
+        s.key.startswith("cases.")
+        for s in core_figures.series_for(users["sampler_a"], start, today)
+    )
+
+
+def test_the_epidemic_curve_is_one_query(county, users, django_assert_num_queries):
+    by = users["county"]
+    for i in range(3):
+        register(PersonFactory(area=county.village_a), by, days_ago=i)
+    from fangkong.cases.figures import daily_series
+
+    today = timezone.localdate()
+    with django_assert_num_queries(1):
+        daily_series(by, today - dt.timedelta(days=29), today)

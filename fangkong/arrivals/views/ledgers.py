@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -211,14 +212,18 @@ class DesignationDetailView(ObjectDetailView):
         page = Paginator(people.order_by("area__path", "name").select_related("area"), 50).get_page(
             self.request.GET.get("page")
         )
-        clean = _clean_days(obj)
-        need = table_for(obj.starts_on).risk_area_clean_days
+        active = obj.status == DesignationStatus.ACTIVE
+        last = selectors.last_infection(obj.area.path)
+        clean = selectors.clean_days(obj, last=last.day) if active else _clean_days(obj)
+        need = table_for(timezone.localdate()).risk_area_clean_days  # as the lift service
         return {
             "object": obj,
             "title": str(obj),
             "clean": clean,
             "need": need,
-            "due": obj.status == DesignationStatus.ACTIVE and clean >= need,
+            "last": last,
+            "lift_on": selectors.lift_on(obj, last.day, need) if active else None,
+            "due": active and clean >= need,
             "people_count": page.paginator.count,
             "page": page,
             "can_lift": obj.status == DesignationStatus.ACTIVE and user.can("riskarea.lift"),

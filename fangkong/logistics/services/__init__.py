@@ -9,7 +9,9 @@ from fangkong.logistics.services.passes import (
     check_number,
     refuse,
     revoke,
+    verify_at_checkpoint,
     verify_freight_pass,
+    verify_on_shift,
 )
 from fangkong.logistics.services.supplies import create_point, receive, use
 
@@ -24,5 +26,7 @@ __all__ = [
     "refuse",
     "revoke",
     "use",
+    "verify_at_checkpoint",
     "verify_freight_pass",
+    "verify_on_shift",
 ]

@@ -282,11 +282,17 @@ PASS_QR_PREFIX = "FKF:"  # noqa: S105 - a QR prefix, not a secret
 
 
 def verify_freight_pass(
-    number: str, *, area: Any = None, checkpoint: str = "", today: dt.date | None = None
+    number: str,
+    *,
+    area: Any = None,
+    checkpoint: str = "",
+    shift: Any = None,
+    today: dt.date | None = None,
 ) -> PassVerification:
     """The fast lane: the verdict for a scanned or typed pass number, from one indexed
-    look-up; with ``area`` (the checkpoint's) the check is recorded (vehicles passed).
-    A number out of format is refused (ValidationFailed on ``number``)."""
+    look-up; with ``area`` (the checkpoint's) the check is recorded (vehicles passed),
+    against the officer's open ``shift`` when there is one. A number out of format is
+    refused (ValidationFailed on ``number``)."""
     raw = (number or "").strip()
     if raw.startswith(PASS_QR_PREFIX):
         raw = raw[len(PASS_QR_PREFIX) :]
@@ -318,6 +324,38 @@ def verify_freight_pass(
     if area is not None:
         PassCheck.objects.create(
             at=timezone.now(), number=n, freight_pass_id=pk, verdict=v.verdict, area=area,
-            checkpoint=(checkpoint or "")[:100],
+            checkpoint=(checkpoint or "")[:100], shift=shift,
         )  # fmt: skip
     return v
+
+
+def verify_at_checkpoint(number: str, *, checkpoint: Any, by: Actor) -> PassVerification:
+    """The fast lane on a checkpoint's phone page: recorded at ``checkpoint`` (its area and
+    name), against the officer's open shift when that shift is at this checkpoint."""
+    from fangkong.checkpoints.selectors import open_shift
+
+    require(by, "freight_pass.verify")
+    require_area(by, checkpoint.area, field="checkpoint")
+    if not checkpoint.active:
+        raise ValidationFailed(_("This checkpoint is closed."), field="checkpoint")
+    shift = open_shift(by)
+    if shift is not None and shift.checkpoint_id != checkpoint.pk:
+        shift = None
+    return verify_freight_pass(
+        number, area=checkpoint.area, checkpoint=checkpoint.name, shift=shift
+    )
+
+
+def verify_on_shift(number: str, *, by: Actor, checkpoint: str = "") -> PassVerification:
+    """The fast lane from the scan page or the API: recorded against the officer's open
+    shift (its checkpoint's area and name) when there is one, else in the user's widest
+    area under the ``checkpoint`` name given."""
+    from fangkong.checkpoints.selectors import open_shift
+
+    require(by, "freight_pass.verify")
+    shift = open_shift(by)
+    if shift is not None:
+        cp = shift.checkpoint
+        return verify_freight_pass(number, area=cp.area, checkpoint=cp.name, shift=shift)
+    area = by.areas.order_by("depth").first()
+    return verify_freight_pass(number, area=area, checkpoint=checkpoint)

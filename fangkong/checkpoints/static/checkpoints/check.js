@@ -114,6 +114,14 @@
       }
     }).catch(function () { showStatus(true); }).then(function () { busy = false; });
   }
+  // Enter in another app's section (a hardware scanner after a pass number) commits that
+  // field (leaving it fires its change event once), never records the vehicle.
+  form.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && ev.target.closest && ev.target.closest(".extra-sections")) {
+      ev.preventDefault();
+      ev.target.blur();
+    }
+  });
   document.getElementById("add-person").addEventListener("click", addPerson);
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
@@ -121,6 +129,7 @@
     q.push(collect());
     save(q);
     form.reset();
+    form.querySelectorAll("[data-clear-on-record]").forEach(function (el) { el.innerHTML = ""; });
     persons.innerHTML = "";
     addPerson();
     form.querySelector("[name=plate]").focus();
