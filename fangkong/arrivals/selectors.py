@@ -71,6 +71,30 @@ def last_infection_on(path: str) -> dt.date | None:
     return last_infection(path).day
 
 
+def with_last_infection(qs: QuerySet[RiskDesignation]) -> QuerySet[RiskDesignation]:
+    """The designations with their last case and last unjudged positive read in the same
+    query (correlated subqueries), for lists: ``annotated_last_infection`` reads them."""
+    last = (
+        _positives(OuterRef("area__path"))
+        .order_by("-tube__result__tested_at")
+        .values("tube__result__tested_at")[:1]
+    )
+    return qs.annotate(
+        _last=Subquery(last, output_field=DateTimeField()),
+        _last_case=last_case_subquery(OuterRef("area__path")),
+    )
+
+
+def annotated_last_infection(d: RiskDesignation) -> LastInfection:
+    """``last_infection`` of a designation read by ``with_last_infection``."""
+    at = getattr(d, "_last", None)
+    case_day = getattr(d, "_last_case", None)
+    result_day = timezone.localtime(at).date() if at else None
+    if result_day and (case_day is None or result_day > case_day):
+        return LastInfection(result_day, "result")
+    return LastInfection(case_day, "case" if case_day else "")
+
+
 def clean_days(
     d: RiskDesignation, today: dt.date | None = None, last: dt.date | None = None
 ) -> int:
@@ -100,17 +124,10 @@ def _due_lift(qs: QuerySet[RiskDesignation], now: dt.datetime) -> QuerySet[RiskD
     today = timezone.localdate(now)
     need = table_for(today).risk_area_clean_days
     cutoff = today - dt.timedelta(days=need)
-    last = (
-        _positives(OuterRef("area__path"))
-        .order_by("-tube__result__tested_at")
-        .values("tube__result__tested_at")[:1]
-    )
     start = timezone.make_aware(dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time.min))
     return (
-        qs.filter(status=DesignationStatus.ACTIVE, level=RiskLevel.HIGH, starts_on__lte=cutoff)
-        .annotate(
-            _last=Subquery(last, output_field=DateTimeField()),
-            _last_case=last_case_subquery(OuterRef("area__path")),
+        with_last_infection(
+            qs.filter(status=DesignationStatus.ACTIVE, level=RiskLevel.HIGH, starts_on__lte=cutoff)
         )
         .filter(Q(_last__isnull=True) | Q(_last__lt=start))
         .filter(Q(_last_case__isnull=True) | Q(_last_case__lte=cutoff))

@@ -222,3 +222,31 @@ def test_a_positive_counts_until_the_cases_app_has_judged_it(county, staff, user
     assert selectors.clean_days(d) == 2
     dismiss_candidate(candidate, reason="实验室污染，复核阴性", by=staff["county"])
     assert selectors.clean_days(d) == 8 and selectors.due_lift_ids(staff["county"]) == {d.pk}
+
+
+def test_the_list_shows_each_areas_days_without_infection_in_one_query(county, staff, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    quiet = services.designate(
+        area=county.village_b, level="high", starts_on=days_ago(6), by=staff["county"]
+    )
+    client = login(staff["county"])
+    url = reverse("arrivals:designation_list")
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    hit = services.designate(
+        area=county.village_a, level="high", starts_on=days_ago(8), by=staff["county"]
+    )
+    _case(PersonFactory(area=county.village_a), staff["county"], 2)
+    with CaptureQueriesContext(connection) as two:
+        body = client.get(url).content.decode()
+    assert len(two) == len(one)  # a second row costs no query
+    assert selectors.clean_days(hit) == 2 and selectors.clean_days(quiet) == 6
+
+    def row_of(name: str) -> str:
+        (row,) = [r for r in body.split("<tr")[1:] if name in r]
+        return "".join(row.split())
+
+    assert 'infection">2</td>' in row_of(hit.area.name)
+    assert 'infection">6</td>' in row_of(quiet.area.name)

@@ -153,11 +153,13 @@ def away_import(request: AuthedRequest) -> HttpResponse:
 
 # --- risk designations on the grid --------------------------------------------------------------
 def _clean_days(d: RiskDesignation) -> int:
-    return (
-        selectors.clean_days(d)
-        if d.status == DesignationStatus.ACTIVE
-        else (d.clean_days_at_lift or 0)
-    )
+    if d.status != DesignationStatus.ACTIVE:
+        return d.clean_days_at_lift or 0
+    if hasattr(d, "_last_case"):  # read with the list's query
+        return selectors.clean_days(
+            d, last=selectors.annotated_last_infection(d).day or d.starts_on
+        )
+    return selectors.clean_days(d)
 
 
 class DesignationListView(ObjectListView):
@@ -177,7 +179,8 @@ class DesignationListView(ObjectListView):
     ]
 
     def get_queryset(self):
-        qs = RiskDesignation.objects.select_related("area")
+        # the days without infection of every row read in the list's own query, not per row
+        qs = selectors.with_last_infection(RiskDesignation.objects.select_related("area"))
         if self.request.GET.get("due") == "1":
             qs = qs.filter(pk__in=selectors.due_lift_ids(self.request.user))
         return qs
