@@ -175,3 +175,16 @@ def test_every_exportable_list_can_be_rebuilt_by_the_worker(county, make_user):
         assert headers and list(rows) == [] and total == 0, page.name
         checked += 1
     assert checked >= 5
+
+
+def test_the_purge_runs_at_once_or_queues_itself_for_the_worker(big):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("purge_exports", stdout=out)
+    assert out.getvalue().strip() == "expired=0"
+    call_command("purge_exports", enqueue=True, every=60, stdout=out)
+    queued = DBTaskResult.objects.get(task_path__endswith="purge_exports")
+    assert queued.args_kwargs["kwargs"] == {"every_minutes": 60}

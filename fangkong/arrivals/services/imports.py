@@ -11,19 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from fangkong.arrivals import sheet
 from fangkong.arrivals.models import LedgerImport, LedgerImportRowError
 from fangkong.arrivals.services import away, origins
 from fangkong.arrivals.services._common import Errors, check_rows
 from fangkong.core.actors import Actor
-from fangkong.core.errors import DomainError, ValidationFailed
+from fangkong.core.errors import PermissionDenied, ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.core.scoping import get_visible_or_404
-from fangkong.core.services.imports import queue_import_job
+from fangkong.core.services.imports import queue_import_job, refuse_bad_rows, run_import_job
 
 log = logging.getLogger("fangkong.arrivals.import")
 Kind = LedgerImport.Kind
@@ -95,27 +94,8 @@ def get_ledger_import(user: Actor, pk: Any) -> LedgerImport:
 def run_ledger_import(job_id: int) -> LedgerImport:
     """Check and write one ledger import (called by the background task)."""
     job = LedgerImport.objects.select_related("created_by").get(pk=job_id)
-    if job.finished:
-        return job
-    with translation.override(job.language):
-        try:
-            _run(job)
-        except DomainError as exc:  # the file as a whole (too many rows, no longer allowed)
-            message = "; ".join(str(m) for ms in exc.fields.values() for m in ms)
-            job.set_progress(
-                status=LedgerImport.Status.REJECTED,
-                message=(message or str(exc.message))[:500],
-                finished_at=timezone.now(),
-            )
-        except Exception:
-            log.exception("ledger import failed", extra={"job": job.pk})
-            job.set_progress(
-                status=LedgerImport.Status.FAILED,
-                message=_("The import failed unexpectedly; nothing was written."),
-                finished_at=timezone.now(),
-            )
-            raise
-    return job
+    # refused as a whole: too many rows, or the uploader no longer allowed
+    return run_import_job(job, lambda: _run(job), refused=(ValidationFailed, PermissionDenied))
 
 
 def _run(job: LedgerImport) -> None:
@@ -140,16 +120,7 @@ def _run(job: LedgerImport) -> None:
     bad = len({row for row, _key, _m in checked.errors})
     job.set_progress(processed_rows=len(raw), error_count=bad)
     if bad:
-        job.set_progress(
-            status=LedgerImport.Status.REJECTED,
-            message=ngettext(
-                "%(n)d row is not valid; nothing was imported.",
-                "%(n)d rows are not valid; nothing was imported.",
-                bad,
-            )
-            % {"n": bad},
-            finished_at=timezone.now(),
-        )
+        refuse_bad_rows(job, bad)
         return
     job.set_progress(status=LedgerImport.Status.WRITING)
     added, kept = ledger.write(checked.values, by)
