@@ -364,3 +364,11 @@ FANGKONG_PORTAL_LANGUAGE = os.environ.get("FANGKONG_PORTAL_LANGUAGE", "zh-hans")
 # The public address residents' links and QR codes point at.
 FANGKONG_PUBLIC_URL = os.environ.get("FANGKONG_PUBLIC_URL", "http://localhost:8000")
 FANGKONG_EXPORT_MAX_ROWS = int(os.environ.get("FANGKONG_EXPORT_MAX_ROWS", "200000"))
+# A list longer than this is exported by the worker into a file instead of streamed; such a
+# file holds at most FANGKONG_EXPORT_JOB_MAX_ROWS rows (one Excel sheet's limit), lies in
+# FANGKONG_EXPORT_DIR under a random name and is deleted FANGKONG_EXPORT_KEEP_HOURS after it
+# is ready (fangkong purge_exports).
+FANGKONG_EXPORT_BACKGROUND_ROWS = int(os.environ.get("FANGKONG_EXPORT_BACKGROUND_ROWS", "100000"))
+FANGKONG_EXPORT_JOB_MAX_ROWS = int(os.environ.get("FANGKONG_EXPORT_JOB_MAX_ROWS", "1048575"))
+FANGKONG_EXPORT_KEEP_HOURS = float(os.environ.get("FANGKONG_EXPORT_KEEP_HOURS", "24"))
+FANGKONG_EXPORT_DIR = Path(os.environ.get("FANGKONG_EXPORT_DIR", VAR_DIR / "exports"))

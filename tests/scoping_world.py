@@ -95,6 +95,25 @@ def _import_job(w: World):
     )
 
 
+@builds("core.ExportJob")
+def _export_job(w: World):
+    from fangkong.core.models import ExportJob
+
+    return ExportJob.objects.create(
+        created_by=w.user_a, key="k", title="Persons", filename="persons.xlsx",
+        path="/people/persons/", permission="person.export", scope=list(w.user_a.area_paths),
+    )  # fmt: skip
+
+
+@builds("arrivals.LedgerImport")
+def _ledger_import(w: World):
+    from fangkong.arrivals.models import LedgerImport
+
+    return LedgerImport.objects.create(
+        created_by=w.user_a, filename="away.xlsx", kind=LedgerImport.Kind.AWAY, content=b""
+    )
+
+
 @builds("core.TimelineEvent")
 def _event(w: World):
     from fangkong.core.timeline import record_event

@@ -20,10 +20,11 @@ from fangkong.arrivals.choices import (
     TestResult,
     TravelMode,
 )
-from fangkong.core.models import BaseModel
+from fangkong.core.models import BaseModel, ImportJobBase, ImportRowErrorBase
 from fangkong.core.pii import BlindIndexField, EncryptedTextField
 from fangkong.core.scoping import ScopedManager
 from fangkong.people.choices import DocType
+from fangkong.people.models import ImportJobQuerySet
 
 
 class OriginArea(BaseModel):
@@ -307,3 +308,37 @@ class RiskDesignation(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("arrivals:designation_detail", args=[self.pk])
+
+
+class LedgerImport(ImportJobBase):
+    """A sheet of risk areas elsewhere or of residents away, imported in the background:
+    every row checked first, nothing written unless all are good (each bad row named with
+    its row and column)."""
+
+    class Kind(models.TextChoices):
+        ORIGINS = "origins", _("Risk areas elsewhere")
+        AWAY = "away", _("Residents away")
+
+    kind = models.CharField(_("ledger"), max_length=8, choices=Kind.choices)
+    created_count = models.PositiveIntegerField(_("entries added or changed"), default=0)
+    kept_count = models.PositiveIntegerField(_("entries updated or unchanged"), default=0)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger import")
+        verbose_name_plural = _("ledger imports")
+        ordering = ["-created_at", "-id"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("arrivals:import_detail", args=[self.pk])
+
+
+class LedgerImportRowError(ImportRowErrorBase):
+    """One reason one row of a ledger import was refused: row number, column, reason."""
+
+    job = models.ForeignKey(LedgerImport, on_delete=models.CASCADE, related_name="row_errors")
+
+    class Meta(ImportRowErrorBase.Meta):
+        verbose_name = _("ledger import row error")
+        verbose_name_plural = _("ledger import row errors")

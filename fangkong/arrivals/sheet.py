@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ def _norm(value: Any) -> str:
 
 def read_rows(
     content: bytes, columns: dict[str, tuple[str, ...]], required: set[str]
-) -> Iterator[tuple[int, dict[str, Any]]]:
+) -> Generator[tuple[int, dict[str, Any]], None, None]:
     """(Excel row number, {key: value}) of each non-empty row under the header. ``columns``
     maps each key to the header texts it may have. A missing required column refuses the
     file naming it."""

@@ -9,7 +9,8 @@ from fangkong.arrivals.choices import (
     AWAY_TRANSITIONS,
     DESIGNATION_TRANSITIONS,
 )
-from fangkong.arrivals.models import Arrival, ResidentAway, RiskDesignation
+from fangkong.arrivals.models import Arrival, LedgerImport, ResidentAway, RiskDesignation
+from fangkong.core.models import IMPORT_TRANSITIONS
 from fangkong.core.states import StateMachine
 
 ArrivalMachine = StateMachine(
@@ -32,4 +33,8 @@ DesignationMachine = StateMachine(
     describe=lambda d: _("The risk designation of %(area)s") % {"area": d.area},
     changed_at="status_changed_at",
     error_field="designation",
+)
+
+LedgerImportMachine = StateMachine(
+    LedgerImport.status, IMPORT_TRANSITIONS, describe=str, error_field="job"
 )

@@ -18,6 +18,12 @@ urlpatterns = [
     path("away/", views_ledgers.AwayListView.as_view(), name="away_list"),
     path("away/new/", views_ledgers.AwayCreateView.as_view(), name="away_create"),
     path("away/import/", login_required(views_ledgers.away_import), name="away_import"),
+    path("imports/<int:pk>/", views_ledgers.LedgerImportDetailView.as_view(), name="import_detail"),
+    path(
+        "imports/<int:pk>/errors.xlsx",
+        views_ledgers.LedgerImportErrorReportView.as_view(),
+        name="import_errors",
+    ),
     path("risk-areas/", views_ledgers.DesignationListView.as_view(), name="designation_list"),
     path(
         "risk-areas/new/", views_ledgers.DesignationCreateView.as_view(), name="designation_create"

@@ -61,6 +61,13 @@ class NotVisible(NotFound, Http404):
     with its 404 page, the API with the ``not_found`` error."""
 
 
+class Gone(DomainError):
+    """It existed and no longer does (an expired download)."""
+
+    status = 410
+    code = "gone"
+
+
 class Conflict(DomainError):
     """Someone else changed the thing first (a concurrent edit, the last bed taken)."""
 

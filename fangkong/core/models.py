@@ -109,7 +109,31 @@ IMPORT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class ImportJobBase(BaseModel):
+class ProgressMixin:
+    """A background job's progress, written as it goes."""
+
+    pk: Any
+    status: str
+
+    def on_status(self, fields: dict[str, Any]) -> None:
+        """Add to ``fields`` what a new status brings (nothing by default)."""
+
+    def set_progress(self, **fields: Any) -> None:
+        """Write ``fields`` at once with a plain UPDATE (committed unless inside a
+        transaction), so the job's page, polled from another connection, sees them. A new
+        ``status`` is a move of the job's machine."""
+        from fangkong.core.states import machine_for
+
+        if "status" in fields:
+            machine_for(type(self), "status").move(self, fields.pop("status"))  # type: ignore[arg-type]
+            fields["status"] = self.status
+            self.on_status(fields)
+        for k, v in fields.items():
+            setattr(self, k, v)
+        type(self)._default_manager.filter(pk=self.pk).update(**fields)  # type: ignore[attr-defined]
+
+
+class ImportJobBase(ProgressMixin, BaseModel):
     """An uploaded file worked through in the background: what every import job shares
     (the file, its status and row counts, the uploader's language for the job's messages).
     Each app adds its own counts and a row-error model built on ``ImportRowErrorBase``.
@@ -151,23 +175,12 @@ class ImportJobBase(BaseModel):
             return 100 if self.finished else 0
         return min(100, round(100 * self.processed_rows / self.total_rows))
 
-    def set_progress(self, **fields: Any) -> None:
-        """Write ``fields`` at once with a plain UPDATE (committed unless inside a
-        transaction), so the job's page, polled from another connection, sees them. A new
-        ``status`` is a move of the job's machine (``IMPORT_TRANSITIONS``)."""
-        from fangkong.core.states import machine_for
-
-        if "status" in fields:
-            machine_for(type(self), "status").move(self, fields.pop("status"))
-            fields["status"] = self.status
+    def on_status(self, fields: dict[str, Any]) -> None:
         ends = {ImportStatus.DONE, ImportStatus.REJECTED}
         if not self.resumes_after_failure:
             ends.add(ImportStatus.FAILED)
-        if fields.get("status") in ends:
+        if fields["status"] in ends:
             fields["content"] = b""  # its use is over: no copy of the file outlives the job
-        for k, v in fields.items():
-            setattr(self, k, v)
-        type(self)._default_manager.filter(pk=self.pk).update(**fields)
 
     @classmethod
     def drop_file(cls, pk: Any) -> None:
@@ -188,6 +201,104 @@ class ImportRowErrorBase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.row} {self.field}: {self.message}"
+
+
+class ExportStatus(models.TextChoices):
+    """Where a background export stands."""
+
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Writing rows")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+
+
+_E = ExportStatus
+# A worker lost half-way runs the job again from the start (running -> running); a ready
+# file expires; a failed or expired job is over.
+EXPORT_TRANSITIONS: dict[str, frozenset[str]] = {
+    _E.PENDING: frozenset({_E.RUNNING, _E.FAILED}),
+    _E.RUNNING: frozenset({_E.RUNNING, _E.DONE, _E.FAILED}),
+    _E.DONE: frozenset({_E.EXPIRED}),
+    _E.FAILED: frozenset(),
+    _E.EXPIRED: frozenset(),
+}
+EXPORT_ACTIVE = (ExportStatus.PENDING, ExportStatus.RUNNING)
+
+
+class ExportJobQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> ExportJobQuerySet:
+        """A user follows and downloads the exports they asked for, and no one else's."""
+        from fangkong.core.scoping import mark_visible
+
+        if user is None or not user.is_authenticated or not user.is_active:
+            return mark_visible(self.none(), user)
+        return mark_visible(self.filter(created_by=user), user)
+
+
+class ExportJob(ProgressMixin, BaseModel):
+    """A list too long to stream, written to a file by the worker (``core.services.exports``).
+
+    What to export is kept as the list page asked for (its path and query) with the asker's
+    areas at that moment (``scope``): the worker rebuilds the same list, scoped to exactly
+    those areas, masked as the page would. The file lies under the var dir with a random
+    name, for its asker only, until ``expires_at``; the periodic purge deletes it."""
+
+    Status = ExportStatus
+
+    key = models.CharField(max_length=64, db_index=True)  # the same export asked again
+    title = models.CharField(_("title"), max_length=200)
+    filename = models.CharField(_("file name"), max_length=200)
+    path = models.CharField(max_length=300)
+    query = models.TextField(blank=True)
+    full = models.BooleanField(_("unmasked"), default=False)
+    permission = models.CharField(max_length=60)
+    scope = models.JSONField(default=list)
+    language = models.CharField(max_length=10, default="zh-hans")
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    written_rows = models.PositiveIntegerField(_("rows written"), default=0)
+    file_token = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # one running copy of the same export: a second request joins the first
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(status__in=EXPORT_ACTIVE),
+                name="uniq_running_export",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("export_detail", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in EXPORT_ACTIVE
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.finished else 0
+        return min(100, round(100 * self.written_rows / self.total_rows))
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -332,3 +332,9 @@ def machines() -> list[StateMachine]:
         if config.name.startswith("fangkong.") and module_has_submodule(config.module, "states"):
             import_module(f"{config.name}.states")
     return list(_REGISTRY.values())
+
+
+# The platform's own machine (core has no states module apart from this one).
+from fangkong.core.models import EXPORT_TRANSITIONS, ExportJob  # noqa: E402
+
+ExportMachine = StateMachine(ExportJob.status, EXPORT_TRANSITIONS, describe=str, error_field="job")

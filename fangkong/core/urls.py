@@ -2,7 +2,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from fangkong.core.views import admin, auth, health, home, notices, pii
+from fangkong.core.views import admin, auth, exports, health, home, notices, pii
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -32,4 +32,6 @@ urlpatterns = [
     path("notices/<int:pk>/", notices.notice_open, name="notice_open"),
     path("notices/read-all/", notices.notice_read_all, name="notice_read_all"),
     path("readyz", health.readyz, name="readyz"),
+    path("exports/<int:pk>/", exports.export_detail, name="export_detail"),
+    path("exports/<int:pk>/download/", exports.export_download, name="export_download"),
 ]

@@ -16,7 +16,7 @@ from fangkong.areas.models import Area
 from fangkong.arrivals import sheet
 from fangkong.arrivals.choices import ArrivalSource, AwayStatus
 from fangkong.arrivals.models import ResidentAway
-from fangkong.arrivals.services._common import Errors, clean_text
+from fangkong.arrivals.services._common import Errors, check_rows, clean_text
 from fangkong.arrivals.services.arrivals import (
     Resolver,
     clean_id,
@@ -178,38 +178,42 @@ COLUMNS = {
 }
 
 
-def import_away(content: bytes, *, by: Actor) -> tuple[int, int]:
-    """A sheet of residents away: every row checked first, one bad row refuses the file
-    (each bad row named with its number and column); returns (created, updated)."""
-    require(by, "arrival.manage")
-    villages = {
+REQUIRED = {"name", "id_number", "area", "whereabouts_province"}
+
+
+def home_villages(by: Actor) -> dict[str, Area]:
+    """The villages and communities of ``by``'s areas, by name (a sheet names them so)."""
+    return {
         a.name: a for a in Area.objects.visible_to(by).filter(kind__in=("village", "community"))
     }
-    errors = Errors()
-    rows = []
-    for number, raw in sheet.read_rows(
-        content, COLUMNS, {"name", "id_number", "area", "whereabouts_province"}
-    ):
-        prefix = _("row %(n)d: ") % {"n": number}
-        dates: dict[str, dt.date | None] = {}
-        for key in ("away_since", "expected_return"):
-            try:
-                dates[key] = sheet.date(raw.get(key))
-            except ValueError:
-                errors.add(prefix + key, _("Not a date."))
-                dates[key] = None
-        area = villages.get(sheet.text(raw.get("area")))
-        data = AwayData(
-            name=sheet.text(raw.get("name")), id_number=sheet.text(raw.get("id_number")),
-            phone=sheet.text(raw.get("phone")), area_id=area.pk if area else None,
-            whereabouts_province=sheet.text(raw.get("whereabouts_province")),
-            whereabouts_city=sheet.text(raw.get("whereabouts_city")),
-            whereabouts=sheet.text(raw.get("whereabouts")),
-            away_since=dates["away_since"], expected_return=dates["expected_return"],
-        )  # fmt: skip
-        areas = {area.pk: area} if area else {}
-        rows.append(_clean(data, errors, areas, by, prefix))
-    errors.raise_if_any()
+
+
+def check_away_row(
+    raw: dict[str, Any], errors: Errors, *, villages: dict[str, Area], by: Actor
+) -> dict[str, Any]:
+    """One sheet row of residents away as an entry's values, its problems added to
+    ``errors`` by column key."""
+    dates: dict[str, dt.date | None] = {}
+    for key in ("away_since", "expected_return"):
+        try:
+            dates[key] = sheet.date(raw.get(key))
+        except ValueError:
+            errors.add(key, _("Not a date."))
+            dates[key] = None
+    area = villages.get(sheet.text(raw.get("area")))
+    data = AwayData(
+        name=sheet.text(raw.get("name")), id_number=sheet.text(raw.get("id_number")),
+        phone=sheet.text(raw.get("phone")), area_id=area.pk if area else None,
+        whereabouts_province=sheet.text(raw.get("whereabouts_province")),
+        whereabouts_city=sheet.text(raw.get("whereabouts_city")),
+        whereabouts=sheet.text(raw.get("whereabouts")),
+        away_since=dates["away_since"], expected_return=dates["expected_return"],
+    )  # fmt: skip
+    return _clean(data, errors, {area.pk: area} if area else {}, by)
+
+
+def write_away(rows: list[dict[str, Any]], *, by: Actor) -> tuple[int, int]:
+    """Checked rows written in one transaction; returns (created, updated)."""
     created = updated = 0
     with transaction.atomic():
         for v in rows:
@@ -217,3 +221,16 @@ def import_away(content: bytes, *, by: Actor) -> tuple[int, int]:
             created += new
             updated += not new
     return created, updated
+
+
+def import_away(content: bytes, *, by: Actor) -> tuple[int, int]:
+    """A sheet of residents away at once: every row checked first, one bad row refuses
+    the file (each bad row named with its number and column); returns (created, updated)."""
+    require(by, "arrival.manage")
+    villages = home_villages(by)
+    checked = check_rows(
+        sheet.read_rows(content, COLUMNS, REQUIRED),
+        lambda raw, errors: check_away_row(raw, errors, villages=villages, by=by),
+    )
+    checked.raise_if_any()
+    return write_away(checked.values, by=by)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from fangkong.arrivals import sheet
 from fangkong.arrivals.choices import RiskLevel
 from fangkong.arrivals.models import OriginArea
-from fangkong.arrivals.services._common import Errors, clean_text
+from fangkong.arrivals.services._common import Errors, check_rows, clean_text
 from fangkong.core import audit
 from fangkong.core.actors import Actor
 from fangkong.core.errors import ValidationFailed
@@ -52,7 +52,7 @@ def _clean(data: OriginData, errors: Errors, prefix: str = "") -> dict[str, Any]
         errors.add(prefix + "county", _("A street needs its county."))
     if out["county"] and not out["city"]:
         errors.add(prefix + "city", _("A county needs its city."))
-    if data.effective_from is None:
+    if data.effective_from is None and prefix + "effective_from" not in errors.fields:
         errors.add(prefix + "effective_from", _("This field is required."))
     if data.effective_from and data.effective_to and data.effective_to < data.effective_from:
         errors.add(prefix + "effective_to", _("The end is before the start."))
@@ -142,37 +142,37 @@ COLUMNS = {
 class OriginImport:
     created: int = 0
     unchanged: int = 0
-    errors: list[dict[str, Any]] | None = None
 
 
-def import_origins(content: bytes, *, by: Actor, source: str = "") -> OriginImport:
-    """A sheet of risk areas (省, 市, 区县, 街道, 风险等级, 开始日期, 结束日期): every row
-    checked first; one bad row refuses the file, naming each bad row and column; else each
-    row becomes a new version where it changes the current entry."""
-    require(by, "origin.manage")
-    errors = Errors()
-    rows: list[dict[str, Any]] = []
-    for number, raw in sheet.read_rows(content, COLUMNS, {"province", "level", "effective_from"}):
-        prefix = _("row %(n)d: ") % {"n": number}
-        dates: dict[str, dt.date | None] = {}
-        for key in ("effective_from", "effective_to"):
-            try:
-                dates[key] = sheet.date(raw.get(key))
-            except ValueError:
-                errors.add(prefix + key, _("Not a date."))
-                dates[key] = None
-        data = OriginData(
-            level=sheet.text(raw.get("level")),
-            province=sheet.text(raw.get("province")),
-            city=sheet.text(raw.get("city")),
-            county=sheet.text(raw.get("county")),
-            street=sheet.text(raw.get("street")),
-            source=source,
-            **dates,
-        )
-        rows.append(_clean(data, errors, prefix))
-    errors.raise_if_any()
-    result = OriginImport(errors=[])
+REQUIRED = {"province", "level", "effective_from"}
+
+
+def check_origin_row(raw: dict[str, Any], errors: Errors, *, source: str = "") -> dict[str, Any]:
+    """One sheet row of risk areas (省, 市, 区县, 街道, 风险等级, 开始日期, 结束日期) as an
+    entry's values, its problems added to ``errors`` by column key."""
+    dates: dict[str, dt.date | None] = {}
+    for key in ("effective_from", "effective_to"):
+        try:
+            dates[key] = sheet.date(raw.get(key))
+        except ValueError:
+            errors.add(key, _("Not a date."))
+            dates[key] = None
+    data = OriginData(
+        level=sheet.text(raw.get("level")),
+        province=sheet.text(raw.get("province")),
+        city=sheet.text(raw.get("city")),
+        county=sheet.text(raw.get("county")),
+        street=sheet.text(raw.get("street")),
+        source=source,
+        **dates,
+    )
+    return _clean(data, errors)
+
+
+def write_origins(rows: list[dict[str, Any]], *, by: Actor) -> OriginImport:
+    """Checked rows written in one transaction: each a new version where it changes the
+    current entry."""
+    result = OriginImport()
     with transaction.atomic():
         for values in rows:
             _entry, changed = _save(values, by)
@@ -181,3 +181,15 @@ def import_origins(content: bytes, *, by: Actor, source: str = "") -> OriginImpo
             else:
                 result.unchanged += 1
     return result
+
+
+def import_origins(content: bytes, *, by: Actor, source: str = "") -> OriginImport:
+    """A sheet of risk areas at once (the API; the pages queue it, ``services.imports``):
+    every row checked first; one bad row refuses the file, naming each bad row and column."""
+    require(by, "origin.manage")
+    checked = check_rows(
+        sheet.read_rows(content, COLUMNS, REQUIRED),
+        lambda raw, errors: check_origin_row(raw, errors, source=source),
+    )
+    checked.raise_if_any()
+    return write_origins(checked.values, by=by)

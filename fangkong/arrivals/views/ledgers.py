@@ -14,17 +14,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fangkong.areas.columns import AreaColumn
-from fangkong.arrivals import selectors, services
+from fangkong.arrivals import selectors, services, sheet
 from fangkong.arrivals.choices import DesignationStatus
 from fangkong.arrivals.filters import AwayFilter, DesignationFilter, OriginFilter
 from fangkong.arrivals.forms import AwayForm, DesignationForm, LiftForm, OriginForm, UploadForm
-from fangkong.arrivals.models import ResidentAway, RiskDesignation
+from fangkong.arrivals.models import LedgerImport, ResidentAway, RiskDesignation
+from fangkong.arrivals.services import imports
 from fangkong.checkpoints.decisions import table_for
 from fangkong.core.actors import AuthedRequest
 from fangkong.core.errors import DomainError
 from fangkong.core.scoping import get_visible_or_404
 from fangkong.core.uploads import read_upload
 from fangkong.core.views.generic import Column, ObjectDetailView, ObjectListView, ServiceFormView
+from fangkong.core.views.imports import ImportErrorReportView, ImportJobDetailView
 from fangkong.sites.views import _need
 
 
@@ -62,30 +64,51 @@ class OriginCreateView(ServiceFormView):
         return services.save_origin(services.OriginData(**form.cleaned_data), by=self.request.user)
 
 
-def _import(request: AuthedRequest, permission: str, title: str, run, back: str) -> HttpResponse:
-    _need(request, permission)
+def _import(request: AuthedRequest, kind: str, title: str) -> HttpResponse:
+    """The upload page of a ledger sheet: a readable file is queued and its page shown."""
+    _need(request, imports.LEDGERS[LedgerImport.Kind(kind)].permission)
     form = UploadForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            content = read_upload(form.cleaned_data["file"], max_bytes=20 * 1024 * 1024)
-            message = run(content)
+            content = read_upload(upload, max_bytes=sheet.MAX_BYTES)
+            job = imports.start_ledger_import(
+                kind=kind, by=request.user, filename=upload.name, content=content
+            )
         except DomainError as exc:
             errors = [f"{k}: {m}" for k, ms in exc.fields.items() for m in ms] or [str(exc.message)]
         else:
-            messages.success(request, message)
-            return redirect(back)
-    return render(request, "arrivals/import.html", {"title": title, "form": form, "errors": errors},
-                  status=422 if errors else 200)  # fmt: skip
+            return redirect(job.get_absolute_url())
+    ctx = {
+        "title": title,
+        "form": form,
+        "errors": errors,
+        "jobs": imports.ledger_imports_for(request.user).filter(kind=kind)[:10],
+    }
+    return render(request, "arrivals/import.html", ctx, status=422 if errors else 200)
 
 
 def origin_import(request: AuthedRequest) -> HttpResponse:
-    def run(content: bytes) -> str:
-        r = services.import_origins(content, by=request.user, source=_("Excel import"))
-        return _("%(n)d risk areas changed, %(u)d unchanged.") % {"n": r.created, "u": r.unchanged}
+    return _import(request, LedgerImport.Kind.ORIGINS, _("Import risk areas elsewhere"))
 
-    return _import(request, "origin.manage", _("Import risk areas elsewhere"), run,
-                   reverse("arrivals:origin_list"))  # fmt: skip
+
+class LedgerImportDetailView(ImportJobDetailView):
+    permission = "arrival.view"
+    title = gettext_lazy("Import")
+    template_name = "arrivals/import_detail.html"
+    progress_template_name = "arrivals/_import_progress.html"
+
+    def get_job(self, user, pk):
+        return imports.get_ledger_import(user, pk)
+
+
+class LedgerImportErrorReportView(ImportErrorReportView):
+    permission = "arrival.view"
+    filename_prefix = "ledger-import"
+
+    def get_job(self, user, pk):
+        return imports.get_ledger_import(user, pk)
 
 
 # --- residents away ----------------------------------------------------------------------------
@@ -143,12 +166,7 @@ class AwayCreateView(ServiceFormView):
 
 
 def away_import(request: AuthedRequest) -> HttpResponse:
-    def run(content: bytes) -> str:
-        created, updated = services.import_away(content, by=request.user)
-        return _("%(c)d entered, %(u)d updated.") % {"c": created, "u": updated}
-
-    return _import(request, "arrival.manage", _("Import residents away"), run,
-                   reverse("arrivals:away_list"))  # fmt: skip
+    return _import(request, LedgerImport.Kind.AWAY, _("Import residents away"))
 
 
 # --- risk designations on the grid --------------------------------------------------------------

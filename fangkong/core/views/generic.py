@@ -33,6 +33,7 @@ from fangkong.core import audit, ratelimit
 from fangkong.core.errors import DomainError, RateLimited, ValidationFailed
 from fangkong.core.export import xlsx_stream_response
 from fangkong.core.scoping import get_visible_or_404, scoped
+from fangkong.core.services import exports
 from fangkong.core.text import control_errors
 from fangkong.core.views.errors import rate_limited
 from fangkong.core.views.mixins import PermissionMixin
@@ -201,12 +202,22 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         if full and not user.can("pii.export_full"):
             raise PermissionDenied
         ratelimit.hit(user, "export")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        filename = f"{self.export_name}-{stamp}.xlsx"
+        many = settings.FANGKONG_EXPORT_BACKGROUND_ROWS
+        # counted no further than the threshold: a long list costs no full count here
+        if many and qs.order_by().values("pk")[: many + 1].count() > many:
+            query = self.request.GET.copy()
+            for key in ("export", "full", "page"):
+                query.pop(key, None)
+            job, _new = exports.request_export(
+                by=user, path=self.request.path_info, query=query.urlencode(), title=str(self.title),
+                filename=filename, permission=self.export_permission, full=full,
+            )  # fmt: skip
+            return HttpResponseRedirect(job.get_absolute_url())
         limit = settings.FANGKONG_EXPORT_MAX_ROWS
         columns = self.get_columns()
-        rows = (
-            [c.value(obj, full=full) for c in columns]
-            for obj in self._prepared(qs[:limit].iterator(chunk_size=2000), columns)
-        )
+        rows = self.export_rows(qs[:limit], columns, full=full)
         # recorded before the first byte: an export cut off half-way was still an export
         audit.record(
             audit.Action.EXPORT,
@@ -215,11 +226,17 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
             object_repr=str(self.title),
             detail=f"{'full' if full else 'masked'}; filters: {self.request.GET.urlencode()}"[:500],
         )
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return xlsx_stream_response(
-            [str(c.label) for c in columns], rows, f"{self.export_name}-{stamp}.xlsx",
-            title=str(self.title),
-        )  # fmt: skip
+            [str(c.label) for c in columns], rows, filename, title=str(self.title)
+        )
+
+    def export_rows(self, qs, columns: list[Column], *, full: bool) -> Iterator[list[Any]]:
+        """The exported values of ``qs``'s rows (streamed here, written by the worker for
+        a background export): full values only when ``full``."""
+        return (
+            [c.value(obj, full=full) for c in columns]
+            for obj in self._prepared(qs.iterator(chunk_size=2000), columns)
+        )
 
     def _prepared(
         self, objects: Iterator[Any], columns: list[Column], size: int = 2000
