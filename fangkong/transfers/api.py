@@ -45,6 +45,7 @@ class TransferRequestOut(Schema):
     room_id: int | None
     trip_id: int | None
     source: str
+    source_ref: str
     cancel_reason: str
     created_at: dt.datetime
     arrived_at: dt.datetime | None
@@ -97,6 +98,55 @@ def create_request(request: AuthedRequest, payload: TransferRequestIn):
         deadline=payload.deadline, accessible=payload.accessible, reason=payload.reason,
         source="api",
     )  # fmt: skip
+
+
+class FromSourceIn(StrictSchema):
+    priority: Priority = Priority.NORMAL
+
+
+@router.post(
+    "/requests/from-placement/{assessment_id}",
+    response={200: TransferRequestOut, **ERR},
+    summary="Transfer a household on the placement queue",
+)
+def request_from_placement(request: AuthedRequest, assessment_id: int, payload: FromSourceIn):
+    """The household of a failed eligibility check, taken off home isolation's placement
+    queue; asking again returns the same request (409 when it is not awaiting placement)."""
+    require(request.user, "transfer.request")
+    from fangkong.home_isolation.models import EligibilityAssessment
+
+    a = get_visible_or_404(EligibilityAssessment, request.user, pk=assessment_id,
+                           error_field="assessment_id")  # fmt: skip
+    return services.request_for_placement(a, by=request.user, priority=payload.priority)
+
+
+@router.post(
+    "/requests/from-contact/{contact_id}",
+    response={200: TransferRequestOut, **ERR},
+    summary="Transfer a close contact to centralized isolation",
+)
+def request_from_contact(request: AuthedRequest, contact_id: int, payload: FromSourceIn):
+    require(request.user, "transfer.request")
+    from fangkong.cases.models import Contact
+
+    c = get_visible_or_404(Contact.objects.select_related("person__household__area"),
+                           request.user, pk=contact_id, error_field="contact_id")  # fmt: skip
+    return services.request_for_contact(c, by=request.user, priority=payload.priority)
+
+
+@router.post(
+    "/requests/from-case/{case_id}",
+    response={200: TransferRequestOut, **ERR},
+    summary="Transfer a case to the designated hospital",
+)
+def request_from_case(request: AuthedRequest, case_id: int, payload: FromSourceIn):
+    """409 when the case's transfer is recorded already."""
+    require(request.user, "transfer.request")
+    from fangkong.cases.models import Case
+
+    case = get_visible_or_404(Case.objects.select_related("person__household__area"),
+                              request.user, pk=case_id, error_field="case_id")  # fmt: skip
+    return services.request_for_case(case, by=request.user, priority=payload.priority)
 
 
 @router.get("/requests/{request_id}", response={200: TransferRequestOut, 404: ErrorOut})
