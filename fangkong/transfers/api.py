@@ -4,6 +4,7 @@ Scoped (another area's objects answer 404), role-checked (403), errors in the pr
 one format."""
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
@@ -104,6 +105,13 @@ class FromSourceIn(StrictSchema):
     priority: Priority = Priority.NORMAL
 
 
+def _ask_from(request: AuthedRequest, source: Any, pk: int, field: str, ask: Any, priority: int):
+    """Ask for the transfer of the row ``pk`` of a neighbour (``ask``: a links service)."""
+    require(request.user, "transfer.request")
+    obj = get_visible_or_404(source, request.user, pk=pk, error_field=field)
+    return ask(obj, by=request.user, priority=priority)
+
+
 @router.post(
     "/requests/from-placement/{assessment_id}",
     response={200: TransferRequestOut, **ERR},
@@ -112,12 +120,16 @@ class FromSourceIn(StrictSchema):
 def request_from_placement(request: AuthedRequest, assessment_id: int, payload: FromSourceIn):
     """The household of a failed eligibility check, taken off home isolation's placement
     queue; asking again returns the same request (409 when it is not awaiting placement)."""
-    require(request.user, "transfer.request")
     from fangkong.home_isolation.models import EligibilityAssessment
 
-    a = get_visible_or_404(EligibilityAssessment, request.user, pk=assessment_id,
-                           error_field="assessment_id")  # fmt: skip
-    return services.request_for_placement(a, by=request.user, priority=payload.priority)
+    return _ask_from(
+        request,
+        EligibilityAssessment,
+        assessment_id,
+        "assessment_id",
+        services.request_for_placement,
+        payload.priority,
+    )
 
 
 @router.post(
@@ -126,12 +138,17 @@ def request_from_placement(request: AuthedRequest, assessment_id: int, payload: 
     summary="Transfer a close contact to centralized isolation",
 )
 def request_from_contact(request: AuthedRequest, contact_id: int, payload: FromSourceIn):
-    require(request.user, "transfer.request")
+    """422 for a contact of a close contact (次密接) or one already in a site."""
     from fangkong.cases.models import Contact
 
-    c = get_visible_or_404(Contact.objects.select_related("person__household__area"),
-                           request.user, pk=contact_id, error_field="contact_id")  # fmt: skip
-    return services.request_for_contact(c, by=request.user, priority=payload.priority)
+    return _ask_from(
+        request,
+        Contact.objects.select_related("person__household__area"),
+        contact_id,
+        "contact_id",
+        services.request_for_contact,
+        payload.priority,
+    )
 
 
 @router.post(
@@ -141,12 +158,16 @@ def request_from_contact(request: AuthedRequest, contact_id: int, payload: FromS
 )
 def request_from_case(request: AuthedRequest, case_id: int, payload: FromSourceIn):
     """409 when the case's transfer is recorded already."""
-    require(request.user, "transfer.request")
     from fangkong.cases.models import Case
 
-    case = get_visible_or_404(Case.objects.select_related("person__household__area"),
-                              request.user, pk=case_id, error_field="case_id")  # fmt: skip
-    return services.request_for_case(case, by=request.user, priority=payload.priority)
+    return _ask_from(
+        request,
+        Case.objects.select_related("person__household__area"),
+        case_id,
+        "case_id",
+        services.request_for_case,
+        payload.priority,
+    )
 
 
 @router.get("/requests/{request_id}", response={200: TransferRequestOut, 404: ErrorOut})

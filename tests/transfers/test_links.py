@@ -33,15 +33,6 @@ from tests.factories import PersonFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def failed(family, users):
-    """赵父's home has no own bathroom: the household awaits centralized placement."""
-    return home.assess_household(
-        family[0], home.Answers(own_room=True, children_with_parent=True),
-        origin=Origin.CADRE, by=users["village_a"],
-    )  # fmt: skip
-
-
 def placement_events(person) -> int:
     return TimelineEvent.objects.filter(subject_id=person.pk, kind="home_placement_taken").count()
 
@@ -140,15 +131,6 @@ def test_cancelling_a_transfer_asked_for_otherwise_touches_no_queue(family, fail
 
 
 # --- cases and contacts ----------------------------------------------------------------------
-@pytest.fixture
-def case(placed, users):
-    return cases.register_case(
-        PersonFactory(area=placed.village_a, name="钱阳性"), kind="confirmed",
-        sampled_at=timezone.now() - dt.timedelta(hours=3), sampling_place="采样点",
-        by=users["county"],
-    )  # fmt: skip
-
-
 def test_a_close_contact_is_sent_to_centralized_isolation_in_one_action(case, contact, users):
     c = cases.register_contact(case, contact, by=users["county"]).contact
     req = services.request_for_contact(c, by=users["township_b"])

@@ -3,28 +3,17 @@ for those who may, in their areas, with the refusals said in the page or the API
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from fangkong.cases import services as cases
 from fangkong.home_isolation import services as home
-from fangkong.home_isolation.choices import Origin, PlacementState
+from fangkong.home_isolation.choices import PlacementState
 from fangkong.transfers.choices import TransferKind
 from fangkong.transfers.models import TransferRequest
 from tests.factories import PersonFactory
 from tests.transfers.conftest import api_post, body
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def failed(family, users):
-    return home.assess_household(
-        family[0], home.Answers(own_room=True, children_with_parent=True),
-        origin=Origin.CADRE, by=users["village_a"],
-    )  # fmt: skip
 
 
 def test_the_placement_queue_offers_the_transfer_to_those_who_take_from_it(
@@ -81,15 +70,6 @@ def test_the_placement_endpoint_is_idempotent_and_refuses_by_the_rules(failed, l
     home.cancel_placement(failed, reason_text="已自行安置", by=users["county"])
     resp = api_post(c, url, {})
     assert resp.status_code == 409 and "assessment" in resp.content.decode()
-
-
-@pytest.fixture
-def case(placed, users):
-    return cases.register_case(
-        PersonFactory(area=placed.village_a, name="钱阳性"), kind="confirmed",
-        sampled_at=timezone.now() - dt.timedelta(hours=3), sampling_place="采样点",
-        by=users["county"],
-    )  # fmt: skip
 
 
 def test_the_case_page_sends_a_close_contact_and_the_case_with_one_click_each(
