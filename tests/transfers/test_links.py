@@ -166,7 +166,7 @@ def test_a_case_is_requested_to_the_designated_hospital_once(case, users, dispat
         str(case.pk),
     )
     assert services.request_for_case(case, by=dispatcher).pk == req.pk
-    # a contact request for the same person while this one is open is a conflict
+    # the auditor may not ask; township B does not see township A's case
     with pytest.raises(PermissionDenied):
         services.request_for_case(case, by=users["auditor"])
     with pytest.raises(NotFound):
