@@ -10,6 +10,16 @@ urlpatterns = [
     path("<int:pk>/", cases.CaseDetailView.as_view(), name="case_detail"),
     path("<int:pk>/contacts/", cases.ContactsAddView.as_view(), name="contacts_add"),
     path("<int:pk>/transfer/", cases.TransferView.as_view(), name="case_transfer"),
+    path(
+        "<int:pk>/transfer-request/",
+        cases.RequestTransferView.as_view(),
+        name="case_transfer_request",
+    ),
+    path(
+        "<int:pk>/contacts/<int:contact>/transfer-request/",
+        cases.RequestTransferView.as_view(),
+        name="contact_transfer_request",
+    ),
     path("contacts/uncontrolled/", cases.UncontrolledView.as_view(), name="uncontrolled"),
     path(
         "contacts/<int:pk>/control/",

@@ -58,7 +58,8 @@ PS = PlacementState
 PLACEMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     PS.NOT_NEEDED: frozenset(),
     PS.AWAITING: frozenset({PS.TAKEN, PS.CANCELLED}),
-    PS.TAKEN: frozenset(),
+    # the transfer it was taken for was cancelled: the household still needs placing
+    PS.TAKEN: frozenset({PS.AWAITING}),
     PS.CANCELLED: frozenset(),
 }
 

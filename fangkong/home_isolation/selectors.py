@@ -232,14 +232,15 @@ def alerts_for(user: Actor) -> QuerySet[HomeAlert]:
 
 def awaiting_placement(user: Actor) -> QuerySet[EligibilityAssessment]:
     """The "needs centralized placement" queue: households that failed the eligibility
-    check and are not yet taken for transfer, in the user's areas, the oldest first. The
-    transfers app reads this and takes a household with
-    ``services.take_for_placement(assessment, by=...)``."""
+    check and are not yet taken for transfer, in the user's areas, the longest waiting
+    first (since the check: a household back from a cancelled transfer does not go to the
+    end). The transfers app takes a household with
+    ``transfers.services.request_for_placement(assessment, by=...)``."""
     return (
         EligibilityAssessment.objects.visible_to(user)
         .filter(placement_state=PlacementState.AWAITING)
         .select_related("person", "household", "area")
-        .order_by("placement_changed_at", "pk")
+        .order_by("created_at", "pk")
     )
 
 

@@ -4,6 +4,7 @@ Scoped (another area's objects answer 404), role-checked (403), errors in the pr
 one format."""
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
@@ -45,6 +46,7 @@ class TransferRequestOut(Schema):
     room_id: int | None
     trip_id: int | None
     source: str
+    source_ref: str
     cancel_reason: str
     created_at: dt.datetime
     arrived_at: dt.datetime | None
@@ -97,6 +99,75 @@ def create_request(request: AuthedRequest, payload: TransferRequestIn):
         deadline=payload.deadline, accessible=payload.accessible, reason=payload.reason,
         source="api",
     )  # fmt: skip
+
+
+class FromSourceIn(StrictSchema):
+    priority: Priority = Priority.NORMAL
+
+
+def _ask_from(request: AuthedRequest, source: Any, pk: int, field: str, ask: Any, priority: int):
+    """Ask for the transfer of the row ``pk`` of a neighbour (``ask``: a links service)."""
+    require(request.user, "transfer.request")
+    obj = get_visible_or_404(source, request.user, pk=pk, error_field=field)
+    return ask(obj, by=request.user, priority=priority)
+
+
+@router.post(
+    "/requests/from-placement/{assessment_id}",
+    response={200: TransferRequestOut, **ERR},
+    summary="Transfer a household on the placement queue",
+)
+def request_from_placement(request: AuthedRequest, assessment_id: int, payload: FromSourceIn):
+    """The household of a failed eligibility check, taken off home isolation's placement
+    queue; asking again returns the same request (409 when it is not awaiting placement)."""
+    from fangkong.home_isolation.models import EligibilityAssessment
+
+    return _ask_from(
+        request,
+        EligibilityAssessment,
+        assessment_id,
+        "assessment_id",
+        services.request_for_placement,
+        payload.priority,
+    )
+
+
+@router.post(
+    "/requests/from-contact/{contact_id}",
+    response={200: TransferRequestOut, **ERR},
+    summary="Transfer a close contact to centralized isolation",
+)
+def request_from_contact(request: AuthedRequest, contact_id: int, payload: FromSourceIn):
+    """422 for a contact of a close contact (次密接) or one already in a site."""
+    from fangkong.cases.models import Contact
+
+    return _ask_from(
+        request,
+        Contact.objects.select_related("person__household__area"),
+        contact_id,
+        "contact_id",
+        services.request_for_contact,
+        payload.priority,
+    )
+
+
+@router.post(
+    "/requests/from-case/{case_id}",
+    response={200: TransferRequestOut, **ERR},
+    summary="Transfer a case to the designated hospital",
+)
+def request_from_case(request: AuthedRequest, case_id: int, payload: FromSourceIn):
+    """409 when the case's transfer is recorded already."""
+    from fangkong.cases.models import Case
+
+    return _ask_from(
+        request,
+        Case.objects.select_related("person__household__area"),
+        case_id,
+        "case_id",
+        services.request_for_case,
+        payload.priority,
+    )
 
 
 @router.get("/requests/{request_id}", response={200: TransferRequestOut, 404: ErrorOut})

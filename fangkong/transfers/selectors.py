@@ -32,6 +32,18 @@ def open_requests(user: Actor):
     return requests(user).filter(status__in=OPEN_REQUEST_STATES)
 
 
+def requests_from(user: Actor, source: str, kind: str, refs: list[Any]) -> dict[str, Any]:
+    """The latest request ``source`` asked for about each of its rows ``refs`` (the
+    neighbours' pages show it beside the row), by ``source_ref``; one query."""
+    out: dict[str, Any] = {}
+    rows = TransferRequest.objects.visible_to(user).filter(
+        source=source, kind=kind, source_ref__in=[str(r) for r in refs]
+    )
+    for r in rows.order_by("pk"):
+        out[r.source_ref] = r
+    return out
+
+
 @dataclass
 class BoardTrip:
     trip: Trip

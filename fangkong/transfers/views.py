@@ -56,9 +56,14 @@ class RequestDetailView(ObjectDetailView):
     model = TransferRequest
 
     def get_context(self, obj):
+        from fangkong.transfers.services.links import source_of
+
+        source, source_url = source_of(obj)
         return {
             "object": obj,
             "title": _("Transfer request #%(n)s") % {"n": obj.pk},
+            "source": source,
+            "source_url": source_url,
             "members": obj.members.select_related("person"),
             "can_cancel": self.request.user.can("transfer.dispatch"),
         }

@@ -3,9 +3,11 @@ a hospital, a dispatcher and a driver; the routing double in place of any engine
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
+from django.utils import timezone
 
 from fangkong.core.roles import Role
 from fangkong.sites import services as site_services
@@ -129,6 +131,29 @@ def family(placed):
 @pytest.fixture
 def contact(placed):
     return PersonFactory(area=placed.village_b, name="孙密接")
+
+
+@pytest.fixture
+def failed(family, users):
+    """赵父's home has no own bathroom: the household awaits centralized placement."""
+    from fangkong.home_isolation import services as home
+
+    return home.assess_household(
+        family[0], home.Answers(own_room=True, children_with_parent=True),
+        origin="cadre", by=users["village_a"],
+    )  # fmt: skip
+
+
+@pytest.fixture
+def case(placed, users):
+    """钱阳性 of village A, a confirmed case reported now."""
+    from fangkong.cases.services import register_case
+
+    return register_case(
+        PersonFactory(area=placed.village_a, name="钱阳性"), kind="confirmed",
+        sampled_at=timezone.now() - dt.timedelta(hours=3), sampling_place="采样点",
+        by=users["county"],
+    )  # fmt: skip
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from fangkong.cases.services.candidates import (
 )
 from fangkong.cases.services.cases import (
     classify,
+    record_handover,
     record_transfer,
     register_case,
     register_from_candidate,
@@ -29,6 +30,7 @@ __all__ = [
     "dismiss_candidate",
     "open_candidate",
     "place_under_control",
+    "record_handover",
     "record_transfer",
     "register_case",
     "register_contact",

@@ -194,24 +194,57 @@ def _tell_the_area(case: Case) -> None:
            url=reverse("cases:case_detail", args=[case.pk]), area=case.area)  # fmt: skip
 
 
-def record_transfer(case: Case, *, hospital: str, by: Actor, at: dt.datetime | None = None) -> Case:
+def record_transfer(
+    case: Case,
+    *,
+    hospital: str,
+    by: Actor,
+    at: dt.datetime | None = None,
+    handover: str = "",
+) -> Case:
     """The case is in a designated hospital (the transfers work carries it out and calls
-    this when the patient is handed over)."""
-    require(by, TRANSFER)
+    this when the patient is handed over).
+
+    ``handover``: the trip that handed the patient over (transfers' arrival, see
+    ``record_handover``); the crew's permission to run the trip stands for "case.transfer"
+    then, as it does for a site's check-in, and the audit and the timeline name the crew
+    member and the trip."""
+    require(by, "transfer.trip.run" if handover else TRANSFER)
     require_area(by, case.area, field="case")
     hospital = clean_text(hospital, field="hospital", max_length=100,
                           missing=_("Name the designated hospital."))  # fmt: skip
     at = at or timezone.now()
     if at < case.reported_at:
         raise ValidationFailed(_("The transfer cannot come before the report."), field="at")
+    summary = _("Transferred to the designated hospital %(hospital)s") % {"hospital": hospital}
+    detail = f"to {hospital}"
+    if handover:
+        summary = _("%(summary)s, handed over by %(actor)s (trip %(trip)s)") % {
+            "summary": summary, "actor": by, "trip": handover,
+        }  # fmt: skip
+        detail = f"{detail}, handed over on trip {handover}"
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
         CaseMachine.perform(
             locked, CaseState.TRANSFERRED, by=by,
             also={"hospital": hospital, "transferred_at": at},
-            detail=f"to {hospital}", event="case_transferred", event_subject=locked.person,
-            summary=_("Transferred to the designated hospital %(hospital)s") % {"hospital": hospital},
-            data={"case": case.pk},
+            detail=detail, event="case_transferred", event_subject=locked.person,
+            summary=summary, data={"case": case.pk, **({"trip": handover} if handover else {})},
         )  # fmt: skip
     CaseMachine.follow(case, locked, "hospital", "transferred_at")
     return case
+
+
+def record_handover(
+    person: Any, *, hospital: str, trip: str, by: Actor, at: dt.datetime | None = None
+) -> Case | None:
+    """A positive handed over at the designated hospital by a transfer trip: the person's
+    open case (reported, not yet in a hospital) is recorded as transferred, by the crew
+    member who handed over (``record_transfer(..., handover=trip)``). No open case (none
+    registered, or its transfer recorded already): nothing to record, no error."""
+    case = (
+        Case.objects.filter(person=person, state=CaseState.REPORTED).select_related("area").first()
+    )
+    if case is None:
+        return None
+    return record_transfer(case, hospital=hospital, by=by, at=at, handover=trip)

@@ -15,6 +15,7 @@ from django.views import View
 
 from fangkong.areas.columns import AreaColumn
 from fangkong.cases import graph, selectors, services
+from fangkong.cases.choices import ContactKind
 from fangkong.cases.filters import CaseFilter
 from fangkong.cases.forms import CaseForm, CaseImportForm, ContactsForm, TransferForm
 from fangkong.cases.models import Case, Contact
@@ -32,6 +33,10 @@ from fangkong.core.views.generic import (
 from fangkong.core.views.mixins import PermissionMixin
 from fangkong.people.models import Person
 from fangkong.people.services.persons import find_by_id_number
+from fangkong.transfers import selectors as transfers
+from fangkong.transfers.choices import RequestStatus, TransferKind
+from fangkong.transfers.services import request_for_case, request_for_contact
+from fangkong.transfers.services.links import FROM_CASES
 
 
 def _person(user, id_number: str, field: str = "id_number") -> Person:
@@ -109,15 +114,47 @@ class CaseDetailView(ObjectDetailView):
 
     def get_context(self, obj):
         user = self.request.user
+        contacts = list(selectors.contacts_for(user).filter(case=obj).order_by("pk")[:500])
+        with_transfers(user, contacts)
         return {
             "object": obj,
             "title": str(obj),
-            "contacts": selectors.contacts_for(user).filter(case=obj).order_by("pk")[:500],
+            "contacts": contacts,
             "can_contacts": user.can("contact.register"),
             "can_transfer": user.can("case.transfer"),
+            "can_request": user.can("transfer.request"),
+            "transfer_request": _open(
+                transfers.requests_from(user, FROM_CASES, TransferKind.POSITIVE, [obj.pk]).get(
+                    str(obj.pk)
+                )
+            ),
             "contacts_form": ContactsForm(),
             "transfer_form": TransferForm(),
         }
+
+
+def with_transfers(user, contacts: list[Contact]) -> None:
+    """Each contact with the site it is in (``in_site``) and the transfer asked for it
+    (``transfer``), for the page to offer the transfer only to those it fits; two queries."""
+    from fangkong.sites.selectors import open_stays_for
+
+    sites = dict(
+        open_stays_for(user)
+        .filter(person_id__in=[c.person_id for c in contacts])
+        .values_list("person_id", "site__name")
+    )
+    asked = transfers.requests_from(
+        user, FROM_CASES, TransferKind.CLOSE_CONTACT, [c.pk for c in contacts]
+    )
+    for c in contacts:
+        c.in_site = sites.get(c.person_id, "")
+        c.transfer = _open(asked.get(str(c.pk)))
+        c.sendable = c.kind == ContactKind.CLOSE and not c.in_site and c.transfer is None
+
+
+def _open(req):
+    """A request still standing (a cancelled one leaves the action offered again)."""
+    return req if req is not None and req.status != RequestStatus.CANCELLED else None
 
 
 class ContactsAddView(ObjectFormView):
@@ -159,6 +196,29 @@ class TransferView(ObjectFormView):
         return services.record_transfer(
             self.object, hospital=form.cleaned_data["hospital"], by=self.request.user
         )
+
+
+class RequestTransferView(PermissionMixin, View):
+    """One action from the case's page: the case to the designated hospital, or one of its
+    close contacts to centralized isolation (the transfers app's services)."""
+
+    permission = "transfer.request"
+
+    def post(self, request, pk, contact=None):
+        case = get_visible_or_404(selectors.cases_for(request.user), request.user, pk=pk)
+        c = None
+        if contact is not None:  # another area's contact: a 404, not a message
+            c = get_visible_or_404(selectors.contacts_for(request.user).filter(case=case),
+                                   request.user, pk=contact)  # fmt: skip
+        try:
+            if c is None:
+                req = request_for_case(case, by=request.user)
+            else:
+                req = request_for_contact(c, by=request.user)
+            messages.success(request, _("Transfer request #%(n)s made.") % {"n": req.pk})
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        return HttpResponseRedirect(case.get_absolute_url())
 
 
 class UncontrolledView(ObjectListView):

@@ -12,6 +12,7 @@ from fangkong.home_isolation.services.eligibility import (
     Answers,
     assess_household,
     cancel_placement,
+    return_to_placement,
     take_for_placement,
 )
 from fangkong.home_isolation.services.portal import (
@@ -49,6 +50,7 @@ __all__ = [
     "remove_seal",
     "report_with_token",
     "resolve",
+    "return_to_placement",
     "resolve_review",
     "revoke_link",
     "schedule_home_tests",

@@ -178,21 +178,54 @@ def _tell_placement(a: EligibilityAssessment) -> None:
     )
 
 
+def _move(
+    assessment: EligibilityAssessment, target: str, *, by: Actor, permission: str, note: str,
+    event: str, summary: str,
+) -> EligibilityAssessment:  # fmt: skip
+    """One move of a household's placement, on the locked row, with its note and event."""
+    with transaction.atomic():
+        a = EligibilityAssessment.objects.select_for_update().get(pk=assessment.pk)
+        check(by, permission, a.area, field="assessment")
+        PlacementMachine.perform(
+            a, target, by=by, also={"placement_note": note}, event=event,
+            event_subject=a.person, summary=summary, data={"assessment": a.pk},
+        )  # fmt: skip
+    return a
+
+
 def take_for_placement(
     assessment: EligibilityAssessment, *, by: Actor, note: str = ""
 ) -> EligibilityAssessment:
     """Take a household off the "needs centralized placement" queue (the transfers app
     calls this when it creates the transfer). Taking one twice is an illegal move."""
     check(by, "home.placement.take")
+    return _move(
+        assessment, PlacementState.TAKEN, by=by, permission="home.placement.take",
+        note=(note or "").strip()[:200], event="home_placement_taken",
+        summary=_("Taken for centralized placement by %(actor)s") % {"actor": actor(by)},
+    )  # fmt: skip
+
+
+def return_to_placement(
+    assessment: EligibilityAssessment, *, reason_text: str, by: Actor
+) -> EligibilityAssessment:
+    """Put a household taken for transfer back on the queue: its transfer was cancelled
+    (the transfers app calls this) and it still needs centralized placement. The queue's
+    watchers are told again; ``placement_note`` says why it is back."""
+    check(by, "home.placement.take")
+    reason_text = (reason_text or "").strip()[:200]
+    if not reason_text:
+        raise ValidationFailed(_("Say why the household is back on the queue."),
+                               field="reason_text")  # fmt: skip
     with transaction.atomic():
-        a = EligibilityAssessment.objects.select_for_update().get(pk=assessment.pk)
-        check(by, "home.placement.take", a.area, field="assessment")
-        PlacementMachine.perform(
-            a, PlacementState.TAKEN, by=by, also={"placement_note": (note or "").strip()[:200]},
-            event="home_placement_taken", event_subject=a.person,
-            summary=_("Taken for centralized placement by %(actor)s") % {"actor": actor(by)},
-            data={"assessment": a.pk},
+        a = _move(
+            assessment, PlacementState.AWAITING, by=by, permission="home.placement.take",
+            note=reason_text, event="home_placement_returned",
+            summary=_("Back on the centralized placement queue (%(actor)s): %(why)s")
+            % {"actor": actor(by), "why": reason_text},
         )  # fmt: skip
+        transaction.on_commit(lambda: _tell_placement(a))
+    PlacementMachine.follow(assessment, a, "placement_note")
     return a
 
 
@@ -204,14 +237,9 @@ def cancel_placement(
     reason_text = (reason_text or "").strip()[:200]
     if not reason_text:
         raise ValidationFailed(_("Say why the placement is cancelled."), field="reason_text")
-    with transaction.atomic():
-        a = EligibilityAssessment.objects.select_for_update().get(pk=assessment.pk)
-        check(by, "home.assess", a.area, field="assessment")
-        PlacementMachine.perform(
-            a, PlacementState.CANCELLED, by=by, also={"placement_note": reason_text},
-            event="home_placement_cancelled", event_subject=a.person,
-            summary=_("Centralized placement cancelled by %(actor)s: %(why)s")
-            % {"actor": actor(by), "why": reason_text},
-            data={"assessment": a.pk},
-        )  # fmt: skip
-    return a
+    return _move(
+        assessment, PlacementState.CANCELLED, by=by, permission="home.assess", note=reason_text,
+        event="home_placement_cancelled",
+        summary=_("Centralized placement cancelled by %(actor)s: %(why)s")
+        % {"actor": actor(by), "why": reason_text},
+    )  # fmt: skip

@@ -168,7 +168,13 @@ def assessment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                            request.user, pk=pk)  # fmt: skip
     return render(request, "home_isolation/assessment.html",
                   {"title": _("Home eligibility check"), "a": a,
-                   "can_cancel": request.user.can("home.assess")})  # fmt: skip
+                   "can_cancel": request.user.can("home.assess"),
+                   "can_transfer": can_transfer(request)})  # fmt: skip
+
+
+def can_transfer(request: AuthedRequest) -> bool:
+    """Whether the user may send a household from the queue to a transfer."""
+    return request.user.can("transfer.request") and request.user.can("home.placement.take")
 
 
 @require_POST
@@ -184,6 +190,25 @@ def placement_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("home_isolation:assessment_detail", pk=a.pk)
 
 
+@require_POST
+def placement_transfer(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The queue's one action: the household's transfer asked for and taken off the queue
+    (the transfers app's service); back to the queue with the request's number."""
+    from fangkong.transfers.services import request_for_placement
+
+    if not request.user.is_authenticated or not can_transfer(request):
+        raise PermissionDenied
+    a = get_visible_or_404(EligibilityAssessment, request.user, pk=pk)
+    try:
+        req = request_for_placement(a, by=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Transfer request #%(n)s made; the household has left the queue.")
+                         % {"n": req.pk})  # fmt: skip
+    return redirect("home_isolation:placement")
+
+
 def placement(request: AuthedRequest) -> HttpResponse:
     """The "needs centralized placement" queue (site managers, the county)."""
     if not request.user.is_authenticated or not (
@@ -192,7 +217,8 @@ def placement(request: AuthedRequest) -> HttpResponse:
         raise PermissionDenied
     rows = selectors.awaiting_placement(request.user)[:300]
     return render(request, "home_isolation/placement.html",
-                  {"title": _("Households needing centralized placement"), "rows": rows})  # fmt: skip
+                  {"title": _("Households needing centralized placement"), "rows": rows,
+                   "can_transfer": can_transfer(request)})  # fmt: skip
 
 
 def back(request: AuthedRequest, default: str) -> HttpResponse:

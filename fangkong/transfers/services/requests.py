@@ -205,8 +205,10 @@ def _notify_dispatchers(req: TransferRequest) -> None:
 
 
 def cancel_request(req: TransferRequest, *, by: Actor, reason: str) -> TransferRequest:
-    """Cancel with a reason; a reserved room goes back to ready. Once picked up a transfer
-    cannot be cancelled (the machine refuses)."""
+    """Cancel with a reason; a reserved room goes back to ready; a household taken from home
+    isolation's placement queue goes back onto it (``links.after_cancel``). Once picked up
+    a transfer cannot be cancelled (the machine refuses)."""
+    from fangkong.transfers.services.links import after_cancel
     from fangkong.transfers.services.plans import release_room
 
     require(by, "transfer.dispatch")
@@ -238,5 +240,6 @@ def cancel_request(req: TransferRequest, *, by: Actor, reason: str) -> TransferR
                 data={"request": locked.pk},
             )
         logs.write()
+        after_cancel(locked, reason=reason[:100], by=by)
     RequestMachine.follow(req, locked, "cancel_reason", "room_id", "trip_id")
     return req

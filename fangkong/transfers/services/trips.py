@@ -196,10 +196,12 @@ def _under_control(persons: list[Any], *, on: dt.date) -> None:
 def arrive(trip: Trip, *, by: Actor, at: dt.datetime | None = None) -> Trip:
     """The trip reaches its destination. Into isolation: each household is handed to the
     site's check-in (``sites.services.check_in``), the reserved room becomes occupied now.
-    To hospital or home: handed over. A request nobody was picked up for goes back to the
-    queue (its room released); a household picked up in part is refused: it travels whole.
-    The vehicle is then being disinfected."""
+    To hospital or home: handed over; a positive's open case is recorded as in that
+    hospital (``links.after_arrival``), by whoever handed over. A request nobody was picked
+    up for goes back to the queue (its room released); a household picked up in part is
+    refused: it travels whole. The vehicle is then being disinfected."""
     from fangkong.sites.services import check_in
+    from fangkong.transfers.services.links import after_arrival
     from fangkong.transfers.services.plans import release_room
 
     require(by, "transfer.trip.run")
@@ -244,6 +246,8 @@ def arrive(trip: Trip, *, by: Actor, at: dt.datetime | None = None) -> Trip:
             RequestMachine.perform(
                 r, RequestStatus.ARRIVED, by=by, at=now, logs=logs, also={"arrived_at": now}
             )
+            after_arrival(r, [m.person for m in members], hospital=locked.hospital,
+                          trip=f"{locked.vehicle.plate}/{locked.seq}", by=by, at=now)  # fmt: skip
             for m in members:
                 logs.event(
                     m.person,
