@@ -54,6 +54,17 @@ def rebuild_all() -> None:
     """Every row again from the registry (after a bulk load, in the migration)."""
     sql.delete_all_fragments()
     sql.insert_fragments(None)
+    sql.analyze_fragments()
+
+
+def exact(value: str, *, initials: bool = False) -> bool:
+    """Whether the index alone answers ``value``: it is one whole piece, and (a name's) has
+    no letter with a case (SQLite's LIKE ignores the case of ASCII letters, PostgreSQL's
+    does not; the index folds them). Otherwise the name itself is checked as well. (A
+    person's stored initials are lower-case letters: the index matches them exactly.)"""
+    if len(value) > GRAM:
+        return False
+    return initials or value.lower() == value.upper()
 
 
 def _pieces(values: Iterable[str], *, initials: bool) -> list[Lower | Upper]:

@@ -63,15 +63,19 @@ def search_persons(user: Actor, q: str) -> QuerySet[Person]:
         name, tail = search.split_id_tail(value) or ("", "")
         return search.id_tail_match(qs, name, tail)
     # Names and initials are looked up in the search index (people/fragments.py) within the
-    # user's areas, then checked on the persons found: the same answers as a plain LIKE.
+    # user's areas; a query longer than its pieces (or with letters that have a case) is
+    # then checked on the persons found: the same answers as a plain LIKE either way.
     if kind == "initials":
-        starts = (value, *search.syllable_initials(value))
-        qs = qs.filter(pk__in=fragments.persons_with(user, starts, initials=True))
+        starts = search.syllable_initials(value)
+        qs = qs.filter(pk__in=fragments.persons_with(user, [value, *starts], initials=True))
+        full = search.full_pinyin_q(qs, value) if starts else None
+        if full is None and fragments.exact(value, initials=True):
+            return qs
         match = Q(name_initials__startswith=value)
-        full = search.full_pinyin_q(qs, value)
         return qs.filter(match | full if full is not None else match)
     # a name or any part of it
-    return qs.filter(pk__in=fragments.persons_with(user, [value]), name__contains=value)
+    qs = qs.filter(pk__in=fragments.persons_with(user, [value]))
+    return qs if fragments.exact(value) else qs.filter(name__contains=value)
 
 
 # --- likely duplicates -----------------------------------------------------------------------

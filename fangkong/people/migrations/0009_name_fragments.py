@@ -7,7 +7,9 @@ from django.db import migrations, models
 def fill(apps, schema_editor):
     """The search index of the persons already there (later kept by people/fragments.py)."""
     from fangkong.people.fragments import rebuild_all
+    from fangkong.people.sql import widen_fragment_statistics
 
+    widen_fragment_statistics()
     rebuild_all()
 
 
