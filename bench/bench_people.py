@@ -4,6 +4,7 @@ doing the same work in the same process.
 
     python -m bench.bench_people [--population 850000] [--db sqlite|postgres] [--repeat 200]
         [--import-rows 50000] [--import-only] [--skip-import] [--sqlite-path FILE] [--export]
+        [--search-only]
 
 The population is built once and reused: on SQLite in var/bench/people-<N>/ (--sqlite-path for
 a copy), on PostgreSQL in the database fk_bench_people_<N> on DATABASE_URL's server, never the
@@ -165,6 +166,99 @@ def _search_pair(user, town, queries: list[str], column: str) -> tuple[list, lis
             cur.execute(
                 "SELECT p.*, a.* FROM people_person p JOIN areas_area a ON a.id = p.area_id "
                 f"WHERE {where} ORDER BY p.id LIMIT 50",
+                params,
+            )
+            cur.fetchall()
+            cur.execute(f"SELECT COUNT(*) FROM people_person p WHERE {where}", params)
+            cur.fetchone()
+
+    return timed(ours, len(queries)), timed(raw, len(queries))
+
+
+def county_user():
+    from fangkong.areas.models import Area
+    from fangkong.core.models import User, UserRole
+
+    user, _ = User.objects.get_or_create(username="bench_county")
+    UserRole.objects.get_or_create(user=user, role="county_command")
+    user.areas.set([Area.objects.get(depth=1)])
+    return User.objects.get(pk=user.pk)
+
+
+def search_queries(repeat: int) -> dict[str, list[str]]:
+    """What people type, from names of the whole county: fragments at the start, the end
+    and alone, whole names, initials and full pinyin."""
+    from fangkong.core.pinyin import pinyin_full
+    from fangkong.people.models import Person
+
+    sample = list(
+        Person.objects.order_by("pk").values_list("name", "name_initials")[::4099][:repeat]
+    )
+    rng = random.Random(13)
+    rng.shuffle(sample)
+    return {
+        "name, 1 character": [n[:1] for n, _ in sample],
+        "name, first 2 characters": [n[:2] for n, _ in sample],
+        "name, given name (middle/end)": [n[1:] for n, _ in sample if len(n) > 2],
+        "full name": [n for n, _ in sample],
+        "pinyin initials, 2 letters": [i[:2] for _, i in sample if len(i) >= 2],
+        "full pinyin": [pinyin_full(n) for n, _ in sample],
+    }
+
+
+def bench_search_scopes(users: dict, repeat: int) -> list[dict]:
+    """County-wide and township search for each kind of query (page of 50 by id + count),
+    against raw SQL reading the same index: the search index when the database has one,
+    else the plain LIKE over the user's areas (for full pinyin, the initials' part only)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        indexed = "people_namefragment" in connection.introspection.table_names(cur)
+    out = []
+    for label, queries in search_queries(repeat).items():
+        for who, (user, root) in users.items():
+            ours, raw = _scope_pair(user, root, queries, indexed)
+            r = report(f"search, {who}: {label} (median)", ours, raw)
+            r["p95_ms"] = ms(p95(ours))
+            out.append(r)
+    print(f"(raw SQL reads {'the search index' if indexed else 'the persons (LIKE)'})")
+    return out
+
+
+def _scope_pair(user, root: str, queries: list[str], indexed: bool) -> tuple[list, list]:
+    from django.db import connection
+
+    from fangkong.people.fragments import exact
+    from fangkong.people.selectors import classify_query, search_persons
+
+    it, it_raw = iter(queries), iter(queries)
+
+    def ours():
+        qs = search_persons(user, next(it)).order_by("pk")
+        list(qs[:50])
+        qs.count()
+
+    def raw():
+        kind, value = classify_query(next(it_raw))
+        col = "name_initials" if kind == "initials" else "name"
+        pattern = value + "%" if kind == "initials" else "%" + value + "%"
+        areas = "SELECT id FROM areas_area WHERE path LIKE %s"
+        where = f"p.area_id IN ({areas}) AND p.status = 'active'"
+        params = [root + "%"]
+        if not indexed or not exact(value, initials=kind == "initials"):
+            where += f" AND p.{col} LIKE %s"
+            params.append(pattern)
+        if indexed:
+            piece = value[:3].upper() if kind == "initials" else value[:3].lower()
+            where += (
+                " AND p.id IN (SELECT f.person_id FROM people_namefragment f "
+                f"WHERE f.fragment = %s AND f.area_id IN ({areas}))"
+            )
+            params += [piece, root + "%"]
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT p.*, a.* FROM people_person p JOIN areas_area a "
+                f"ON a.id = p.area_id WHERE {where} ORDER BY p.id LIMIT 50",
                 params,
             )
             cur.fetchall()
@@ -353,6 +447,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--import-only", action="store_true", help="only the import figure")
     ap.add_argument("--sqlite-path", type=Path, help="another copy of the SQLite bench database")
     ap.add_argument("--export", action="store_true", help="also time a county export")
+    ap.add_argument(
+        "--search-only",
+        action="store_true",
+        help="only the search box, county-wide and in a township, by kind of query",
+    )
     args = ap.parse_args(argv)
     _setup(args)
     from django.conf import settings
@@ -363,6 +462,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"database: {connection.vendor}; persons: see above; repeat {args.repeat}")
     user, town = township_officer()
     print(f"township: {town.name} ({town.code})")
+    if args.search_only:
+        from bench.common import load_average
+
+        print(f"load average: {load_average()}")
+        county = county_user()
+        scopes = {"county": (county, county.area_paths[0]), "township": (user, town.path)}
+        bench_search_scopes(scopes, args.repeat)
+        print(f"load average: {load_average()}")
+        return 0
     if not args.import_only:
         bench_lookup(args.repeat)
         bench_search(user, town, args.repeat)

@@ -226,3 +226,32 @@ class DuplicateScan(models.Model):
 
     def __str__(self) -> str:
         return f"rescan {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class NameFragment(models.Model):
+    """A piece of an active person's name (every run of one to three characters, lower-cased)
+    or of its pinyin initials (the first one to three letters, upper-cased), with the
+    person's area: what the search box looks up (``people/fragments.py``), so that a name
+    fragment or initials search reads an index scoped to the user's areas instead of
+    scanning the registry. Kept as persons are written, like the duplicate candidates."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("area"), on_delete=models.CASCADE, related_name="+",
+        db_index=False,
+    )  # fmt: skip
+    fragment = models.CharField(_("name fragment"), max_length=12)
+
+    objects = ScopedManager()
+    scope_field = "area"
+
+    class Meta:
+        verbose_name = _("name fragment (search index)")
+        verbose_name_plural = _("name fragments (search index)")
+        # the search: one fragment, within the user's areas, the persons (from the index)
+        indexes = [models.Index(fields=["fragment", "area", "person"], name="namefrag_search")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.fragment}"

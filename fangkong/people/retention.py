@@ -39,7 +39,7 @@ from fangkong.core.redact import (
     text_fields,
     values_of_keys,
 )
-from fangkong.people import duplicates
+from fangkong.people import duplicates, fragments
 from fangkong.people.models import Person
 from fangkong.people.services.control_state import under_control
 
@@ -114,6 +114,7 @@ def _hubs_of(rows: dict[type[models.Model], set[Any]]) -> dict[type[models.Model
 
 def _purge_batch(ids: list[int], *, now: dt.datetime) -> int:
     ids = _with_merged(ids)
+    fragments.forget(ids)  # the search index holds pieces of the names: dropped, not scrubbed
     values: list[str] = []
     for p in Person._base_manager.filter(pk__in=ids).only(
         "name", "id_number", "phone", "birth_date"
@@ -189,6 +190,7 @@ def purge_expired(
                 break
             _purge_batch(ids, now=now)
             duplicates.refresh(ids)  # purged records match no one
+            fragments.refresh(ids)  # found by the placeholder name only, as any other
             total += len(ids)
     with transaction.atomic():
         _sweep(cutoff)

@@ -3,8 +3,8 @@ one, its pinyin in full (``zhangsan``, ``zhang san``) or by initials (``zs``), o
 characters of an ID number together with the name (``张三 001X``-style, ``张三 13001X``).
 
 Full pinyin is matched without a stored column: the query is split into syllables (every
-way it can be), which gives the initials the name must start with (an indexed column); the
-few names found are then checked against the whole pinyin. The last six characters of an ID
+way it can be), which gives the initials the name must start with (looked up in the search
+index, people/fragments.py); the few names found are then checked against the whole pinyin. The last six characters of an ID
 are encrypted like the rest, so they are only compared within the records of that name in the
 user's areas, never searched on their own: a query of six digits without a name is refused.
 """

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
@@ -15,7 +14,7 @@ from fangkong.areas.selectors import responsibility_chain
 from fangkong.core import counts
 from fangkong.core.actors import Actor
 from fangkong.core.pii import blind_index
-from fangkong.people import search
+from fangkong.people import fragments, search
 from fangkong.people.choices import DuplicateReason, PersonStatus
 from fangkong.people.idnumber import normalise_id, normalise_phone
 from fangkong.people.models import Household, KeyCategory, Person
@@ -29,19 +28,6 @@ def persons_for(user: Actor) -> QuerySet[Person]:
 
 def households_for(user: Actor) -> QuerySet[Household]:
     return Household.objects.visible_to(user).select_related("area")
-
-
-def _prefix(field_name: str, value: str) -> Q:
-    """``field startswith value``, written so that an index serves it on both databases.
-
-    PostgreSQL (C collation, or the pattern-ops index Django adds) serves LIKE 'x%' from an
-    index; SQLite's LIKE is case-insensitive and ignores the index, so there the prefix is
-    also given as a range, which the (area, field) index answers."""
-    q = Q(**{f"{field_name}__startswith": value})
-    if connection.vendor == "sqlite" and value:
-        upper = value[:-1] + chr(ord(value[-1]) + 1)
-        q &= Q(**{f"{field_name}__gte": value, f"{field_name}__lt": upper})
-    return q
 
 
 def classify_query(q: str) -> tuple[str, str]:
@@ -76,11 +62,20 @@ def search_persons(user: Actor, q: str) -> QuerySet[Person]:
     if kind == "id_tail":
         name, tail = search.split_id_tail(value) or ("", "")
         return search.id_tail_match(qs, name, tail)
+    # Names and initials are looked up in the search index (people/fragments.py) within the
+    # user's areas; a query longer than its pieces (or with letters that have a case) is
+    # then checked on the persons found: the same answers as a plain LIKE either way.
     if kind == "initials":
-        match = _prefix("name_initials", value)
-        full = search.full_pinyin_q(qs, value)
+        starts = search.syllable_initials(value)
+        qs = qs.filter(pk__in=fragments.persons_with(user, [value, *starts], initials=True))
+        full = search.full_pinyin_q(qs, value) if starts else None
+        if full is None and fragments.exact(value, initials=True):
+            return qs
+        match = Q(name_initials__startswith=value)
         return qs.filter(match | full if full is not None else match)
-    return qs.filter(name__contains=value)  # a name or any part of it
+    # a name or any part of it
+    qs = qs.filter(pk__in=fragments.persons_with(user, [value]))
+    return qs if fragments.exact(value) else qs.filter(name__contains=value)
 
 
 # --- likely duplicates -----------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""What follows a single person's save: the likely-duplicates table (people/duplicates.py)
-and the cached counts of the registry (core/counts.py). Bulk writers call
+"""What follows a single person's save: the likely-duplicates table (people/duplicates.py),
+the search index (people/fragments.py) and the cached counts of the registry (core/counts.py). Bulk writers call
 ``people.services.persons_written`` themselves (no signal fires for them)."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ COUNTED = frozenset({"area", "area_id", "status"})  # what the registry's counts
 
 @receiver(post_save, sender=Person, dispatch_uid="people.person_saved")
 def _person_saved(sender: Any, instance: Person, update_fields: Any = None, **kw: Any) -> None:
+    from fangkong.people import fragments
     from fangkong.people.duplicates import WATCHED, refresh
 
     if kw.get("raw"):  # loading fixtures
@@ -24,6 +25,8 @@ def _person_saved(sender: Any, instance: Person, update_fields: Any = None, **kw
     fields = None if update_fields is None else set(update_fields)
     if fields is None or WATCHED & fields:
         refresh([instance.pk])
+    if fields is None or fragments.WATCHED & fields:
+        fragments.refresh([instance.pk])
     if fields is None or COUNTED & fields:
         counts.changed(counts.PERSONS)
 

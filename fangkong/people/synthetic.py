@@ -258,9 +258,11 @@ def populate(population: int, seed: int = 1, stdout: Any = None) -> int:
                 stdout.write(f"  {load.made:,} persons ({time.monotonic() - started:.0f}s)")
     made = load.finish()
     from fangkong.core import counts
+    from fangkong.people import fragments
     from fangkong.people.duplicates import rescan_all
 
     rescan_all()  # bulk-loaded: the likely duplicates in one pass
+    fragments.rebuild_all()  # and the search index
     counts.changed(counts.PERSONS)
     audit.record(
         audit.Action.CREATE,

@@ -118,3 +118,11 @@ def test_a_file_without_the_columns_is_refused_on_upload(employers, users):
         start_whitelist_import(employers["a"], by=users["county"], filename="x.xlsx",
                                content=b"not a workbook", mode="all")  # fmt: skip
     assert not WhitelistImport.objects.exists()
+
+
+def test_workers_registered_by_a_whitelist_are_found_by_name(employers, users):
+    from fangkong.people.selectors import search_persons
+
+    run(employers["a"], users["county"], [["钱多多", valid_id(), "", "分拣", "", "", ""]])
+    assert [p.name for p in search_persons(users["county"], "多多")] == ["钱多多"]
+    assert [p.name for p in search_persons(users["county"], "qdd")] == ["钱多多"]

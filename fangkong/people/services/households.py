@@ -14,6 +14,7 @@ from fangkong.core.permissions import require, require_area
 from fangkong.core.text import control_errors
 from fangkong.core.timeline import record_event
 from fangkong.people.models import Household
+from fangkong.people.services.persons import persons_written
 
 
 def _clean(address: str, floor: int | None, notes: str = "") -> str:
@@ -69,6 +70,7 @@ def update_household(
     if moved:
         # Members live where their household is.
         household.members.update(area=area)
+        persons_written(list(household.members.values_list("pk", flat=True)))
     audit.record(
         audit.Action.UPDATE, household, by=by, before=before, after=audit.snapshot(household)
     )

@@ -261,9 +261,11 @@ def update_person(
 def persons_written(person_ids: list[int]) -> None:
     """After a bulk write of persons (``BulkInserter``, ``QuerySet.update`` of their names,
     areas, numbers or categories), which no save signal announces: keep the likely
-    duplicates and retire the registry's cached counts. Call inside the writing transaction."""
+    duplicates and the search index, and retire the registry's cached counts. Call inside
+    the writing transaction."""
     from fangkong.core import counts
-    from fangkong.people import duplicates
+    from fangkong.people import duplicates, fragments
 
     duplicates.refresh(person_ids)
+    fragments.refresh(person_ids)
     counts.changed(counts.PERSONS)

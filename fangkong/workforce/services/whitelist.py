@@ -34,6 +34,7 @@ from fangkong.core.xlsx import Limits, SheetReader, XlsxRefused, check_workbook,
 from fangkong.people.choices import DocType, PersonStatus
 from fangkong.people.idnumber import IdNumberError, normalise_id, parse_resident_id, validate_phone
 from fangkong.people.models import Person
+from fangkong.people.services import persons_written
 from fangkong.workforce.choices import LoopState
 from fangkong.workforce.models import Employer, WhitelistImport, WhitelistRowError, Worker
 from fangkong.workforce.services.workers import check_employer_access, new_pass_code
@@ -357,6 +358,7 @@ def _write(
         values.append((pk, employer.area_id, v["name"], initials[v["name"]], v["doc_type"],
                        v["id_number"], v["sex"] or "U", v["birth_date"], v["phone"], by_id))  # fmt: skip
     BulkInserter(Person, PERSON_COLUMNS).insert(values)
+    persons_written(person_ids)  # no save signal: the search index and duplicates learn them
     pid_of = {
         index_of[r.values["id_number"]]: pk for pk, r in zip(person_ids, new_rows, strict=True)
     }
