@@ -56,11 +56,20 @@ def test_a_release_says_what_comes_next_and_who_takes_over(site, person_a, users
     assert person_a.area.name in said
 
 
-def test_a_step_on_the_board_updates_every_group_count_without_a_reload(users, site, login):
+@pytest.fixture
+def dirty_room(site):
+    """Room 101, just vacated: waiting for its turnover (disinfection first)."""
     room = room_of(site, "101")
     Room.objects.filter(pk=room.pk).update(
         state=RoomState.AWAITING_DISINFECTION, vacated_at=room.created_at
     )
+    return room
+
+
+def test_a_step_on_the_board_updates_every_group_count_without_a_reload(
+    users, site, login, dirty_room
+):
+    room = dirty_room
     client = login(users["site_a"])
     board = client.get(f"/sites/{site.pk}/board/").content.decode()
     assert f'id="count-{RoomState.AWAITING_DISINFECTION}"' in board
@@ -83,11 +92,10 @@ def _group_oob(html: str, state: str) -> str:
     return found.group(1) if found else ""
 
 
-def test_a_step_on_the_board_moves_the_card_into_its_new_group_without_a_reload(users, site, login):
-    room = room_of(site, "101")
-    Room.objects.filter(pk=room.pk).update(
-        state=RoomState.AWAITING_DISINFECTION, vacated_at=room.created_at
-    )
+def test_a_step_on_the_board_moves_the_card_into_its_new_group_without_a_reload(
+    users, site, login, dirty_room
+):
+    room = dirty_room
     client = login(users["site_a"])
     board = client.get(f"/sites/{site.pk}/board/").content.decode()
     assert 'data-testid="room-101"' in _group_of(board, RoomState.AWAITING_DISINFECTION)
@@ -105,11 +113,8 @@ def test_a_step_on_the_board_moves_the_card_into_its_new_group_without_a_reload(
     assert _group_oob(html, RoomState.AWAITING_DISINFECTION) == ""
 
 
-def test_a_refused_step_keeps_the_card_in_its_group_and_says_why(users, site, login):
-    room = room_of(site, "101")
-    Room.objects.filter(pk=room.pk).update(
-        state=RoomState.AWAITING_DISINFECTION, vacated_at=room.created_at
-    )
+def test_a_refused_step_keeps_the_card_in_its_group_and_says_why(users, login, dirty_room):
+    room = dirty_room
     client = login(users["site_a"])
     resp = client.post(
         f"/sites/rooms/{room.pk}/step/", {"step": "inspection"}, headers={"HX-Request": "true"}
