@@ -302,6 +302,11 @@ def board(site: IsolationSite) -> list[tuple[str, list[Room]]]:
     return [(state, groups[state]) for state in BOARD_ORDER]
 
 
+def board_group(site: IsolationSite, state: str) -> list[Room]:
+    """The rooms of one group of the board, in the board's order."""
+    return list(Room.objects.filter(site=site, state=state).order_by("floor", "number"))
+
+
 # --- the work queue (core.workqueue) ------------------------------------------------------------
 def _open_stays(user: Actor) -> QuerySet[Stay]:
     return Stay.objects.visible_to(user).filter(status=StayStatus.OPEN)

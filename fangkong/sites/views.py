@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from fangkong.areas.columns import AreaColumn
-from fangkong.core.errors import DomainError, ValidationFailed
+from fangkong.core.errors import DomainError
 from fangkong.core.scoping import get_all_visible_or_404, get_visible_or_404
 from fangkong.core.timeline import timeline_of
 from fangkong.core.views.generic import (
@@ -138,7 +138,7 @@ def room_step(request: HttpRequest, pk: int) -> HttpResponse:
     """One turnover step from the board (htmx swaps the room's card) or a plain form."""
     _need(request, "room.turnover")
     room = get_visible_or_404(Room.objects.select_related("site__area"), request.user, pk=pk)
-    error = ""
+    was, error = room.state, ""
     try:
         services.record_step(
             room, request.POST.get("step", ""), by=request.user, note=request.POST.get("note", "")
@@ -147,18 +147,38 @@ def room_step(request: HttpRequest, pk: int) -> HttpResponse:
         error = str(exc.message)
     if request.htmx:
         room.refresh_from_db()
-        card = render(
-            request,
-            "sites/_room_card.html",
-            {"room": room, "can_turnover": True, "error": error},
-            status=200 if not error else 409,
-        )
-        counts = selectors.room_counts(room.site)
-        card.write(render_to_string("sites/_board_counts.html", {"counts": counts}, request))
-        return card
+        return _board_step_response(request, room, moved=room.state != was, error=error)
     if error:
         messages.error(request, error)
     return redirect(request.POST.get("next") or reverse("sites:board", args=[room.site_id]))
+
+
+def _board_step_response(
+    request: HttpRequest, room: Room, *, moved: bool, error: str
+) -> HttpResponse:
+    """The board after a step, without a reload: a room that changed state leaves its group
+    (the card, htmx's target, is replaced by nothing) and its new group is sent out of band
+    with the card in place; otherwise the card is swapped where it stands (with the error).
+    Every group's count is sent out of band too."""
+    if moved:
+        group = {
+            "label": RoomState(room.state).label,
+            "state": room.state,
+            "rooms": selectors.board_group(room.site, room.state),
+            "can_turnover": True,
+            "oob": True,
+        }
+        response = HttpResponse(render_to_string("sites/_board_group.html", group, request))
+    else:
+        response = render(
+            request,
+            "sites/_room_card.html",
+            {"room": room, "can_turnover": True, "error": error},
+            status=409 if error else 200,
+        )
+    counts = selectors.room_counts(room.site)
+    response.write(render_to_string("sites/_board_counts.html", {"counts": counts}, request))
+    return response
 
 
 def room_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -202,12 +222,8 @@ def room_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if missing:
             raise DomainError(_("Not found within your areas: %(l)s") % {"l": ", ".join(missing)})
-        reason = request.POST.get("reason") or ""
-        if reason not in Reason.values:  # asked, never assumed
-            raise ValidationFailed(
-                _("Choose why these people are put under control."), field="reason"
-            )
-        services.check_in(room, persons, by=request.user, reason=reason)
+        # asked, never assumed: the service refuses a missing or unknown reason
+        services.check_in(room, persons, by=request.user, reason=request.POST.get("reason", ""))
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:

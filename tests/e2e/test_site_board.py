@@ -38,7 +38,11 @@ def test_the_board_fits_a_phone_and_a_tap_records_the_next_step(
     button = page.get_by_test_id("step-101")
     expect(button).to_be_visible()
     button.click()
-    expect(page.get_by_test_id("room-101")).to_contain_text("已消杀")  # the card swapped in place
+    # the card moved into its new group, without a reload, and left the old one
+    moved = page.locator("#group-disinfected").get_by_test_id("room-101")
+    expect(moved).to_contain_text("已消杀")
+    expect(page.locator("#group-awaiting_disinfection").get_by_test_id("room-101")).to_have_count(0)
+    expect(page.get_by_test_id("count-disinfected")).to_have_text("1")
     step = TurnoverStep.objects.get(room__site=site, room__number="101")
     assert step.step == "disinfection"
     assert step.by_id == manager.pk

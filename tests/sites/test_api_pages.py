@@ -10,6 +10,11 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1/sites"
 
 
+def checkin(person, reason="close_contact"):
+    """A check-in's body: the persons and why they are put under control."""
+    return {"person_ids": [person.pk], "reason": reason}
+
+
 def error_of(resp):
     data = body(resp)
     assert set(data) == {"error"} and set(data["error"]) == {"code", "message", "fields"}, data
@@ -63,7 +68,7 @@ def test_writes_need_the_role_and_the_area(access, site, person_a):
     access.check(
         f"{API}/rooms/{room.pk}/check-in",
         method="post",
-        data={"person_ids": [person_a.pk]},
+        data=checkin(person_a),
         denied_role=["township_a", "auditor", "lab"],
         other_area=["site_b"],
         api=True,
@@ -145,7 +150,7 @@ def test_site_rooms_check_in_release_and_turnover_through_the_api(login, users, 
     assert body(resp) == {"created": 40, "first": "101", "last": "220"}
     room = Room.objects.get(site_id=site_id, number="101")
     under_control(person_a, days_ago=4)
-    resp = api_post(client, f"{API}/rooms/{room.pk}/check-in", {"person_ids": [person_a.pk]})
+    resp = api_post(client, f"{API}/rooms/{room.pk}/check-in", checkin(person_a))
     assert resp.status_code == 201, resp.content
     [stay] = body(resp)
     due = body(client.get(f"{API}/due"))
@@ -167,12 +172,12 @@ def test_site_rooms_check_in_release_and_turnover_through_the_api(login, users, 
 def test_check_in_errors(login, users, site, person_a, person_b):
     client = login(users["site_a"])
     room = room_of(site, "101")
-    resp = api_post(client, f"{API}/rooms/{room.pk}/check-in", {"person_ids": [person_b.pk]})
+    resp = api_post(client, f"{API}/rooms/{room.pk}/check-in", checkin(person_b))
     assert resp.status_code == 404 and error_of(resp)["fields"] == {
         "person_ids": ["No such person within your areas."]
     }
-    api_post(client, f"{API}/rooms/{room.pk}/check-in", {"person_ids": [person_a.pk]})
-    resp = api_post(client, f"{API}/rooms/{room.pk}/check-in", {"person_ids": [person_a.pk]})
+    api_post(client, f"{API}/rooms/{room.pk}/check-in", checkin(person_a))
+    resp = api_post(client, f"{API}/rooms/{room.pk}/check-in", checkin(person_a))
     err = error_of(resp)
     assert resp.status_code == 409 and "room" in err["fields"]  # occupied: as to a race's loser
     assert "already occupied" in err["message"]
@@ -180,13 +185,29 @@ def test_check_in_errors(login, users, site, person_a, person_b):
     assert resp.status_code == 422 and {"person_ids", "x"} <= set(error_of(resp)["fields"])
 
 
+def test_check_in_asks_for_the_reason_never_assumes_close_contact(login, users, site, person_a):
+    client = login(users["site_a"])
+    room = room_of(site, "101")
+    url = f"{API}/rooms/{room.pk}/check-in"
+    resp = api_post(client, url, {"person_ids": [person_a.pk]})
+    assert resp.status_code == 422 and error_of(resp)["fields"] == {
+        "reason": ["This field is required."]
+    }
+    for unknown in ("", "contact", "CLOSE_CONTACT"):
+        resp = api_post(client, url, checkin(person_a, unknown))
+        assert resp.status_code == 422 and error_of(resp)["fields"] == {
+            "reason": ["Choose why these people are put under control."]
+        }, unknown
+    assert not Stay.objects.exists()  # nothing half-written
+    resp = api_post(client, url, checkin(person_a, "inbound_traveller"))
+    assert resp.status_code == 201 and Stay.objects.get().reason == "inbound_traveller"
+
+
 def test_early_release_and_out_of_order_step_errors(login, users, site, person_a):
     client = login(users["site_a"])
     room = room_of(site, "101")
     under_control(person_a, days_ago=1)
-    [stay] = body(
-        api_post(client, f"{API}/rooms/{room.pk}/check-in", {"person_ids": [person_a.pk]})
-    )
+    [stay] = body(api_post(client, f"{API}/rooms/{room.pk}/check-in", checkin(person_a)))
     resp = api_post(client, f"{API}/stays/{stay['id']}/release", {})
     assert resp.status_code == 422 and "early_reason" in error_of(resp)["fields"]
     resp = api_post(client, f"{API}/releases", {"stay_ids": [stay["id"]], "early_reason": "转院"})

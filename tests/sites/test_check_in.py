@@ -208,7 +208,7 @@ def test_twenty_check_ins_racing_for_one_bed_one_wins_every_other_gets_409(
         try:
             barrier.wait()
             resp = client.post(f"/api/v1/sites/rooms/{room.pk}/check-in",
-                               json.dumps({"person_ids": [person.pk]}),
+                               json.dumps({"person_ids": [person.pk], "reason": "close_contact"}),
                                content_type="application/json")  # fmt: skip
             answers.append((resp.status_code, resp.json()))
         finally:

@@ -49,7 +49,15 @@ class PersonListView(ObjectListView):
     ]
 
     def get_queryset(self):
-        return selectors.persons_for(self.request.user)
+        user, query = self.request.user, self.request.GET
+        others = set(query) - {"sort", "page"}
+        if (
+            query.get("sort", "").lstrip("-") == "name"
+            and not any(query.get(k) for k in others)
+            and selectors.county_wide(user)
+        ):
+            return selectors.persons_in_name_order(user)
+        return selectors.persons_for(user)
 
     def get_columns(self):
         # The birth date for roles that may reveal, the year for the others (the year cannot

@@ -21,6 +21,7 @@ from fangkong.core.logbatch import LogBatch
 from fangkong.core.permissions import require, require_area
 from fangkong.core.scoping import user_covers_area
 from fangkong.core.timeline import record_event
+from fangkong.policy.choices import Reason
 from fangkong.sites import sql
 from fangkong.sites.choices import RoomState, StayStatus
 from fangkong.sites.models import Room, Stay
@@ -145,7 +146,8 @@ def check_in(
     giving the same room at once, every one but the first gets Conflict, as does a check-in
     into a room already occupied. Raises ValidationFailed (room not ready, over its beds,
     person already in a stay, several households) or NotFound
-    (room or person outside the user's areas); nothing is written then."""
+    (room or person outside the user's areas), or when ``reason`` is not one of
+    ``Reason``: the reason is asked, never assumed; nothing is written then."""
     try:
         with transaction.atomic():
             return _check_in(room, list(persons), by=by, reason=reason, at=at, handover=handover)
@@ -160,6 +162,8 @@ def _check_in(
     room: Room, persons: list[Any], *, by: Actor, reason: str, at: Any, handover: bool = False
 ) -> list[Stay]:
     require(by, "transfer.trip.run" if handover else "stay.manage")
+    if reason not in Reason.values:
+        raise ValidationFailed(_("Choose why these people are put under control."), field="reason")
     now = _now(at)
     today = timezone.localdate(now)
     site = room.site
@@ -203,7 +207,7 @@ def _check_in(
     ages = {p.pk: age_on(p.birth_date, today) for p in unique}
     has_adult = any(a is not None and a >= MINOR_AGE for a in ages.values())
     logs = LogBatch()
-    phases = _centralized_phases(unique, reason or DEFAULT_REASON, by=by, on=today, logs=logs)
+    phases = _centralized_phases(unique, reason, by=by, on=today, logs=logs)
     stays: list[Stay] = []
     for p in unique:
         a = ages[p.pk]
@@ -215,7 +219,7 @@ def _check_in(
                 household_id=p.household_id,
                 phase=phases[p.pk],
                 check_in_at=now,
-                reason=(reason or DEFAULT_REASON)[:40],
+                reason=reason,
                 minor_unaccompanied=a is not None and a < MINOR_AGE and not has_adult,
                 elderly=a is not None and a >= ELDERLY_AGE,
                 created_by=by,
