@@ -256,7 +256,7 @@ def run(args) -> int:
     rooms = ready_rooms(n_due + args.checkins)
     t0 = time.perf_counter()
     for person, room in zip(due_persons, rooms[:n_due], strict=True):
-        services.check_in(room, [person], by=manager)
+        services.check_in(room, [person], by=manager, reason="close_contact")
     t_place = time.perf_counter() - t0
     print(
         f"setup: {n_due} episodes {n_due / t_eps:.0f}/s; {n_due} check-ins (episode exists) "
@@ -266,7 +266,7 @@ def run(args) -> int:
     # --- check-in throughput: a new episode per person --------------------------------
     with Meter() as m_checkin:
         for person, room in zip(new_persons, rooms[n_due:], strict=True):
-            services.check_in(room, [person], by=manager)
+            services.check_in(room, [person], by=manager, reason="close_contact")
     t_checkin = m_checkin.wall
     checkin_rate = len(new_persons) / t_checkin
 

@@ -72,7 +72,7 @@ def test_a_room_timeline_says_how_many_checked_in_not_who(county, users, make_us
     a, b = (
         PersonFactory(area=county.village_a, household=home, name=n) for n in ("诸葛亮", "黄月英")
     )
-    sites.check_in(room, [a, b], by=manager)
+    sites.check_in(room, [a, b], by=manager, reason="close_contact")
     event = TimelineEvent.objects.get(subject_type="sites.room", kind="occupied")
     assert "2" in event.summary
     assert event.data["persons"] == [a.pk, b.pk]

@@ -52,7 +52,7 @@ def test_room_and_stay_endpoints_are_scoped(access, site, manager, person_a):
         api=True,
     )
     [stay] = __import__("fangkong.sites.services", fromlist=["x"]).check_in(
-        room, [person_a], by=manager
+        room, [person_a], by=manager, reason="close_contact"
     )
     access.check(
         f"{API}/stays/{stay.pk}",
@@ -265,7 +265,7 @@ def test_due_page_releases_a_batch(login, users, site, manager, county):
     stays = []
     for number, p in zip(["101", "102"], persons, strict=True):
         under_control(p, days_ago=4)
-        stays += services.check_in(room_of(site, number), [p], by=manager)
+        stays += services.check_in(room_of(site, number), [p], by=manager, reason="close_contact")
     client = login(users["site_a"])
     page = client.get("/sites/due/")
     assert persons[0].name.encode() in page.content

@@ -25,7 +25,7 @@ TODAY = timezone.localdate
 def placed(site, number, person, manager, days_ago):
     """Check a person in whose centralized phase started ``days_ago`` days back."""
     phase = under_control(person, days_ago=days_ago)
-    [stay] = services.check_in(room_of(site, number), [person], by=manager)
+    [stay] = services.check_in(room_of(site, number), [person], by=manager, reason="close_contact")
     assert stay.phase_id == phase.pk
     return stay
 
@@ -167,7 +167,7 @@ def test_room_stays_occupied_until_its_last_occupant_leaves(make_site, manager, 
     site = make_site(per_floor=1, beds=3)
     for p in household:
         under_control(p, days_ago=4)
-    stays = services.check_in(room_of(site, "101"), household, by=manager)
+    stays = services.check_in(room_of(site, "101"), household, by=manager, reason="close_contact")
     services.release(stays[0], by=manager)
     assert Room.objects.get(pk=stays[0].room_id).state == RoomState.OCCUPIED
     services.release_batch(stays[1:], by=manager)
@@ -243,7 +243,7 @@ def test_an_episode_ending_while_the_person_is_still_in_a_room_waits_for_the_rel
     release closes the stay."""
     site = make_site(person_a.area)
     phase = under_control(person_a, days_ago=1)
-    [stay] = services.check_in(room_of(site, "101"), [person_a], by=manager)
+    [stay] = services.check_in(room_of(site, "101"), [person_a], by=manager, reason="close_contact")
     cancel_episode(phase.episode, reason_text="ruled out", by=users["township_a"])
     assert left_at(person_a) is None
     services.release(stay, by=manager, early_reason="ruled out")
@@ -253,6 +253,6 @@ def test_an_episode_ending_while_the_person_is_still_in_a_room_waits_for_the_rel
 def test_a_release_into_home_isolation_keeps_the_person_under_control(manager, person_a, make_site):
     site = make_site(person_a.area)
     under_control(person_a, days_ago=6)
-    [stay] = services.check_in(room_of(site, "101"), [person_a], by=manager)
+    [stay] = services.check_in(room_of(site, "101"), [person_a], by=manager, reason="close_contact")
     services.release(stay, by=manager)
     assert left_at(person_a) is None

@@ -89,7 +89,7 @@ def test_release_then_turnover_end_to_end(site, manager, person_a):
     from tests.sites.conftest import under_control
 
     under_control(person_a, days_ago=4)
-    [stay] = services.check_in(room_of(site, "101"), [person_a], by=manager)
+    [stay] = services.check_in(room_of(site, "101"), [person_a], by=manager, reason="close_contact")
     services.release(stay, by=manager)
     room = room_of(site, "101")
     for step in ORDER:
@@ -120,7 +120,7 @@ def test_overdue_turnover_alert_uses_the_site_target(make_site, manager):
 
 
 def test_board_groups_rooms_by_state(site, manager, person_a):
-    services.check_in(room_of(site, "101"), [person_a], by=manager)
+    services.check_in(room_of(site, "101"), [person_a], by=manager, reason="close_contact")
     vacate(room_of(site, "102"), 1)
     groups = dict(selectors.board(site))
     assert [r.number for r in groups[RoomState.OCCUPIED]] == ["101"]
@@ -142,7 +142,12 @@ def test_capacity_counts_beds_by_state_per_site_and_total(make_site, manager, us
         planned_beds=300,
     )
     reserve = make_site(name="备用酒店", per_floor=3, status=SiteStatus.RESERVE)
-    services.check_in(room_of(a, "101"), [PersonFactory(area=county.village_a)], by=manager)
+    services.check_in(
+        room_of(a, "101"),
+        [PersonFactory(area=county.village_a)],
+        by=manager,
+        reason="close_contact",
+    )
     services.set_room_state(room_of(a, "102"), RoomState.RESERVED, by=manager)
     services.set_room_state(room_of(a, "103"), RoomState.OUT_OF_SERVICE, by=manager, reason="修")
     vacate(room_of(b, "101"), 1)

@@ -135,7 +135,9 @@ def lived(county, users, make_user, swab, to_lab, sms):
     )  # fmt: skip
     sites.bulk_create_rooms(site, by=county_user, floors=1, rooms_per_floor=2, beds=1)
     room = site.rooms.get(number="101")
-    [stay] = sites.check_in(room, [Person.objects.get(pk=person.pk)], by=manager)
+    [stay] = sites.check_in(
+        room, [Person.objects.get(pk=person.pk)], by=manager, reason="close_contact"
+    )
     sites.release(stay, by=manager)
     # a single tube, positive: follow-up, a case candidate, SMS notices (some sent)
     tube = swab(Person.objects.get(pk=person.pk), "S0000001").tube

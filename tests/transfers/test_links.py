@@ -95,7 +95,7 @@ def test_a_household_not_awaiting_placement_is_refused_and_no_request_stays(
 def test_a_member_already_in_a_site_leaves_the_household_on_the_queue(
     failed, family, site, dispatcher, users
 ):
-    check_in(site.rooms.first(), family[:1], by=users["site_county"])
+    check_in(site.rooms.first(), family[:1], by=users["site_county"], reason="close_contact")
     with pytest.raises(ValidationFailed) as exc:
         services.request_for_placement(failed, by=dispatcher)
     assert "already in isolation" in str(exc.value.message)
@@ -152,7 +152,7 @@ def test_contacts_that_cannot_be_sent_are_refused_naming_why(case, contact, plac
         services.request_for_contact(secondary, by=users["township_a"])
     with pytest.raises(PermissionDenied):
         services.request_for_contact(close, by=users["auditor"])
-    check_in(site.rooms.first(), [close.person], by=users["site_county"])
+    check_in(site.rooms.first(), [close.person], by=users["site_county"], reason="close_contact")
     with pytest.raises(ValidationFailed) as exc:
         services.request_for_contact(close, by=users["county"])
     assert "already in isolation" in str(exc.value.message)

@@ -267,3 +267,20 @@ def test_the_driver_may_not_plan_and_the_dispatcher_may_not_tick(
     with pytest.raises(PermissionDenied):
         services.pick_up(accepted, person=family[0], by=users["county"])
     assert services.pick_up(accepted, person=family[0], by=driver).picked_up_at
+
+
+def test_the_stay_says_why_the_household_is_under_control_not_close_contact_by_default(
+    accepted, family, driver
+):
+    """A household already under control (here: arrived from a high-risk area) keeps its
+    reason at the site; one brought without an episode is under control for the request's."""
+    from fangkong.control.services import start_episode
+
+    start_episode(family[0], "left_high_risk_area", start_date=accepted.created_at.date(), by=None)
+    services.dispatch_trip(accepted, by=driver)
+    for p in family:
+        services.pick_up(accepted, person=p, by=driver)
+    services.arrive(accepted, by=driver)
+    stays = Stay.objects.filter(person__in=family, status=StayStatus.OPEN)
+    assert {s.reason for s in stays} == {"left_high_risk_area"}
+    assert {s.phase.episode.reason for s in stays if s.phase} <= {"left_high_risk_area"}

@@ -70,7 +70,7 @@ def test_a_person_outside_the_users_areas_is_refused(contact, placed, make_user)
 
 
 def test_a_person_already_in_a_site_is_refused(family, site, dispatcher, users):
-    check_in(site.rooms.first(), family, by=users["site_county"])
+    check_in(site.rooms.first(), family, by=users["site_county"], reason="close_contact")
     with pytest.raises(ValidationFailed) as exc:
         services.request_transfer(family, TransferKind.CLOSE_CONTACT, by=dispatcher)
     assert "persons" in exc.value.fields and "already in isolation" in str(exc.value.message)
@@ -99,7 +99,7 @@ def test_a_release_home_from_a_site_without_coordinates_is_refused(
     family, make_site, dispatcher, users
 ):
     site = make_site(name="无坐标宾馆", lat=None, lon=None)
-    check_in(site.rooms.first(), family[:1], by=users["site_county"])
+    check_in(site.rooms.first(), family[:1], by=users["site_county"], reason="close_contact")
     with pytest.raises(ValidationFailed) as exc:
         services.request_transfer(family[:1], TransferKind.RELEASE_HOME, by=dispatcher)
     assert "site" in exc.value.fields and "no coordinates" in str(exc.value.message)

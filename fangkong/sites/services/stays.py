@@ -31,7 +31,6 @@ from fangkong.sites.states import CHECK_IN_STATES, RoomMachine, StayMachine
 label = RoomMachine.label
 
 CENTRALIZED = "centralized_isolation"
-DEFAULT_REASON = "close_contact"
 MINOR_AGE = 18
 ELDERLY_AGE = 70
 
@@ -133,7 +132,7 @@ def check_in(
     persons: Iterable[Any],
     *,
     by: Actor,
-    reason: str = DEFAULT_REASON,
+    reason: str,
     at: dt.datetime | None = None,
     handover: bool = False,
 ) -> list[Stay]:

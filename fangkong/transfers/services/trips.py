@@ -17,6 +17,7 @@ from fangkong.core.errors import NotFound, ValidationFailed
 from fangkong.core.logbatch import LogBatch
 from fangkong.core.permissions import require
 from fangkong.core.scoping import user_covers_area
+from fangkong.policy.choices import Reason
 from fangkong.sites.choices import RoomState
 from fangkong.sites.models import Room
 from fangkong.transfers.choices import (
@@ -180,17 +181,26 @@ def pick_up(
     return row
 
 
-def _under_control(persons: list[Any], *, on: dt.date) -> None:
+# Why a request's persons are under control, when they arrive without an episode.
+KIND_REASON = {TransferKind.CLOSE_CONTACT: Reason.CLOSE_CONTACT}
+
+
+def _under_control(persons: list[Any], *, kind: str, on: dt.date) -> str:
     """Whoever the request brought without a control episode gets one now, by the system:
     the request stood for that decision (check-in would otherwise need the crew to hold
-    "episode.manage")."""
+    "episode.manage"). Returns the reason the household is under control, for its stay:
+    the episode's it already had (a household not eligible for home isolation keeps its
+    own), else the request's kind's."""
     from fangkong.control import selectors as control_selectors
     from fangkong.control import services as control_services
 
-    have = {e.person_id for e in control_selectors.active_episodes_for([p.pk for p in persons])}
+    episodes = control_selectors.active_episodes_for([p.pk for p in persons])
+    have = {e.person_id: e.reason for e in episodes}
+    reason = next(iter(have.values()), KIND_REASON.get(kind, Reason.CLOSE_CONTACT))
     for p in persons:
         if p.pk not in have:
-            control_services.start_episode(p, "close_contact", start_date=on, by=None)
+            control_services.start_episode(p, reason, start_date=on, by=None)
+    return reason
 
 
 def arrive(trip: Trip, *, by: Actor, at: dt.datetime | None = None) -> Trip:
@@ -235,9 +245,10 @@ def arrive(trip: Trip, *, by: Actor, at: dt.datetime | None = None) -> Trip:
                 )
                 continue
             if r.kind in TO_ROOM_KINDS:
-                _under_control([m.person for m in members], on=timezone.localdate(now))
+                persons = [m.person for m in members]
+                reason = _under_control(persons, kind=r.kind, on=timezone.localdate(now))
                 room = Room.objects.select_related("site__area").get(pk=r.room_id)
-                check_in(room, [m.person for m in members], by=by, at=now, handover=True)
+                check_in(room, persons, by=by, reason=reason, at=now, handover=True)
             where = (
                 locked.site.name
                 if locked.site and r.kind not in POSITIVE_KINDS
