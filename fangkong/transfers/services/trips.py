@@ -182,7 +182,7 @@ def pick_up(
 
 
 # Why a request's persons are under control, when they arrive without an episode.
-KIND_REASON = {TransferKind.CLOSE_CONTACT: Reason.CLOSE_CONTACT}
+KIND_REASON: dict[str, str] = {TransferKind.CLOSE_CONTACT: Reason.CLOSE_CONTACT}
 
 
 def _under_control(persons: list[Any], *, kind: str, on: dt.date) -> str:
