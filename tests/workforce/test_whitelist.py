@@ -4,6 +4,7 @@ only, every bad row reported with its row number and column."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -118,3 +119,34 @@ def test_a_file_without_the_columns_is_refused_on_upload(employers, users):
         start_whitelist_import(employers["a"], by=users["county"], filename="x.xlsx",
                                content=b"not a workbook", mode="all")  # fmt: skip
     assert not WhitelistImport.objects.exists()
+
+
+def test_a_number_repeated_in_the_file_is_refused_naming_the_first_row(employers, users):
+    persons = Person.objects.count()
+    number = valid_id()
+    job = run(employers["a"], users["county"], [
+        ["张一", number, "", "", "", "", ""],
+        ["张一", number, "", "", "", "", ""],
+    ])  # fmt: skip
+    assert job.status == WhitelistImport.Status.REJECTED
+    assert list(job.row_errors.values_list("row", "field")) == [(4, "证件号码")]
+    assert "Repeats row 3" in job.row_errors.get().message
+    assert Person.objects.count() == persons and not Worker.objects.exists()
+
+
+def test_a_person_of_another_area_is_matched_and_a_new_namesake_is_a_likely_duplicate(
+    employers, users, county
+):
+    from fangkong.people.models import DuplicateCandidate
+
+    elsewhere = PersonFactory(area=county.town_b)  # registered in another township
+    twin = PersonFactory(area=county.town_b, name="王五", birth_date=dt.date(1985, 3, 12))
+    job = run(employers["a"], users["county"], [
+        [elsewhere.name, elsewhere.id_number, "", "", "", "", ""],
+        ["王五", valid_id("19850312"), "", "", "", "", ""],
+    ])  # fmt: skip
+    assert (job.status, job.created_count, job.persons_created) == ("done", 2, 1)
+    worker = Worker.objects.get(person=elsewhere)
+    assert worker.area == employers["a"].area and worker.person.area == county.town_b
+    new = Person.objects.get(name="王五", area=employers["a"].area)
+    assert set(DuplicateCandidate.objects.values_list("person_id", flat=True)) == {twin.pk, new.pk}
