@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from fangkong.areas.selectors import areas_for
 from fangkong.core import audit
@@ -33,7 +32,7 @@ from fangkong.core.models import TimelineEvent
 from fangkong.core.permissions import require
 from fangkong.core.pii import blind_index
 from fangkong.core.scoping import get_visible_or_404
-from fangkong.core.services.imports import queue_import_job
+from fangkong.core.services.imports import queue_import_job, refuse_bad_rows, run_import_job
 from fangkong.people import sheet
 from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Household, ImportJob, ImportRowError, KeyCategory, Person
@@ -94,26 +93,7 @@ def _context(user: Actor) -> Context:
 def run_import(job_id: int) -> ImportJob:
     """Check and write one import job (called by the background task)."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    if job.finished:
-        return job
-    with translation.override(job.language):
-        try:
-            _run(job)
-        except sheet.SheetError as exc:
-            job.set_progress(
-                status=ImportJob.Status.REJECTED,
-                message=str(exc.message)[:500],
-                finished_at=timezone.now(),
-            )
-        except Exception:
-            log.exception("import failed", extra={"job": job.pk})
-            job.set_progress(
-                status=ImportJob.Status.FAILED,
-                message=_("The import failed unexpectedly; nothing was written."),
-                finished_at=timezone.now(),
-            )
-            raise
-    return job
+    return run_import_job(job, _run, refused=sheet.SheetError, log=log)
 
 
 def _run(job: ImportJob) -> None:
@@ -132,34 +112,21 @@ def _run(job: ImportJob) -> None:
     job.set_progress(total_rows=len(all_rows))
     ctx = _context(by)
     good: list[sheet.Row] = []
-    errors: list[ImportRowError] = []
-    bad_rows = 0
+    bad: list[tuple[int, list[tuple[str, str]]]] = []
     for i, (number, cells) in enumerate(all_rows):
         row = sheet.read_row(number, cells, columns, ctx)
         if row.errors:
-            bad_rows += 1
-            errors.extend(
-                ImportRowError(job=job, row=row.number, field=f[:40], message=m[:300])
-                for f, m in row.errors
-            )
+            bad.append((row.number, row.errors))
         else:
             good.append(row)
         if (i + 1) % PROGRESS_EVERY == 0:
             job.set_progress(processed_rows=i + 1)
-    ImportRowError.objects.bulk_create(errors, batch_size=2000)
-    job.set_progress(processed_rows=len(all_rows), error_count=bad_rows)
-    if bad_rows and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
-        job.set_progress(
-            status=ImportJob.Status.REJECTED,
-            message=ngettext(
-                "%(n)d row is not valid; nothing was imported.",
-                "%(n)d rows are not valid; nothing was imported.",
-                bad_rows,
-            )
-            % {"n": bad_rows},
-            finished_at=timezone.now(),
-        )
+    all_or_nothing = job.mode == ImportJob.Mode.ALL_OR_NOTHING
+    if refuse_bad_rows(
+        job, ImportRowError, bad, total=len(all_rows), all_or_nothing=all_or_nothing
+    ):
         return
+    bad_rows = len(bad)
     job.set_progress(status=ImportJob.Status.WRITING)
     with transaction.atomic():
         counts = _write(job, by, good, bad_rows)
