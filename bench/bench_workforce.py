@@ -254,6 +254,12 @@ def bench_passes(county, county_user, n_checks: int) -> None:
     ])  # fmt: skip
     rng = random.Random(5)
     numbers = [f"500242{rng.randint(1, 2000):06d}" for _ in range(n_checks)]
+    from django.test.utils import CaptureQueriesContext
+
+    services.verify_freight_pass(numbers[0], area=county, checkpoint="G65")  # warm
+    with CaptureQueriesContext(connection) as ctx:
+        services.verify_freight_pass(numbers[0], area=county, checkpoint="G65")
+    print(f"  statements per recorded verification: {len(ctx.captured_queries)}", flush=True)
     t = time.perf_counter()
     for n in numbers:
         services.verify_freight_pass(n, area=county, checkpoint="G65")

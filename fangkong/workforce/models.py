@@ -143,6 +143,20 @@ class Worker(BaseModel):
         ]
         indexes = [
             models.Index(fields=["sector", "active", "next_due_on"]),
+            # the compliance list of a sector, most overdue first: read in index order, the
+            # first page is its first 50 entries (SQLite does not take a bare ``active`` as
+            # an equality on the index above, and sorted the whole sector instead)
+            models.Index(
+                fields=["sector", "next_due_on"],
+                condition=models.Q(active=True),
+                name="worker_sector_due_active",
+            ),
+            # ...and its count, scoped by area, from the index alone
+            models.Index(
+                fields=["sector", "area"],
+                condition=models.Q(active=True),
+                name="worker_sector_area_active",
+            ),
             models.Index(fields=["area", "active", "next_due_on"]),
             models.Index(fields=["employer", "active", "next_due_on"]),
             models.Index(fields=["person", "active"]),

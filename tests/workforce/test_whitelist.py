@@ -4,6 +4,7 @@ only, every bad row reported with its row number and column."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -126,3 +127,34 @@ def test_workers_registered_by_a_whitelist_are_found_by_name(employers, users):
     run(employers["a"], users["county"], [["钱多多", valid_id(), "", "分拣", "", "", ""]])
     assert [p.name for p in search_persons(users["county"], "多多")] == ["钱多多"]
     assert [p.name for p in search_persons(users["county"], "qdd")] == ["钱多多"]
+
+
+def test_a_number_repeated_in_the_file_is_refused_naming_the_first_row(employers, users):
+    persons = Person.objects.count()
+    number = valid_id()
+    job = run(employers["a"], users["county"], [
+        ["张一", number, "", "", "", "", ""],
+        ["张一", number, "", "", "", "", ""],
+    ])  # fmt: skip
+    assert job.status == WhitelistImport.Status.REJECTED
+    assert list(job.row_errors.values_list("row", "field")) == [(4, "证件号码")]
+    assert "Repeats row 3" in job.row_errors.get().message
+    assert Person.objects.count() == persons and not Worker.objects.exists()
+
+
+def test_a_person_of_another_area_is_matched_and_a_new_namesake_is_a_likely_duplicate(
+    employers, users, county
+):
+    from fangkong.people.models import DuplicateCandidate
+
+    elsewhere = PersonFactory(area=county.town_b)  # registered in another township
+    twin = PersonFactory(area=county.town_b, name="王五", birth_date=dt.date(1985, 3, 12))
+    job = run(employers["a"], users["county"], [
+        [elsewhere.name, elsewhere.id_number, "", "", "", "", ""],
+        ["王五", valid_id("19850312"), "", "", "", "", ""],
+    ])  # fmt: skip
+    assert (job.status, job.created_count, job.persons_created) == ("done", 2, 1)
+    worker = Worker.objects.get(person=elsewhere)
+    assert worker.area == employers["a"].area and worker.person.area == county.town_b
+    new = Person.objects.get(name="王五", area=employers["a"].area)
+    assert set(DuplicateCandidate.objects.values_list("person_id", flat=True)) == {twin.pk, new.pk}

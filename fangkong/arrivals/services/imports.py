@@ -95,7 +95,7 @@ def run_ledger_import(job_id: int) -> LedgerImport:
     """Check and write one ledger import (called by the background task)."""
     job = LedgerImport.objects.select_related("created_by").get(pk=job_id)
     # refused as a whole: too many rows, or the uploader no longer allowed
-    return run_import_job(job, lambda: _run(job), refused=(ValidationFailed, PermissionDenied))
+    return run_import_job(job, _run, refused=(ValidationFailed, PermissionDenied), log=log)
 
 
 def _run(job: LedgerImport) -> None:
@@ -109,18 +109,12 @@ def _run(job: LedgerImport) -> None:
     job.set_progress(total_rows=len(raw))
     checked = check_rows(raw, ledger.checker(by), lambda n: job.set_progress(processed_rows=n))
     header = {key: names[0] for key, names in ledger.columns.items()}
-    LedgerImportRowError.objects.bulk_create(
-        [
-            LedgerImportRowError(job=job, row=row, field=header.get(key, key)[:40],
-                                 message=message[:300])
-            for row, key, message in checked.errors
-        ],
-        batch_size=2000,
-    )  # fmt: skip
-    bad = len({row for row, _key, _m in checked.errors})
-    job.set_progress(processed_rows=len(raw), error_count=bad)
-    if bad:
-        refuse_bad_rows(job, bad)
+    bad: dict[int, list[tuple[str, str]]] = {}
+    for row, key, message in checked.errors:
+        bad.setdefault(row, []).append((header.get(key, key), message))
+    if refuse_bad_rows(
+        job, LedgerImportRowError, sorted(bad.items()), total=len(raw), all_or_nothing=True
+    ):
         return
     job.set_progress(status=LedgerImport.Status.WRITING)
     added, kept = ledger.write(checked.values, by)

@@ -93,7 +93,7 @@ def _context(user: Actor) -> Context:
 def run_import(job_id: int) -> ImportJob:
     """Check and write one import job (called by the background task)."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    return run_import_job(job, lambda: _run(job), refused=sheet.SheetError)
+    return run_import_job(job, _run, refused=sheet.SheetError, log=log)
 
 
 def _run(job: ImportJob) -> None:
@@ -112,25 +112,21 @@ def _run(job: ImportJob) -> None:
     job.set_progress(total_rows=len(all_rows))
     ctx = _context(by)
     good: list[sheet.Row] = []
-    errors: list[ImportRowError] = []
-    bad_rows = 0
+    bad: list[tuple[int, list[tuple[str, str]]]] = []
     for i, (number, cells) in enumerate(all_rows):
         row = sheet.read_row(number, cells, columns, ctx)
         if row.errors:
-            bad_rows += 1
-            errors.extend(
-                ImportRowError(job=job, row=row.number, field=f[:40], message=m[:300])
-                for f, m in row.errors
-            )
+            bad.append((row.number, row.errors))
         else:
             good.append(row)
         if (i + 1) % PROGRESS_EVERY == 0:
             job.set_progress(processed_rows=i + 1)
-    ImportRowError.objects.bulk_create(errors, batch_size=2000)
-    job.set_progress(processed_rows=len(all_rows), error_count=bad_rows)
-    if bad_rows and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
-        refuse_bad_rows(job, bad_rows)
+    all_or_nothing = job.mode == ImportJob.Mode.ALL_OR_NOTHING
+    if refuse_bad_rows(
+        job, ImportRowError, bad, total=len(all_rows), all_or_nothing=all_or_nothing
+    ):
         return
+    bad_rows = len(bad)
     job.set_progress(status=ImportJob.Status.WRITING)
     with transaction.atomic():
         counts = _write(job, by, good, bad_rows)

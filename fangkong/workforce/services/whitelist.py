@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from fangkong.core import audit
 from fangkong.core.actors import Actor
@@ -29,7 +28,7 @@ from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.core.pii import blind_index
 from fangkong.core.pinyin import pinyin_initials
-from fangkong.core.services.imports import queue_import_job
+from fangkong.core.services.imports import queue_import_job, refuse_bad_rows, run_import_job
 from fangkong.core.xlsx import Limits, SheetReader, XlsxRefused, check_workbook, find_header
 from fangkong.people.choices import DocType, PersonStatus
 from fangkong.people.idnumber import IdNumberError, normalise_id, parse_resident_id, validate_phone
@@ -205,27 +204,9 @@ def import_jobs_for(user: Actor):
 
 
 def run_whitelist_import(job_id: int) -> WhitelistImport:
+    """Check and write one whitelist import (called by the background task)."""
     job = WhitelistImport.objects.select_related("created_by", "employer__sector").get(pk=job_id)
-    if job.finished:
-        return job
-    with translation.override(job.language):
-        try:
-            _run(job)
-        except XlsxRefused as exc:
-            job.set_progress(
-                status=WhitelistImport.Status.REJECTED,
-                message=str(exc.message)[:500],
-                finished_at=timezone.now(),
-            )
-        except Exception:
-            log.exception("whitelist import failed", extra={"job": job.pk})
-            job.set_progress(
-                status=WhitelistImport.Status.FAILED,
-                message=_("The import failed unexpectedly; nothing was written."),
-                finished_at=timezone.now(),
-            )
-            raise
-    return job
+    return run_import_job(job, _run, refused=XlsxRefused, log=log)
 
 
 def _existing(indexes: list[str]) -> dict[str, int]:
@@ -290,35 +271,14 @@ def _run(job: WhitelistImport) -> None:
                 _("This person is on the whitelist of another employer; that employer must "
                   "take them off first."),
             )  # fmt: skip
-    bad = [r for r in rows if r.errors]
-    WhitelistRowError.objects.bulk_create(
-        [
-            WhitelistRowError(job=job, row=r.number, field=f[:40], message=m[:300])
-            for r in bad
-            for f, m in r.errors
-        ],
-        batch_size=2000,
-    )
-    job.set_progress(processed_rows=len(rows), error_count=len(bad))
-    if bad and job.mode == WhitelistImport.Mode.ALL_OR_NOTHING:
-        job.set_progress(
-            status=WhitelistImport.Status.REJECTED,
-            message=ngettext(
-                "%(n)d row is not valid; nothing was imported.",
-                "%(n)d rows are not valid; nothing was imported.",
-                len(bad),
-            )
-            % {"n": len(bad)},
-            finished_at=timezone.now(),
-        )
+    bad = [(r.number, r.errors) for r in rows if r.errors]
+    all_or_nothing = job.mode == WhitelistImport.Mode.ALL_OR_NOTHING
+    if refuse_bad_rows(job, WhitelistRowError, bad, total=len(rows), all_or_nothing=all_or_nothing):
         return
     good = [r for r in rows if not r.errors]
     job.set_progress(status=WhitelistImport.Status.WRITING)
     with transaction.atomic():
         counts = _write(job, employer, good, index_of, existing, holders)
-    from fangkong.workforce.services.compliance import sync
-
-    sync(person_ids=counts.pop("person_ids"))
     job.set_progress(
         status=WhitelistImport.Status.DONE,
         finished_at=timezone.now(),
@@ -332,10 +292,10 @@ def _run(job: WhitelistImport) -> None:
 
 
 PERSON_COLUMNS = ["id", "area_id", "name", "name_initials", "doc_type", "id_number",
-                  "sex", "birth_date", "phone", "created_by_id"]  # fmt: skip
+                  "id_number_index", "sex", "birth_date", "phone", "created_by_id"]  # fmt: skip
 WORKER_COLUMNS = ["person_id", "employer_id", "sector_id", "area_id", "post", "active",
                   "joined_on", "loop_state", "loop_place", "loop_since", "pass_code",
-                  "last_result", "created_by_id"]  # fmt: skip
+                  "last_result", "next_due_on", "created_by_id"]  # fmt: skip
 
 
 def _write(
@@ -345,7 +305,13 @@ def _write(
     index_of: dict[str, str],
     existing: dict[str, int],
     holders: dict[int, int],
-) -> dict[str, Any]:
+) -> dict[str, int]:
+    """Register the new persons and add the workers in bulk (ids reserved up front), with
+    one audit row for the import. A person registered here has no sample yet, so their
+    worker is due today (``compliance.due_on``) as written; only the workers of persons
+    already in the registry are synced from the testing tables."""
+    from fangkong.workforce.services.compliance import sync
+
     by_id = job.created_by_id
     new_rows = [r for r in rows if index_of[r.values["id_number"]] not in existing]
     person_ids = reserve_ids(Person, len(new_rows))
@@ -356,7 +322,8 @@ def _write(
         if v["name"] not in initials:
             initials[v["name"]] = pinyin_initials(v["name"])
         values.append((pk, employer.area_id, v["name"], initials[v["name"]], v["doc_type"],
-                       v["id_number"], v["sex"] or "U", v["birth_date"], v["phone"], by_id))  # fmt: skip
+                       v["id_number"], index_of[v["id_number"]], v["sex"] or "U",
+                       v["birth_date"], v["phone"], by_id))  # fmt: skip
     BulkInserter(Person, PERSON_COLUMNS).insert(values)
     persons_written(person_ids)  # no save signal: the search index and duplicates learn them
     pid_of = {
@@ -367,10 +334,12 @@ def _write(
     now = timezone.now()
     workers = []
     matched = 0
-    all_ids = []
+    registered = []  # persons already in the registry: they may have samples
     for r in rows:
-        pid = pid_of[index_of[r.values["id_number"]]]
-        all_ids.append(pid)
+        idx = index_of[r.values["id_number"]]
+        pid = pid_of[idx]
+        if idx in existing:
+            registered.append(pid)
         if holders.get(pid) == employer.pk:
             matched += 1
             continue
@@ -378,8 +347,9 @@ def _write(
         workers.append((pid, employer.pk, employer.sector_id, employer.area_id, r.values["post"],
                         True, today, LoopState.IN_LOOP if loop else LoopState.NOT_IN_LOOP,
                         r.values["loop_place"] if loop else "", now if loop else None,
-                        new_pass_code(), "", by_id))  # fmt: skip
+                        new_pass_code(), "", today, by_id))  # fmt: skip
     BulkInserter(Worker, WORKER_COLUMNS).insert(workers)
+    sync(person_ids=registered)
     audit.record(
         audit.Action.IMPORT,
         job,
@@ -388,5 +358,4 @@ def _write(
         after={"employer": employer.pk, "created": len(workers), "matched": matched,
                "persons_created": len(new_rows), "person_ids": person_ids},
     )  # fmt: skip
-    return {"created": len(workers), "matched": matched, "persons": len(new_rows),
-            "person_ids": all_ids}  # fmt: skip
+    return {"created": len(workers), "matched": matched, "persons": len(new_rows)}
