@@ -32,6 +32,7 @@ from fangkong.home_isolation.models import (
     HealthReport,
     HomeAlert,
     HomeTest,
+    PendingCheck,
     PortalLink,
     ServiceRequest,
 )
@@ -243,6 +244,18 @@ def awaiting_placement(user: Actor) -> QuerySet[EligibilityAssessment]:
     )
 
 
+def checks_to_do(user: Actor) -> QuerySet[PendingCheck]:
+    """Homes to check: households whose home isolation started without a current eligible
+    assessment (a release into the home phase), in the user's areas, the oldest first."""
+    return (
+        PendingCheck.objects.visible_to(user)
+        .filter(done_at__isnull=True)
+        .select_related("person", "household", "area")
+        .defer("person__id_number", "person__phone")
+        .order_by("created_at", "pk")
+    )
+
+
 def reviews_for(user: Actor) -> QuerySet[CloseReview]:
     return (
         CloseReview.objects.visible_to(user)
@@ -256,6 +269,9 @@ def reviews_for(user: Actor) -> QuerySet[CloseReview]:
 # A household failing the check should reach a site within 12 hours (FACTS: close contacts
 # within 12 h); an alert is the medical follow-up's within 2 hours.
 PLACEMENT_HOURS = 12
+# A person at home unchecked: the village checks the home the same day (within 12 hours,
+# as a failing home must reach a site).
+CHECK_HOURS = 12
 ALERT_HOURS = 2
 
 
@@ -283,6 +299,19 @@ def placement_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
         placement_state=PlacementState.AWAITING
     )
     return per_township(qs, "area__path")
+
+
+def _open_checks(user: Actor) -> QuerySet[PendingCheck]:
+    return PendingCheck.objects.visible_to(user).filter(done_at__isnull=True)
+
+
+def checks_work(user: Actor, now: dt.datetime) -> Work:
+    return _work(_open_checks(user), "created_at", reverse("home_isolation:checks"),
+                 hours=CHECK_HOURS)  # fmt: skip
+
+
+def checks_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
+    return per_township(_open_checks(user), "area__path")
 
 
 def _open_requests(user: Actor) -> QuerySet[ServiceRequest]:

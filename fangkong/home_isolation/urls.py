@@ -18,6 +18,7 @@ urlpatterns = [
     path("assessments/<int:pk>/", L(views.assessment_detail), name="assessment_detail"),
     path("assessments/<int:pk>/cancel/", L(views.placement_cancel), name="placement_cancel"),
     path("placement/", L(views.placement), name="placement"),
+    path("checks/", L(views.checks), name="checks"),
     path("requests/", L(views_work.requests), name="requests"),
     path("requests/board/", L(views_work.board), name="board"),
     path("requests/<int:pk>/", L(views_work.request_detail), name="request_detail"),
