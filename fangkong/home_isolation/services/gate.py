@@ -66,14 +66,19 @@ def _key(household_id: int | None, person_id: int) -> tuple[str, int]:
     return ("h", household_id) if household_id else ("p", person_id)
 
 
-def _latest(keys: set[tuple[str, int]]) -> dict[tuple[str, int], EligibilityAssessment]:
-    """The latest assessment of each household (or lone person): one query."""
+def _of(keys: Iterable[tuple[str, int]]) -> Q:
+    """Rows of these households, or of these persons living in none."""
     homes = [k for kind, k in keys if kind == "h"]
     alone = [k for kind, k in keys if kind == "p"]
-    qs = EligibilityAssessment.objects.filter(
-        Q(household_id__in=homes) | Q(person_id__in=alone, household__isnull=True)
-    ).only("pk", "person_id", "household_id", "outcome", "placement_state", "rule_set_code",
-           "created_at").order_by("-created_at", "-pk")  # fmt: skip
+    return Q(household_id__in=homes) | Q(person_id__in=alone, household__isnull=True)
+
+
+def _latest(keys: set[tuple[str, int]]) -> dict[tuple[str, int], EligibilityAssessment]:
+    """The latest assessment of each household (or lone person): one query."""
+    fields = ("person", "household", "outcome", "placement_state", "rule_set_code", "created_at")
+    qs = (
+        EligibilityAssessment.objects.filter(_of(keys)).only(*fields).order_by("-created_at", "-pk")
+    )
     out: dict[tuple[str, int], EligibilityAssessment] = {}
     for a in qs:
         out.setdefault(_key(a.household_id, a.person_id), a)
@@ -164,11 +169,7 @@ def _queue(
 ) -> None:  # fmt: skip
     """Open checks for these home phases' households, none where one is open already."""
     keys = {_key(persons[p.pk].household_id, persons[p.pk].pk): p for p in phases}
-    homes = [k for kind, k in keys if kind == "h"]
-    alone = [k for kind, k in keys if kind == "p"]
-    open_ = PendingCheck.objects.filter(done_at__isnull=True).filter(
-        Q(household_id__in=homes) | Q(person_id__in=alone, household__isnull=True)
-    )
+    open_ = PendingCheck.objects.filter(done_at__isnull=True).filter(_of(keys))
     for household_id, person_id in open_.values_list("household_id", "person_id"):
         keys.pop(_key(household_id, person_id), None)
     if not keys:
@@ -199,9 +200,5 @@ def _tell_villages(areas: Iterable[Area]) -> None:
 def close_checks(a: EligibilityAssessment) -> int:
     """The household's open checks done by assessment ``a`` (in the caller's transaction);
     returns how many."""
-    qs = PendingCheck.objects.filter(done_at__isnull=True)
-    if a.household_id:
-        qs = qs.filter(household_id=a.household_id)
-    else:
-        qs = qs.filter(person_id=a.person_id, household__isnull=True)
+    qs = PendingCheck.objects.filter(_of([_key(a.household_id, a.person_id)]), done_at__isnull=True)
     return qs.update(done_at=timezone.now(), assessment=a, updated_at=timezone.now())
