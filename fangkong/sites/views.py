@@ -222,7 +222,7 @@ def _say_home_checks(request: HttpRequest, released: list[Stay]) -> None:
     for s in released:
         check = getattr(s, "home_check", None)
         if check is not None:
-            say = messages.info if check.state == "eligible" else messages.warning
+            say = messages.warning if check.needs_action else messages.info
             say(request, _("%(name)s: %(check)s.") % {"name": s.person.name, "check": check})
 
 

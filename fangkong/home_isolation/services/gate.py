@@ -45,6 +45,11 @@ class HomeCheck:
     checked_on: dt.date | None = None
     home: Area | None = field(default=None, compare=False)  # where the check is put
 
+    @property
+    def needs_action(self) -> bool:
+        """The home is still to be checked, or failed: the release page warns."""
+        return self.state != ELIGIBLE
+
     def __str__(self) -> str:
         if self.state == ELIGIBLE and self.checked_on is None:
             return _("home isolation: the rule set in force sets no home conditions")
