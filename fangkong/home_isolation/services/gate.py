@@ -26,6 +26,7 @@ from fangkong.control.models import ControlPhase
 from fangkong.core.actors import Actor
 from fangkong.core.logbatch import LogBatch
 from fangkong.core.notifications import notify, recipients
+from fangkong.core.timeline import build_event
 from fangkong.home_isolation.choices import Origin, Outcome, PlacementState
 from fangkong.home_isolation.models import EligibilityAssessment, PendingCheck
 from fangkong.home_isolation.services._common import user_or_none
@@ -160,12 +161,21 @@ def gate_started(phases: list[ControlPhase], by: Actor | None, logs: LogBatch) -
     pending = [p for p in todo if found[persons[p.pk].pk].state == PENDING]
     if pending:
         _queue(pending, persons, found, by)
+    gate_events = {}
     for p in todo:
         person = persons[p.pk]
         check = found[person.pk]
         p.home_check = check  # type: ignore[attr-defined]
-        logs.event(person, "home_gate", str(check), by=by, area_id=person.area_id,
-                   data={"phase": p.pk, "state": check.state})  # fmt: skip
+        gate_events[p.pk] = build_event(person, "home_gate", str(check), by=by,
+                                        area_id=person.area_id,
+                                        data={"phase": p.pk, "state": check.state})  # fmt: skip
+    # each right after its phase's start, as completing the phases one by one writes them
+    events = []
+    for e in logs.events:
+        events.append(e)
+        if e.kind == "control_phase_started" and e.data.get("phase") in gate_events:
+            events.append(gate_events.pop(e.data["phase"]))
+    logs.events = events + list(gate_events.values())
 
 
 def _queue(
