@@ -121,6 +121,7 @@ def bench_lists(boss, rows) -> None:
     """The busiest village's missed-report list and its township's overdue board."""
     from django.db import connection
     from django.db.models import Count
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from fangkong.areas.models import Area
@@ -178,6 +179,23 @@ def bench_lists(boss, rows) -> None:
         report(name, ours, base, "ms", target)
         print(f"{'  (its CPU, median)':<48} {median([r.cpu for r in runs]) * 1000:>9.2f} ms",
               flush=True)  # fmt: skip
+        with CaptureQueriesContext(connection) as seen:
+            fn()
+        print(f"{'  (statements)':<48} {len(seen.captured_queries):>9d}", flush=True)
+    _plan(selectors.missed_reports(cadre, day, "morning")[:500])
+
+
+def _plan(qs) -> None:
+    """The database's plan of the missed-report list (what to look at when it is slow)."""
+    from django.db import connection
+
+    sql, params = qs.query.sql_with_params()
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    with connection.cursor() as c:
+        c.execute(explain + sql, params)
+        print("  plan of the missed-report list:", flush=True)
+        for row in c.fetchall():
+            print("   ", str(row[-1])[:150], flush=True)  # an id list can be long
 
 
 def bench_close(close: int) -> None:
@@ -362,15 +380,17 @@ def main() -> None:
     ap.add_argument("--web-workers", type=int, default=2)
     ap.add_argument("--web-threads", type=int, default=4)
     ap.add_argument("--skip-http", action="store_true")
+    ap.add_argument("--lists-only", action="store_true", help="only the two lists (and setup)")
     args = ap.parse_args()
     random.seed(1)
     with fresh_database() as vendor:
         print(f"home isolation on {vendor}, load average {load_average()}", flush=True)
         boss, rows, tokens = _setup(args.population, args.home)
-        if not args.skip_http:
+        if not args.skip_http and not args.lists_only:
             bench_reports(args, tokens)
         bench_lists(boss, rows)
-        bench_close(args.close)
+        if not args.lists_only:
+            bench_close(args.close)
 
 
 if __name__ == "__main__":

@@ -528,6 +528,16 @@ def _assessment(w: World):
     return assess_household(_home_person(w), Answers(), origin="cadre", by=w.staff["command"])
 
 
+@builds("home_isolation.PendingCheck")
+def _pending_check(w: World):
+    # what the release gate leaves for the village (tests/sites/test_release_home_gate.py)
+    from fangkong.home_isolation.models import PendingCheck
+
+    p = _home_person(w)
+    return PendingCheck.objects.create(person=p, household=p.household, area=p.area,
+                                       origin="release")  # fmt: skip
+
+
 @builds("home_isolation.DoorSeal")
 def _seal(w: World):
     from fangkong.home_isolation.services import fit_seal

@@ -293,6 +293,7 @@ API_LISTS: dict[str, str | tuple[str, str]] = {
     "/checkpoints/persons": "checkpoints.PersonCheck",
     "/home-isolation/assessments": "home_isolation.EligibilityAssessment",
     "/home-isolation/placement": "home_isolation.EligibilityAssessment",
+    "/home-isolation/checks": "home_isolation.PendingCheck",
     "/home-isolation/requests": "home_isolation.ServiceRequest",
     "/home-isolation/alerts": "home_isolation.HomeAlert",
     "/home-isolation/reviews": "home_isolation.CloseReview",

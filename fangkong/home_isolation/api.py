@@ -82,6 +82,16 @@ def placement_queue(request: AuthedRequest):
     return selectors.awaiting_placement(request.user)
 
 
+@router.get("/checks", response=list[s.PendingCheckOut])
+@paginate(Page)
+def checks_to_do(request: AuthedRequest):
+    """Homes to check: home isolation started (a release) without a current eligible
+    assessment of the household, the oldest first. Recording the assessment takes the
+    household off."""
+    require(request.user, "home.assess")
+    return selectors.checks_to_do(request.user)
+
+
 @router.post("/assessments/{assessment_id}/take", response={200: s.AssessmentOut, **ERR})
 def take(request: AuthedRequest, assessment_id: int, data: s.NoteIn):
     a = get_visible_or_404(EligibilityAssessment, request.user, pk=assessment_id,

@@ -1,7 +1,7 @@
 """The models of home isolation (居家隔离): the household's eligibility assessment and its
-place on the centralized-placement queue, door seals, the resident's personal links,
-health reports, alerts, service requests, reminders, door-to-door test tasks and the
-reviews of phases that did not close by themselves."""
+place on the centralized-placement queue, the checks still to do, door seals, the
+resident's personal links, health reports, alerts, service requests, reminders,
+door-to-door test tasks and the reviews of phases that did not close by themselves."""
 
 from __future__ import annotations
 
@@ -77,6 +77,58 @@ class EligibilityAssessment(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("home_isolation:assessment_detail", args=[self.pk])
+
+
+class PendingCheck(BaseModel):
+    """A household whose home isolation started without a current eligible assessment (a
+    release into the home phase of a rule): on the village's list of homes to check. Done
+    when the household is assessed (``assessment``)."""
+
+    person = models.ForeignKey(
+        "people.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    household = models.ForeignKey(
+        "people.Household", verbose_name=_("household"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
+    )
+    origin = models.CharField(_("origin"), max_length=12, choices=Origin.choices)
+    phase = models.ForeignKey(
+        "control.ControlPhase", verbose_name=_("phase"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    done_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    assessment = models.ForeignKey(
+        EligibilityAssessment, verbose_name=_("assessment"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+
+    objects = ScopedManager()
+    scope_field = "area"
+
+    class Meta:
+        verbose_name = _("eligibility check to do (待评估)")
+        verbose_name_plural = _("eligibility checks to do")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["done_at", "area"])]
+        constraints = [
+            # one open check per household (per person for someone without one)
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(done_at__isnull=True, household__isnull=False),
+                name="uniq_open_check_household",
+            ),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(done_at__isnull=True, household__isnull=True),
+                name="uniq_open_check_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.created_at:%m-%d}"
 
 
 class DoorSeal(BaseModel):

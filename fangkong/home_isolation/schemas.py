@@ -41,6 +41,17 @@ class AssessmentOut(Schema):
     created_at: dt.datetime
 
 
+class PendingCheckOut(Schema):
+    id: int
+    person_id: int
+    person_name: str = Field(..., alias="person.name")
+    household_id: int | None
+    area_id: int
+    origin: str
+    phase_id: int | None
+    created_at: dt.datetime
+
+
 class NoteIn(StrictSchema):
     note: str = Field("", max_length=200)
 

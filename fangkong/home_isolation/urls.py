@@ -19,6 +19,7 @@ urlpatterns = [
     path("assessments/<int:pk>/cancel/", L(views.placement_cancel), name="placement_cancel"),
     path("placement/", L(views.placement), name="placement"),
     path("assessments/<int:pk>/transfer/", L(views.placement_transfer), name="placement_transfer"),
+    path("checks/", L(views.checks), name="checks"),
     path("requests/", L(views_work.requests), name="requests"),
     path("requests/board/", L(views_work.board), name="board"),
     path("requests/<int:pk>/", L(views_work.request_detail), name="request_detail"),

@@ -1,5 +1,5 @@
-"""Home isolation's work queues (see core.workqueue): households awaiting centralized
-placement, open service requests, fever/symptom and door alerts, phases to review."""
+"""Home isolation's work queues (see core.workqueue): homes to check, households awaiting
+centralized placement, open service requests, fever/symptom and door alerts, phases to review."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +19,15 @@ register(
     work=selectors.placement_work,
     by_township=selectors.placement_by_township,
     order=20,
+)
+register(
+    "home_isolation.checks",
+    label=_("Homes to check: home isolation started unchecked"),
+    permission="home.assess",
+    roles=OPERATORS,
+    work=selectors.checks_work,
+    by_township=selectors.checks_by_township,
+    order=19,
 )
 register(
     "home_isolation.requests",

@@ -120,10 +120,25 @@ class StayOut(Schema):
     planned_end_date: dt.date | None
     due_flag: str
     overstay_reason: str
+    home_check: str | None = Field(
+        None,
+        description="After a release into home isolation: eligible, pending (the village must "
+        "still check the home) or placement (the home failed: centralized placement queue).",
+    )
+    home_check_text: str = Field("", description="The same, said in the user's language.")
 
     @staticmethod
     def resolve_planned_end_date(obj: Stay) -> dt.date | None:
         return phase.planned_end_date if (phase := obj.phase) is not None else None
+
+    @staticmethod
+    def resolve_home_check(obj: Stay) -> str | None:
+        return getattr(getattr(obj, "home_check", None), "state", None)
+
+    @staticmethod
+    def resolve_home_check_text(obj: Stay) -> str:
+        check = getattr(obj, "home_check", None)
+        return str(check) if check is not None else ""
 
 
 class CheckInIn(StrictSchema):

@@ -66,6 +66,27 @@ def attach_next_phases(stays: list[Stay]) -> None:
         s.next_phase = next(  # type: ignore[attr-defined]
             (p for p in phases if now is not None and p.order > now.order), None
         )
+    attach_home_checks(stays)
+
+
+def attach_home_checks(stays: list[Stay]) -> None:
+    """``stay.home_check``: for a release into home isolation, what the eligibility gate
+    will find for the person's home (eligible, a check the village must still make, or the
+    centralized placement queue); None otherwise. Needs ``next_phase``; a handful of
+    queries whatever the number."""
+    from fangkong.home_isolation.services.gate import check_homes
+    from fangkong.policy.choices import PhaseKind
+
+    going_home = [
+        s for s in stays
+        if getattr(s.next_phase, "kind", None) == PhaseKind.HOME_ISOLATION  # type: ignore[attr-defined]
+    ]  # fmt: skip
+    from fangkong.areas.models import Area
+
+    areas = Area.objects.in_bulk({s.person.area_id for s in going_home}) if going_home else {}
+    found = check_homes([s.person for s in going_home], timezone.localdate(), areas)
+    for s in stays:
+        s.home_check = found.get(s.person_id)  # type: ignore[attr-defined]
 
 
 # --- capacity ---------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from fangkong.sites import selectors, services
 from fangkong.sites.choices import RoomState
 from fangkong.sites.filters import SiteFilter
 from fangkong.sites.forms import BulkRoomsForm, SiteForm
-from fangkong.sites.models import IsolationSite, Room
+from fangkong.sites.models import IsolationSite, Room, Stay
 
 
 def _need(request: HttpRequest, permission: str) -> None:
@@ -231,6 +231,17 @@ def room_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("sites:room_detail", pk=room.pk)
 
 
+def _say_home_checks(request: HttpRequest, released: list[Stay]) -> None:
+    """What the home-isolation gate found for each person released into home isolation: a
+    warning where the home is still to be checked or failed (the person goes to centralized
+    placement instead)."""
+    for s in released:
+        check = getattr(s, "home_check", None)
+        if check is not None:
+            say = messages.warning if check.needs_action else messages.info
+            say(request, _("%(name)s: %(check)s.") % {"name": s.person.name, "check": check})
+
+
 @require_POST
 def stay_release(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "stay.manage")
@@ -238,11 +249,14 @@ def stay_release(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.stays_for(request.user).select_related("site__area"), request.user, pk=pk
     )
     try:
-        services.release(stay, by=request.user, early_reason=request.POST.get("early_reason", ""))
+        done = services.release(
+            stay, by=request.user, early_reason=request.POST.get("early_reason", "")
+        )
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("%(name)s released.") % {"name": stay.person.name})
+        _say_home_checks(request, [done])
     return redirect(request.POST.get("next") or reverse("sites:room_detail", args=[stay.room_id]))
 
 
@@ -270,9 +284,12 @@ def due(request: HttpRequest) -> HttpResponse:
                 ngettext("%(n)d person released.", "%(n)d persons released.", len(done))
                 % {"n": len(done)},
             )
+            _say_home_checks(request, done)
         return redirect("sites:due")
     groups: dict = {}
-    for stay in selectors.due_stays(request.user, on=on):
+    due_stays = list(selectors.due_stays(request.user, on=on))
+    selectors.attach_next_phases(due_stays)  # and what the home-isolation gate will find
+    for stay in due_stays:
         groups.setdefault(stay.site, []).append(stay)
     return render(
         request,

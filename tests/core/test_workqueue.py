@@ -35,8 +35,8 @@ KEYS = [
     "testing.retests", "cases.candidates", "testing.late_tubes", "cases.uncontrolled_contacts",
     "workforce.overdue",
     "arrivals.to_acknowledge", "arrivals.overdue", "arrivals.lift_due", "checkpoints.unstaffed",
-    "home_isolation.placement", "home_isolation.requests", "home_isolation.alerts",
-    "home_isolation.reviews",
+    "home_isolation.checks", "home_isolation.placement", "home_isolation.requests",
+    "home_isolation.alerts", "home_isolation.reviews",
     "transfers.to_plan",
     "command.directives",
 ]  # fmt: skip
@@ -251,6 +251,8 @@ EXPECTED = {
     "arrivals.overdue": (1, 1, "township_a", "township_b"),
     "arrivals.lift_due": (1, 1, "command_a", "command_b"),
     "checkpoints.unstaffed": (1, 1, "checkpoint_a", "checkpoint_b"),
+    # the person released when due went home unchecked: the village checks the home
+    "home_isolation.checks": (1, 1, "township_a", "township_b"),
     "home_isolation.placement": (1, 1, "site_a", "site_b"),
     "home_isolation.requests": (1, 1, "township_a", "township_b"),
     "home_isolation.alerts": (1, 1, "township_a", "township_b"),
@@ -354,8 +356,8 @@ def test_home_lists_the_townships_work_and_not_the_other_townships(world, users,
         "control.phases_due": 2, "testing.retests": POOL["a"],
         "cases.uncontrolled_contacts": 1, "workforce.overdue": 1,
         "arrivals.to_acknowledge": 2, "arrivals.overdue": 1,
-        "home_isolation.requests": 1, "home_isolation.alerts": 1, "home_isolation.reviews": 1,
-        "command.directives": 1,
+        "home_isolation.checks": 1, "home_isolation.requests": 1, "home_isolation.alerts": 1,
+        "home_isolation.reviews": 1, "command.directives": 1,
     }  # fmt: skip
     assert "/testing/retests/" in page and "/control/episodes/?status=active&amp;due=today" in page
     # the county's total would be POOL a + b; township B's rows are not on this page

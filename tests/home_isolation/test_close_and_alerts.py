@@ -165,3 +165,16 @@ def test_the_command_closes_and_schedules(users, family, at_home, capsys):
     out = capsys.readouterr().out
     # closed first, then the test tasks of those still at home (day 1 is a test day)
     assert "closed=1" in out and "tests=2" in out
+
+
+def test_the_missed_list_is_the_same_for_a_scope_too_large_to_list_its_episodes(
+    users, family, at_home, stranger_b, monkeypatch
+):
+    day = timezone.localdate()
+    _report(family[0], at_home[0], hour=8)
+    listed = [
+        p.episode.person_id for p in selectors.missed_reports(users["county"], day, "morning")
+    ]
+    monkeypatch.setattr(selectors, "MISSED_BY_EPISODE_IDS", 1)
+    large = [p.episode.person_id for p in selectors.missed_reports(users["county"], day, "morning")]
+    assert sorted(large) == sorted(listed) == sorted([family[1].pk, family[2].pk, stranger_b.pk])

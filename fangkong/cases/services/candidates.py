@@ -33,7 +33,12 @@ def open_candidate(
     person: Any, tube: Any, *, chain: list[dict[str, Any]], by: Actor | None
 ) -> CaseCandidate:
     """A positive single tube's person, for the command centre to decide on (called by the
-    testing follow-up inside its transaction; the timeline event and the notices are its)."""
+    testing follow-up inside its transaction; the timeline event and the notices are its).
+    One per person per positive tube: asked again for the same, it returns that one and
+    tells nobody twice."""
+    existing = CaseCandidate.objects.filter(person=person, tube=tube).first()
+    if existing is not None:
+        return existing
     candidate = CaseCandidate.objects.create(
         person=person,
         household=person.household,

@@ -4,7 +4,7 @@ started, the episode completed after its last phase."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -29,6 +29,19 @@ from fangkong.core.db.vendor import is_postgres
 from fangkong.core.errors import Conflict, ValidationFailed
 from fangkong.core.logbatch import LogBatch
 from fangkong.people.services.control_state import sync_left_control
+
+# What other apps do when a phase starts by itself after the one before it (home
+# isolation's eligibility gate): each hook gets the phases just started, in the completing
+# transaction, with the log batch to add its audit rows and timeline events to.
+PhaseStartHook = Callable[[list[ControlPhase], Actor | None, LogBatch], None]
+_on_start: list[PhaseStartHook] = []
+
+
+def on_phase_start(hook: PhaseStartHook) -> PhaseStartHook:
+    """Register ``hook`` (once, at start-up: an app's ``ready``)."""
+    if hook not in _on_start:
+        _on_start.append(hook)
+    return hook
 
 
 def complete_phase(
@@ -128,6 +141,9 @@ def complete_phases(
             )
         _write_completions(completed, list(moved.values()), finished, day=day)
         sync_left_control(e.person_id for e in finished)
+        started = list({p.pk: p for p in results if p is not None}.values())
+        for hook in _on_start if started else ():
+            hook(started, by, batch)
         if logs is None:
             batch.write()
     return results

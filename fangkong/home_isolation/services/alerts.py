@@ -76,9 +76,10 @@ def raise_health_alert(report: HealthReport, *, fever: bool) -> HomeAlert:
 
 
 def handle_alert(alert: HomeAlert, *, by: Actor, send_for_test: bool = False) -> HomeAlert:
-    """The medical follow-up has dealt with the alert; with ``send_for_test`` a case
-    candidate for testing is opened (``cases_link.open_case_candidate``)."""
-    from fangkong.home_isolation.cases_link import open_case_candidate
+    """The medical follow-up has dealt with the alert; with ``send_for_test`` the person
+    gets an urgent door-to-door test (``cases_link.send_for_test``); a positive tube from
+    it opens the case candidate."""
+    from fangkong.home_isolation.cases_link import send_for_test as urgent_test
 
     check(by, "home.medical")
     with transaction.atomic():
@@ -93,7 +94,7 @@ def handle_alert(alert: HomeAlert, *, by: Actor, send_for_test: bool = False) ->
         alert.handled_at = timezone.now()
         alert.handled_by = by
         if send_for_test and alert.person is not None:
-            open_case_candidate(alert.person, by=by, note=alert.detail)
+            urgent_test(alert.person, by=by)
             alert.candidate_opened = True
         alert.save(update_fields=["handled_at", "handled_by", "candidate_opened"])
         audit.record(audit.Action.UPDATE, alert, by=by, detail="alert handled")

@@ -18,6 +18,7 @@ from fangkong.core.timeline import record_event
 from fangkong.home_isolation.choices import Condition, Effect, Origin, Outcome, PlacementState
 from fangkong.home_isolation.models import EligibilityAssessment
 from fangkong.home_isolation.services._common import actor, age_on, check, user_or_none
+from fangkong.home_isolation.services.gate import close_checks
 from fangkong.home_isolation.states import PlacementMachine
 from fangkong.people.choices import PersonStatus
 from fangkong.people.models import Person
@@ -151,6 +152,7 @@ def assess_household(
             created_by=user_or_none(by),
         )
         audit.record(audit.Action.CREATE, a, by=by, after=audit.snapshot(a))
+        close_checks(a)  # off the village's list of homes to check
         why = "; ".join(r["text"] for r in reasons) or "—"
         summary = (
             _(

@@ -221,5 +221,14 @@ def placement(request: AuthedRequest) -> HttpResponse:
                    "can_transfer": can_transfer(request)})  # fmt: skip
 
 
+def checks(request: AuthedRequest) -> HttpResponse:
+    """Homes to check: home isolation started (a release) with no current eligible
+    assessment of the household (the village's cadres)."""
+    need(request, "home.assess")
+    rows = selectors.checks_to_do(request.user)[:300]
+    return render(request, "home_isolation/checks.html",
+                  {"title": _("Homes to check"), "rows": rows})  # fmt: skip
+
+
 def back(request: AuthedRequest, default: str) -> HttpResponse:
     return redirect(request.POST.get("next") or reverse(default))

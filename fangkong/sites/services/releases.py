@@ -82,6 +82,9 @@ def _release_one(
         }
     if cadre:
         summary += " (" + cadre + ")"
+    # what the home-isolation gate found (control's hook set it on the phase started; the
+    # person's timeline has it as its own event), for the release page to say
+    stay.home_check = getattr(next_phase, "home_check", None)  # type: ignore[attr-defined]
     logs.event(
         stay.person,
         "released",
@@ -98,6 +101,7 @@ def _release_one(
             "village_name": village.name if village else "",
             "cadre": cadre,
             "early_reason": early_reason,
+            "home_check": getattr(stay.home_check, "state", None),  # type: ignore[attr-defined]
         },
     )
 
