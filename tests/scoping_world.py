@@ -86,6 +86,14 @@ def _duplicate_candidate(w: World):
     return DuplicateCandidate.objects.get(person=twin)
 
 
+@builds("people.NameFragment")
+def _name_fragment(w: World):
+    from fangkong.people.models import NameFragment
+
+    person = PersonFactory(area=w.county.village_a, name="索引者")
+    return NameFragment.objects.filter(person=person).first()
+
+
 @builds("people.ImportJob")
 def _import_job(w: World):
     from fangkong.people.models import ImportJob

@@ -26,7 +26,7 @@ GOOD = dict(own_room=True, own_bathroom=True, children_with_parent=True)
 def placed(site, number, person, manager):
     """A close contact (5 days at the site, then 3 of home isolation) due today."""
     under_control(person, days_ago=4)
-    [stay] = services.check_in(room_of(site, number), [person], by=manager)
+    [stay] = services.check_in(room_of(site, number), [person], by=manager, reason="close_contact")
     return stay
 
 
