@@ -13,7 +13,11 @@ from hypothesis import settings as hypothesis_settings
 
 from fangkong.core import pii
 from fangkong.core.roles import Role
+from tests import testdb
 from tests.factories import PersonFactory, UserFactory, add_area
+
+# The test database is copied from one migrated once, not migrated in every process.
+testdb.install()
 
 PASSWORD = "correct-horse-9"
 
