@@ -23,16 +23,14 @@ import argparse
 import datetime as dt
 import http.client
 import json
-import os
 import random
-import subprocess
 import sys
 import threading
 import time
 import uuid
 from pathlib import Path
 
-from bench.common import free_port, fresh_database, load_average, p95, report, wait_for_port
+from bench.common import fresh_database, gunicorn, load_average, p95, report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,7 +59,7 @@ def _user(role: str, area, name: str):
 
 
 def bench_prereg(args, villages, rng) -> None:
-    from django.db import connection, connections
+    from django.db import connection
 
     from fangkong.arrivals.models import Arrival
 
@@ -75,20 +73,11 @@ def bench_prereg(args, villages, rng) -> None:
         "area_id": villages[k % len(villages)].pk, "address": f"幸福路{k}号",
         "test_result": "negative_48h",
     }).encode() for k, i in enumerate(ids)]  # fmt: skip
-    port = free_port()
-    env = dict(os.environ, FANGKONG_LOG_LEVEL="ERROR", FANGKONG_PREREGISTER_LIMIT=str(10**9))
-    connections.close_all()
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "fangkong.wsgi", "-b", f"127.0.0.1:{port}",
-         "--workers", str(args.web_workers), "--threads", str(args.web_threads),
-         "--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning"],
-        env=env, cwd=ROOT,
-    )  # fmt: skip
     lat: list[float] = []
     errors = [0]
     lock = threading.Lock()
-    try:
-        wait_for_port(port)
+    with gunicorn(args.web_workers, args.web_threads,
+                  env={"FANGKONG_PREREGISTER_LIMIT": str(10**9)}) as (_server, port):  # fmt: skip
         warm = http.client.HTTPConnection("127.0.0.1", port)
         warm.request("GET", "/baobei/")
         warm.getresponse().read()
@@ -122,13 +111,6 @@ def bench_prereg(args, villages, rng) -> None:
         for t in threads:
             t.join()
         wall = time.perf_counter() - t0
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
     stored = Arrival.objects.count()
     rate = n / wall
     # raw: the same number of rows, one INSERT and one commit each (as each request commits)

@@ -16,22 +16,22 @@ import argparse
 import datetime as dt
 import hashlib
 import json
-import os
 import random
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from bench.common import (
-    free_port,
     fresh_database,
+    gunicorn,
     load_average,
     median,
+    paced_clients,
+    post_plans,
     report,
+    run_load_child,
     timed,
-    wait_for_port,
+    tree_cpu,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,36 +245,16 @@ def bench_close(close: int) -> None:
 def bench_reports(args, tokens: list[str]) -> None:
     """gunicorn on loopback, paced keep-alive clients in a second process (the scan
     benchmark's load child), one report per person."""
-    from django.db import connections
-
-    from bench.bench_testing import _children_cpu, _tree_cpu
     from fangkong.home_isolation.models import HealthReport
 
     n = min(len(tokens), int(args.rate * args.report_seconds))
     chosen = random.sample(tokens, n)
-    port = free_port()
-    env = dict(os.environ, FANGKONG_LOG_LEVEL="ERROR")
-    connections.close_all()
     before = HealthReport.objects.count()
-    connections.close_all()
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "fangkong.wsgi", "-b", f"127.0.0.1:{port}",
-         "--workers", str(args.web_workers), "--threads", str(args.web_threads),
-         "--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning"],
-        env=env, cwd=ROOT,
-    )  # fmt: skip
-    try:
-        wait_for_port(port)
-        payload = json.dumps({"port": port, "tokens": chosen, "rate": args.rate,
-                              "threads": args.threads})  # fmt: skip
-        c0, s0 = _children_cpu(), _tree_cpu(server.pid)
-        out = subprocess.run([sys.executable, "-m", "bench.bench_home", "--load-child"],
-                             input=payload, capture_output=True, text=True, cwd=ROOT, check=True)  # fmt: skip
-        c1, s1 = _children_cpu(), _tree_cpu(server.pid)
-        res = json.loads(out.stdout.strip().splitlines()[-1])
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with gunicorn(args.web_workers, args.web_threads) as (server, port):
+        config = {"port": port, "tokens": chosen, "rate": args.rate, "threads": args.threads}
+        s0 = tree_cpu(server.pid)
+        res = run_load_child("bench.bench_home", config)
+        s1 = tree_cpu(server.pid)
     stored = HealthReport.objects.count() - before
     # raw: the same rows, one INSERT and one commit each, in this process
     from django.db import connection, transaction
@@ -297,73 +277,17 @@ def bench_reports(args, tokens: list[str]) -> None:
           f"{res['rate']:>7.0f} /s   p50 {res['p50'] * 1000:.1f} ms   p99 {res['p99'] * 1000:.1f} ms   "
           f"errors {res['errors']}/{res['n']}   stored {stored}   server CPU/report {server_ms:.1f} ms   "
           f"raw single-row commits {raw_rate:.0f} /s   (target >= 300/s)", flush=True)  # fmt: skip
-    _ = c1 - c0
 
 
 def load_child() -> None:
     """Paced keep-alive clients (an open loop), requests encoded before the clock starts."""
-    import threading
-
     cfg = json.loads(sys.stdin.read())
-    tokens, threads, rate = cfg["tokens"], cfg["threads"], cfg["rate"]
-    head = ("POST /api/v1/home-isolation/portal/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            "Content-Type: application/json\r\n")  # fmt: skip
-    plans = []
-    for k in range(threads):
-        reqs = []
-        for tok in tokens[k::threads]:
-            body = json.dumps({"token": tok, "temperature": "36.6", "symptoms": []}).encode()
-            reqs.append(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
-        plans.append(reqs)
-    lat: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    t_start = time.perf_counter() + 0.5
-
-    def exchange(s: socket.socket, req: bytes) -> int:
-        s.sendall(req)
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = s.recv(65536)
-            if not chunk:
-                raise OSError("closed")
-            buf += chunk
-        hdr, _sep, body = buf.partition(b"\r\n\r\n")
-        lines = hdr.split(b"\r\n")
-        length = next((int(x[15:]) for x in lines if x.lower().startswith(b"content-length:")), 0)
-        while len(body) < length:
-            body += s.recv(65536)
-        return int(lines[0].split()[1])
-
-    def worker(k: int) -> None:
-        s = socket.create_connection(("127.0.0.1", cfg["port"]), timeout=10)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        interval = threads / rate
-        for j, req in enumerate(plans[k]):
-            delay = t_start + j * interval + k * (interval / threads) - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            t0 = time.perf_counter()
-            try:
-                status = exchange(s, req)
-            except OSError:
-                status = 0
-                s = socket.create_connection(("127.0.0.1", cfg["port"]), timeout=10)
-            with lock:
-                lat.append(time.perf_counter() - t0)
-                if status != 201:
-                    errors[0] += 1
-
-    ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    wall = time.perf_counter() - t_start
-    lat.sort()
-    n = len(lat)
-    print(json.dumps({"n": n, "rate": n / wall, "errors": errors[0],
-                      "p50": lat[n // 2] if n else 0, "p99": lat[int(n * 0.99) - 1] if n else 0}))  # fmt: skip
+    bodies = [
+        json.dumps({"token": tok, "temperature": "36.6", "symptoms": []}).encode()
+        for tok in cfg["tokens"]
+    ]
+    plans = post_plans("/api/v1/home-isolation/portal/reports", bodies, cfg["threads"])
+    print(json.dumps(paced_clients(cfg["port"], plans, cfg["rate"])))
 
 
 def main() -> None:

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -27,7 +25,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_people import _setup, ensure_population  # noqa: E402
-from bench.common import free_port, load_average, wait_for_port  # noqa: E402
+from bench.common import gunicorn, load_average  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     _setup(args)
     ensure_population(args.population)
-    from django.db import connection, connections
+    from django.db import connection
 
     from fangkong.areas.models import Area
     from fangkong.people.models import Person
@@ -173,18 +171,8 @@ def main(argv: list[str] | None = None) -> int:
           f"gunicorn {args.workers}x{args.threads} gthread, {args.requests} requests per "
           f"endpoint and level; load average {load_average()}", flush=True)  # fmt: skip
     raw = {(w, path): raw_seconds(cookies[w], path) for w, path in eps}
-    connections.close_all()
-    port = free_port()
-    env = dict(os.environ, FANGKONG_LOG_LEVEL="ERROR")
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "fangkong.wsgi", "-b", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--threads", str(args.threads),
-         "--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning"],
-        env=env, cwd=ROOT,
-    )  # fmt: skip
     rows = []
-    try:
-        wait_for_port(port)
+    with gunicorn(args.workers, args.threads) as (_server, port):
         for w, path in eps:  # warm each worker's caches and connections first
             drive(port, cookies[w], path, args.workers * args.threads, 1)
         for clients in levels:
@@ -198,12 +186,6 @@ def main(argv: list[str] | None = None) -> int:
                       f"p95 {p95(lat) * 1000:7.1f} ms  max {max(lat) * 1000:7.1f} ms  "
                       f"raw SQL {r * 1000:6.1f} ms  ratio {med / r if r else 0:5.1f}x",
                       flush=True)  # fmt: skip
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
     print(f"load average at the end: {load_average()}")
     worst = max(rows, key=lambda r: r[4]) if rows else None
     if worst:

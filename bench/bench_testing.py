@@ -17,16 +17,24 @@ import datetime as dt
 import gc
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
 
-from bench.common import free_port, fresh_database, load_average, report, timed, wait_for_port
+from bench.common import (
+    children_cpu,
+    fresh_database,
+    gunicorn,
+    load_average,
+    paced_clients,
+    post_plans,
+    report,
+    run_load_child,
+    timed,
+    tree_cpu,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 10_000  # swabs per device upload (1,000 tubes of 10)
@@ -259,34 +267,9 @@ def bench_positive(world, person_ids, n: int = 5):
            target="< 0.2 s")  # fmt: skip
 
 
-def _children_cpu() -> float:
-    import resource
-
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds of a live process and its live children (Linux /proc)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    todo = [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-            todo.extend(int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split())
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
-
-
 def bench_scans(args, world, person_ids):
     """gunicorn on loopback; a second process paces keep-alive clients at a fixed rate (an
     open loop: a slow answer does not slow the offered load) and records each latency."""
-    from django.db import connections
-
     from fangkong.core.services.tokens import create_token
     from fangkong.people.models import Person
     from fangkong.testing.services import person_qr_payload
@@ -296,9 +279,6 @@ def bench_scans(args, world, person_ids):
     rnd = rounds[-2]
     n = int(args.rate * args.scan_seconds)
     codes = [person_qr_payload(Person(pk=pk)) for pk in person_ids[:n]]
-    port = free_port()
-    env = dict(os.environ, FANGKONG_LOG_LEVEL="ERROR")
-    connections.close_all()
     extra = []
     if args.conn_max_age is not None:
         # what settings.CONN_MAX_AGE would give: a connection kept per worker thread
@@ -309,25 +289,12 @@ def bench_scans(args, world, person_ids):
             f"    connections.settings['default']['CONN_MAX_AGE'] = {args.conn_max_age}\n"
         )
         extra = ["-c", str(conf)]
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "fangkong.wsgi", "-b", f"127.0.0.1:{port}",
-         "--workers", str(args.web_workers), "--threads", str(args.web_threads),
-         "--worker-class", "gthread", *extra,
-         "--keep-alive", "30", "--log-level", "warning"],
-        env=env, cwd=ROOT,
-    )  # fmt: skip
-    try:
-        wait_for_port(port)
-        payload = json.dumps({"port": port, "key": key, "round": rnd.pk, "point": point.pk,
-                              "codes": codes, "rate": args.rate, "threads": args.threads})  # fmt: skip
-        c0, s0 = _children_cpu(), _tree_cpu(server.pid)
-        out = subprocess.run([sys.executable, "-m", "bench.bench_testing", "--load-child"],
-                             input=payload, capture_output=True, text=True, cwd=ROOT, check=True)  # fmt: skip
-        c1, s1 = _children_cpu(), _tree_cpu(server.pid)
-        res = json.loads(out.stdout.strip().splitlines()[-1])
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with gunicorn(args.web_workers, args.web_threads, *extra) as (server, port):
+        config = {"port": port, "key": key, "round": rnd.pk, "point": point.pk, "codes": codes,
+                  "rate": args.rate, "threads": args.threads}  # fmt: skip
+        c0, s0 = children_cpu(), tree_cpu(server.pid)
+        res = run_load_child("bench.bench_testing", config)
+        c1, s1 = children_cpu(), tree_cpu(server.pid)
     # CPU of the load process, and of gunicorn's processes while the load ran
     client_ms = (c1 - c0) / res["n"] * 1000
     server_ms = (s1 - s0) / res["n"] * 1000
@@ -347,92 +314,25 @@ def bench_scans(args, world, person_ids):
 
 
 def load_child() -> None:
-    """The load generator (a separate process): paced clients, each on its own keep-alive
-    socket, requests encoded before the clock starts (a lean client leaves the CPU to the
-    server on a 2-core machine)."""
+    """The load generator (a separate process): paced scans, each client on its own
+    keep-alive socket (a lean client leaves the CPU to the server on a 2-core machine)."""
     cfg = json.loads(sys.stdin.read())
-    codes, threads, rate = cfg["codes"], cfg["threads"], cfg["rate"]
-    lat: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    head = (f"POST /api/v1/testing/scan HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Authorization: Bearer {cfg['key']}\r\nContent-Type: application/json\r\n")  # fmt: skip
-    plans = []
-    for k in range(threads):
-        reqs = []
-        for j, code in enumerate(codes[k::threads]):
-            body = json.dumps({"round_id": cfg["round"], "point_id": cfg["point"], "person": code,
-                               "tube": f"L{k:03d}{j // 10:07d}",
-                               "client_uuid": str(uuid.uuid4())}).encode()  # fmt: skip
-            reqs.append(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
-        plans.append(reqs)
-    t_start = time.perf_counter() + 0.5
-
-    def connect() -> socket.socket:
-        s = socket.create_connection(("127.0.0.1", cfg["port"]), timeout=10)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return s
-
-    def exchange(s: socket.socket, req: bytes) -> int:
-        s.sendall(req)
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = s.recv(65536)
-            if not chunk:
-                raise OSError("closed")
-            buf += chunk
-        hdr, _sep, body = buf.partition(b"\r\n\r\n")
-        lines = hdr.split(b"\r\n")
-        status = int(lines[0].split()[1])
-        length, close = 0, False
-        for line in lines[1:]:
-            low = line.lower()
-            if low.startswith(b"content-length:"):
-                length = int(line[15:])
-            elif low.startswith(b"connection:") and b"close" in low:
-                close = True
-        while len(body) < length:
-            chunk = s.recv(65536)
-            if not chunk:
-                raise OSError("closed")
-            body += chunk
-        return -status if close else status
-
-    def worker(k: int) -> None:
-        s = connect()
-        interval = threads / rate
-        for j, req in enumerate(plans[k]):
-            due = t_start + j * interval + k * (interval / threads)
-            delay = due - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            t = time.perf_counter()
-            try:
-                status = exchange(s, req)
-                ok = abs(status) == 201
-                if status < 0:  # the server closes after each answer (sync workers)
-                    s.close()
-                    s = connect()
-            except OSError:
-                ok = False
-                s.close()
-                s = connect()
-            took = time.perf_counter() - t
-            with lock:
-                lat.append(took)
-                if not ok:
-                    errors[0] += 1
-        s.close()
-
-    ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    wall = time.perf_counter() - t_start
-    lat.sort()
-    print(json.dumps({"n": len(lat), "rate": len(lat) / wall, "errors": errors[0],
-                      "p50": lat[len(lat) // 2], "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))]}))  # fmt: skip
+    threads = cfg["threads"]
+    bodies = [  # client i % threads sends it as its (i // threads)th scan
+        json.dumps(
+            {
+                "round_id": cfg["round"],
+                "point_id": cfg["point"],
+                "person": code,
+                "tube": f"L{i % threads:03d}{i // threads // 10:07d}",
+                "client_uuid": str(uuid.uuid4()),
+            }
+        ).encode()
+        for i, code in enumerate(cfg["codes"])
+    ]
+    auth = f"Authorization: Bearer {cfg['key']}\r\n"
+    plans = post_plans("/api/v1/testing/scan", bodies, threads, auth)
+    print(json.dumps(paced_clients(cfg["port"], plans, cfg["rate"])))
 
 
 def main() -> None:

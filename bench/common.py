@@ -1,14 +1,19 @@
-"""Shared helpers for benchmarks: a fresh database, timing, and the one report line."""
+"""Shared helpers for benchmarks: a fresh database, timing, the one report line, and the
+HTTP benchmarks' server (gunicorn) and paced load child."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import resource
 import shutil
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -176,3 +181,155 @@ def wait_for_port(port: int, tries: int = 200) -> None:
             return
         except OSError:
             time.sleep(0.2)
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children (a load child once it has exited)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a live process and its live children (Linux /proc)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            todo.extend(int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split())
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+@contextlib.contextmanager
+def gunicorn(
+    workers: int, threads: int, *extra: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """The server as deployed (gunicorn, gthread workers, keep-alive) on a free loopback
+    port, on the benchmark's database; stopped (killed if it hangs) on the way out. The
+    caller's database connections are closed first: the workers are forked. Yields the
+    server process (for ``tree_cpu``) and its port."""
+    from django.db import connections
+
+    connections.close_all()
+    port = free_port()
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "fangkong.wsgi", "-b", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+         "--keep-alive", "30", "--log-level", "warning", *extra],
+        env={**os.environ, "FANGKONG_LOG_LEVEL": "ERROR", **(env or {})}, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        wait_for_port(port)
+        yield server, port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+def run_load_child(module: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Runs ``python -m <module> --load-child`` (the module's ``load_child``, which ends with
+    ``paced_clients``) on ``config`` and returns what it measured. A second process keeps the
+    load's CPU out of this one and away from the server's GIL."""
+    out = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", module, "--load-child"],
+        input=json.dumps(config), capture_output=True, text=True, cwd=ROOT, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def post_plans(
+    path: str, bodies: list[bytes], clients: int, headers: str = ""
+) -> list[list[bytes]]:
+    """JSON POSTs to ``path`` as raw HTTP/1.1 requests, dealt out to ``clients`` plans for
+    ``paced_clients`` (body i goes to client i % clients). ``headers``: extra header lines,
+    each ending in CRLF."""
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}Content-Type: application/json\r\n"
+    return [
+        [f"{head}Content-Length: {len(b)}\r\n\r\n".encode() + b for b in bodies[k::clients]]
+        for k in range(clients)
+    ]
+
+
+def paced_clients(port: int, plans: list[list[bytes]], rate: float, ok: int = 201) -> dict:
+    """An open loop: one keep-alive socket per plan (a list of raw HTTP requests, encoded
+    before the clock starts), each request sent at its due time whatever the answers before
+    it took, the clients interleaved, ``rate`` requests a second in all. Returns the count,
+    the rate reached, the answers other than ``ok``, and the median and 99th-percentile
+    latency in seconds."""
+    lat: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    clients = len(plans)
+    t_start = time.perf_counter() + 0.5
+
+    def connect() -> socket.socket:
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
+
+    def exchange(s: socket.socket, req: bytes) -> tuple[int, bool]:
+        s.sendall(req)
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise OSError("closed")
+            buf += chunk
+        hdr, _sep, body = buf.partition(b"\r\n\r\n")
+        lines = hdr.split(b"\r\n")
+        length, close = 0, False
+        for line in lines[1:]:
+            low = line.lower()
+            if low.startswith(b"content-length:"):
+                length = int(line[15:])
+            elif low.startswith(b"connection:") and b"close" in low:
+                close = True
+        while len(body) < length:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise OSError("closed")
+            body += chunk
+        return int(lines[0].split()[1]), close
+
+    def client(k: int) -> None:
+        s = connect()
+        interval = clients / rate
+        for j, req in enumerate(plans[k]):
+            delay = t_start + j * interval + k * (interval / clients) - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            t = time.perf_counter()
+            try:
+                status, close = exchange(s, req)
+                if close:  # the server closes after each answer (sync workers)
+                    s.close()
+                    s = connect()
+            except OSError:
+                status = 0
+                s.close()
+                s = connect()
+            took = time.perf_counter() - t
+            with lock:
+                lat.append(took)
+                errors[0] += status != ok
+        s.close()
+
+    ts = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    wall = time.perf_counter() - t_start
+    lat.sort()
+    n = len(lat)
+    return {"n": n, "rate": n / wall if wall > 0 else 0.0, "errors": errors[0],
+            "p50": lat[n // 2] if n else 0.0, "p99": lat[min(n - 1, int(n * 0.99))] if n else 0.0}  # fmt: skip

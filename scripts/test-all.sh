@@ -25,6 +25,10 @@ export FANGKONG_CHROMIUM=${FANGKONG_CHROMIUM:-/usr/bin/chromium}
 # Each run gets its own PostgreSQL state file, so parallel runs in one checkout don't collide.
 RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/fangkong-test.XXXXXX")
 export FANGKONG_PG_STATE=$RUN_TMP/pg-test.env
+# One migrated test database per run, copied by every pytest process (tests/testdb.py):
+# built beside the single-core lint and type-check stages, reused by the SQLite and browser
+# stages (the PostgreSQL stage keeps its own in its throwaway cluster).
+export FANGKONG_TEST_DB_CACHE=$RUN_TMP/test-db
 # Settings from the developer's shell must not leak into the tests.
 unset DATABASE_URL FANGKONG_SQLITE_PATH FANGKONG_PRODUCTION
 
@@ -140,12 +144,18 @@ stage "system packages" bash scripts/system-deps.sh
 stage "python venv" make --no-print-directory install
 
 if [ -x "$BIN/pytest" ] && [ -x "$BIN/ruff" ]; then
+    FANGKONG_VAR_DIR=$(fresh_var) "$BIN/python" -m tests.testdb >"$RUN_TMP/testdb.log" 2>&1 &
+    testdb_pid=$!
     stage "ruff" lint
     stage "mypy" typecheck
     if [ -x "$BIN/fangkong" ]; then
         stage "migrations up to date" migrations_check
     else
         skip "migrations up to date" "no $BIN/fangkong"
+    fi
+    if ! wait "$testdb_pid"; then # not fatal: each pytest process then migrates its own
+        echo "test-all: the template test database was not built beforehand:" >&2
+        cat "$RUN_TMP/testdb.log" >&2
     fi
     stage "pytest (SQLite)" pytest_sqlite
     stage "pytest (PostgreSQL)" pytest_postgres

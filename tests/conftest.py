@@ -3,7 +3,9 @@ checker every view and endpoint test uses (anonymous, wrong role, wrong area, pe
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -13,7 +15,11 @@ from hypothesis import settings as hypothesis_settings
 
 from fangkong.core import pii
 from fangkong.core.roles import Role
+from tests import testdb
 from tests.factories import PersonFactory, UserFactory, add_area
+
+# The test database is copied from one migrated once, not migrated in every process.
+testdb.install()
 
 PASSWORD = "correct-horse-9"
 
@@ -132,14 +138,39 @@ class County:
     village_b: object
 
 
-@pytest.fixture
-def county(db) -> County:
+def make_county() -> County:
     c = add_area(None, "500242", "酉阳土家族苗族自治县", "county")
     a = add_area(c, "500242002", "钟多街道", "street")
     b = add_area(c, "500242101", "龙潭镇", "town")
     va = add_area(a, "500242002001", "桃花社区", "community")
     vb = add_area(b, "500242101001", "龙潭村", "village")
     return County(county=c, town_a=a, town_b=b, village_a=va, village_b=vb)
+
+
+@pytest.fixture
+def county(db) -> County:
+    return make_county()
+
+
+@contextlib.contextmanager
+def kept_for_scope(django_db_blocker) -> Iterator[None]:
+    """For a module- or class-scoped fixture that builds costly data once: the data is
+    written in a transaction that every test's own (a savepoint) runs inside, and rolled
+    back when the scope ends. Written in English, with the fast hasher, like a test's own
+    data (the suite's settings fixtures are per test, and not yet active here)."""
+    from django.db import transaction
+    from django.test import override_settings
+    from django.utils import translation
+
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(LANGUAGE_CODE="en", PASSWORD_HASHERS=fast),
+        translation.override("en"),
+        transaction.atomic(),
+    ):
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

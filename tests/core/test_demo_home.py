@@ -17,6 +17,7 @@ from fangkong.sites.demo import load_demo_sites
 from fangkong.testing.demo import load_demo_testing
 from fangkong.testing.models import RetestTask
 from fangkong.transfers.demo import load_demo_transfers
+from tests.conftest import kept_for_scope, make_county
 from tests.core.conftest import work_on
 from tests.factories import PersonFactory, add_area
 
@@ -28,29 +29,50 @@ NO_QUEUE = {"auditor", "admin"}  # reading and administration: nothing waits on 
 NO_QUEUE |= {"employer"}
 
 
-@pytest.fixture
-def demo(county, settings, tmp_path):
-    """The demo on the test county: a second community in township A whose people fill the
-    isolation sites, the village login's community (village A) and a few people in
-    township B; then every loader."""
-    settings.VAR_DIR = tmp_path
-    other = add_area(county.town_a, "500242002002", "花东社区", "community")
-    for _ in range(40):  # created first: the sites' demo takes the lowest ids
-        PersonFactory(area=other)
-    for _ in range(60):
-        PersonFactory(area=county.village_a)
-    for _ in range(5):
-        PersonFactory(area=county.village_b)
-    ensure_demo_users()
-    out = load_demo_sites(), load_demo_testing(), load_demo_control()
-    from fangkong.logistics.demo import load_demo_logistics
-    from fangkong.workforce.demo import load_demo_workforce
+@pytest.fixture(scope="module")
+def _demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo on the test county, loaded once for the module (about 7 s of CPU each
+    time): a second community in township A whose people fill the isolation sites, the
+    village login's community (village A) and a few people in township B; then every
+    loader. Each test runs inside it in a savepoint that is rolled back."""
+    from django.test import override_settings
 
-    load_demo_workforce()
-    load_demo_logistics()
-    load_demo_arrivals()
-    load_demo_transfers()
-    return out
+    from fangkong.core.sms import RecordingGateway, set_gateway
+
+    set_gateway(RecordingGateway())  # no network while loading
+    with (
+        kept_for_scope(django_db_blocker),
+        override_settings(VAR_DIR=tmp_path_factory.mktemp("demo")),
+    ):
+        county = make_county()
+        other = add_area(county.town_a, "500242002002", "花东社区", "community")
+        for _ in range(40):  # created first: the sites' demo takes the lowest ids
+            PersonFactory(area=other)
+        for _ in range(60):
+            PersonFactory(area=county.village_a)
+        for _ in range(5):
+            PersonFactory(area=county.village_b)
+        ensure_demo_users()
+        out = load_demo_sites(), load_demo_testing(), load_demo_control()
+        from fangkong.logistics.demo import load_demo_logistics
+        from fangkong.workforce.demo import load_demo_workforce
+
+        load_demo_workforce()
+        load_demo_logistics()
+        load_demo_arrivals()
+        load_demo_transfers()
+        set_gateway(None)
+        yield county, out
+
+
+@pytest.fixture
+def county(_demo_once, db):
+    return _demo_once[0]
+
+
+@pytest.fixture
+def demo(_demo_once, db):
+    return _demo_once[1]
 
 
 def home(username: str) -> str:
