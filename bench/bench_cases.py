@@ -36,11 +36,8 @@ def _median(fn, n: int = 5) -> float:
 
 
 def build(population: int, n_cases: int, n_contacts: int, big_cases: int, big_contacts: int):
-    from django.db import transaction
-    from django.utils import timezone
 
     from fangkong.areas.models import Area
-    from fangkong.cases.models import Case, Contact
     from fangkong.core.models import User, UserRole
     from fangkong.core.roles import Role
     from fangkong.people.models import Person
@@ -54,6 +51,20 @@ def build(population: int, n_cases: int, n_contacts: int, big_cases: int, big_co
     UserRole.objects.create(user=user, role=Role.COUNTY_COMMAND)
     user.areas.set([county])
     user = User.objects.get(pk=user.pk)
+    return user, add_cases(n_cases, n_contacts, big_cases, big_contacts)
+
+
+def add_cases(n_cases: int, n_contacts: int, big_cases: int, big_contacts: int) -> int:
+    """``n_cases`` cases reported over the last 90 days (the first ``big_cases`` one cluster,
+    the rest clusters of four) and ``n_contacts`` close contacts (the first ``big_contacts``
+    of the big cluster), written in bulk; returns the big cluster's id. Used by the command
+    benchmark too."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from fangkong.cases.models import Case, Contact
+    from fangkong.people.models import Person
+
     rng = random.Random(1)
     rows = list(Person.objects.values_list("pk", "area_id").order_by("pk")[: n_cases + n_contacts])
     rng.shuffle(rows)
@@ -75,7 +86,8 @@ def build(population: int, n_cases: int, n_contacts: int, big_cases: int, big_co
             Case.objects.filter(pk__in=[c.pk for c in small[i : i + 4]]).update(cluster=small[i].pk)
         contacts = []
         for i, (pk, area) in enumerate(contact_people):
-            owner = big[i % len(big)] if i < big_contacts else small[i % len(small)]
+            rest = small or big
+            owner = big[i % len(big)] if i < big_contacts else rest[i % len(rest)]
             contacts.append(Contact(case_id=owner.pk, person_id=pk, area_id=area, kind="close",
                                     controlled_at=owner.reported_at))  # fmt: skip
         # a tenth of the big cluster's cases were contacts of it first
@@ -83,7 +95,7 @@ def build(population: int, n_cases: int, n_contacts: int, big_cases: int, big_co
             contacts.append(Contact(case_id=big[j].pk, person_id=c.person_id,
                                     area_id=c.area_id, kind="close"))  # fmt: skip
         Contact.objects.bulk_create(contacts, batch_size=5000)
-    return user, big[0].pk
+    return big[0].pk
 
 
 def raw_graph(cluster: int) -> int:

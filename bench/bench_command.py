@@ -1,12 +1,15 @@
 """Command centre: the daily picture's server time (county, township) and the daily report's
 build, on a synthetic county with 90 days of control history.
 
-    python -m bench command [--population 100000] [--episodes 20000] [--repeat 5]
+    python -m bench command [--population 100000] [--episodes 20000] [--cases 2000]
+        [--contacts 20000] [--repeat 5]
 
 SQLite by default (a fresh temporary file); PostgreSQL when DATABASE_URL is set. Setup: the
 synthetic county (``populate``), the demo's sites, testing and control, then ``--episodes``
 control episodes spread over the last 90 days (7 days centralized isolation + 3 days home
-monitoring, the 20 measures; written in bulk, as history), and stays in the demo sites.
+monitoring, the 20 measures; written in bulk, as history), and stays in the demo sites;
+``--cases`` cases reported over the same 90 days with ``--contacts`` close contacts
+(bench/bench_cases.py ``add_cases``), as issue 14 measures the picture.
 
 Figures, each with its ratio to the raw database doing the same row work (the grouped
 queries of the control section, the biggest table, through a cursor):
@@ -123,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--population", type=int, default=100_000)
     ap.add_argument("--episodes", type=int, default=20_000)
+    ap.add_argument("--cases", type=int, default=2_000, help="cases over the 90 days")
+    ap.add_argument("--contacts", type=int, default=20_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--profile", action="store_true", help="cProfile one county page")
     args = ap.parse_args(argv)
@@ -150,8 +155,12 @@ def main(argv: list[str] | None = None) -> None:
         load_demo_testing()
         load_demo_control()
         t = timed(history, args.episodes)
-        print(f"setup: {t.result} episodes of history in {t.wall:.1f} s; {vendor}, "
-              f"load {load_average()}", flush=True)  # fmt: skip
+        print(f"setup: {t.result} episodes of history in {t.wall:.1f} s", flush=True)
+        from bench.bench_cases import add_cases
+
+        t = timed(add_cases, args.cases, args.contacts, args.cases // 10, args.contacts // 10)
+        print(f"setup: {args.cases} cases and {args.contacts} contacts in {t.wall:.1f} s; "
+              f"{vendor}, load {load_average()}", flush=True)  # fmt: skip
         county = Area.objects.get(depth=1)
         town = Area.objects.get(code=TOWN_CODE)
         day = timezone.localdate()
