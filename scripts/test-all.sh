@@ -11,7 +11,7 @@
 # DATABASE_URL is set only for the PostgreSQL stage.
 #
 # Tunables (environment): FANGKONG_STAGE_TIMEOUT (seconds per stage, default
-# 900), PYTEST_WORKERS (default 2), FANGKONG_CHROMIUM (browser binary for the
+# 1500), PYTEST_WORKERS (default 2), FANGKONG_CHROMIUM (browser binary for the
 # e2e tests, exported; default /usr/bin/chromium).
 set -uo pipefail # no -e: stage failures are collected, not fatal
 
@@ -19,7 +19,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 
 BIN=.venv/bin
-STAGE_TIMEOUT=${FANGKONG_STAGE_TIMEOUT:-900}
+STAGE_TIMEOUT=${FANGKONG_STAGE_TIMEOUT:-1500}
 WORKERS=${PYTEST_WORKERS:-2}
 export FANGKONG_CHROMIUM=${FANGKONG_CHROMIUM:-/usr/bin/chromium}
 # Each run gets its own PostgreSQL state file, so parallel runs in one checkout don't collide.
