@@ -58,13 +58,17 @@ class LastInfection:
     source: str = ""
 
 
-def last_infection(path: str) -> LastInfection:
-    case_day = last_case_on(path)
-    at = _positives(path).aggregate(m=Max("tube__result__tested_at"))["m"]
-    result_day = timezone.localtime(at).date() if at else None
+def _later(case_day: dt.date | None, result_at: dt.datetime | None) -> LastInfection:
+    """The later of the last case's report day and the last unjudged positive's test."""
+    result_day = timezone.localtime(result_at).date() if result_at else None
     if result_day and (case_day is None or result_day > case_day):
         return LastInfection(result_day, "result")
     return LastInfection(case_day, "case" if case_day else "")
+
+
+def last_infection(path: str) -> LastInfection:
+    at = _positives(path).aggregate(m=Max("tube__result__tested_at"))["m"]
+    return _later(last_case_on(path), at)
 
 
 def last_infection_on(path: str) -> dt.date | None:
@@ -87,21 +91,19 @@ def with_last_infection(qs: QuerySet[RiskDesignation]) -> QuerySet[RiskDesignati
 
 def annotated_last_infection(d: RiskDesignation) -> LastInfection:
     """``last_infection`` of a designation read by ``with_last_infection``."""
-    at = getattr(d, "_last", None)
-    case_day = getattr(d, "_last_case", None)
-    result_day = timezone.localtime(at).date() if at else None
-    if result_day and (case_day is None or result_day > case_day):
-        return LastInfection(result_day, "result")
-    return LastInfection(case_day, "case" if case_day else "")
+    return _later(getattr(d, "_last_case", None), getattr(d, "_last", None))
 
 
 def clean_days(
     d: RiskDesignation, today: dt.date | None = None, last: dt.date | None = None
 ) -> int:
     """Calendar days since the later of the designation's start and the last infection
-    found inside it (``last``, when the caller has read it already)."""
+    found inside it (``last``, when the caller has read it already; on a designation of
+    ``with_last_infection`` it is read from the row)."""
     today = today or timezone.localdate()
-    last = last if last is not None else last_infection_on(d.area.path)
+    if last is None:  # read with the list's query (with_last_infection), else looked up
+        read = hasattr(d, "_last_case")
+        last = annotated_last_infection(d).day if read else last_infection_on(d.area.path)
     since = max(d.starts_on, last) if last else d.starts_on
     return max(0, (today - since).days)
 

@@ -173,11 +173,7 @@ def away_import(request: AuthedRequest) -> HttpResponse:
 def _clean_days(d: RiskDesignation) -> int:
     if d.status != DesignationStatus.ACTIVE:
         return d.clean_days_at_lift or 0
-    if hasattr(d, "_last_case"):  # read with the list's query
-        return selectors.clean_days(
-            d, last=selectors.annotated_last_infection(d).day or d.starts_on
-        )
-    return selectors.clean_days(d)
+    return selectors.clean_days(d)  # the list's rows carry their last infection
 
 
 class DesignationListView(ObjectListView):
