@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import NotVisible
@@ -167,6 +167,34 @@ def scoped(source: type[models.Model] | QuerySet, user: MaybeActor) -> QuerySet:
         f"{qs.model._meta.label} has no visible_to(user) and does not declare "
         "scope_field = None: give it a ScopedManager (and scope_field) or declare it shared."
     )
+
+
+def spans_whole_counties(user: MaybeActor) -> bool:
+    """Whether the user's areas are whole counties (the county command centre, an auditor)."""
+    from fangkong.areas.models import Area
+
+    paths = getattr(user, "area_paths", ()) if user is not None else ()
+    return bool(paths) and all(len(p) <= Area.steplen for p in paths)
+
+
+def scoped_for_walk(source: type[models.Model] | QuerySet, user: MaybeActor) -> QuerySet:
+    """``scoped`` for a whole county's list read in the order of an indexed column: the same
+    rows, but the area condition is written so that no index on the area column can answer
+    it ("area_id + 0"), so the database walks the order's index and stops after a page
+    instead of fetching every row of the county to sort them (850,000 persons sorted by name
+    for 50 rows: 1.8 s against 0.04 s on SQLite). Only for a user whose areas are whole
+    counties (``spans_whole_counties``): in a village the order's index would be read for
+    long before a page of its rows came up."""
+    qs = source._default_manager.all() if isinstance(source, type) else source
+    q = covered_areas_q(user)
+    if q is None:
+        return mark_visible(qs.none(), user)
+    from fangkong.areas.models import Area
+
+    walked = qs.alias(_walk_area=F(qs.model.scope_field) + 0).filter(
+        _walk_area__in=Area.objects.filter(q).values("pk")
+    )
+    return mark_visible(walked, user)
 
 
 def _not_visible(model: type[models.Model], field: str | None) -> NotVisible:

@@ -57,6 +57,8 @@ class Household(BaseModel):
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
+        # the county's household list sorted by address reads this index in order
+        indexes = [models.Index(fields=["address"], name="people_household_address")]
 
     def __str__(self) -> str:
         return self.address

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
 from fangkong.areas.models import Area
@@ -14,7 +14,6 @@ from fangkong.areas.selectors import responsibility_chain
 from fangkong.core import counts
 from fangkong.core.actors import Actor
 from fangkong.core.pii import blind_index
-from fangkong.core.scoping import covered_areas_q, mark_visible
 from fangkong.people import fragments, search
 from fangkong.people.choices import DuplicateReason, PersonStatus
 from fangkong.people.idnumber import normalise_id, normalise_phone
@@ -23,31 +22,13 @@ from fangkong.people.models import Household, KeyCategory, Person
 TOWNSHIP_PATH_LEN = Area.steplen * 2  # county, then township
 
 
+def active_persons() -> QuerySet[Person]:
+    """Every active person, not yet limited to anyone's areas (a view's ``get_queryset``)."""
+    return Person.objects.filter(status=PersonStatus.ACTIVE).select_related("area")
+
+
 def persons_for(user: Actor) -> QuerySet[Person]:
     return Person.objects.visible_to(user).filter(status=PersonStatus.ACTIVE).select_related("area")
-
-
-def persons_in_name_order(user: Actor) -> QuerySet[Person]:
-    """``persons_for`` for a list sorted by name over a whole county: the same areas, but
-    the database reads the name index in order and keeps the persons of those areas, instead
-    of fetching every person of the areas to sort them (at the county, 850,000 rows sorted
-    for 50: 1.8 s against 0.04 s on SQLite). Only for the county: in a village the name
-    index would be read for long before 50 of its persons come up, and in a township the
-    count of the page, which shares this condition, would read every person."""
-    q = covered_areas_q(user)
-    if q is None:
-        return Person.objects.none()
-    # "area_id + 0": the same condition, which no index on the area column can answer
-    qs = Person.objects.alias(_area=F("area_id") + 0).filter(
-        _area__in=Area.objects.filter(q).values("pk"), status=PersonStatus.ACTIVE
-    )
-    return mark_visible(qs.select_related("area"), user)
-
-
-def county_wide(user: Actor) -> bool:
-    """Whether the user's areas are whole counties (the county command centre, an auditor)."""
-    paths = user.area_paths
-    return bool(paths) and all(len(p) <= Area.steplen for p in paths)
 
 
 def households_for(user: Actor) -> QuerySet[Household]:

@@ -32,7 +32,12 @@ from django.views import View
 from fangkong.core import audit, ratelimit
 from fangkong.core.errors import DomainError, RateLimited, ValidationFailed
 from fangkong.core.export import xlsx_stream_response
-from fangkong.core.scoping import get_visible_or_404, scoped
+from fangkong.core.scoping import (
+    get_visible_or_404,
+    scoped,
+    scoped_for_walk,
+    spans_whole_counties,
+)
 from fangkong.core.services import exports
 from fangkong.core.text import control_errors
 from fangkong.core.views.errors import rate_limited
@@ -114,6 +119,10 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
     export_permission = ""
     export_name = "export"
     default_order = "-pk"
+    # Sort keys backed by an index that a whole county's unfiltered list reads in order
+    # (``scoping.scoped_for_walk``) instead of sorting every row of the county.
+    walk_orders: frozenset[str] = frozenset()
+    walked = False  # whether this request's list is read that way
     page_size = settings.FANGKONG_PAGE_SIZE
     # What an empty list says when no filter is set: why it is empty (a list never just
     # says "nothing"); with filters set it says the filters hide the rest.
@@ -125,6 +134,11 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
 
     def filtered(self):
         qs = self.scoped_queryset()
+        sort = self.request.GET.get("sort", "")
+        key = sort.lstrip("-")
+        self.walked = key in self.walk_orders and not self.area_free and self._walkable()
+        if self.walked:
+            qs = scoped_for_walk(self.get_queryset(), self.request.user)
         fs = None
         if self.filterset_class is not None:
             fs = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
@@ -134,9 +148,7 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
                 except ValidationFailed as exc:
                     add_domain_error(fs.form, exc)
                     qs = qs.none()
-        sort = self.request.GET.get("sort", "")
         allowed = {c.order_by for c in self.get_columns() if c.order_by}
-        key = sort.lstrip("-")
         qs = qs.order_by(sort if key in allowed else self.default_order)
         return fs, qs
 
@@ -154,6 +166,8 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         )
         paginator = Paginator(qs, self.page_size)
         known = None if filtered else self.unfiltered_count()
+        if known is None and self.walked:  # counted the plain way: by the area index
+            known = self.scoped_queryset().count()
         if known is not None:
             paginator.count = known  # the paginator's cached property, filled without a COUNT
         page = paginator.get_page(request.GET.get("page"))
@@ -181,6 +195,12 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         ctx.update(self.extra_context())
         template = self.table_template if request.htmx else self.template_name
         return render(request, template, ctx)
+
+    def _walkable(self) -> bool:
+        # a filter would make the walk read far for a page of matches; the page number is fine
+        query = self.request.GET
+        others = set(query) - {"sort", "page"}
+        return not any(query.get(k) for k in others) and spans_whole_counties(self.request.user)
 
     def extra_context(self) -> dict[str, Any]:
         return {}

@@ -24,6 +24,7 @@ class HouseholdListView(ObjectListView):
     export_permission = "person.export"
     export_name = "households"
     default_order = "pk"
+    walk_orders = frozenset({"address"})
     create_url = reverse_lazy("people:household_create")
     columns = [
         Column("address", _("Address"), order_by="address", link=True),

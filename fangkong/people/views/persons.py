@@ -48,16 +48,11 @@ class PersonListView(ObjectListView):
         AreaColumn("area", _("Area")),
     ]
 
+    walk_orders = frozenset({"name"})
+
     def get_queryset(self):
-        user, query = self.request.user, self.request.GET
-        others = set(query) - {"sort", "page"}
-        if (
-            query.get("sort", "").lstrip("-") == "name"
-            and not any(query.get(k) for k in others)
-            and selectors.county_wide(user)
-        ):
-            return selectors.persons_in_name_order(user)
-        return selectors.persons_for(user)
+        # scoped by the view (``visible_to``, or the ordered walk of a county by name)
+        return selectors.active_persons()
 
     def get_columns(self):
         # The birth date for roles that may reveal, the year for the others (the year cannot
