@@ -9,8 +9,7 @@ import re
 import pytest
 
 from fangkong.people.choices import PersonStatus
-from fangkong.people.models import Person
-from fangkong.people.models import Household
+from fangkong.people.models import Household, Person
 from tests.factories import HouseholdFactory, PersonFactory, UserFactory, add_area
 
 pytestmark = pytest.mark.django_db
