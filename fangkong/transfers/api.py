@@ -40,6 +40,10 @@ class TransferRequestOut(Schema):
     deadline: dt.datetime
     lat: float
     lon: float
+    pickup_address: str
+    pickup_site_id: int | None = Field(
+        None, description="A positive found in an isolation site is picked up at this site"
+    )
     accessible: bool
     persons: list[int]
     site_id: int | None
@@ -54,6 +58,10 @@ class TransferRequestOut(Schema):
     @staticmethod
     def resolve_persons(obj: TransferRequest) -> list[int]:
         return [m.person_id for m in obj.members.all()]
+
+    @staticmethod
+    def resolve_pickup_site_id(obj: TransferRequest) -> int | None:
+        return obj.site_id if obj.picks_up_at_site else None
 
 
 class TransferRequestIn(StrictSchema):

@@ -6,12 +6,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import BaseModel
 from fangkong.core.pii import EncryptedTextField
 from fangkong.core.scoping import ScopedManager
 from fangkong.transfers.choices import (
+    POSITIVE_KINDS,
     CrewRole,
     PlanStatus,
     Priority,
@@ -278,6 +280,19 @@ class TransferRequest(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("transfers:request_detail", args=[self.pk])
+
+    @property
+    def picks_up_at_site(self) -> bool:
+        """A positive found in an isolation site is picked up there (``site``)."""
+        return self.kind in POSITIVE_KINDS and self.site_id is not None
+
+    @property
+    def pickup_place(self) -> str:
+        """Where the persons board, for the board and the trip page: the site, else the
+        pick-up area (the address is ``pickup_address``)."""
+        if self.picks_up_at_site and self.site is not None:
+            return gettext("Isolation site %(site)s") % {"site": self.site.name}
+        return self.area.name
 
 
 class TransferPerson(models.Model):

@@ -68,7 +68,9 @@ def board(plan: Plan) -> list[BoardVehicle]:
     )
     stops: dict[int, list[Stop]] = {}
     for s in (
-        Stop.objects.filter(trip__plan=plan).select_related("request__area", "room").order_by("seq")
+        Stop.objects.filter(trip__plan=plan)
+        .select_related("request__area", "request__site", "room")
+        .order_by("seq")
     ):
         stops.setdefault(s.trip_id, []).append(s)
     out: dict[int, BoardVehicle] = {}
@@ -81,7 +83,9 @@ def board(plan: Plan) -> list[BoardVehicle]:
 
 def trip_persons(trip: Trip) -> list[tuple[Stop, list[TransferPerson]]]:
     """The trip's stops with the persons to tick at each."""
-    stops = list(trip.stops.select_related("request__area", "room").order_by("seq"))
+    stops = list(
+        trip.stops.select_related("request__area", "request__site", "room").order_by("seq")
+    )
     members: dict[int, list[TransferPerson]] = {}
     for m in (
         TransferPerson.objects.filter(request__stops__trip=trip)

@@ -120,7 +120,7 @@ def board(request: AuthedRequest, pk: int) -> HttpResponse:
                 (
                     (
                         timezone.localtime(s.eta).strftime("%H:%M"), base, s.request_id,
-                        s.request_id, words["stop"], s.pk, s.request.area.name, s.persons,
+                        s.request_id, words["stop"], s.pk, s.request.pickup_place, s.persons,
                         words["persons"],
                         f" · {words['room']} {s.room.number}" if s.room_id else "",
                     )

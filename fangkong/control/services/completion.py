@@ -79,6 +79,7 @@ def complete_phases(
     on_date: dt.date | None = None,
     early_reason: str = "",
     logs: LogBatch | None = None,
+    last: bool = False,
 ) -> list[ControlPhase | None]:
     """``complete_phase`` for many phases at once, in a handful of queries whatever their
     number: for each phase, in order, the same checks, changes, audit rows and timeline
@@ -87,7 +88,11 @@ def complete_phases(
     phase as it was. Returns, per phase, the phase now in progress or None.
 
     ``logs``: collect the audit rows and timeline events there instead of writing them (a
-    caller that writes its own rows in bulk, in the same transaction)."""
+    caller that writes its own rows in bulk, in the same transaction).
+
+    ``last``: control ends with these phases (a positive taken from a site to the
+    designated hospital, where the case takes over): the phases planned after them are
+    called off with ``early_reason`` and the episodes complete; no next phase starts."""
     _check(by)
     phases = list(phases)
     early_reason = (early_reason or "").strip()
@@ -120,6 +125,7 @@ def complete_phases(
         completed: list[ControlPhase] = []
         moved: dict[int, ControlPhase] = {}
         finished: list[ControlEpisode] = []
+        dropped: list[ControlPhase] = []
         results: list[ControlPhase | None] = []
         for given in phases:
             if given.pk not in fresh:
@@ -137,9 +143,20 @@ def complete_phases(
                     completed=completed,
                     moved=moved,
                     finished=finished,
+                    dropped=dropped if last else None,
                 )
             )
         _write_completions(completed, list(moved.values()), finished, day=day)
+        if dropped:
+            cancelled = PhaseStatus.CANCELLED
+            done = statements.update(
+                ControlPhase,
+                [p.pk for p in dropped],
+                {"status": cancelled, "end_reason": early_reason},
+                where=[("status", "in", PhaseMachine.sources(cancelled))],
+            )
+            if done != len(dropped):
+                raise Conflict(_("Someone else changed these phases meanwhile."), field="phase")
         sync_left_control(e.person_id for e in finished)
         started = list({p.pk: p for p in results if p is not None}.values())
         for hook in _on_start if started else ():
@@ -161,9 +178,11 @@ def _complete_in_memory(
     completed: list[ControlPhase],
     moved: dict[int, ControlPhase],
     finished: list[ControlEpisode],
+    dropped: list[ControlPhase] | None = None,
 ) -> ControlPhase | None:
     """Check and complete one phase on the objects in hand, recording its log rows; the
-    caller writes the changed rows."""
+    caller writes the changed rows. ``dropped``: control ends here, the later phases are
+    called off (collected there)."""
     episode = phase.episode
     _check(by, episode.area)
     PhaseMachine.check(phase, PhaseStatus.COMPLETED)
@@ -223,6 +242,21 @@ def _complete_in_memory(
         data={"episode": episode.pk, "phase": phase.pk, "early_reason": early_reason},
     )
     later = [p for p in siblings if p.order > phase.order and p.status == PhaseStatus.PLANNED]
+    if dropped is not None:
+        for p in later:
+            before = audit.snapshot(p, PHASE_FIELDS)
+            PhaseMachine.move(p, PhaseStatus.CANCELLED)
+            p.end_reason = early_reason
+            dropped.append(p)
+            logs.audit(
+                audit.Action.UPDATE,
+                p,
+                by=by,
+                before=before,
+                after=audit.snapshot(p, PHASE_FIELDS + ["end_reason"]),
+                detail=f"cancel: {early_reason}",
+            )
+        later = []
     if not later:
         before = audit.snapshot(episode, ["status", "end_date", "cancel_reason"])
         EpisodeMachine.move(episode, EpisodeStatus.COMPLETED)

@@ -51,6 +51,7 @@ def _release_one(
     village: Any,
     cadre: str,
     logs: LogBatch,
+    control_ends: bool = False,
 ) -> None:
     """Close the stay in memory and record its log rows; the caller updates the stays and
     writes the rows in bulk."""
@@ -66,7 +67,13 @@ def _release_one(
         after={"status": stay.status, "check_out_at": now.isoformat()},
         detail=early_reason,
     )
-    if next_phase is not None:
+    if control_ends:
+        summary = _("Checked out of %(site)s room %(room)s: %(why)s") % {
+            "site": stay.site.name,
+            "room": stay.room.number,
+            "why": early_reason,
+        }
+    elif next_phase is not None:
         summary = _(
             "Released from %(site)s room %(room)s into %(phase)s, handed to %(village)s"
         ) % {
@@ -80,7 +87,7 @@ def _release_one(
             "site": stay.site.name,
             "room": stay.room.number,
         }
-    if cadre:
+    if cadre and not control_ends:  # nobody is handed to the village from a hospital
         summary += " (" + cadre + ")"
     # what the home-isolation gate found (control's hook set it on the phase started; the
     # person's timeline has it as its own event), for the release page to say
@@ -136,19 +143,33 @@ def release(stay: Stay, *, by: Actor, early_reason: str = "") -> Stay:
 
 
 @transaction.atomic
-def release_batch(stays: Iterable[Stay], *, by: Actor, early_reason: str = "") -> list[Stay]:
+def release_batch(
+    stays: Iterable[Stay],
+    *,
+    by: Actor,
+    early_reason: str = "",
+    handover: bool = False,
+    control_ends: bool = False,
+    at: dt.datetime | None = None,
+) -> list[Stay]:
     """Release several people at once, all or nothing: every stay is checked first and
     every refusal is reported (by person) before anything is written. The phases are
     completed together (``control.services.complete_phases``) and every row is written in
-    one statement per table."""
+    one statement per table.
+
+    ``handover``: a transfer hands the persons over elsewhere (``transfers.services``); the
+    crew's permission to run the trip stands for "stay.manage", as at check-in.
+    ``control_ends``: the persons leave control with the stay (a positive handed over at
+    the designated hospital): no next phase starts, the episode completes with
+    ``early_reason``. ``at``: when they left (the hand-over; now by default)."""
     from fangkong.control import services as control_services
 
-    require(by, "stay.manage")
+    require(by, "transfer.trip.run" if handover else "stay.manage")
     stays = list(stays)
     if not stays:
         raise ValidationFailed(_("Choose at least one person to release."), field="stays")
     early_reason = (early_reason or "").strip()
-    now = timezone.now()
+    now = at or timezone.now()
     today = timezone.localdate(now)
     locked = _locked_open(stays)
     if len(locked) != len({s.pk for s in stays}):
@@ -180,10 +201,13 @@ def release_batch(stays: Iterable[Stay], *, by: Actor, early_reason: str = "") -
     to_complete = [p for s in locked if (p := s.phase) is not None and p.status == active]
     completed = control_services.complete_phases(
         to_complete,
-        by=by,
+        # a hand-over: the transfer stood for the decision, as for the episode it starts at
+        # check-in (the crew holds no "episode.manage")
+        by=None if handover else by,
         on_date=today,
         early_reason=early_reason,
         logs=logs,
+        last=control_ends,
     )
     next_of: dict[int | None, ControlPhase | None] = {
         p.pk: nxt for p, nxt in zip(to_complete, completed, strict=True)
@@ -202,6 +226,7 @@ def release_batch(stays: Iterable[Stay], *, by: Actor, early_reason: str = "") -
             village=village,
             cadre=cadre,
             logs=logs,
+            control_ends=control_ends,
         )
     closed = {
         "status": StayStatus.RELEASED,

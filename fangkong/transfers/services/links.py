@@ -6,7 +6,8 @@
 - cases: ``request_for_contact`` (a close contact to centralized isolation) and
   ``request_for_case`` (a case to the designated hospital);
 - the arrival of a positive at the hospital records the case's transfer
-  (``cases.services.record_handover``), by the crew member who handed over.
+  (``cases.services.record_handover``), by the crew member who handed over, and ends the
+  stay of one picked up in an isolation site (``sites.services.release_batch``).
 
 Every write stays the owning app's service; this module only reads the neighbours' rows
 to know whom to ask for. ``source``/``source_ref`` on the request say where it came from:
@@ -134,9 +135,10 @@ def request_for_contact(
 
 def request_for_case(case: Any, *, by: Actor, priority: int = Priority.NORMAL) -> TransferRequest:
     """A case (confirmed or asymptomatic) to the designated hospital, in a
-    negative-pressure ambulance. Refused: a case whose transfer is recorded already or
-    that is discharged (IllegalTransition), a person in a site (ValidationFailed: the
-    request picks up at home). Asking again returns the same request."""
+    negative-pressure ambulance, picked up at home or, found in an isolation site, at the
+    site (its stay ends at the hand-over: ``after_arrival``). Refused: a case whose
+    transfer is recorded already or that is discharged (IllegalTransition). Asking again
+    returns the same request."""
     from fangkong.cases.choices import CaseState
     from fangkong.cases.states import CaseMachine
 
@@ -179,12 +181,25 @@ def after_arrival(
     req: TransferRequest, persons: list[Any], *, hospital: Any, trip: str, by: Actor,
     at: dt.datetime,
 ) -> None:  # fmt: skip
-    """Positives handed over at the designated hospital: each one's open case is recorded
-    as transferred there, by the crew member who handed over (see
-    ``cases.services.record_handover``); someone without an open case: nothing."""
+    """Positives handed over at the designated hospital: whoever was picked up in an
+    isolation site leaves it now through the site's check-out
+    (``sites.services.release_batch``: the stay ends saying why, the room goes into
+    turnover once empty, control ends there: no home phase for someone in hospital); each
+    one's open case is recorded as transferred there, by the crew member who handed over
+    (see ``cases.services.record_handover``); someone without an open case: nothing."""
     if req.kind not in POSITIVE_KINDS or hospital is None:
         return
     from fangkong.cases.services import record_handover
+    from fangkong.sites.choices import StayStatus
+    from fangkong.sites.models import Stay
+    from fangkong.sites.services import release_batch
 
+    stays = list(Stay.objects.filter(person__in=persons, status=StayStatus.OPEN))
+    if stays:
+        why = _("Transferred to the designated hospital %(hospital)s (transfer #%(n)s)") % {
+            "hospital": hospital.name,
+            "n": req.pk,
+        }
+        release_batch(stays, by=by, early_reason=why[:200], handover=True, control_ends=True, at=at)
     for p in persons:
         record_handover(p, hospital=hospital.name, trip=trip, by=by, at=at)

@@ -29,6 +29,7 @@ from fangkong.sites.choices import StayStatus
 from fangkong.sites.models import Stay
 from fangkong.transfers.choices import (
     OPEN_REQUEST_STATES,
+    POSITIVE_KINDS,
     Priority,
     RequestStatus,
     TransferKind,
@@ -76,11 +77,16 @@ def request_transfer(
 ) -> TransferRequest:
     """One request for one person or one household (they travel and stay together).
 
+    A positive found in an isolation site (``POSITIVE`` for persons with an open stay) is
+    picked up at the site: its coordinates and address, ``site`` set; the stay ends at the
+    hand-over at the hospital (``trips.arrive``).
+
     Refused, nothing written: a person outside the user's areas (NotFound), persons of
     several households, a person already in a site (for a transfer into one), a release
-    home of someone not in a site, a pick-up place with no coordinates. Asking again for
-    the same persons and kind while the first is open returns the first (idempotent); a
-    person already on another open request is a Conflict."""
+    home of someone not in a site, a positive request for persons not all in the same
+    site, a pick-up place with no coordinates. Asking again for the same persons and kind
+    while the first is open returns the first (idempotent); a person already on another
+    open request is a Conflict."""
     require(by, "transfer.request")
     if kind not in TransferKind.values:
         raise ValidationFailed(_("Unknown transfer kind."), field="kind")
@@ -131,11 +137,19 @@ def request_transfer(
                     field="persons",
                 )
             site = stays[0].site
-            if site.lat is None or site.lon is None:
+        elif kind in POSITIVE_KINDS and stays:
+            # found positive under control in a site: picked up there, alone (the planner
+            # never mixes positives with others); household members elsewhere go separately
+            site = stays[0].site
+            here = {s.person_id for s in stays if s.site_id == site.pk}
+            outside = [p for p in unique if p.pk not in here]
+            if outside:
                 raise ValidationFailed(
-                    _("Site %(site)s has no coordinates; put it on the map first.")
-                    % {"site": site.name},
-                    field="site",
+                    _(
+                        "%(name)s is not in isolation at %(site)s; a positive in a site is picked up there with nobody from elsewhere: request them separately."
+                    )
+                    % {"name": outside[0].name, "site": site.name},
+                    field="persons",
                 )
         elif stays:
             raise ValidationFailed(
@@ -143,9 +157,21 @@ def request_transfer(
                 % {"name": stays[0].person.name, "site": stays[0].site.name},
                 field="persons",
             )
+        if site is not None and (site.lat is None or site.lon is None):
+            raise ValidationFailed(
+                _("Site %(site)s has no coordinates; put it on the map first.")
+                % {"site": site.name},
+                field="site",
+            )
         household = unique[0].household
         home = household.area if household is not None else unique[0].area
-        point = place_of(home)
+        from_site = site is not None and kind in POSITIVE_KINDS
+        if site is not None and from_site:
+            point: tuple[float, float] | None = (site.lat, site.lon)
+            address = site.address
+        else:
+            point = place_of(home)
+            address = household.address if household is not None else ""
         if point is None:
             raise ValidationFailed(
                 _("The pick-up place %(area)s has no coordinates.") % {"area": home.name},
@@ -156,7 +182,7 @@ def request_transfer(
             deadline = now + dt.timedelta(hours=deadline_hours(kind))
         elif timezone.is_naive(deadline):
             raise ValidationFailed(_("A time needs its time zone."), field="deadline")
-        address = household.address if household is not None else ""
+        # the area stays the persons' home: who sees the request (the pick-up is the site)
         req = TransferRequest.objects.create(
             area=home,
             kind=kind,

@@ -207,7 +207,8 @@ def arrive(trip: Trip, *, by: Actor, at: dt.datetime | None = None) -> Trip:
     """The trip reaches its destination. Into isolation: each household is handed to the
     site's check-in (``sites.services.check_in``), the reserved room becomes occupied now.
     To hospital or home: handed over; a positive's open case is recorded as in that
-    hospital (``links.after_arrival``), by whoever handed over. A request nobody was picked
+    hospital and a stay in the site it was picked up at ends (``links.after_arrival``), by
+    whoever handed over. A request nobody was picked
     up for goes back to the queue (its room released); a household picked up in part is
     refused: it travels whole. The vehicle is then being disinfected."""
     from fangkong.sites.services import check_in
