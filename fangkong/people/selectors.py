@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
 from fangkong.areas.models import Area
@@ -14,7 +14,7 @@ from fangkong.areas.selectors import responsibility_chain
 from fangkong.core import counts
 from fangkong.core.actors import Actor
 from fangkong.core.pii import blind_index
-from fangkong.core.scoping import covered_areas_q, mark_visible
+from fangkong.core.scoping import visible_in_index_order
 from fangkong.people import fragments, search
 from fangkong.people.choices import DuplicateReason, PersonStatus
 from fangkong.people.idnumber import normalise_id, normalise_phone
@@ -34,14 +34,8 @@ def persons_in_name_order(user: Actor) -> QuerySet[Person]:
     for 50: 1.8 s against 0.04 s on SQLite). Only for the county: in a village the name
     index would be read for long before 50 of its persons come up, and in a township the
     count of the page, which shares this condition, would read every person."""
-    q = covered_areas_q(user)
-    if q is None:
-        return Person.objects.none()
-    # "area_id + 0": the same condition, which no index on the area column can answer
-    qs = Person.objects.alias(_area=F("area_id") + 0).filter(
-        _area__in=Area.objects.filter(q).values("pk"), status=PersonStatus.ACTIVE
-    )
-    return mark_visible(qs.select_related("area"), user)
+    active = Person.objects.filter(status=PersonStatus.ACTIVE).select_related("area")
+    return visible_in_index_order(active, user)
 
 
 def county_wide(user: Actor) -> bool:

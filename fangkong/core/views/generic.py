@@ -113,7 +113,9 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
     create_url: str | None = None
     export_permission = ""
     export_name = "export"
-    default_order = "-pk"
+    # The order when the user picks none: a field, or fields ending with a unique one so
+    # that rows sharing the first value keep their place from one page to the next.
+    default_order: str | tuple[str, ...] = "-pk"
     page_size = settings.FANGKONG_PAGE_SIZE
     # What an empty list says when no filter is set: why it is empty (a list never just
     # says "nothing"); with filters set it says the filters hide the rest.
@@ -137,7 +139,9 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         sort = self.request.GET.get("sort", "")
         allowed = {c.order_by for c in self.get_columns() if c.order_by}
         key = sort.lstrip("-")
-        qs = qs.order_by(sort if key in allowed else self.default_order)
+        default = self.default_order
+        order = (sort,) if key in allowed else (default,) if isinstance(default, str) else default
+        qs = qs.order_by(*order)
         return fs, qs
 
     def get(self, request, *args, **kwargs):
@@ -187,8 +191,8 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
 
     def unfiltered_count(self) -> int | None:
         """The length of the whole list when no filter is set, if the app keeps it (a
-        ``core.counts`` count): spares a COUNT over the user's areas on every page view.
-        None: counted by the paginator."""
+        ``core.counts`` count) or counts it more cheaply than the list's own queryset:
+        spares the paginator's COUNT. None: counted by the paginator."""
         return None
 
     def can_create(self) -> bool:
