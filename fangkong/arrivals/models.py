@@ -167,6 +167,8 @@ class Arrival(BaseModel):
         indexes = [
             models.Index(fields=["area", "status", "ack_due_at"]),
             models.Index(fields=["area", "arrival_date"]),
+            # the county's ledger read newest first (ArrivalListView.walk_orders)
+            models.Index(fields=["arrival_date", "id"]),
             models.Index(fields=["created_at"]),
         ]
 

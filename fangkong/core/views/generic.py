@@ -118,9 +118,12 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
     create_url: str | None = None
     export_permission = ""
     export_name = "export"
-    default_order = "-pk"
+    # The order when the user picks none: a field, or fields ending with a unique one so
+    # that rows sharing the first value keep their place from one page to the next.
+    default_order: str | tuple[str, ...] = "-pk"
     # Sort keys backed by an index that a whole county's unfiltered list reads in order
-    # (``scoping.scoped_for_walk``) instead of sorting every row of the county.
+    # (``scoping.scoped_for_walk``) instead of sorting every row of the county; "" is the
+    # default order.
     walk_orders: frozenset[str] = frozenset()
     walked = False  # whether this request's list is read that way
     page_size = settings.FANGKONG_PAGE_SIZE
@@ -149,7 +152,9 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
                     add_domain_error(fs.form, exc)
                     qs = qs.none()
         allowed = {c.order_by for c in self.get_columns() if c.order_by}
-        qs = qs.order_by(sort if key in allowed else self.default_order)
+        default = self.default_order
+        order = (sort,) if key in allowed else (default,) if isinstance(default, str) else default
+        qs = qs.order_by(*order)
         return fs, qs
 
     def get(self, request, *args, **kwargs):
@@ -207,8 +212,8 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
 
     def unfiltered_count(self) -> int | None:
         """The length of the whole list when no filter is set, if the app keeps it (a
-        ``core.counts`` count): spares a COUNT over the user's areas on every page view.
-        None: counted by the paginator."""
+        ``core.counts`` count) or counts it more cheaply than the list's own queryset:
+        spares the paginator's COUNT. None: counted by the paginator."""
         return None
 
     def can_create(self) -> bool:
