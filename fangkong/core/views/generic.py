@@ -36,7 +36,7 @@ from fangkong.core.scoping import (
     get_visible_or_404,
     scoped,
     scoped_for_walk,
-    spans_whole_counties,
+    spans_townships,
 )
 from fangkong.core.services import exports
 from fangkong.core.text import control_errors
@@ -121,9 +121,9 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
     # The order when the user picks none: a field, or fields ending with a unique one so
     # that rows sharing the first value keep their place from one page to the next.
     default_order: str | tuple[str, ...] = "-pk"
-    # Sort keys backed by an index that a whole county's unfiltered list reads in order
-    # (``scoping.scoped_for_walk``) instead of sorting every row of the county; "" is the
-    # default order.
+    # Sort keys backed by an index that a county's or a township's unfiltered list reads in
+    # order (``scoping.scoped_for_walk``) instead of sorting every row of its areas; "" is
+    # the default order.
     walk_orders: frozenset[str] = frozenset()
     walked = False  # whether this request's list is read that way
     page_size = settings.FANGKONG_PAGE_SIZE
@@ -205,7 +205,7 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         # a filter would make the walk read far for a page of matches; the page number is fine
         query = self.request.GET
         others = set(query) - {"sort", "page"}
-        return not any(query.get(k) for k in others) and spans_whole_counties(self.request.user)
+        return not any(query.get(k) for k in others) and spans_townships(self.request.user)
 
     def extra_context(self) -> dict[str, Any]:
         return {}
