@@ -278,6 +278,8 @@ FANGKONG_RATE_LIMITS = {
     # a resident's personal portal link (per link, home_isolation/portal.py)
     "portal.link": (int(os.environ.get("FANGKONG_PORTAL_LIMIT", "60")), 600),
 }
+# the county home's per-township table of work: counts kept this long per scope (0: live)
+FANGKONG_TOWNSHIP_TABLE_SECONDS = int(os.environ.get("FANGKONG_TOWNSHIP_TABLE_SECONDS", "60"))
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "ratelimit": (

@@ -172,7 +172,7 @@ def scoped(source: type[models.Model] | QuerySet, user: MaybeActor) -> QuerySet:
 WALK_DEPTH = 2  # townships and above
 
 
-def spans_townships(user: MaybeActor) -> bool:
+def large_scope(user: MaybeActor) -> bool:
     """Whether each of the user's areas is a township or larger (a county, a township's
     officers): areas that hold a large share of the county's rows."""
     from fangkong.areas.models import Area
@@ -187,7 +187,7 @@ def scoped_for_walk(source: type[models.Model] | QuerySet, user: MaybeActor) -> 
     it ("area_id + 0"), so the database walks the order's index and stops after a page
     instead of fetching every row of the county to sort them (850,000 persons sorted by name
     for 50 rows: 1.8 s against 0.04 s on SQLite; a township's 33,000: 437 ms of SQL). Only
-    for a user whose areas are townships or larger (``spans_townships``): a township holds
+    for a user whose areas are townships or larger (``large_scope``): a township holds
     about 1/26 of the county, so a page of 50 comes up within ~1,300 rows of the index; in
     a village (1/3,400) it would be read for long before a page of its rows came up."""
     qs = source._default_manager.all() if isinstance(source, type) else source

@@ -17,10 +17,13 @@ its work will come from instead of promising pages that do not exist.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
@@ -183,6 +186,7 @@ class TownshipRow:
 class TownshipTable:
     queues: list[Queue]
     rows: list[TownshipRow]
+    as_of: dt.datetime | None = None  # when the counts were taken (they are kept briefly)
 
     @property
     def totals(self) -> list[int]:
@@ -199,8 +203,15 @@ def spans_townships(user: Actor) -> bool:
 
 def township_table(user: Actor, now: dt.datetime | None = None) -> TownshipTable | None:
     """For a user above township level: each queue's count per township, the townships
-    with any work, in the area tree's order. None for everyone else."""
+    with any work, in the area tree's order. None for everyone else.
+
+    The counts are kept for ``FANGKONG_TOWNSHIP_TABLE_SECONDS`` per scope and set of queues
+    (the county's command centre shares one) and the table says when they were taken: a
+    grouped query per queue over the whole county was half of the county home's time, and
+    a picture a minute old is what a command centre's overview needs; the user's own work
+    list above it is always counted live."""
     from fangkong.areas.models import Area
+    from fangkong.core.counts import scope_of
 
     if not spans_townships(user):
         return None
@@ -208,8 +219,24 @@ def township_table(user: Actor, now: dt.datetime | None = None) -> TownshipTable
     qs = [q for q in queues_for(user) if q.by_township is not None]
     if not qs:
         return None
-    counts = [q.by_township(user, now) for q in qs]  # type: ignore[misc]
+
+    def take() -> tuple[list[dict[str, int]], dt.datetime]:
+        return [q.by_township(user, now) for q in qs], now  # type: ignore[misc]
+
+    keep = settings.FANGKONG_TOWNSHIP_TABLE_SECONDS
+    if keep > 0:
+        digest = hashlib.sha1(
+            repr((scope_of(user), [q.key for q in qs])).encode(), usedforsecurity=False
+        ).hexdigest()
+        key = f"workqueue:townships:{digest}"
+        found = cache.get(key)
+        if found is None:
+            found = take()
+            cache.set(key, found, keep)
+        counts, as_of = found
+    else:
+        counts, as_of = take()
     paths = sorted(set().union(*counts))
     areas = {a.path: a for a in Area.objects.filter(path__in=paths, depth=TOWNSHIP_DEPTH)}
     rows = [TownshipRow(areas[p], [c.get(p, 0) for c in counts]) for p in paths if p in areas]
-    return TownshipTable(qs, rows)
+    return TownshipTable(qs, rows, as_of)

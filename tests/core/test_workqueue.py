@@ -475,3 +475,35 @@ def test_follow_up_deadlines_come_from_the_setting(world, users, settings):
     settings.FANGKONG_TESTING_FOLLOW_UP_HOURS = {"retest": 4}
     work = queue("testing.retests").work(users["county"], timezone.now())
     assert work.due == oldest + dt.timedelta(hours=4)
+
+
+def test_the_county_table_is_kept_a_while_and_says_when_it_was_counted(
+    county, users, login, settings
+):
+    """The per-township table is counted once per FANGKONG_TOWNSHIP_TABLE_SECONDS for the
+    county's scope (a command centre's overview; its own work list above stays live)."""
+    waiting = {"n": 1}
+    path = county.town_a.path
+
+    def per_town(user, now):
+        return {path: waiting["n"]}
+
+    workqueue.register("test.kept", label="kept", permission="area.view",
+                       work=lambda u, n: workqueue.Work(waiting["n"], None, "/kept/"),
+                       roles=["county_command"], by_township=per_town)  # fmt: skip
+    try:
+        settings.FANGKONG_TOWNSHIP_TABLE_SECONDS = 60
+        client = login(users["county"])
+        first = client.get("/").content.decode()
+        assert 'data-testid="township-as-of"' in first
+        waiting["n"] = 4
+        again = client.get("/").content.decode()
+        row = dict(re.findall(r'data-township="(\d+)">(.*?)</tr>', again))[county.town_a.code]
+        assert "<td>1</td>" in row  # the table as counted a moment ago
+        assert work_on(again)["test.kept"] == 4  # the user's own list is live
+        settings.FANGKONG_TOWNSHIP_TABLE_SECONDS = 0
+        live = client.get("/").content.decode()
+        row = dict(re.findall(r'data-township="(\d+)">(.*?)</tr>', live))[county.town_a.code]
+        assert "<td>4</td>" in row
+    finally:
+        workqueue.unregister("test.kept")

@@ -34,9 +34,9 @@ from fangkong.core.errors import DomainError, RateLimited, ValidationFailed
 from fangkong.core.export import xlsx_stream_response
 from fangkong.core.scoping import (
     get_visible_or_404,
+    large_scope,
     scoped,
     scoped_for_walk,
-    spans_townships,
 )
 from fangkong.core.services import exports
 from fangkong.core.text import control_errors
@@ -205,7 +205,7 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         # a filter would make the walk read far for a page of matches; the page number is fine
         query = self.request.GET
         others = set(query) - {"sort", "page"}
-        return not any(query.get(k) for k in others) and spans_townships(self.request.user)
+        return not any(query.get(k) for k in others) and large_scope(self.request.user)
 
     def extra_context(self) -> dict[str, Any]:
         return {}
