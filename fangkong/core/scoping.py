@@ -196,7 +196,8 @@ def scoped_for_walk(source: type[models.Model] | QuerySet, user: MaybeActor) -> 
         return mark_visible(qs.none(), user)
     from fangkong.areas.models import Area
 
-    walked = qs.alias(_walk_area=F(qs.model.scope_field) + 0).filter(
+    field: str = getattr(qs.model, "scope_field")  # noqa: B009 (every scoped model names it)
+    walked = qs.alias(_walk_area=F(field) + 0).filter(
         _walk_area__in=Area.objects.filter(q).values("pk")
     )
     return mark_visible(walked, user)
