@@ -175,29 +175,35 @@ def _run(
 
 
 class CaseRow(NamedTuple):
-    """Cases of one township, report day, place found and kind (``_case_rows``)."""
+    """Cases of one township, report day and place found (``_case_rows``)."""
 
     township: str  # the area's path cut to the township's (shorter above township level)
     day: dt.date
     found: str
-    kind: str
     n: int
+    confirmed: int
+    asymptomatic: int
     known: int  # of them, known contacts when reported
 
 
 def _case_rows(user: Actor, day: dt.date) -> list[CaseRow]:
     """The cases reported up to ``day`` in the user's areas, counted per township x report
-    day x where found x kind: the one walk of the cases that the day's figures, the streak
-    and the tracing indicators share."""
+    day x where found, by kind: the one walk of the cases that the day's figures, the
+    streak and the tracing indicators share."""
     rows = (
         Case.objects.visible_to(user)
         .filter(reported_on__lte=day)
         .annotate(t=township_of("area__path"))
-        .values_list("t", "reported_on", "found", "kind")
-        .annotate(n=Count("pk"), known=Count("source_contact"))
+        .values_list("t", "reported_on", "found")
+        .annotate(
+            n=Count("pk"),
+            confirmed=Count("pk", filter=Q(kind=CaseKind.CONFIRMED)),
+            asymptomatic=Count("pk", filter=Q(kind=CaseKind.ASYMPTOMATIC)),
+            known=Count("source_contact"),
+        )
         .order_by()
     )
-    return [CaseRow(t or "", d, f, k, n, known) for t, d, f, k, n, known in rows]
+    return [CaseRow(t or "", *rest) for t, *rest in rows]
 
 
 def streaks(user: Actor, day: dt.date, *, history_days: int = 30) -> StreakBoard:
@@ -261,7 +267,6 @@ FIGURES = {
     "total_community": _("Found in the community in total"),
     "total_controlled": _("Found under control in total"),
 }
-_KIND: dict[str, str] = {CaseKind.CONFIRMED: "_confirmed", CaseKind.ASYMPTOMATIC: "_asymptomatic"}
 _FOUND: dict[str, str] = {
     FoundWhere.COMMUNITY: "_community",
     FoundWhere.UNDER_CONTROL: "_controlled",
@@ -282,12 +287,15 @@ def figures(user: Actor, day: dt.date) -> list[Figure]:
     towns: dict[str, dict[str, Number]] = {k: dict.fromkeys(seen, 0) for k in FIGURES}
     for r in rows:
         whens = ("total", "today") if r.day == day else ("total",)
-        parts = ("", _KIND.get(r.kind), _FOUND.get(r.found))
+        parts = [("", r.n), ("_confirmed", r.confirmed), ("_asymptomatic", r.asymptomatic)]
+        if r.found in _FOUND:
+            parts.append((_FOUND[r.found], r.n))
         town = r.township if r.township in seen else None
-        for key in [w + p for p in parts if p is not None for w in whens]:
-            sums[key] += r.n
-            if town is not None:
-                towns[key][town] = (towns[key][town] or 0) + r.n
+        for when in whens:
+            for part, n in parts:
+                sums[when + part] += n
+                if town is not None:
+                    towns[when + part][town] = (towns[when + part][town] or 0) + n
     board = _streak_board(user, day, rows, history_days=1)
     contacts, fast = _contacts_of(_cases_between(user, None, day))
     tracing = Indicators(sums["total"], contacts, fast, sum(r.known for r in rows))
