@@ -88,8 +88,10 @@ def add_cases(n_cases: int, n_contacts: int, big_cases: int, big_contacts: int) 
         for i, (pk, area) in enumerate(contact_people):
             rest = small or big
             owner = big[i % len(big)] if i < big_contacts else rest[i % len(rest)]
+            # controlled at the case's report: in time (what Contact.mark_controlled stores)
             contacts.append(Contact(case_id=owner.pk, person_id=pk, area_id=area, kind="close",
-                                    controlled_at=owner.reported_at))  # fmt: skip
+                                    controlled_at=owner.reported_at,
+                                    controlled_in_time=True))  # fmt: skip
         # a tenth of the big cluster's cases were contacts of it first
         for j, c in enumerate(big[1 : big_cases // 10]):
             contacts.append(Contact(case_id=big[j].pk, person_id=c.person_id,

@@ -107,19 +107,26 @@ def raw_control(path: str, day: dt.date) -> None:
         cur.fetchall()
 
 
+def ms(runs: list, what: str) -> float:
+    """The median ``wall`` or ``cpu`` of timed runs, in ms (0 without runs)."""
+    return median([getattr(r, what) for r in runs]) * 1000 if runs else 0
+
+
 def sections(user, day: dt.date) -> None:
     """Where the page's time goes: each section's figures and series, timed apart."""
     from fangkong.core.figures import sections as all_sections
 
-    parts = []
+    parts, cpu = [], []
+    start = day - dt.timedelta(days=29)
     for s in all_sections():
         if not user.can(s.permission):
             continue
-        f = median([timed(s.figures, user, day).wall for _ in range(3)])
-        start = day - dt.timedelta(days=29)
-        c = median([timed(s.series, user, start, day).wall for _ in range(3)]) if s.series else 0
-        parts.append(f"{s.key} {f * 1000:.0f}+{c * 1000:.0f} ms")
-    print("  figures+series: " + ", ".join(parts), flush=True)
+        f = [timed(s.figures, user, day) for _ in range(3)]
+        c = [timed(s.series, user, start, day) for _ in range(3)] if s.series else []
+        parts.append(f"{s.key} {ms(f, 'wall'):.0f}+{ms(c, 'wall'):.0f}")
+        cpu.append(f"{s.key} {ms(f, 'cpu'):.0f}+{ms(c, 'cpu'):.0f}")
+    print("  figures+series, wall ms: " + ", ".join(parts), flush=True)
+    print("  figures+series, cpu ms:  " + ", ".join(cpu), flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -169,10 +176,13 @@ def main(argv: list[str] | None = None) -> None:
             client = Client()
             client.force_login(User.objects.get(username=username))
             assert client.get("/command/").status_code == 200  # warm
-            page = median([timed(client.get, "/command/").wall for _ in range(args.repeat)])
+            runs = [timed(client.get, "/command/") for _ in range(args.repeat)]
+            page = median([r.wall for r in runs])
             raw = median([timed(raw_control, path, day).wall for _ in range(args.repeat)])
             report(f"daily picture, {username} (GET /command/)", page * 1000, raw * 1000, "ms",
                    target)  # fmt: skip
+            print(f"  page cpu {median([r.cpu for r in runs]) * 1000:.0f} ms (this process: "
+                  f"the ORM, SQLite, the template); load {load_average()}", flush=True)  # fmt: skip
             sections(User.objects.get(username=username), day)
             if args.profile:
                 import cProfile

@@ -179,12 +179,6 @@ def due_lift_ids(user: Actor, now: dt.datetime | None = None) -> set[int]:
 
 
 # --- the command centre ----------------------------------------------------------------------------
-def arrivals_today_by_risk(user: Actor, day: dt.date) -> dict[str, int]:
-    rows = arrivals_for(user).filter(arrival_date=day).exclude(status=ArrivalStatus.CANCELLED)
-    counts = {r["risk"]: r["n"] for r in rows.values("risk").annotate(n=Count("pk")).order_by()}
-    return {k: counts.get(k, 0) for k in OriginRisk.values}
-
-
 def designation_counts(user: Actor) -> dict[str, Any]:
     active = designations_for(user).filter(status=DesignationStatus.ACTIVE)
     counts = {r["level"]: r["n"] for r in active.values("level").annotate(n=Count("pk")).order_by()}
@@ -201,36 +195,40 @@ def designation_counts(user: Actor) -> dict[str, Any]:
 
 def figures(user: Actor, day: dt.date) -> list[Any]:
     """The arrivals' section of the daily picture: arrivals of ``day`` by origin risk,
-    unacknowledged and overdue hand-overs, risk areas in force and the people in them."""
+    unacknowledged and overdue hand-overs, risk areas in force and the people in them.
+    One grouped query for the day's arrivals, one for the hand-overs waiting."""
     from django.utils.translation import gettext_lazy as _
 
-    from fangkong.core.figures import Figure
-
-    def split(qs: QuerySet[Arrival]) -> dict[str, int | float | None]:
-        return dict(per_township(qs, "area__path"))
+    from fangkong.core.figures import Figure, township_counts
 
     now = timezone.now()
     base = reverse("arrivals:arrival_list")
     today = arrivals_for(user).filter(arrival_date=day).exclude(status=ArrivalStatus.CANCELLED)
-    by_risk = arrivals_today_by_risk(user, day)
-    pending = _pending(user)
-    overdue = pending.filter(ack_due_at__lt=now)
+    by_risk, risk_t = township_counts(
+        today, "area__path", **{r: Count("pk", filter=Q(risk=r)) for r in OriginRisk.values}
+    )
+    pending, pending_t = township_counts(
+        _pending(user),
+        "area__path",
+        n=Count("pk"),
+        overdue=Count("pk", filter=Q(ack_due_at__lt=now)),
+    )
     areas = designation_counts(user)
     d = day.isoformat()
     return [
         Figure("arrivals.today_high", _("Arrivals today from high-risk areas"), by_risk["high"],
                url=f"{base}?risk=high&arrival_from={d}&arrival_to={d}",
-               by_township=split(today.filter(risk=OriginRisk.HIGH))),
+               by_township=risk_t["high"]),
         Figure("arrivals.today_low", _("Arrivals today from low-risk areas"), by_risk["low"],
                url=f"{base}?risk=low&arrival_from={d}&arrival_to={d}",
-               by_township=split(today.filter(risk=OriginRisk.LOW))),
+               by_township=risk_t["low"]),
         Figure("arrivals.today_other", _("Arrivals today from elsewhere"), by_risk["none"],
                url=f"{base}?risk=none&arrival_from={d}&arrival_to={d}"),
-        Figure("arrivals.unacknowledged", _("Hand-overs not yet acknowledged"), pending.count(),
+        Figure("arrivals.unacknowledged", _("Hand-overs not yet acknowledged"), pending["n"],
                url=f"{base}?status={ArrivalStatus.PENDING}",
-               by_township=split(pending)),
-        Figure("arrivals.overdue", _("Hand-overs overdue"), overdue.count(), url=f"{base}?overdue=1",
-               by_township=split(overdue)),
+               by_township=pending_t["n"]),
+        Figure("arrivals.overdue", _("Hand-overs overdue"), pending["overdue"], url=f"{base}?overdue=1",
+               by_township=pending_t["overdue"]),
         Figure("arrivals.high_risk_areas", _("High-risk areas in the county"), areas["high"],
                url=reverse("arrivals:designation_list") + "?status=active&level=high"),
         Figure("arrivals.low_risk_areas", _("Low-risk areas in the county"), areas["low"],

@@ -3,6 +3,9 @@ awaiting the command centre's decision), cases, contacts."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -20,6 +23,8 @@ from fangkong.core.models import BaseModel
 from fangkong.core.scoping import ScopedManager
 
 USER = settings.AUTH_USER_MODEL
+# The WHO tracing indicator's bound: a contact under control within 24 h of the case's report.
+CONTROL_WITHIN = dt.timedelta(hours=24)
 
 
 class CaseCandidate(BaseModel):
@@ -159,6 +164,12 @@ class Contact(BaseModel):
         on_delete=models.SET_NULL, related_name="+",
     )  # fmt: skip
     controlled_at = models.DateTimeField(_("under control since"), null=True, blank=True)
+    # Stored when the control is set (the case's report time never changes afterwards): the
+    # tracing indicator counts it by an index instead of comparing two tables' times per row.
+    controlled_in_time = models.BooleanField(
+        _("under control within 24 h"), default=False,
+        help_text=_("Under control within 24 hours of the case's report (the WHO indicator)."),
+    )  # fmt: skip
     control_note = models.CharField(
         _("why not under control"), max_length=300, blank=True,
         help_text=_("Why the control could not start when the contact was registered."),
@@ -170,10 +181,19 @@ class Contact(BaseModel):
     class Meta:
         verbose_name = _("contact (密接)")
         verbose_name_plural = _("contacts (密接)")
-        indexes = [models.Index(fields=["area", "episode"])]
+        indexes = [
+            models.Index(fields=["area", "episode"]),
+            models.Index(fields=["case", "controlled_in_time"]),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["case", "person"], name="uniq_contact_per_case"),
         ]
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_kind_display()})"
+
+    def mark_controlled(self, episode: Any, at: dt.datetime) -> None:
+        """Under the control of ``episode`` since ``at``: in time when within
+        ``CONTROL_WITHIN`` of the case's report (a control already under way counts)."""
+        self.episode, self.controlled_at = episode, at
+        self.controlled_in_time = at <= self.case.reported_at + CONTROL_WITHIN

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import Count, DateField, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Substr
+from django.db.models import Count, DateField, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
 from fangkong.cases.choices import CandidateState, CaseKind, FoundWhere
-from fangkong.cases.models import Case, CaseCandidate, Contact
+from fangkong.cases.models import CONTROL_WITHIN, Case, CaseCandidate, Contact
 from fangkong.core.actors import Actor
-from fangkong.core.figures import Figure, Number
+from fangkong.core.figures import Figure, Number, township_counts, township_of
 from fangkong.core.workqueue import TOWNSHIP_DEPTH, Work, per_township
 from fangkong.testing.selectors import follow_up_hours, oldest_work
 
@@ -95,9 +94,6 @@ def judged_by_cases(person: str = "person_id", tube: str = "tube_id") -> Q:
     return Q(Exists(case)) | Q(Exists(dismissed))
 
 
-CONTROL_WITHIN = dt.timedelta(hours=24)
-
-
 @dataclass(frozen=True)
 class Indicators:
     """The WHO contact-tracing indicators over the cases reported in a period."""
@@ -120,21 +116,32 @@ class Indicators:
         return round(100 * self.from_contacts / self.cases, 1) if self.cases else None
 
 
-def indicators(user: Actor, start: dt.date | None = None, end: dt.date | None = None) -> Indicators:
-    """Over the cases reported from ``start`` to ``end`` (local days, both optional) in the
-    user's areas: contacts per case, the share of their contacts under control within 24 h
-    of the case's report, the share of the cases that were known contacts. Two queries."""
+def _cases_between(user: Actor, start: dt.date | None, end: dt.date | None) -> QuerySet[Case]:
     cases = Case.objects.visible_to(user)
     if start:
         cases = cases.filter(reported_on__gte=start)
     if end:
         cases = cases.filter(reported_on__lte=end)
-    c = cases.aggregate(n=Count("pk"), known=Count("pk", filter=Q(source_contact__isnull=False)))
-    within = Q(controlled_at__lte=F("case__reported_at") + CONTROL_WITHIN)
+    return cases
+
+
+def _contacts_of(cases: QuerySet[Case]) -> tuple[int, int]:
+    """The contacts of ``cases`` and those of them under control within 24 h: one count on
+    the (case, controlled_in_time) index."""
     k = Contact.objects.filter(case__in=cases.values("pk")).aggregate(
-        n=Count("pk"), fast=Count("pk", filter=within)
+        n=Count("pk"), fast=Count("pk", filter=Q(controlled_in_time=True))
     )
-    return Indicators(c["n"], k["n"], k["fast"], c["known"])
+    return k["n"], k["fast"]
+
+
+def indicators(user: Actor, start: dt.date | None = None, end: dt.date | None = None) -> Indicators:
+    """Over the cases reported from ``start`` to ``end`` (local days, both optional) in the
+    user's areas: contacts per case, the share of their contacts under control within 24 h
+    of the case's report, the share of the cases that were known contacts. Two queries."""
+    cases = _cases_between(user, start, end)
+    c = cases.aggregate(n=Count("pk"), known=Count("pk", filter=Q(source_contact__isnull=False)))
+    n, fast = _contacts_of(cases)
+    return Indicators(c["n"], n, fast, c["known"])
 
 
 # --- the zero-community-case streak (社会面零发生) ---------------------------------------------
@@ -167,33 +174,62 @@ def _run(
     return (day - start).days + 1, None
 
 
+class CaseRow(NamedTuple):
+    """Cases of one township, report day and place found (``_case_rows``)."""
+
+    township: str  # the area's path cut to the township's (shorter above township level)
+    day: dt.date
+    found: str
+    n: int
+    confirmed: int
+    asymptomatic: int
+    known: int  # of them, known contacts when reported
+
+
+def _case_rows(user: Actor, day: dt.date) -> list[CaseRow]:
+    """The cases reported up to ``day`` in the user's areas, counted per township x report
+    day x where found, by kind: the one walk of the cases that the day's figures, the
+    streak and the tracing indicators share."""
+    rows = (
+        Case.objects.visible_to(user)
+        .filter(reported_on__lte=day)
+        .annotate(t=township_of("area__path"))
+        .values_list("t", "reported_on", "found")
+        .annotate(
+            n=Count("pk"),
+            confirmed=Count("pk", filter=Q(kind=CaseKind.CONFIRMED)),
+            asymptomatic=Count("pk", filter=Q(kind=CaseKind.ASYMPTOMATIC)),
+            known=Count("source_contact"),
+        )
+        .order_by()
+    )
+    return [CaseRow(t or "", *rest) for t, *rest in rows]
+
+
 def streaks(user: Actor, day: dt.date, *, history_days: int = 30) -> StreakBoard:
     """The streak for the user's areas as a whole and for each township in them, and the
     last ``history_days`` days (community cases that day, streak that evening). Counting
-    starts on the day of the first case the user can see. Three queries."""
-    cut = Area.steplen * TOWNSHIP_DEPTH
-    cases = Case.objects.visible_to(user).filter(reported_on__lte=day)
-    start = cases.aggregate(first=Min("reported_on"))["first"]
-    rows = (
-        cases.filter(found=FoundWhere.COMMUNITY)
-        .annotate(township=Substr("area__path", 1, cut))
-        .values("township", "reported_on")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    starts on the day of the first case the user can see. Two queries."""
+    return _streak_board(user, day, _case_rows(user, day), history_days)
+
+
+def _streak_board(user: Actor, day: dt.date, rows: list[CaseRow], history_days: int) -> StreakBoard:
+    start = min((r.day for r in rows), default=None)
     per_day: dict[dt.date, int] = {}
     per_township: dict[str, set[dt.date]] = {}
     for r in rows:
-        per_day[r["reported_on"]] = per_day.get(r["reported_on"], 0) + r["n"]
-        per_township.setdefault(r["township"], set()).add(r["reported_on"])
-    days, last = _run(set(per_day), day, start)
+        if r.found == FoundWhere.COMMUNITY:
+            per_day[r.day] = per_day.get(r.day, 0) + r.n
+            per_township.setdefault(r.township, set()).add(r.day)
+    community = set(per_day)
+    days, last = _run(community, day, start)
     board = StreakBoard(day, Streak(None, days, last))
     for town in Area.objects.visible_to(user).filter(depth=TOWNSHIP_DEPTH).order_by("path"):
         t_days, t_last = _run(per_township.get(town.path, set()), day, start)
         board.townships.append(Streak(town, t_days, t_last))
     for i in range(history_days - 1, -1, -1):
         d = day - dt.timedelta(days=i)
-        board.history.append((d, per_day.get(d, 0), _run(set(per_day), d, start)[0]))
+        board.history.append((d, per_day.get(d, 0), _run(community, d, start)[0]))
     return board
 
 
@@ -219,57 +255,59 @@ def uncontrolled_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
 
 
 # --- the command centre's section (cases/figures.py) -----------------------------------------
-def _numbers(counts: dict[str, int]) -> dict[str, Number]:
-    return dict(counts.items())
+FIGURES = {
+    "today": _("New cases today"),
+    "today_confirmed": _("New confirmed cases today"),
+    "today_asymptomatic": _("New asymptomatic infections today"),
+    "today_community": _("New cases found in the community today"),
+    "today_controlled": _("New cases found under control today"),
+    "total": _("Cases in total"),
+    "total_confirmed": _("Confirmed cases in total"),
+    "total_asymptomatic": _("Asymptomatic infections in total"),
+    "total_community": _("Found in the community in total"),
+    "total_controlled": _("Found under control in total"),
+}
+_FOUND: dict[str, str] = {
+    FoundWhere.COMMUNITY: "_community",
+    FoundWhere.UNDER_CONTROL: "_controlled",
+}
 
 
 def figures(user: Actor, day: dt.date) -> list[Figure]:
     """Cases on ``day`` and in total by kind and by where found, the streak, the tracing
     indicators (all cases to ``day``) and the contacts not under control. Each with its
-    count per township where it makes sense. Aggregate queries only."""
+    count per township where it makes sense. Four queries and the townships: the cases
+    grouped once (``_case_rows``, shared with the streak and the indicators), the contacts
+    of those cases, the contacts not under control per township."""
     cut = Area.steplen * TOWNSHIP_DEPTH
-    cases = Case.objects.visible_to(user).filter(reported_on__lte=day)
-    today = Q(reported_on=day)
-    agg = {
-        "today": Count("pk", filter=today),
-        "today_confirmed": Count("pk", filter=today & Q(kind=CaseKind.CONFIRMED)),
-        "today_asymptomatic": Count("pk", filter=today & Q(kind=CaseKind.ASYMPTOMATIC)),
-        "today_community": Count("pk", filter=today & Q(found=FoundWhere.COMMUNITY)),
-        "today_controlled": Count("pk", filter=today & Q(found=FoundWhere.UNDER_CONTROL)),
-        "total": Count("pk"),
-        "total_confirmed": Count("pk", filter=Q(kind=CaseKind.CONFIRMED)),
-        "total_asymptomatic": Count("pk", filter=Q(kind=CaseKind.ASYMPTOMATIC)),
-        "total_community": Count("pk", filter=Q(found=FoundWhere.COMMUNITY)),
-        "total_controlled": Count("pk", filter=Q(found=FoundWhere.UNDER_CONTROL)),
-    }
-    rows = list(
-        cases.annotate(township=Substr("area__path", 1, cut))
-        .values("township")
-        .annotate(**agg)
-        .order_by()
+    rows = _case_rows(user, day)
+    sums: dict[str, int] = dict.fromkeys(FIGURES, 0)
+    seen = {r.township for r in rows if len(r.township) == cut}
+    # every township with a case has every figure, 0 or more
+    towns: dict[str, dict[str, Number]] = {k: dict.fromkeys(seen, 0) for k in FIGURES}
+    for r in rows:
+        whens = ("total", "today") if r.day == day else ("total",)
+        parts = [("", r.n), ("_confirmed", r.confirmed), ("_asymptomatic", r.asymptomatic)]
+        if r.found in _FOUND:
+            parts.append((_FOUND[r.found], r.n))
+        town = r.township if r.township in seen else None
+        for when in whens:
+            for part, n in parts:
+                sums[when + part] += n
+                if town is not None:
+                    towns[when + part][town] = (towns[when + part][town] or 0) + n
+    board = _streak_board(user, day, rows, history_days=1)
+    contacts, fast = _contacts_of(_cases_between(user, None, day))
+    tracing = Indicators(sums["total"], contacts, fast, sum(r.known for r in rows))
+    # one grouped query: the total counts those above township level too
+    uncontrolled, uncontrolled_t = township_counts(
+        Contact.objects.visible_to(user).filter(episode__isnull=True), "area__path", n=Count("pk")
     )
-    sums = {k: sum(r[k] for r in rows) for k in agg}
-
-    def town(key: str) -> dict[str, Number]:
-        return {r["township"]: r[key] for r in rows if len(r["township"] or "") == cut}
-
-    board = streaks(user, day, history_days=1)
-    tracing = indicators(user, end=day)
-    uncontrolled = Contact.objects.visible_to(user).filter(episode__isnull=True)
     url = reverse("cases:case_list")
-    labels = {
-        "today": _("New cases today"),
-        "today_confirmed": _("New confirmed cases today"),
-        "today_asymptomatic": _("New asymptomatic infections today"),
-        "today_community": _("New cases found in the community today"),
-        "today_controlled": _("New cases found under control today"),
-        "total": _("Cases in total"),
-        "total_confirmed": _("Confirmed cases in total"),
-        "total_asymptomatic": _("Asymptomatic infections in total"),
-        "total_community": _("Found in the community in total"),
-        "total_controlled": _("Found under control in total"),
-    }
-    out = [Figure(f"cases.{k}", labels[k], sums[k], _("persons"), url, town(k)) for k in agg]
+    out = [
+        Figure(f"cases.{k}", label, sums[k], _("persons"), url, towns[k])
+        for k, label in FIGURES.items()
+    ]
     out += [
         Figure("cases.streak", _("Days without a community case"), board.overall.days,
                _("days"), reverse("cases:streak"),
@@ -280,8 +318,7 @@ def figures(user: Actor, day: dt.date) -> list[Figure]:
                tracing.controlled_in_24h_pct, "%", note=_("Of the contacts of all cases.")),
         Figure("cases.from_contacts", _("Cases that were known contacts"),
                tracing.from_contacts_pct, "%"),
-        Figure("cases.uncontrolled", _("Contacts not under control"), uncontrolled.count(),
-               _("persons"), reverse("cases:uncontrolled"),
-               _numbers(per_township(uncontrolled, "area__path"))),
+        Figure("cases.uncontrolled", _("Contacts not under control"), uncontrolled["n"],
+               _("persons"), reverse("cases:uncontrolled"), uncontrolled_t["n"]),
     ]  # fmt: skip
     return out

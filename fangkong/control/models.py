@@ -62,6 +62,9 @@ class ControlEpisode(BaseModel):
         indexes = [
             models.Index(fields=["area", "status"]),
             models.Index(fields=["status", "reason"]),
+            # the daily picture's "put under control / released that day" (command centre)
+            models.Index(fields=["start_date"], name="control_episode_start_idx"),
+            models.Index(fields=["end_date"], name="control_episode_end_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -115,7 +118,15 @@ class ControlPhase(models.Model):
         verbose_name = _("control phase")
         verbose_name_plural = _("control phases")
         ordering = ["episode", "order"]
-        indexes = [models.Index(fields=["status", "kind", "planned_end_date"])]
+        indexes = [
+            models.Index(fields=["status", "kind", "planned_end_date"]),
+            # the phases in force on a day or over a range (the daily picture's control
+            # figures and chart): found by their end, read from the index alone
+            models.Index(
+                fields=["status", "actual_end_date", "start_date", "kind", "episode"],
+                name="control_phase_in_force_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["episode", "order"], name="uniq_phase_order"),
             models.UniqueConstraint(

@@ -178,6 +178,27 @@ def spans_per_day(rows: Any, start: dt.date, end: dt.date) -> dict[str, dict[dt.
     return out
 
 
+def township_counts(
+    qs: Any, path_field: str, **counts: Any
+) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Several counts of ``qs`` (``name=Count("pk", filter=Q(...))``) in total and per
+    township, from one grouped query: the totals count the rows above township level too;
+    per township, as ``core.workqueue.per_township`` gives it (no township without one)."""
+    from fangkong.areas.models import Area
+    from fangkong.core.workqueue import TOWNSHIP_DEPTH
+
+    cut = Area.steplen * TOWNSHIP_DEPTH
+    rows = qs.annotate(_t=township_of(path_field)).values("_t").annotate(**counts).order_by()
+    totals: dict[str, int] = dict.fromkeys(counts, 0)
+    towns: dict[str, dict[str, int]] = {k: {} for k in counts}
+    for r in rows:
+        for k in counts:
+            totals[k] += r[k]
+            if r[k] and len(r["_t"] or "") == cut:
+                towns[k][r["_t"]] = r[k]
+    return totals, towns
+
+
 def township_of(path_field: str) -> Any:
     """An expression: the township's path of the area at ``path_field`` (for grouping a
     count per township in one query, as ``core.workqueue.per_township`` does)."""

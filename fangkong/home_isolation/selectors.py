@@ -207,6 +207,19 @@ def missed_reports(user: Actor, day: dt.date, window: str) -> QuerySet[Any]:
     )  # fmt: skip
 
 
+def missed_counts(user: Actor, day: dt.date, windows: list[str]) -> dict[str, int]:
+    """How many ``missed_reports(user, day, window)`` lists, for each of ``windows``: one
+    aggregate over the home phases in progress (the same phases, the same reports looked
+    for), without the list's columns or its order."""
+    phases = _home(user).filter(start_date__lte=day)
+    missed = {
+        w: Count("pk", filter=~Exists(HealthReport.objects.filter(
+            person_id=OuterRef("episode__person_id"), day=day, window=w)))
+        for w in windows
+    }  # fmt: skip
+    return phases.aggregate(**missed) if missed else {}
+
+
 def closed_windows(now: dt.datetime) -> list[str]:
     day = timezone.localdate(now)
     return [w for w in settings.FANGKONG_HOME_REPORT_WINDOWS if window_bounds(day, w)[1] <= now]
@@ -375,33 +388,42 @@ def figures(user: Actor, day: dt.date) -> list[Any]:
     awaiting centralized placement."""
     from django.utils.translation import gettext_lazy as _
 
-    from fangkong.core.figures import Figure
+    from fangkong.core.figures import Figure, township_counts
 
     now = timezone.now()
-    home = _home(user)
-    iso = home.filter(kind=PhaseKind.HOME_ISOLATION)
-    mon = home.filter(kind=PhaseKind.HOME_HEALTH_MONITORING)
-    iso_t = _numbers(per_township(iso, "episode__area__path"))
-    mon_t = _numbers(per_township(mon, "episode__area__path"))
+    # one grouped query per table: home phases by kind, open requests with the overdue,
+    # households awaiting placement
+    home, home_t = township_counts(
+        _home(user), "episode__area__path",
+        iso=Count("pk", filter=Q(kind=PhaseKind.HOME_ISOLATION)),
+        mon=Count("pk", filter=Q(kind=PhaseKind.HOME_HEALTH_MONITORING)),
+    )  # fmt: skip
     missed = 0
     if day == timezone.localdate(now):
-        for w in closed_windows(now):
-            missed += missed_reports(user, day, w).count()
-    req = _open_requests(user)
-    over = req.filter(due_at__lt=now)
-    placement = _numbers(placement_by_township(user, now))
+        missed = sum(missed_counts(user, day, closed_windows(now)).values())
+    req, req_t = township_counts(
+        _open_requests(user), "area__path", open=Count("pk"),
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
+    )  # fmt: skip
+    placement, placement_t = township_counts(
+        EligibilityAssessment.objects.visible_to(user).filter(
+            placement_state=PlacementState.AWAITING
+        ),
+        "area__path",
+        n=Count("pk"),
+    )
     return [
-        Figure("home.isolation", _("Persons in home isolation"), iso.count(),
-               by_township=iso_t, url=reverse("home_isolation:households")),
+        Figure("home.isolation", _("Persons in home isolation"), home["iso"],
+               by_township=_numbers(home_t["iso"]), url=reverse("home_isolation:households")),
         Figure("home.monitoring", _("Persons in home health monitoring"),
-               mon.count(), by_township=mon_t),
+               home["mon"], by_township=_numbers(home_t["mon"])),
         Figure("home.missed_today", _("Health reports missed today"), missed,
                url=reverse("home_isolation:missed"), note=_("In the report windows closed so far.")),
-        Figure("home.requests_open", _("Open service requests"), req.count(),
-               by_township=_numbers(per_township(req, "area__path")), url=reverse("home_isolation:requests")),
-        Figure("home.requests_overdue", _("Overdue service requests"), over.count(),
-               by_township=_numbers(per_township(over, "area__path")), url=reverse("home_isolation:board")),
+        Figure("home.requests_open", _("Open service requests"), req["open"],
+               by_township=_numbers(req_t["open"]), url=reverse("home_isolation:requests")),
+        Figure("home.requests_overdue", _("Overdue service requests"), req["overdue"],
+               by_township=_numbers(req_t["overdue"]), url=reverse("home_isolation:board")),
         Figure("home.awaiting_placement", _("Households awaiting centralized placement"),
-               int(sum(v or 0 for v in placement.values())) or awaiting_placement(user).count(), by_township=placement,
+               placement["n"], by_township=_numbers(placement_t["n"]),
                url=reverse("home_isolation:placement")),
     ]  # fmt: skip

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.actors import Actor
-from fangkong.core.figures import Figure
+from fangkong.core.figures import Figure, township_counts
 from fangkong.core.workqueue import Work, end_of_day, per_township
 from fangkong.workforce.choices import RosterStatus
 from fangkong.workforce.models import Assignment, Employer, Post, Roster, Sector, Worker
@@ -166,12 +166,12 @@ def my_shifts(user: Actor, *, start: dt.date | None = None) -> QuerySet[Assignme
 
 
 def figures(user: Actor, day: dt.date) -> list[Figure]:
-    qs = workers_for(user)
-    row = qs.aggregate(
+    row, row_t = township_counts(
+        workers_for(user), "area__path",
         n=Count("pk"),
         late=Count("pk", filter=overdue_q(day)),
         ok=Count("pk", filter=compliant_q(day)),
-    )
+    )  # fmt: skip
     by_sector = compliance_by(user, "sector", today=day)
     url = reverse("workforce:compliance")
     out = [
@@ -183,7 +183,7 @@ def figures(user: Actor, day: dt.date) -> list[Figure]:
         ),
         Figure("workforce.overdue", _("Essential workers overdue for a test"), row["late"],
                _("persons"), url + "?only=overdue",
-               by_township={k: v for k, v in per_township(qs.filter(overdue_q(day)), "area__path").items()}),
+               by_township=row_t["late"]),
     ]  # fmt: skip
     for r in by_sector:
         out.append(Figure(f"workforce.sector.{r.key}", r.label, r.percent, "%", url + f"?sector={r.key}",

@@ -130,6 +130,57 @@ def test_a_contact_whose_control_cannot_start_waits_in_the_queue(case, county, u
     assert uncontrolled_work(users["township_a"], timezone.now()).count == 0
 
 
+def test_under_control_within_24_hours_of_the_report_is_stored_with_the_control(
+    case, county, users, monkeypatch
+):
+    """The WHO indicator's "under control within 24 h of the case's report" is decided when
+    the control is set, at registration or later, and the indicator counts it."""
+    from fangkong.cases import selectors
+    from fangkong.cases.services import contacts as module
+
+    by = users["county"]
+    old = services.register_case(PersonFactory(area=county.village_a), kind="confirmed",
+                                 sampling_place="采样点", by=by,
+                                 reported_at=timezone.now() - dt.timedelta(hours=30),
+                                 sampled_at=timezone.now() - dt.timedelta(hours=32))  # fmt: skip
+    fresh = services.register_contact(case, PersonFactory(area=county.village_a), by=by)
+    late = services.register_contact(old, PersonFactory(area=county.village_a), by=by)
+    assert fresh.contact.controlled_in_time and not late.contact.controlled_in_time
+
+    def no_rule(*args, **kwargs):
+        raise ValidationFailed("没有适用的管控规则", field="reason")
+
+    with monkeypatch.context() as m:
+        m.setattr(module, "start_episode", no_rule)
+        waiting = [services.register_contact(c, PersonFactory(area=county.village_a), by=by)
+                   for c in (case, old)]  # fmt: skip
+    assert not any(w.contact.controlled_in_time for w in waiting)  # not under control yet
+    in_time = services.place_under_control(waiting[0].contact, by=by)
+    too_late = services.place_under_control(waiting[1].contact, by=by)
+    assert in_time.controlled_in_time and not too_late.controlled_in_time
+    assert Contact.objects.get(pk=in_time.pk).controlled_in_time  # saved, not only set
+    tracing = selectors.indicators(by)
+    assert (tracing.contacts, tracing.controlled_in_24h) == (4, 2)
+
+
+def test_the_migration_fills_the_stored_indicator_for_existing_contacts(case, county, users):
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("fangkong.cases.migrations.0003_contact_controlled_in_time").fill
+    ok = services.register_contact(case, PersonFactory(area=county.village_a), by=users["county"])
+    late = services.register_contact(case, PersonFactory(area=county.village_a),
+                                     by=users["county"])  # fmt: skip
+    Contact.objects.filter(pk=late.contact.pk).update(
+        controlled_at=case.reported_at + dt.timedelta(hours=25)
+    )
+    Contact.objects.update(controlled_in_time=False)  # as the rows were before the field
+    fill(apps, None)
+    assert Contact.objects.get(pk=ok.contact.pk).controlled_in_time
+    assert not Contact.objects.get(pk=late.contact.pk).controlled_in_time
+
+
 # --- the workbook ----------------------------------------------------------------------------
 def sheet(rows, headers=("姓名", "证件号码", "类型", "末次接触日期")) -> bytes:
     wb = Workbook()

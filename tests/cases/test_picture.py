@@ -29,10 +29,11 @@ def test_the_tracing_indicators(county, users):
     people = [PersonFactory(area=county.village_a) for _ in range(4)]
     done = services.register_contacts(first, [services.ContactEntry(person=p) for p in people],
                                       by=by)  # fmt: skip
-    # one contact put under control late: 30 hours after the case's report
+    # one contact put under control late: 30 hours after the case's report (stored as the
+    # services store it; test_contacts checks that they do)
     late = done[3].contact
     Contact.objects.filter(pk=late.pk).update(
-        controlled_at=first.reported_at + dt.timedelta(hours=30)
+        controlled_at=first.reported_at + dt.timedelta(hours=30), controlled_in_time=False
     )
     second = register(people[0], by)  # a known contact becomes a case
     register(PersonFactory(area=county.village_b), by)  # and one nobody knew

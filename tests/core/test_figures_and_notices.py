@@ -55,3 +55,24 @@ def test_a_notice_is_unread_until_marked_and_sent_once_per_user(users):
     assert unread_count(users["township_b"]) == 0
     assert mark_read(u) == 1
     assert unread_count(u) == 0
+
+
+def test_several_counts_per_township_from_one_grouped_query(county, django_assert_num_queries):
+    """The totals count the rows above township level too; the split leaves out a township
+    without any (as per_township does), whatever other count it has."""
+    from django.db.models import Count, Q
+
+    from fangkong.people.models import Person
+    from tests.factories import PersonFactory
+
+    PersonFactory(area=county.village_a, name="甲")
+    PersonFactory(area=county.village_b, name="乙")
+    PersonFactory(area=county.county, name="丙")  # above township level
+    qs = Person.objects.filter(name__in=["甲", "乙", "丙"])
+    with django_assert_num_queries(1):
+        totals, towns = figures.township_counts(
+            qs, "area__path", n=Count("pk"), a=Count("pk", filter=Q(name="甲"))
+        )
+    assert totals == {"n": 3, "a": 1}
+    assert towns == {"n": {county.town_a.path: 1, county.town_b.path: 1},
+                     "a": {county.town_a.path: 1}}  # fmt: skip

@@ -178,3 +178,28 @@ def test_the_missed_list_is_the_same_for_a_scope_too_large_to_list_its_episodes(
     monkeypatch.setattr(selectors, "MISSED_BY_EPISODE_IDS", 1)
     large = [p.episode.person_id for p in selectors.missed_reports(users["county"], day, "morning")]
     assert sorted(large) == sorted(listed) == sorted([family[1].pk, family[2].pk, stranger_b.pk])
+
+
+def test_the_daily_pictures_home_figures_count_what_the_lists_show(
+    users, family, at_home, stranger_b, county, monkeypatch, django_assert_max_num_queries
+):
+    """Home isolation's section of the daily picture: persons at home per township, and the
+    reports missed in the windows closed so far, as many as the missed lists hold."""
+    day = timezone.localdate()
+    _report(family[0], at_home[0], hour=8)  # the head reported in the morning, no one else
+    _report(family[0], at_home[0], hour=17)  # nor in the evening
+    for who in ("county", "township_a", "township_b"):
+        listed = {w: len(selectors.missed_reports(users[who], day, w))
+                  for w in ("morning", "evening")}  # fmt: skip
+        assert selectors.missed_counts(users[who], day, ["morning", "evening"]) == listed
+    assert selectors.missed_counts(users["county"], day, []) == {}
+    monkeypatch.setattr(selectors, "closed_windows", lambda now: ["morning", "evening"])
+    with django_assert_max_num_queries(4):
+        figures = {f.key: f for f in selectors.figures(users["county"], day)}
+    assert figures["home.isolation"].value == 4 and figures["home.monitoring"].value == 0
+    assert figures["home.isolation"].by_township == {county.town_a.path: 3, county.town_b.path: 1}
+    assert figures["home.monitoring"].by_township == {}
+    assert figures["home.missed_today"].value == 3 + 3  # morning: 小明, 王奶奶, 李四; evening too
+    assert figures["home.requests_open"].value == figures["home.awaiting_placement"].value == 0
+    own = {f.key: f.value for f in selectors.figures(users["township_b"], day)}
+    assert own["home.isolation"] == 1 and own["home.missed_today"] == 2

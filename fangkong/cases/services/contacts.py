@@ -127,8 +127,7 @@ def register_contacts(case: Case, entries: list[ContactEntry], *, by: Actor) -> 
                 except DomainError as exc:
                     contact.control_note = str(exc.message)[:300]
             if episode is not None:
-                contact.episode = episode
-                contact.controlled_at = episode.created_at
+                contact.mark_controlled(episode, episode.created_at)
             contact.save()
             created.append(contact)
             out.append(Registered(contact, created=True, linked=linked))
@@ -172,9 +171,11 @@ def place_under_control(contact: Contact, *, by: Actor) -> Contact:
         episode = active_episodes_for([locked.person_id]).first()
         if episode is None:
             episode = start_episode(locked.person, REASON[ContactKind(locked.kind)], by=by)
-        before = audit.snapshot(locked, ["episode", "controlled_at", "control_note"])
-        locked.episode, locked.controlled_at, locked.control_note = episode, episode.created_at, ""
-        locked.save(update_fields=["episode", "controlled_at", "control_note", "updated_at"])
+        fields = ["episode", "controlled_at", "controlled_in_time", "control_note"]
+        before = audit.snapshot(locked, fields)
+        locked.mark_controlled(episode, episode.created_at)
+        locked.control_note = ""
+        locked.save(update_fields=[*fields, "updated_at"])
         audit.record(audit.Action.UPDATE, locked, by=by, before=before,
-                     after=audit.snapshot(locked, ["episode", "controlled_at", "control_note"]))  # fmt: skip
+                     after=audit.snapshot(locked, fields))  # fmt: skip
     return locked
