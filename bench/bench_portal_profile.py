@@ -69,13 +69,14 @@ def over_http(args, tokens: list[str], warm: list[str]) -> None:
     import tempfile
     from pathlib import Path
 
-    from bench.common import gunicorn, run_load_child, tree_cpu
+    from bench.common import gunicorn, run_load_child, tree_cpu, wait_until_idle
 
     prof_dir = tempfile.mkdtemp(prefix="fk-portal-prof-")
     extra = ("-c", "python:bench.portal_gunicorn_profile") if args.profile else ()
     env = {"FK_PROFILE_DIR": prof_dir, "FK_CPROFILE": "1" if args.cprofile else ""}
     with gunicorn(args.web_workers, args.web_threads, *extra, env=env) as (server, port):
         # every worker boots, loads the URLconf and serves a few before the count starts
+        wait_until_idle(server.pid)
         run_load_child("bench.bench_home", {"port": port, "tokens": warm, "rate": 100,
                                             "threads": args.threads})  # fmt: skip
         time.sleep(1)
