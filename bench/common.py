@@ -235,6 +235,21 @@ def gunicorn(
             server.wait(timeout=10)
 
 
+def wait_until_idle(pid: int, quiet: float = 0.05, most: float = 60) -> float:
+    """Wait until a server's process tree stops using CPU (its workers have booted: the
+    port opens before they have imported the project); at most ``most`` seconds. Returns
+    the seconds waited."""
+    t0 = time.perf_counter()
+    last = tree_cpu(pid)
+    while time.perf_counter() - t0 < most:
+        time.sleep(0.5)
+        now = tree_cpu(pid)
+        if now - last < quiet:
+            break
+        last = now
+    return time.perf_counter() - t0
+
+
 def run_load_child(module: str, config: dict[str, Any]) -> dict[str, Any]:
     """Runs ``python -m <module> --load-child`` (the module's ``load_child``, which ends with
     ``paced_clients``) on ``config`` and returns what it measured. A second process keeps the

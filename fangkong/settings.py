@@ -110,7 +110,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "fangkong.core.middleware.CSPMiddleware",  # django-csp's, the policy built once
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -95,6 +95,8 @@ def parse_home_isolation(raw: Any, add: Callable[[str, str], None]) -> dict[str,
 _lock = threading.Lock()
 _cache: dict[tuple, tuple[str, dict[str, Any]]] = {}
 _stamp: list[tuple | None] = [None]
+# paths of the counties that have their own set with a home block (None: not read yet)
+_counties: list[frozenset[str] | None] = [None]
 MAX_ENTRIES = 5000
 
 
@@ -103,17 +105,26 @@ def home_policy(on_date: dt.date, area: Any = None) -> tuple[str, dict[str, Any]
     the area first, else the national one (the latest in force with such a block). Returns
     (rule set code, block); ("", {}) when no set has one.
 
-    Remembered per (day, area) while the policy tables do not change (the stamp the
-    control rule cache uses: one tiny query instead of two): the portal asks it for every
-    health report."""
+    Remembered per day and the county sets above the area (the block depends on the area
+    through nothing else: a county's thousands of villages share one entry) while the
+    policy tables do not change (the stamp the control rule cache uses: one tiny query
+    instead of two): the portal asks it for every health report."""
     from fangkong.control.sql import policy_stamp
 
     stamp = policy_stamp()
-    key = (on_date, area.path if area is not None else "")
     with _lock:
         if _stamp[0] != stamp:
             _cache.clear()
-            _stamp[0] = stamp
+            _stamp[0], _counties[0] = stamp, None
+        counties = _counties[0]
+    if counties is None:
+        counties = _county_paths()
+        with _lock:
+            if _stamp[0] == stamp:
+                _counties[0] = counties
+    above = tuple(p for p in area.ancestor_paths() if p in counties) if area is not None else ()
+    key = (on_date, above)
+    with _lock:
         hit = _cache.get(key)
     if hit is not None:
         return hit
@@ -124,6 +135,17 @@ def home_policy(on_date: dt.date, area: Any = None) -> tuple[str, dict[str, Any]
                 _cache.clear()
             _cache[key] = found
     return found
+
+
+def _county_paths() -> frozenset[str]:
+    from fangkong.policy.choices import Scope
+    from fangkong.policy.models import RuleSet
+
+    return frozenset(
+        RuleSet.objects.filter(scope=Scope.COUNTY, county__isnull=False)
+        .exclude(home_isolation={})
+        .values_list("county__path", flat=True)
+    )
 
 
 def _home_policy(on_date: dt.date, area: Any) -> tuple[str, dict[str, Any]]:

@@ -54,3 +54,26 @@ def test_a_county_set_with_its_own_block_applies_to_its_areas(county):
     assert code == "yy-home" and found["conditions"][0]["unless"] == "shared_bathroom_cleaned"
     code, _b = home_policy(dt.date(2022, 11, 19), county.village_a)
     assert code == "cn-20-measures"
+
+
+def test_a_county_set_applies_to_its_own_county_only_however_remembered(county):
+    """The remembered block is shared by the villages under the same county sets: a
+    county's own set reaches its villages, never another county's, asked in any order."""
+    import datetime as dt
+
+    from tests.factories import add_area
+
+    # a code after 500242: the fixture's areas keep their paths
+    other = add_area(None, "500243", "彭水苗族土家族自治县", "county")
+    far = add_area(add_area(other, "500243001", "汉葭街道", "street"), "500243001001",
+                   "汉葭社区", "community")  # fmt: skip
+    on = dt.date(2022, 11, 23)
+    assert home_policy(on, far)[0] == "cn-20-measures"  # remembered before the county set
+    data = _county_set({"conditions": [{"code": "own_room", "effect": "note"}]})
+    data["effective_from"] = "2022-11-20"
+    load_rule_set(data)
+    assert home_policy(on, far)[0] == "cn-20-measures"
+    assert home_policy(on, county.village_b)[0] == "yy-home"
+    assert home_policy(on, county.village_a)[0] == "yy-home"
+    assert home_policy(on, far)[0] == "cn-20-measures"
+    assert home_policy(on, None)[0] == "cn-20-measures"
