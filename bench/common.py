@@ -205,6 +205,27 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
+def database_server_pid() -> int | None:
+    """The PostgreSQL server's process on this machine (its backends are its children, so
+    ``tree_cpu`` of it is the database's CPU), or None: SQLite (the database works inside
+    the web process), a remote server, or no right to read its data directory."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SHOW data_directory")
+            data = Path(cur.fetchone()[0])
+        pid = int((data / "postmaster.pid").read_text().split()[0])
+        Path(f"/proc/{pid}/stat").read_text()
+    except Exception:  # noqa: BLE001 - any failure only means no database CPU figure
+        return None
+    finally:
+        connection.close()
+    return pid
+
+
 @contextlib.contextmanager
 def gunicorn(
     workers: int, threads: int, *extra: str, env: dict[str, str] | None = None

@@ -149,8 +149,10 @@ if os.environ.get("DATABASE_URL"):
         # Server-side binding lets psycopg prepare a statement after it has run
         # `prepare_threshold` times on a connection, so the hot paths (scan, check-in,
         # release) skip parsing and planning: release went from ~170 to ~330 a second
-        # (bench/README.md). Behind PgBouncer < 1.21 in transaction mode, set
-        # FANGKONG_PG_PREPARE_THRESHOLD=none (prepared statements off, binding kept).
+        # (bench/README.md). Only core.db's statements are prepared (core/db/plans.py: a
+        # generic plan of a scoped read was 30 times slower). Behind PgBouncer < 1.21 in
+        # transaction mode, set FANGKONG_PG_PREPARE_THRESHOLD=none (prepared statements
+        # off, binding kept).
         _threshold = os.environ.get("FANGKONG_PG_PREPARE_THRESHOLD", "2").strip().lower()
         # Django's backend with batch sizes kept under the protocol's 65,535 parameters,
         # which server-side binding makes a real limit (fangkong/core/dbbackend/base.py).
