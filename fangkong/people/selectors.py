@@ -27,6 +27,16 @@ def persons_for(user: Actor) -> QuerySet[Person]:
     return Person.objects.visible_to(user).filter(status=PersonStatus.ACTIVE).select_related("area")
 
 
+def persons_total(user: Actor) -> int:
+    """How many active persons the user's areas hold: the person list's length (page and
+    API) without a filter. Computed once per change of the registry (``core.counts``): the
+    county's 850,000 took 130 ms to count on every view. The plain scoped queryset's count,
+    which the (area, status) index answers."""
+    return counts.cached(
+        counts.PERSONS, ("person_list", counts.scope_of(user)), persons_for(user).count
+    )
+
+
 def persons_in_name_order(user: Actor) -> QuerySet[Person]:
     """``persons_for`` for a list sorted by name over a whole county: the same areas, but
     the database reads the name index in order and keeps the persons of those areas, instead

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from fangkong.core import audit, ratelimit
+from fangkong.core import audit, counts, ratelimit
 from fangkong.core.errors import DomainError, RateLimited, ValidationFailed
 from fangkong.core.export import xlsx_stream_response
 from fangkong.core.scoping import get_visible_or_404, scoped
@@ -154,8 +154,10 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         )
         paginator = Paginator(qs, self.page_size)
         known = None if filtered else self.unfiltered_count()
-        if known is not None:
-            paginator.count = known  # the paginator's cached property, filled without a COUNT
+        capped = False
+        if known is None:  # a search counts no further than its bound (core.counts)
+            known, capped = counts.length(qs)
+        paginator.count = known  # the paginator's cached property, filled without its COUNT
         page = paginator.get_page(request.GET.get("page"))
         columns = self.get_columns()
         objects = list(page.object_list)
@@ -177,6 +179,7 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
             "table_template": self.table_template,
             "empty_text": self.empty_text,
             "filtered": filtered,
+            "count_capped": capped,
         }
         ctx.update(self.extra_context())
         template = self.table_template if request.htmx else self.template_name
