@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -68,8 +69,21 @@ def scope_of(user: object) -> tuple[str, ...]:
 
 def cached(name: str, scope: Hashable, compute: Callable[[], T]) -> T:
     """``compute()`` for ``scope``, computed once per generation of ``name``."""
-    digest = hashlib.sha1(repr(scope).encode(), usedforsecurity=False).hexdigest()
-    key = f"counts:{name}:{generation(name)}:{digest}"
+    return _once(f"counts:{name}:{generation(name)}:{_digest(scope)}", compute, TTL)
+
+
+def recent(name: str, scope: Hashable, compute: Callable[[], T], seconds: int) -> T:
+    """``compute()`` for ``scope``, at most ``seconds`` old (computed once per process and
+    period): for an overview of many people's work whose every writer cannot retire it."""
+    period = int(time.time() // seconds)
+    return _once(f"recent:{name}:{period}:{_digest(scope)}", compute, seconds)
+
+
+def _digest(scope: Hashable) -> str:
+    return hashlib.sha1(repr(scope).encode(), usedforsecurity=False).hexdigest()
+
+
+def _once(key: str, compute: Callable[[], T], ttl: int) -> T:
     found = cache.get(key)
     if found is not None:
         return found
@@ -80,7 +94,7 @@ def cached(name: str, scope: Hashable, compute: Callable[[], T]) -> T:
             found = cache.get(key)  # computed by the thread we waited for
             if found is None:
                 found = compute()
-                cache.set(key, found, TTL)
+                cache.set(key, found, ttl)
     finally:
         with _computing_guard:
             if _computing.get(key) is lock and not lock.locked():

@@ -133,9 +133,12 @@ def items_for(user: Actor, now: dt.datetime | None = None) -> list[Item]:
     """The user's non-empty queues, the most urgent first: the overdue (longest overdue
     first), then by due time, those without a due time last."""
     now = now or timezone.now()
+    return _items([(q, q.work(user, now)) for q in queues_for(user)], now)
+
+
+def _items(works: Iterable[tuple[Queue, Work]], now: dt.datetime) -> list[Item]:
     items = []
-    for q in queues_for(user):
-        w = q.work(user, now)
+    for q, w in works:
         if w.count:
             overdue = w.due is not None and w.due < now
             items.append(Item(q.key, q.label, w.count, w.due, w.url, overdue))
@@ -213,3 +216,47 @@ def township_table(user: Actor, now: dt.datetime | None = None) -> TownshipTable
     areas = {a.path: a for a in Area.objects.filter(path__in=paths, depth=TOWNSHIP_DEPTH)}
     rows = [TownshipRow(areas[p], [c.get(p, 0) for c in counts]) for p in paths if p in areas]
     return TownshipTable(qs, rows)
+
+
+# --- the home page -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Overview:
+    """A home page's work: the user's items (counted on every view), the table per
+    township above township level (else None) and when that table was counted."""
+
+    items: list[Item]
+    table: TownshipTable | None
+    counted_at: dt.datetime | None = None
+
+
+def overview(user: Actor, now: dt.datetime | None = None) -> Overview:
+    """The home page's work. The user's own list is counted on every view (what they just
+    handled is gone from it). The table per township, the county's overview of every
+    township's work (a grouped query per queue: half of the county home's 49 statements),
+    is counted once per web process every ``FANGKONG_OVERVIEW_SECONDS`` for the queues and
+    areas it covers, and the page says when."""
+    from django.conf import settings
+
+    from fangkong.core import counts
+
+    now = now or timezone.now()
+    items = items_for(user, now)
+    seconds = settings.FANGKONG_OVERVIEW_SECONDS
+    if not seconds or not spans_townships(user):
+        return Overview(items, township_table(user, now))
+    by_key = {q.key: q for q in queues_for(user)}
+
+    def count() -> tuple[dt.datetime, Any]:
+        table = township_table(user, now)
+        if table is None:
+            return now, None
+        return now, ([q.key for q in table.queues], [(r.area, r.counts) for r in table.rows])
+
+    # what decides the table: the queues shown (by role) and the areas
+    scope = (tuple(by_key), counts.scope_of(user))
+    at, rows = counts.recent("workqueue.townships", scope, count, seconds)
+    if rows is None:
+        return Overview(items, None)
+    keys, cells = rows
+    table = TownshipTable([by_key[k] for k in keys], [TownshipRow(a, c) for a, c in cells])
+    return Overview(items, table, at)

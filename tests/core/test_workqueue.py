@@ -475,3 +475,26 @@ def test_follow_up_deadlines_come_from_the_setting(world, users, settings):
     settings.FANGKONG_TESTING_FOLLOW_UP_HOURS = {"retest": 4}
     work = queue("testing.retests").work(users["county"], timezone.now())
     assert work.due == oldest + dt.timedelta(hours=4)
+
+
+def test_the_county_table_is_counted_once_a_period_and_says_when_but_own_work_each_view(
+    world, users, login, settings, county
+):
+    settings.FANGKONG_OVERVIEW_SECONDS = 30
+    client = login(users["county"])
+    page = client.get("/").content.decode()
+    cells = re.findall(r'data-township="(\d+)">(.*?)</tr>', page)
+    assert 'data-testid="counted-at"' in page and cells
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get("/").content.decode()
+    assert re.findall(r'data-township="(\d+)">(.*?)</tr>', again) == cells
+    grouped = [q for q in ctx.captured_queries if "_township" in q["sql"]]
+    assert not grouped  # the table from the last count: no grouped query per queue
+    assert work_on(again) == work_on(page)  # the user's own list is counted all the same
+    assert "SELECT" in " ".join(q["sql"] for q in ctx.captured_queries)
+    settings.FANGKONG_OVERVIEW_SECONDS = 0  # counted on every view, no time shown
+    with CaptureQueriesContext(connection) as ctx:
+        live = client.get("/").content.decode()
+    assert [q for q in ctx.captured_queries if "_township" in q["sql"]]
+    assert 'data-testid="counted-at"' not in live
+    assert 'data-testid="counted-at"' not in login(users["township_a"]).get("/").content.decode()
