@@ -147,6 +147,13 @@ def drive(port: int, cookie: str, path: str, clients: int, per_client: int) -> l
     return lat
 
 
+def _chosen(path: str, only: str) -> bool:
+    if not only:
+        return True
+    parts = [o for o in only.split(",") if o]
+    return any(path == o[1:] if o.startswith("=") else o in path for o in parts)
+
+
 def p95(values: list[float]) -> float:
     return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
 
@@ -160,7 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--requests", type=int, default=40, help="requests per endpoint and level")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=4)
-    p.add_argument("--only", default="", help="endpoints whose path contains this")
+    p.add_argument(
+        "--only",
+        default="",
+        help="endpoints whose path contains one of these (comma-separated; =PATH: exactly)",
+    )
+    p.add_argument("--who", choices=["county", "township"], default=None, help="one user only")
     args = p.parse_args(argv)
     # Eight clients signed in as one user search far more than one person would: the
     # per-user search limit (300 in 10 minutes, shared by every worker on PostgreSQL's
@@ -181,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         for w, path in endpoints(
             town.code, sample.name[:2], sample.name_initials[:3], sample.id_number
         )  # fmt: skip
-        if args.only in path
+        if _chosen(path, args.only) and args.who in (None, w)
     ]
     levels = [int(x) for x in args.clients.split(",")]
     print(f"# HTTP under load on {connection.vendor}: {Person.objects.count():,} persons, "
