@@ -82,6 +82,21 @@ def _of(keys: Iterable[tuple[str, int]]) -> Q:
     return Q(household_id__in=homes) | Q(person_id__in=alone, household__isnull=True)
 
 
+def _by_home(
+    keys: set[tuple[str, int]], name: str, of_households: Any, of_lone_persons: Any
+) -> list[Any]:
+    """The rows of these households and of these persons living in none: ``_of`` as two
+    statements compiled once each (``core.db``; the gate runs for every release)."""
+    homes = sorted(k for kind, k in keys if kind == "h")
+    alone = sorted(k for kind, k in keys if kind == "p")
+    found: list[Any] = []
+    if homes:
+        found += statements.fetch(f"home_isolation.gate.{name}", of_households, homes)
+    if alone:
+        found += statements.fetch(f"home_isolation.gate.{name}.alone", of_lone_persons, alone)
+    return found
+
+
 _FIELDS = ("person", "household", "outcome", "placement_state", "rule_set_code", "created_at")
 
 
@@ -105,15 +120,8 @@ def _latest(keys: set[tuple[str, int]]) -> dict[tuple[str, int], EligibilityAsse
     """The latest assessment of each household (or lone person): a query for the
     households and one for the persons living in none, each compiled once (``core.db``:
     a release runs this for every person it hands over)."""
-    homes = sorted(k for kind, k in keys if kind == "h")
-    alone = sorted(k for kind, k in keys if kind == "p")
-    found: list[EligibilityAssessment] = []
-    if homes:
-        found += statements.fetch("home_isolation.gate.households", _of_households, homes)
-    if alone:
-        found += statements.fetch("home_isolation.gate.persons", _of_lone_persons, alone)
     out: dict[tuple[str, int], EligibilityAssessment] = {}
-    for a in found:  # each list newest first
+    for a in _by_home(keys, "assessments", _of_households, _of_lone_persons):  # newest first
         out.setdefault(_key(a.household_id, a.person_id), a)
     return out
 
@@ -213,15 +221,31 @@ def gate_started(phases: list[ControlPhase], by: Actor | None, logs: LogBatch) -
     logs.events = events + list(gate_events.values())
 
 
+def _open_of_households(ids: list[int]) -> Any:
+    return PendingCheck.objects.filter(household_id__in=ids, done_at__isnull=True).only(
+        "household", "person"
+    )
+
+
+def _open_of_lone_persons(ids: list[int]) -> Any:
+    return PendingCheck.objects.filter(
+        person_id__in=ids, household__isnull=True, done_at__isnull=True
+    ).only("household", "person")
+
+
+def _open_checks(keys: set[tuple[str, int]]) -> list[PendingCheck]:
+    """The open checks of these households (or lone persons)."""
+    return _by_home(keys, "open_checks", _open_of_households, _open_of_lone_persons)
+
+
 def _queue(
     phases: list[ControlPhase], persons: dict[int, Any], found: dict[int, HomeCheck],
     by: Actor | None,
 ) -> None:  # fmt: skip
     """Open checks for these home phases' households, none where one is open already."""
     keys = {_key(persons[p.pk].household_id, persons[p.pk].pk): p for p in phases}
-    open_ = PendingCheck.objects.filter(done_at__isnull=True).filter(_of(keys))
-    for household_id, person_id in open_.values_list("household_id", "person_id"):
-        keys.pop(_key(household_id, person_id), None)
+    for check in _open_checks(set(keys)):
+        keys.pop(_key(check.household_id, check.person_id), None)
     if not keys:
         return
     rows = []
