@@ -357,8 +357,12 @@ def update_person(
 @paginate(Page)
 def list_households(request: AuthedRequest, query: Query[HouseholdQuery]):
     require(request.user, "person.view")
-    households = selectors.households_for(request.user)
-    return filter_list(request, filters.HouseholdFilter, query, queryset=households).order_by("pk")
+    user = request.user
+    households = selectors.households_for(user)
+    qs = filter_list(request, filters.HouseholdFilter, query, queryset=households).order_by("pk")
+    if not any(v not in (None, "") for v in query.dict().values()):
+        qs = counts.total(qs, lambda: selectors.households_total(user))
+    return qs
 
 
 @router.get(

@@ -86,3 +86,21 @@ def test_the_api_person_list_total_is_the_page_total_not_a_count_per_call(users,
     assert client.get("/api/v1/persons").json()["count"] == 2
     # a filter is counted as it is
     assert client.get("/api/v1/persons", {"q": "nobody-by-this-name"}).json()["count"] == 0
+
+
+def test_the_household_list_total_is_kept_not_counted_per_view_and_follows_each_household(
+    users, login, county
+):
+    client = login(users["township_a"])
+    HouseholdFactory(area=county.village_a)
+    HouseholdFactory(area=county.village_b)  # another township
+    assert result_count(client, "/people/households/").startswith("1")
+    with CaptureQueriesContext(connection) as ctx:
+        assert result_count(client, "/people/households/").startswith("1")
+        assert client.get("/api/v1/households").json()["count"] == 1
+    counted = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert not [q for q in counted if "people_household" in q], counted
+    HouseholdFactory(area=county.village_a)
+    assert result_count(client, "/people/households/").startswith("2")
+    assert client.get("/api/v1/households").json()["count"] == 2
+    assert client.get("/api/v1/households", {"q": "no such street"}).json()["count"] == 0
