@@ -138,18 +138,22 @@ def bench_search(user, town, repeat: int) -> list[dict]:
 
 
 def _search_pair(user, town, queries: list[str], column: str) -> tuple[list, list]:
+    from django.conf import settings
     from django.db import connection
 
+    from fangkong.core import counts
     from fangkong.people.selectors import search_persons
 
     it = iter(queries)
 
     def ours():
-        qs = search_persons(user, next(it)).order_by("pk")
+        # as the page and the API run it: a page of 50 and the count up to its bound
+        qs = counts.bounded(search_persons(user, next(it)).order_by("pk"))
         list(qs[:50])
-        qs.count()
+        counts.length(qs)
 
     it_raw = iter(queries)
+    bound = settings.FANGKONG_SEARCH_COUNT_BOUND
     ranged = connection.vendor == "sqlite"  # the range the selector adds there
 
     def raw():
@@ -169,7 +173,11 @@ def _search_pair(user, town, queries: list[str], column: str) -> tuple[list, lis
                 params,
             )
             cur.fetchall()
-            cur.execute(f"SELECT COUNT(*) FROM people_person p WHERE {where}", params)
+            cur.execute(
+                f"SELECT COUNT(*) FROM (SELECT p.id FROM people_person p WHERE {where} "
+                f"LIMIT {bound + 1}) c",
+                params,
+            )
             cur.fetchone()
 
     return timed(ours, len(queries)), timed(raw, len(queries))
@@ -226,17 +234,21 @@ def bench_search_scopes(users: dict, repeat: int) -> list[dict]:
 
 
 def _scope_pair(user, root: str, queries: list[str], indexed: bool) -> tuple[list, list]:
+    from django.conf import settings
     from django.db import connection
 
+    from fangkong.core import counts
     from fangkong.people.fragments import exact
     from fangkong.people.selectors import classify_query, search_persons
 
     it, it_raw = iter(queries), iter(queries)
+    bound = settings.FANGKONG_SEARCH_COUNT_BOUND
 
     def ours():
-        qs = search_persons(user, next(it)).order_by("pk")
+        # as the page and the API run it: a page of 50 and the count up to its bound
+        qs = counts.bounded(search_persons(user, next(it)).order_by("pk"))
         list(qs[:50])
-        qs.count()
+        counts.length(qs)
 
     def raw():
         kind, value = classify_query(next(it_raw))
@@ -262,7 +274,11 @@ def _scope_pair(user, root: str, queries: list[str], indexed: bool) -> tuple[lis
                 params,
             )
             cur.fetchall()
-            cur.execute(f"SELECT COUNT(*) FROM people_person p WHERE {where}", params)
+            cur.execute(
+                f"SELECT COUNT(*) FROM (SELECT p.id FROM people_person p WHERE {where} "
+                f"LIMIT {bound + 1}) c",
+                params,
+            )
             cur.fetchone()
 
     return timed(ours, len(queries)), timed(raw, len(queries))

@@ -28,6 +28,8 @@ import statistics
 import sys
 import time
 
+from bench.common import database_server_pid, tree_cpu
+
 
 @contextlib.contextmanager
 def setup_django(db_options: dict | None = None):
@@ -53,8 +55,11 @@ class Meter:
     CPU time is load-independent: on SQLite it includes the database engine (in process),
     on PostgreSQL only the client side. Counting queries costs a function call each."""
 
+    db_pid: int | None = None  # a local PostgreSQL server: its CPU is measured too
+
     def __init__(self):
         self.queries = 0
+        self.db_cpu = 0.0
 
     def _count(self, execute, sql, params, many, context):
         self.queries += 1
@@ -66,12 +71,30 @@ class Meter:
         self._cm = connection.execute_wrapper(self._count)
         self._cm.__enter__()
         self.wall, self.cpu = time.perf_counter(), time.process_time()
+        self.db_cpu = tree_cpu(self.db_pid) if self.db_pid else 0.0
         return self
 
     def __exit__(self, *exc):
         self.wall = time.perf_counter() - self.wall
         self.cpu = time.process_time() - self.cpu
+        self.db_cpu = tree_cpu(self.db_pid) - self.db_cpu if self.db_pid else 0.0
         self._cm.__exit__(*exc)
+
+
+@contextlib.contextmanager
+def show_queries(label: str, show: bool):
+    """With ``show``, print the statements run inside the block, one line each."""
+    if not show:
+        yield
+        return
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        yield
+    print(f"-- {label}: {len(ctx.captured_queries)} statements")
+    for q in ctx.captured_queries:
+        print(f"   {q['sql'][:160]}")
 
 
 def county_persons(n: int) -> list:
@@ -217,6 +240,11 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="write a cProfile of the single releases to this file (pstats format)",
     )
+    p.add_argument(
+        "--queries",
+        action="store_true",
+        help="print the statements of the first timed check-in and release (what to cut)",
+    )
     args = p.parse_args(argv)
     with setup_django(json.loads(args.db_options) if args.db_options else None):
         return run(args)
@@ -233,6 +261,7 @@ def run(args) -> int:
     from fangkong.sites.models import Room, Stay
 
     vendor = connection.vendor
+    Meter.db_pid = database_server_pid()
     n_due = args.due + args.singles
     n_persons = n_due + args.checkins + 200
     print(
@@ -265,8 +294,9 @@ def run(args) -> int:
 
     # --- check-in throughput: a new episode per person --------------------------------
     with Meter() as m_checkin:
-        for person, room in zip(new_persons, rooms[n_due:], strict=True):
-            services.check_in(room, [person], by=manager, reason="close_contact")
+        for i, (person, room) in enumerate(zip(new_persons, rooms[n_due:], strict=True)):
+            with show_queries("check-in", args.queries and i == 0):
+                services.check_in(room, [person], by=manager, reason="close_contact")
     t_checkin = m_checkin.wall
     checkin_rate = len(new_persons) / t_checkin
 
@@ -349,8 +379,9 @@ def run(args) -> int:
     with Meter() as m_rel:
         if profiler:
             profiler.enable()
-        for stay in singles:
-            services.release(stay, by=manager)
+        for i, stay in enumerate(singles):
+            with show_queries("release", args.queries and i == 0):
+                services.release(stay, by=manager)
         if profiler:
             profiler.disable()
             profiler.dump_stats(args.profile)
@@ -441,6 +472,11 @@ def run(args) -> int:
         f"release {n_rel / m_rel.cpu:.0f}/s, batch {m_batch.cpu:.2f} s "
         f"({'database engine included' if vendor == 'sqlite' else 'client side only'})"
     )
+    if Meter.db_pid:
+        print(
+            f"database server's CPU time: check-in {m_checkin.db_cpu / n_ci * 1000:.2f} ms, "
+            f"release {m_rel.db_cpu / n_rel * 1000:.2f} ms per call, batch {m_batch.db_cpu:.2f} s"
+        )
     print(
         f"queries: check-in {m_checkin.queries / n_ci:.1f} per call, release "
         f"{m_rel.queries / n_rel:.1f} per call, batch {m_batch.queries} for {len(batch)} "

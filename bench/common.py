@@ -190,7 +190,8 @@ def children_cpu() -> float:
 
 
 def tree_cpu(pid: int) -> float:
-    """CPU seconds of a live process and its live children (Linux /proc)."""
+    """CPU seconds of a live process and its live children (Linux /proc), and of the
+    children they have reaped (a database connection closed meanwhile still counts)."""
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
     todo = [pid]
@@ -198,11 +199,32 @@ def tree_cpu(pid: int) -> float:
         p = todo.pop()
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            total += sum(int(f) for f in fields[11:15]) / tick  # utime stime cutime cstime
             todo.extend(int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split())
         except (OSError, ValueError, IndexError):
             continue
     return total
+
+
+def database_server_pid() -> int | None:
+    """The PostgreSQL server's process on this machine (its backends are its children, so
+    ``tree_cpu`` of it is the database's CPU), or None: SQLite (the database works inside
+    the web process), a remote server, or no right to read its data directory."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SHOW data_directory")
+            data = Path(cur.fetchone()[0])
+        pid = int((data / "postmaster.pid").read_text().split()[0])
+        Path(f"/proc/{pid}/stat").read_text()
+    except Exception:  # noqa: BLE001 - any failure only means no database CPU figure
+        return None
+    finally:
+        connection.close()
+    return pid
 
 
 @contextlib.contextmanager

@@ -149,8 +149,10 @@ if os.environ.get("DATABASE_URL"):
         # Server-side binding lets psycopg prepare a statement after it has run
         # `prepare_threshold` times on a connection, so the hot paths (scan, check-in,
         # release) skip parsing and planning: release went from ~170 to ~330 a second
-        # (bench/README.md). Behind PgBouncer < 1.21 in transaction mode, set
-        # FANGKONG_PG_PREPARE_THRESHOLD=none (prepared statements off, binding kept).
+        # (bench/README.md). Only core.db's statements are prepared (core/db/plans.py: a
+        # generic plan of a scoped read was 30 times slower). Behind PgBouncer < 1.21 in
+        # transaction mode, set FANGKONG_PG_PREPARE_THRESHOLD=none (prepared statements
+        # off, binding kept).
         _threshold = os.environ.get("FANGKONG_PG_PREPARE_THRESHOLD", "2").strip().lower()
         # Django's backend with batch sizes kept under the protocol's 65,535 parameters,
         # which server-side binding makes a real limit (fangkong/core/dbbackend/base.py).
@@ -278,8 +280,6 @@ FANGKONG_RATE_LIMITS = {
     # a resident's personal portal link (per link, home_isolation/portal.py)
     "portal.link": (int(os.environ.get("FANGKONG_PORTAL_LIMIT", "60")), 600),
 }
-# the county home's per-township table of work: counts kept this long per scope (0: live)
-FANGKONG_TOWNSHIP_TABLE_SECONDS = int(os.environ.get("FANGKONG_TOWNSHIP_TABLE_SECONDS", "60"))
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "ratelimit": (
@@ -347,6 +347,12 @@ LOGGING = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FANGKONG_PAGE_SIZE = 50
+# The county home's table of work per township is counted at most this often per web
+# process (every user's own work list is counted on every view). 0: on every view.
+FANGKONG_OVERVIEW_SECONDS = int(os.environ.get("FANGKONG_OVERVIEW_SECONDS", "30"))
+# A search counts its matches no further than this: past it the list says "more than N"
+# (a common surname county-wide matches 60,000 persons; counting them took 0.7 s).
+FANGKONG_SEARCH_COUNT_BOUND = int(os.environ.get("FANGKONG_SEARCH_COUNT_BOUND", "1000"))
 # Arrivals (fangkong/arrivals): hours the receiving village has to acknowledge an arrival
 # (from the later of the hand-over and the arrival day's start); how far from today an
 # arrival date may be; the largest public pre-registration request accepted.

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PageNumberPagination
@@ -19,6 +19,7 @@ from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 from pydantic import ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
+from fangkong.core import counts
 from fangkong.core.errors import DomainError, PermissionDenied, ValidationFailed
 from fangkong.core.scoping import scoped
 from fangkong.core.services.tokens import user_for_token
@@ -87,12 +88,22 @@ class Page(PageNumberPagination):
         page: int = 1
         page_size: int = 50
 
+    class Output(Schema):
+        items: list[Any]
+        count: int
+        count_capped: bool = Field(
+            False,
+            description="The search matched more rows than it counts: `count` is the bound "
+            "(pages past it can still be read)",
+        )
+
     def paginate_queryset(self, queryset, pagination, request, **params):
         size = max(1, min(int(pagination.page_size), 500))
         # Bounded both ways: a huge page number must not overflow the database's OFFSET.
         page = max(1, min(int(pagination.page), 1_000_000))
         offset = (page - 1) * size
-        return {"items": queryset[offset : offset + size], "count": queryset.count()}
+        count, capped = counts.length(queryset)  # a search counts up to its bound
+        return {"items": queryset[offset : offset + size], "count": count, "count_capped": capped}
 
 
 def filter_list(

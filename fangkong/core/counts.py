@@ -1,4 +1,5 @@
-"""Counts that are not recomputed per request: computed once per change of their data.
+"""Counts that are not recomputed per request: computed once per change of their data; and
+the length of a list as a search box gives it (``bounded``, ``total``).
 
 A count over many rows (persons per area of the tree, per key category) is cached under the
 ``Generation`` of the data it counts and the scope it was computed for. Whatever changes that
@@ -15,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from fangkong.core.models import Generation
 
@@ -66,8 +69,21 @@ def scope_of(user: object) -> tuple[str, ...]:
 
 def cached(name: str, scope: Hashable, compute: Callable[[], T]) -> T:
     """``compute()`` for ``scope``, computed once per generation of ``name``."""
-    digest = hashlib.sha1(repr(scope).encode(), usedforsecurity=False).hexdigest()
-    key = f"counts:{name}:{generation(name)}:{digest}"
+    return _once(f"counts:{name}:{generation(name)}:{_digest(scope)}", compute, TTL)
+
+
+def recent(name: str, scope: Hashable, compute: Callable[[], T], seconds: int) -> T:
+    """``compute()`` for ``scope``, at most ``seconds`` old (computed once per process and
+    period): for an overview of many people's work whose every writer cannot retire it."""
+    period = int(time.time() // seconds)
+    return _once(f"recent:{name}:{period}:{_digest(scope)}", compute, seconds)
+
+
+def _digest(scope: Hashable) -> str:
+    return hashlib.sha1(repr(scope).encode(), usedforsecurity=False).hexdigest()
+
+
+def _once(key: str, compute: Callable[[], T], ttl: int) -> T:
     found = cache.get(key)
     if found is not None:
         return found
@@ -78,9 +94,45 @@ def cached(name: str, scope: Hashable, compute: Callable[[], T]) -> T:
             found = cache.get(key)  # computed by the thread we waited for
             if found is None:
                 found = compute()
-                cache.set(key, found, TTL)
+                cache.set(key, found, ttl)
     finally:
         with _computing_guard:
             if _computing.get(key) is lock and not lock.locked():
                 del _computing[key]
     return found
+
+
+# --- the length of a list ---------------------------------------------------------------------
+# A note on the queryset's Query (every chained queryset copies it, like core.scoping's):
+# ("bound", n) counts no further than n; ("known", fn) has its length from fn.
+_LENGTH = "fangkong_length"
+_Q = TypeVar("_Q", bound=QuerySet)
+
+
+def bounded(qs: _Q, limit: int | None = None) -> _Q:
+    """``qs`` counted no further than ``limit`` (``FANGKONG_SEARCH_COUNT_BOUND``): a search
+    box says "more than 1,000" instead of counting the 60,000 persons named 王 (0.7 s).
+    Any filter added later only narrows it, so the note may be set at any point."""
+    setattr(qs.query, _LENGTH, ("bound", limit or settings.FANGKONG_SEARCH_COUNT_BOUND))
+    return qs
+
+
+def total(qs: _Q, compute: Callable[[], int]) -> _Q:
+    """``qs`` whose length ``compute()`` gives (a ``cached`` count). Set it last: a filter
+    added afterwards would keep a length that no longer holds."""
+    setattr(qs.query, _LENGTH, ("known", compute))
+    return qs
+
+
+def length(qs: QuerySet) -> tuple[int, bool]:
+    """(how many rows ``qs`` holds, whether that is only a lower bound): counted, unless the
+    queryset was marked ``bounded`` (counted up to the bound) or given its ``total``."""
+    note: tuple[str, Any] | None = getattr(qs.query, _LENGTH, None)
+    if note is not None and note[0] == "known":
+        return int(note[1]()), False
+    if note is not None and note[0] == "bound":
+        bound = int(note[1])
+        # unordered: an ORDER BY would make the database read every match to sort them
+        n = qs.order_by().values("pk")[: bound + 1].count()
+        return (bound, True) if n > bound else (n, False)
+    return qs.count(), False

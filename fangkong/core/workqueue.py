@@ -17,13 +17,10 @@ its work will come from instead of promising pages that do not exist.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
@@ -136,9 +133,12 @@ def items_for(user: Actor, now: dt.datetime | None = None) -> list[Item]:
     """The user's non-empty queues, the most urgent first: the overdue (longest overdue
     first), then by due time, those without a due time last."""
     now = now or timezone.now()
+    return _items([(q, q.work(user, now)) for q in queues_for(user)], now)
+
+
+def _items(works: Iterable[tuple[Queue, Work]], now: dt.datetime) -> list[Item]:
     items = []
-    for q in queues_for(user):
-        w = q.work(user, now)
+    for q, w in works:
         if w.count:
             overdue = w.due is not None and w.due < now
             items.append(Item(q.key, q.label, w.count, w.due, w.url, overdue))
@@ -186,7 +186,6 @@ class TownshipRow:
 class TownshipTable:
     queues: list[Queue]
     rows: list[TownshipRow]
-    as_of: dt.datetime | None = None  # when the counts were taken (they are kept briefly)
 
     @property
     def totals(self) -> list[int]:
@@ -203,15 +202,8 @@ def spans_townships(user: Actor) -> bool:
 
 def township_table(user: Actor, now: dt.datetime | None = None) -> TownshipTable | None:
     """For a user above township level: each queue's count per township, the townships
-    with any work, in the area tree's order. None for everyone else.
-
-    The counts are kept for ``FANGKONG_TOWNSHIP_TABLE_SECONDS`` per scope and set of queues
-    (the county's command centre shares one) and the table says when they were taken: a
-    grouped query per queue over the whole county was half of the county home's time, and
-    a picture a minute old is what a command centre's overview needs; the user's own work
-    list above it is always counted live."""
+    with any work, in the area tree's order. None for everyone else."""
     from fangkong.areas.models import Area
-    from fangkong.core.counts import scope_of
 
     if not spans_townships(user):
         return None
@@ -219,24 +211,52 @@ def township_table(user: Actor, now: dt.datetime | None = None) -> TownshipTable
     qs = [q for q in queues_for(user) if q.by_township is not None]
     if not qs:
         return None
-
-    def take() -> tuple[list[dict[str, int]], dt.datetime]:
-        return [q.by_township(user, now) for q in qs], now  # type: ignore[misc]
-
-    keep = settings.FANGKONG_TOWNSHIP_TABLE_SECONDS
-    if keep > 0:
-        digest = hashlib.sha1(
-            repr((scope_of(user), [q.key for q in qs])).encode(), usedforsecurity=False
-        ).hexdigest()
-        key = f"workqueue:townships:{digest}"
-        found = cache.get(key)
-        if found is None:
-            found = take()
-            cache.set(key, found, keep)
-        counts, as_of = found
-    else:
-        counts, as_of = take()
+    counts = [q.by_township(user, now) for q in qs]  # type: ignore[misc]
     paths = sorted(set().union(*counts))
     areas = {a.path: a for a in Area.objects.filter(path__in=paths, depth=TOWNSHIP_DEPTH)}
     rows = [TownshipRow(areas[p], [c.get(p, 0) for c in counts]) for p in paths if p in areas]
-    return TownshipTable(qs, rows, as_of)
+    return TownshipTable(qs, rows)
+
+
+# --- the home page -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Overview:
+    """A home page's work: the user's items (counted on every view), the table per
+    township above township level (else None) and when that table was counted."""
+
+    items: list[Item]
+    table: TownshipTable | None
+    counted_at: dt.datetime | None = None
+
+
+def overview(user: Actor, now: dt.datetime | None = None) -> Overview:
+    """The home page's work. The user's own list is counted on every view (what they just
+    handled is gone from it). The table per township, the county's overview of every
+    township's work (a grouped query per queue: half of the county home's 49 statements),
+    is counted once per web process every ``FANGKONG_OVERVIEW_SECONDS`` for the queues and
+    areas it covers, and the page says when."""
+    from django.conf import settings
+
+    from fangkong.core import counts
+
+    now = now or timezone.now()
+    items = items_for(user, now)
+    seconds = settings.FANGKONG_OVERVIEW_SECONDS
+    if not seconds or not spans_townships(user):
+        return Overview(items, township_table(user, now))
+    by_key = {q.key: q for q in queues_for(user)}
+
+    def count() -> tuple[dt.datetime, Any]:
+        table = township_table(user, now)
+        if table is None:
+            return now, None
+        return now, ([q.key for q in table.queues], [(r.area, r.counts) for r in table.rows])
+
+    # what decides the table: the queues shown (by role) and the areas
+    scope = (tuple(by_key), counts.scope_of(user))
+    at, rows = counts.recent("workqueue.townships", scope, count, seconds)
+    if rows is None:
+        return Overview(items, None)
+    keys, cells = rows
+    table = TownshipTable([by_key[k] for k in keys], [TownshipRow(a, c) for a, c in cells])
+    return Overview(items, table, at)

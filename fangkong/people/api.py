@@ -10,7 +10,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
-from fangkong.core import audit
+from fangkong.core import audit, counts
 from fangkong.core.actors import Actor, AuthedRequest
 from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
 from fangkong.core.errors import ValidationFailed
@@ -282,8 +282,13 @@ def list_persons(request: AuthedRequest, query: Query[PersonQuery]):
     (`zs` finds 张三). The filters are the person list page's; an area or key category that
     is not one of yours is refused (422 naming the field)."""
     require(request.user, "person.view")
-    persons = selectors.persons_for(request.user)
-    return filter_list(request, filters.PersonFilter, query, queryset=persons).order_by("pk")
+    user = request.user
+    persons = selectors.persons_for(user)
+    qs = filter_list(request, filters.PersonFilter, query, queryset=persons).order_by("pk")
+    if not any(v not in (None, "") for v in query.dict().values()):
+        # the whole list: its length is the page's cached total, not a count of the county
+        qs = counts.total(qs, lambda: selectors.persons_total(user))
+    return qs
 
 
 @router.get(
@@ -352,8 +357,12 @@ def update_person(
 @paginate(Page)
 def list_households(request: AuthedRequest, query: Query[HouseholdQuery]):
     require(request.user, "person.view")
-    households = selectors.households_for(request.user)
-    return filter_list(request, filters.HouseholdFilter, query, queryset=households).order_by("pk")
+    user = request.user
+    households = selectors.households_for(user)
+    qs = filter_list(request, filters.HouseholdFilter, query, queryset=households).order_by("pk")
+    if not any(v not in (None, "") for v in query.dict().values()):
+        qs = counts.total(qs, lambda: selectors.households_total(user))
+    return qs
 
 
 @router.get(

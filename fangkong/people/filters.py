@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.widgets import AreaFilter
-from fangkong.core import audit, ratelimit
+from fangkong.core import audit, counts, ratelimit
 from fangkong.people.choices import DocType, Sex
 from fangkong.people.models import Household, KeyCategory, Person
 from fangkong.people.search import describe, split_id_tail
@@ -51,7 +51,8 @@ class PersonFilter(django_filters.FilterSet):
                 audit.Action.REVEAL, by=user, object_type="people.person",
                 detail=f"search by name and last 6 of the ID number: {who}",
             )  # fmt: skip
-        return queryset & search_persons(user, value)
+        # a search box counts its matches up to a bound ("more than 1,000")
+        return counts.bounded(queryset & search_persons(user, value))
 
 
 class HouseholdFilter(django_filters.FilterSet):

@@ -1,6 +1,7 @@
 """What follows a single person's save: the likely-duplicates table (people/duplicates.py),
-the search index (people/fragments.py) and the cached counts of the registry (core/counts.py). Bulk writers call
-``people.services.persons_written`` themselves (no signal fires for them)."""
+the search index (people/fragments.py) and the cached counts of the registry (core/counts.py),
+which a household's save retires too. Bulk writers call ``people.services.persons_written``
+themselves (no signal fires for them)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from fangkong.core import counts
-from fangkong.people.models import Person
+from fangkong.people.models import Household, Person
 
 COUNTED = frozenset({"area", "area_id", "status"})  # what the registry's counts depend on
 
@@ -40,3 +41,16 @@ def _person_deleted(sender: Any, **kw: Any) -> None:
 def _categories_changed(sender: Any, action: str, **kw: Any) -> None:
     if action in ("post_add", "post_remove", "post_clear"):
         counts.changed(counts.PERSONS)
+
+
+@receiver(post_save, sender=Household, dispatch_uid="people.household_saved")
+def _household_saved(sender: Any, instance: Household, created: bool = False, **kw: Any) -> None:
+    # the household list's cached length (bulk writers call persons_written)
+    fields = kw.get("update_fields")
+    if not kw.get("raw") and (created or fields is None or {"area", "area_id"} & set(fields)):
+        counts.changed(counts.PERSONS)
+
+
+@receiver(post_delete, sender=Household, dispatch_uid="people.household_deleted")
+def _household_deleted(sender: Any, **kw: Any) -> None:
+    counts.changed(counts.PERSONS)

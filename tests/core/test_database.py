@@ -45,3 +45,21 @@ def test_a_long_id_list_is_cut_into_parts_that_each_fit_one_statement():
     parts = list(chunks(ids))
     assert sum(len(p) for p in parts) == 70_001 and parts[0][0] == 0 and parts[-1][-1] == 70_000
     assert max(len(p) for p in parts) * 2 < MAX_PARAMS
+
+
+@pytest.mark.django_db
+def test_only_core_db_statements_are_prepared_so_scoped_reads_keep_plans_for_their_values():
+    """A county user's scoped read planned once for any area prefix read every person of
+    the county on its sixth run; the hot paths' look-ups by key keep their prepared plans."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from fangkong.areas.models import Area
+    from fangkong.core.db import statements
+
+    for _ in range(6):
+        list(Area.objects.filter(path__startswith="0001").values_list("pk", flat=True))
+        statements.query_one("SELECT COUNT(*) FROM core_timelineevent WHERE subject_id = %s", [1])
+    rows = statements.query("SELECT statement FROM pg_prepared_statements")
+    prepared = [s for (s,) in rows]
+    assert any("core_timelineevent" in s for s in prepared)
+    assert not any("areas_area" in s for s in prepared)

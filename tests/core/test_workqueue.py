@@ -477,33 +477,24 @@ def test_follow_up_deadlines_come_from_the_setting(world, users, settings):
     assert work.due == oldest + dt.timedelta(hours=4)
 
 
-def test_the_county_table_is_kept_a_while_and_says_when_it_was_counted(
-    county, users, login, settings
+def test_the_county_table_is_counted_once_a_period_and_says_when_but_own_work_each_view(
+    world, users, login, settings, county
 ):
-    """The per-township table is counted once per FANGKONG_TOWNSHIP_TABLE_SECONDS for the
-    county's scope (a command centre's overview; its own work list above stays live)."""
-    waiting = {"n": 1}
-    path = county.town_a.path
-
-    def per_town(user, now):
-        return {path: waiting["n"]}
-
-    workqueue.register("test.kept", label="kept", permission="area.view",
-                       work=lambda u, n: workqueue.Work(waiting["n"], None, "/kept/"),
-                       roles=["county_command"], by_township=per_town)  # fmt: skip
-    try:
-        settings.FANGKONG_TOWNSHIP_TABLE_SECONDS = 60
-        client = login(users["county"])
-        first = client.get("/").content.decode()
-        assert 'data-testid="township-as-of"' in first
-        waiting["n"] = 4
+    settings.FANGKONG_OVERVIEW_SECONDS = 30
+    client = login(users["county"])
+    page = client.get("/").content.decode()
+    cells = re.findall(r'data-township="(\d+)">(.*?)</tr>', page)
+    assert 'data-testid="counted-at"' in page and cells
+    with CaptureQueriesContext(connection) as ctx:
         again = client.get("/").content.decode()
-        row = dict(re.findall(r'data-township="(\d+)">(.*?)</tr>', again))[county.town_a.code]
-        assert "<td>1</td>" in row  # the table as counted a moment ago
-        assert work_on(again)["test.kept"] == 4  # the user's own list is live
-        settings.FANGKONG_TOWNSHIP_TABLE_SECONDS = 0
+    assert re.findall(r'data-township="(\d+)">(.*?)</tr>', again) == cells
+    grouped = [q for q in ctx.captured_queries if "_township" in q["sql"]]
+    assert not grouped  # the table from the last count: no grouped query per queue
+    assert work_on(again) == work_on(page)  # the user's own list is counted all the same
+    assert "SELECT" in " ".join(q["sql"] for q in ctx.captured_queries)
+    settings.FANGKONG_OVERVIEW_SECONDS = 0  # counted on every view, no time shown
+    with CaptureQueriesContext(connection) as ctx:
         live = client.get("/").content.decode()
-        row = dict(re.findall(r'data-township="(\d+)">(.*?)</tr>', live))[county.town_a.code]
-        assert "<td>4</td>" in row
-    finally:
-        workqueue.unregister("test.kept")
+    assert [q for q in ctx.captured_queries if "_township" in q["sql"]]
+    assert 'data-testid="counted-at"' not in live
+    assert 'data-testid="counted-at"' not in login(users["township_a"]).get("/").content.decode()

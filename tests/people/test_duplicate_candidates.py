@@ -158,3 +158,20 @@ def test_an_import_that_brings_a_second_record_makes_a_group(users, county):
     assert run_import(job.pk).created_count == 1
     groups = likely_duplicates(users["township_a"])
     assert [(g.reason, g.persons[0].pk) for g in groups] == [("name_phone", ledger.pk)]
+
+
+def test_the_page_lists_the_groups_a_page_at_a_time(users, county, login, settings):
+    settings.FANGKONG_PAGE_SIZE = 2
+    for name in ("甲一", "乙二", "丙三"):
+        for _ in range(2):
+            PersonFactory(area=county.village_a, name=name, birth_date=BIRTH, id_number="")
+    client = login(users["county"])
+    first = client.get("/people/duplicates/").content.decode()
+    assert first.count('data-testid="duplicate-group"') == 2
+    assert 'data-testid="next-page"' in first
+    second = client.get("/people/duplicates/?page=2").content.decode()
+    assert second.count('data-testid="duplicate-group"') == 1
+    assert 'data-testid="next-page"' not in second
+    shown = [n for n in ("甲一", "乙二", "丙三") if n in first + second]
+    assert len(shown) == 3  # each group on one page or the other
+    assert client.get("/people/duplicates/?page=x").status_code == 200  # a bad page: the first

@@ -14,6 +14,8 @@ and ``core.scoping``'s subtree rule). Services never open a cursor themselves.
   (insert-ignore, COPY on PostgreSQL), ``select_in`` (long IN lists), ``next_id``,
   ``reset_sequences``;
 - ``ids``: ``reserve_ids`` (primary keys handed out before the rows are written);
+- ``plans``: ``prepared()``, the statements PostgreSQL may keep a generic plan for (only
+  ``statements``' own: every other statement is planned for its values);
 - ``vendor``: ``is_postgres``, ``is_sqlite``, ``qn``, ``table``, ``marks``,
   ``adapt_datetime``.
 """

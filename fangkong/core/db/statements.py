@@ -12,7 +12,9 @@
 Django builds and compiles every queryset afresh; for the few statements that check-in and
 release run hundreds of times a second, that work (not the database) was most of their
 time. Everything here runs through ``connection.cursor()``, so query logging,
-``execute_wrapper`` and transactions see these statements as any ORM query.
+``execute_wrapper`` and transactions see these statements as any ORM query. On PostgreSQL
+these statements (and only these) are prepared after a couple of runs on a connection
+(``core.db.plans``): their plans do not depend on their values.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.query import ModelIterable, QuerySet, get_related_populators  # type: ignore[attr-defined]
+
+from fangkong.core.db.plans import prepared
 
 _BUILT: dict[tuple[str, str], Any] = {}
 
@@ -38,14 +42,14 @@ def statement(key: str, build: Callable[[], Any]) -> Any:
 
 def execute(sql: str, params: Sequence[Any] = (), *, using: str = DEFAULT_DB_ALIAS) -> int:
     """Run one statement; the number of rows it changed."""
-    with connections[using].cursor() as cursor:
+    with prepared(), connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
 
 def query(sql: str, params: Sequence[Any] = (), *, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
     """Run one statement; all its rows."""
-    with connections[using].cursor() as cursor:
+    with prepared(), connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -54,7 +58,7 @@ def query_one(
     sql: str, params: Sequence[Any] = (), *, using: str = DEFAULT_DB_ALIAS
 ) -> tuple | None:
     """Run one statement; its first row (None when there is none)."""
-    with connections[using].cursor() as cursor:
+    with prepared(), connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 
@@ -97,7 +101,7 @@ def fetch(
         return list(make(values))
     compiler, sql, slots = entry
     params = [values[s] if isinstance(s, int) else s[0] for s in slots]
-    with conn.cursor() as cursor:
+    with prepared(), conn.cursor() as cursor:
         # on PostgreSQL psycopg prepares it after a couple of runs (server-side binding)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -144,7 +148,7 @@ def insert(obj: models.Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
         entry = cache[("insert", model)] = (sql, fields)
     sql, fields = entry
     params = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
-    with conn.cursor() as cursor:
+    with prepared(), conn.cursor() as cursor:
         cursor.execute(sql, params)
     obj._state.adding = False
     obj._state.db = using
@@ -254,7 +258,7 @@ def update(
     if first is not None:
         sql = f"WITH _before AS ({first[0]}) {sql}"
         params = [*first[1], *params]
-    with connections[using].cursor() as cursor:
+    with prepared(), connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         if returning:
             return [r[0] for r in cursor.fetchall()]

@@ -1,5 +1,6 @@
 """Django's PostgreSQL backend, with batch sizes that respect the protocol's parameter
-limit when parameters are bound server-side.
+limit when parameters are bound server-side, and prepared statements only where the code
+asks for them (``core.db.plans``).
 
 Django leaves PostgreSQL's ``bulk_batch_size`` unlimited because client-side binding puts
 the values into the SQL text. With ``server_side_binding`` each value is a protocol
@@ -20,6 +21,7 @@ from typing import Any
 from django.db.backends.postgresql import base, operations
 
 from fangkong.core.db import MAX_PARAMS
+from fangkong.core.db.plans import PREPARED
 
 
 class DatabaseOperations(operations.DatabaseOperations):
@@ -38,5 +40,21 @@ class DatabaseOperations(operations.DatabaseOperations):
         return max(1, min(len(objs), MAX_PARAMS // max(1, per_row)))
 
 
+class PreparingCursor(base.ServerBindingCursor):  # type: ignore[name-defined]
+    """Server-side binding; prepared (by psycopg, after ``prepare_threshold`` runs) only
+    inside ``core.db.plans.prepared()``: any other statement is planned for its values."""
+
+    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, **kw: Any):
+        if prepare is None and not PREPARED.get():
+            prepare = False
+        return super().execute(query, params, prepare=prepare, **kw)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
+
+    def get_connection_params(self) -> dict[str, Any]:
+        params = super().get_connection_params()
+        if params.get("cursor_factory") is base.ServerBindingCursor:  # type: ignore[attr-defined]
+            params["cursor_factory"] = PreparingCursor
+        return params

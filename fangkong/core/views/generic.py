@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from fangkong.core import audit, ratelimit
+from fangkong.core import audit, counts, ratelimit
 from fangkong.core.errors import DomainError, RateLimited, ValidationFailed
 from fangkong.core.export import xlsx_stream_response
 from fangkong.core.scoping import (
@@ -171,10 +171,12 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         )
         paginator = Paginator(qs, self.page_size)
         known = None if filtered else self.unfiltered_count()
+        capped = False
         if known is None and self.walked:  # counted the plain way: by the area index
             known = self.scoped_queryset().count()
-        if known is not None:
-            paginator.count = known  # the paginator's cached property, filled without a COUNT
+        if known is None:  # a search counts no further than its bound (core.counts)
+            known, capped = counts.length(qs)
+        paginator.count = known  # the paginator's cached property, filled without its COUNT
         page = paginator.get_page(request.GET.get("page"))
         columns = self.get_columns()
         objects = list(page.object_list)
@@ -196,6 +198,7 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
             "table_template": self.table_template,
             "empty_text": self.empty_text,
             "filtered": filtered,
+            "count_capped": capped,
         }
         ctx.update(self.extra_context())
         template = self.table_template if request.htmx else self.template_name

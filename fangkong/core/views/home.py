@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,6 +15,7 @@ def home(request):
     now = timezone.now()
     roles = [(Role(r).label, ROLE_DESCRIPTIONS.get(r, "")) for r in sorted(user.role_codes)]
     areas = user.areas.order_by("path")
+    work = workqueue.overview(user, now)
     return render(
         request,
         "core/home.html",
@@ -22,9 +24,11 @@ def home(request):
             "areas": areas,
             "has_2fa": confirmed_device(user) is not None,
             "figures": today_figures(user),
-            "work": workqueue.items_for(user, now),
+            "work": work.items,
             "queues": workqueue.queues_for(user),
             "awaiting": workqueue.awaiting_domains(user),
-            "townships": workqueue.township_table(user, now),
+            "townships": work.table,
+            "counted_at": work.counted_at,
+            "counted_every": settings.FANGKONG_OVERVIEW_SECONDS,
         },
     )

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +23,7 @@ from fangkong.areas.models import Area
 from fangkong.areas.selectors import villages_and_cadres
 from fangkong.control.models import ControlPhase
 from fangkong.core.actors import Actor
+from fangkong.core.db import statements
 from fangkong.core.logbatch import LogBatch
 from fangkong.core.notifications import notify, recipients
 from fangkong.core.timeline import build_event
@@ -45,6 +45,9 @@ class HomeCheck:
     village: str
     checked_on: dt.date | None = None
     home: Area | None = field(default=None, compare=False)  # where the check is put
+    # the home area looked at, its village (None above village level) and the village's
+    # cadre, as ``villages_and_cadres`` gave them: whom a release hands the person to
+    handover: tuple[Area, Area | None, str] | None = field(default=None, compare=False)
 
     @property
     def needs_action(self) -> bool:
@@ -79,14 +82,46 @@ def _of(keys: Iterable[tuple[str, int]]) -> Q:
     return Q(household_id__in=homes) | Q(person_id__in=alone, household__isnull=True)
 
 
-def _latest(keys: set[tuple[str, int]]) -> dict[tuple[str, int], EligibilityAssessment]:
-    """The latest assessment of each household (or lone person): one query."""
-    fields = ("person", "household", "outcome", "placement_state", "rule_set_code", "created_at")
-    qs = (
-        EligibilityAssessment.objects.filter(_of(keys)).only(*fields).order_by("-created_at", "-pk")
+def _by_home(
+    keys: set[tuple[str, int]], name: str, of_households: Any, of_lone_persons: Any
+) -> list[Any]:
+    """The rows of these households and of these persons living in none: ``_of`` as two
+    statements compiled once each (``core.db``; the gate runs for every release)."""
+    homes = sorted(k for kind, k in keys if kind == "h")
+    alone = sorted(k for kind, k in keys if kind == "p")
+    found: list[Any] = []
+    if homes:
+        found += statements.fetch(f"home_isolation.gate.{name}", of_households, homes)
+    if alone:
+        found += statements.fetch(f"home_isolation.gate.{name}.alone", of_lone_persons, alone)
+    return found
+
+
+_FIELDS = ("person", "household", "outcome", "placement_state", "rule_set_code", "created_at")
+
+
+def _of_households(ids: list[int]) -> Any:
+    return (
+        EligibilityAssessment.objects.filter(household_id__in=ids)
+        .only(*_FIELDS)
+        .order_by("-created_at", "-pk")
     )
+
+
+def _of_lone_persons(ids: list[int]) -> Any:
+    return (
+        EligibilityAssessment.objects.filter(person_id__in=ids, household__isnull=True)
+        .only(*_FIELDS)
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _latest(keys: set[tuple[str, int]]) -> dict[tuple[str, int], EligibilityAssessment]:
+    """The latest assessment of each household (or lone person): a query for the
+    households and one for the persons living in none, each compiled once (``core.db``:
+    a release runs this for every person it hands over)."""
     out: dict[tuple[str, int], EligibilityAssessment] = {}
-    for a in qs:
+    for a in _by_home(keys, "assessments", _of_households, _of_lone_persons):  # newest first
         out.setdefault(_key(a.household_id, a.person_id), a)
     return out
 
@@ -99,14 +134,21 @@ def _verdict(a: EligibilityAssessment | None, code: str) -> str:
     return PLACEMENT if a.placement_state == PlacementState.AWAITING else PENDING
 
 
+def _households(ids: list[int]) -> Any:
+    from fangkong.people.models import Household
+
+    return Household.objects.filter(pk__in=ids).select_related("area")
+
+
 def _homes(persons: list[Any], areas: dict[int, Area]) -> dict[int, Area]:
     """Each person's home area: their household's, else their own (as a release hands
     them over); ``areas`` holds the persons' own areas by id. One query, none without
     households."""
-    from fangkong.people.models import Household
-
     ids = {p.household_id for p in persons if p.household_id}
-    hh = {h.pk: h.area for h in Household.objects.filter(pk__in=ids).select_related("area")}
+    hh = {}
+    if ids:
+        found = statements.fetch("home_isolation.gate.homes", _households, sorted(ids))
+        hh = {h.pk: h.area for h in found}
     return {p.pk: hh.get(p.household_id) or areas[p.area_id] for p in persons}
 
 
@@ -134,14 +176,15 @@ def check_homes(
     for p in persons:
         area = homes[p.pk]
         a = latest.get(_key(p.household_id, p.pk))
-        village = villages[area.pk][0] or area
+        handover = (area, *villages[area.pk])
+        village = handover[1] or area
         code, block = policies[area.path[: Area.steplen]]
         if not block:  # no conditions to meet: nothing to check
-            out[p.pk] = HomeCheck(ELIGIBLE, village.name)
+            out[p.pk] = HomeCheck(ELIGIBLE, village.name, handover=handover)
             continue
         state = _verdict(a, code)
         checked = timezone.localdate(a.created_at) if a is not None else None
-        out[p.pk] = HomeCheck(state, village.name, checked, area)
+        out[p.pk] = HomeCheck(state, village.name, checked, area, handover)
     return out
 
 
@@ -178,15 +221,31 @@ def gate_started(phases: list[ControlPhase], by: Actor | None, logs: LogBatch) -
     logs.events = events + list(gate_events.values())
 
 
+def _open_of_households(ids: list[int]) -> Any:
+    return PendingCheck.objects.filter(household_id__in=ids, done_at__isnull=True).only(
+        "household", "person"
+    )
+
+
+def _open_of_lone_persons(ids: list[int]) -> Any:
+    return PendingCheck.objects.filter(
+        person_id__in=ids, household__isnull=True, done_at__isnull=True
+    ).only("household", "person")
+
+
+def _open_checks(keys: set[tuple[str, int]]) -> list[PendingCheck]:
+    """The open checks of these households (or lone persons)."""
+    return _by_home(keys, "open_checks", _open_of_households, _open_of_lone_persons)
+
+
 def _queue(
     phases: list[ControlPhase], persons: dict[int, Any], found: dict[int, HomeCheck],
     by: Actor | None,
 ) -> None:  # fmt: skip
     """Open checks for these home phases' households, none where one is open already."""
     keys = {_key(persons[p.pk].household_id, persons[p.pk].pk): p for p in phases}
-    open_ = PendingCheck.objects.filter(done_at__isnull=True).filter(_of(keys))
-    for household_id, person_id in open_.values_list("household_id", "person_id"):
-        keys.pop(_key(household_id, person_id), None)
+    for check in _open_checks(set(keys)):
+        keys.pop(_key(check.household_id, check.person_id), None)
     if not keys:
         return
     rows = []
@@ -195,9 +254,13 @@ def _queue(
         home = found[person.pk].home
         rows.append(PendingCheck(person=person, household_id=person.household_id, area=home,
                                  origin=Origin.RELEASE, phase=p, created_by=user_or_none(by)))  # fmt: skip
-    PendingCheck.objects.bulk_create(rows)
-    villages = {r.area.pk: r.area for r in rows}
-    transaction.on_commit(lambda: _tell_villages(villages.values()))
+    if len(rows) == 1:  # one release: a cached INSERT, not bulk_create's compile
+        statements.insert(rows[0])
+    else:
+        PendingCheck.objects.bulk_create(rows)
+    # told in the same transaction, as services notify (core.notifications): a notice
+    # written after the commit cost a transaction of its own per release
+    _tell_villages({r.area.pk: r.area for r in rows}.values())
 
 
 def _tell_villages(areas: Iterable[Area]) -> None:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -26,11 +27,24 @@ class DuplicateListView(PermissionMixin, View):
     permission = "person.merge"
 
     def get(self, request):
-        groups = selectors.likely_duplicates(request.user)
+        # pages of groups: every group on one page read 200 groups' records (400 persons,
+        # their areas and households, the numbers decrypted to be masked) on every view
+        size = settings.FANGKONG_PAGE_SIZE
+        last = max(1, 200 // size)  # the list has held 200 groups at most
+        raw = request.GET.get("page", "1")
+        page = min(max(1, int(raw)), last) if raw.isdigit() else 1
+        upto = selectors.likely_duplicates(request.user, limit=page * size + 1)
+        groups = upto[(page - 1) * size : page * size]
         for g in groups:
             g.reason_label = REASONS[g.reason]
         Area.label_paths(p.area for g in groups for p in g.persons)
-        ctx = {"title": gettext_lazy("Likely duplicates"), "groups": groups}
+        ctx = {
+            "title": gettext_lazy("Likely duplicates"),
+            "groups": groups,
+            "page": page,
+            "previous_page": page - 1 if page > 1 else None,
+            "next_page": page + 1 if len(upto) > page * size and page < last else None,
+        }
         if request.user.can("person.rescan_duplicates"):
             ctx["scan"] = duplicates.last_scan()
             ctx["can_rescan"] = True

@@ -35,6 +35,9 @@ class HouseholdListView(ObjectListView):
     def get_queryset(self):
         return Household.objects.select_related("area")
 
+    def unfiltered_count(self):
+        return selectors.households_total(self.request.user)
+
     def can_create(self):
         return self.request.user.can("person.edit")
 

@@ -213,7 +213,16 @@ def release_batch(
         p.pk: nxt for p, nxt in zip(to_complete, completed, strict=True)
     }
     home = {s.pk: h.area if (h := s.household) is not None else s.person.area for s in locked}
-    handed_to = villages_and_cadres(home.values(), on=today)
+    # the home-isolation gate looked the villages up already for the homes it checked
+    handed_to: dict[int, tuple[Any, str]] = {}
+    for s in locked:
+        check = getattr(next_of.get(s.phase_id), "home_check", None)
+        looked = check.handover if check is not None else None
+        if looked is not None and home[s.pk] is not None and looked[0].pk == home[s.pk].pk:
+            handed_to[looked[0].pk] = (looked[1], looked[2])
+    missing = [a for a in home.values() if a is not None and a.pk not in handed_to]
+    if missing:
+        handed_to.update(villages_and_cadres(missing, on=today))
     for s in locked:
         area = home[s.pk]
         village, cadre = handed_to[area.pk] if area is not None else (None, "")
