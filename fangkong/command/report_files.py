@@ -30,6 +30,7 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
 )
 SUBFONT = "Noto Sans CJK SC"
+PDF_COLUMNS = 8  # figures per table of the PDF's township section
 
 
 def font_path() -> Path:
@@ -201,15 +202,20 @@ def build_pdf(data: dict[str, Any], *, title: str, subtitle: str, words: dict[st
     if data["townships"] and cols:
         story.append(Paragraph(words["by_township"], h2))
         values = {f["key"]: f["by_township"] for s in data["sections"] for f in s["figures"]}
-        head = [Paragraph(words["township"], body)] + [Paragraph(lab, body) for _k, lab in cols]
-        rows = [head] + [
-            [name] + [_value(values[k].get(path, 0)) for k, _l in cols]
-            for path, name in data["townships"].items()
-        ]
-        width = (170 * mm - 28 * mm) / max(len(cols), 1)
-        t = Table(rows, colWidths=[28 * mm] + [width] * len(cols), repeatRows=1)
-        t.setStyle(grid)
-        story.append(t)
+        # at most PDF_COLUMNS figures a table (the township repeated on each): a table of
+        # every figure side by side left a column narrower than its own padding
+        for start in range(0, len(cols), PDF_COLUMNS):
+            part = cols[start : start + PDF_COLUMNS]
+            head = [Paragraph(words["township"], body)] + [Paragraph(lab, body) for _k, lab in part]
+            rows = [head] + [
+                [name] + [_value(values[k].get(path, 0)) for k, _l in part]
+                for path, name in data["townships"].items()
+            ]
+            width = (170 * mm - 28 * mm) / PDF_COLUMNS
+            t = Table(rows, colWidths=[28 * mm] + [width] * len(part), repeatRows=1)
+            t.setStyle(grid)
+            story.append(t)
+            story.append(Spacer(1, 4 * mm))
     if changes:
         story.append(Paragraph(words["changes"], h2))
         rows = [[words["figure"], words["before"], words["after"]]] + [

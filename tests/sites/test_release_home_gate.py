@@ -43,7 +43,7 @@ def test_a_home_found_eligible_lets_the_person_go_home_with_nothing_to_do(
     released = services.release(placed(site, "101", household[0], manager), by=manager)
     assert released.status == StayStatus.RELEASED
     assert released.home_check.state == "eligible"
-    assert a.created_at.date().isoformat() in str(released.home_check)
+    assert timezone.localdate(a.created_at).isoformat() in str(released.home_check)
     assert not PendingCheck.objects.exists()
 
 
