@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 def hand(person, by, **kw):
     kw.setdefault("kind", "confirmed")
-    kw.setdefault("sampled_at", timezone.now() - dt.timedelta(hours=6))
+    kw.setdefault("sampled_at", timezone.now())  # after a control begun today, at any hour
     kw.setdefault("sampling_place", "桃花社区核酸采样点")
     return services.register_case(person, by=by, **kw)
 
@@ -244,11 +244,13 @@ def test_a_workbook_of_cases_is_registered_and_classified(county, users):
 
     a, b = PersonFactory(area=county.village_a), PersonFactory(area=county.village_a)
     start_episode(b, "close_contact", by=users["county"])
-    now = timezone.localtime().replace(microsecond=0, tzinfo=None)
-    sampled = (now - dt.timedelta(hours=5)).strftime("%Y-%m-%d %H:%M")
+    # sampled this minute: b's control began today, and a sampling before local midnight
+    # would be before it (found in the community), whatever the hour the test runs
+    now = timezone.localtime().replace(second=0, microsecond=0, tzinfo=None)
+    sampled = now.strftime("%Y-%m-%d %H:%M")
     made = import_cases(cases_sheet([
         (a.name, a.id_number, "确诊病例", sampled, "桃花社区采样点", ""),
-        ("", b.id_number, "无症状感染者", now - dt.timedelta(hours=5), "集中隔离点", ""),
+        ("", b.id_number, "无症状感染者", now, "集中隔离点", ""),
     ]), by=users["township_a"])  # fmt: skip
     assert [(c.person, c.kind, c.found, c.origin) for c in made] == [
         (a, "confirmed", "community", "import"),
