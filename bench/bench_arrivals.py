@@ -30,7 +30,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.common import fresh_database, gunicorn, load_average, p95, report
+from bench.common import fresh_database, gunicorn, load_average, p95, report, wait_until_idle
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,7 +77,10 @@ def bench_prereg(args, villages, rng) -> None:
     errors = [0]
     lock = threading.Lock()
     with gunicorn(args.web_workers, args.web_threads,
-                  env={"FANGKONG_PREREGISTER_LIMIT": str(10**9)}) as (_server, port):  # fmt: skip
+                  env={"FANGKONG_PREREGISTER_LIMIT": str(10**9)}) as (server, port):  # fmt: skip
+        # the port opens before both workers have imported the project: wait for them, as
+        # the home benchmark does, so their start is not counted against the endpoint
+        wait_until_idle(server.pid)
         warm = http.client.HTTPConnection("127.0.0.1", port)
         warm.request("GET", "/baobei/")
         warm.getresponse().read()
