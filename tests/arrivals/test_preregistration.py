@@ -69,6 +69,24 @@ def test_low_risk_and_outside_the_risk_areas(county, origins):
     assert third.risk == OriginRisk.NONE
 
 
+def test_a_risk_area_declared_later_applies_to_the_next_registration(
+    county, origins, users, django_capture_on_commit_callbacks
+):
+    """The registrations read the list of risk areas once per change of it (core.counts):
+    a change, once committed, is seen by the very next registration."""
+    first, _ = services.preregister(arrival_data(county, origin_province="北京市",
+                                                origin_city="北京市", origin_county="朝阳区"))  # fmt: skip
+    assert first.risk == OriginRisk.NONE
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_origin(services.OriginData(
+            level="high", province="北京市", city="北京市", county="朝阳区",
+            effective_from=timezone.localdate() - dt.timedelta(days=1)), by=users["county"])  # fmt: skip
+    second, _ = services.preregister(arrival_data(county, id_number=OTHER_ID,
+                                                 origin_province="北京市", origin_city="北京市",
+                                                 origin_county="朝阳区"))  # fmt: skip
+    assert second.risk == OriginRisk.HIGH
+
+
 def test_the_address_is_resolved_to_the_household(county, origins):
     hh = Household.objects.create(area=county.village_a, address="桃花路1号")
     arrival, _ = services.preregister(arrival_data(county))

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from fangkong.arrivals import sheet
 from fangkong.arrivals.choices import RiskLevel
 from fangkong.arrivals.models import OriginArea
+from fangkong.arrivals.origins import ORIGINS
 from fangkong.arrivals.services._common import Errors, check_rows, clean_text
-from fangkong.core import audit
+from fangkong.core import audit, counts
 from fangkong.core.actors import Actor
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require
@@ -93,6 +94,7 @@ def _save(values: dict[str, Any], by: Actor) -> tuple[OriginArea, bool]:
     if old is not None:
         OriginArea.objects.filter(pk=old.pk).update(superseded_at=now)
     new.save()
+    counts.changed(ORIGINS)  # the registrations' look-up reads the list afresh
     audit.record(
         audit.Action.UPDATE if old else audit.Action.CREATE,
         new,
