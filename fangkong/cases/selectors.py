@@ -234,7 +234,7 @@ def _streak_board(user: Actor, day: dt.date, rows: list[CaseRow], history_days: 
 
 
 # --- contacts not yet under control (the work queue) -------------------------------------------
-def _uncontrolled(user: Actor, now: dt.datetime) -> QuerySet[Contact]:
+def _uncontrolled(user: Actor, now: dt.datetime | None = None) -> QuerySet[Contact]:
     return Contact.objects.visible_to(user).filter(episode__isnull=True)
 
 
@@ -300,9 +300,7 @@ def figures(user: Actor, day: dt.date) -> list[Figure]:
     contacts, fast = _contacts_of(_cases_between(user, None, day))
     tracing = Indicators(sums["total"], contacts, fast, sum(r.known for r in rows))
     # one grouped query: the total counts those above township level too
-    uncontrolled, uncontrolled_t = township_counts(
-        Contact.objects.visible_to(user).filter(episode__isnull=True), "area__path", n=Count("pk")
-    )
+    uncontrolled, uncontrolled_t = township_counts(_uncontrolled(user), "area__path", n=Count("pk"))
     url = reverse("cases:case_list")
     out = [
         Figure(f"cases.{k}", label, sums[k], _("persons"), url, towns[k])

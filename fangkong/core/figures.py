@@ -188,14 +188,19 @@ def township_counts(
     from fangkong.core.workqueue import TOWNSHIP_DEPTH
 
     cut = Area.steplen * TOWNSHIP_DEPTH
-    rows = qs.annotate(_t=township_of(path_field)).values("_t").annotate(**counts).order_by()
+    rows = (
+        qs.annotate(_township=township_of(path_field))
+        .values("_township")
+        .annotate(**counts)
+        .order_by()
+    )
     totals: dict[str, int] = dict.fromkeys(counts, 0)
     towns: dict[str, dict[str, int]] = {k: {} for k in counts}
     for r in rows:
         for k in counts:
             totals[k] += r[k]
-            if r[k] and len(r["_t"] or "") == cut:
-                towns[k][r["_t"]] = r[k]
+            if r[k] and len(r["_township"] or "") == cut:
+                towns[k][r["_township"]] = r[k]
     return totals, towns
 
 

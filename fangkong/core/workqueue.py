@@ -23,7 +23,6 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, QuerySet
-from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
@@ -133,12 +132,9 @@ def items_for(user: Actor, now: dt.datetime | None = None) -> list[Item]:
     """The user's non-empty queues, the most urgent first: the overdue (longest overdue
     first), then by due time, those without a due time last."""
     now = now or timezone.now()
-    return _items([(q, q.work(user, now)) for q in queues_for(user)], now)
-
-
-def _items(works: Iterable[tuple[Queue, Work]], now: dt.datetime) -> list[Item]:
     items = []
-    for q, w in works:
+    for q in queues_for(user):
+        w = q.work(user, now)
         if w.count:
             overdue = w.due is not None and w.due < now
             items.append(Item(q.key, q.label, w.count, w.due, w.url, overdue))
@@ -158,17 +154,10 @@ def end_of_day(day: dt.date) -> dt.datetime:
 
 def per_township(qs: QuerySet, path_field: str) -> dict[str, int]:
     """``qs`` counted per township (its area's path cut to the township's): one grouped
-    query."""
-    from fangkong.areas.models import Area
+    query (``core.figures.township_counts`` with one count)."""
+    from fangkong.core.figures import township_counts
 
-    cut = Area.steplen * TOWNSHIP_DEPTH
-    rows = (
-        qs.annotate(_township=Substr(path_field, 1, cut))
-        .values("_township")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {r["_township"]: r["n"] for r in rows if len(r["_township"] or "") == cut}
+    return township_counts(qs, path_field, n=Count("pk"))[1]["n"]
 
 
 # --- the county's table ------------------------------------------------------------------------

@@ -322,10 +322,7 @@ def placement_work(user: Actor, now: dt.datetime) -> Work:
 
 
 def placement_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
-    qs = EligibilityAssessment.objects.visible_to(user).filter(
-        placement_state=PlacementState.AWAITING
-    )
-    return per_township(qs, "area__path")
+    return per_township(awaiting_placement(user), "area__path")
 
 
 def _open_checks(user: Actor) -> QuerySet[PendingCheck]:
@@ -378,10 +375,6 @@ def reviews_by_township(user: Actor, now: dt.datetime) -> dict[str, int]:
 
 
 # --- the command centre's figures --------------------------------------------------------
-def _numbers(counts: dict[str, int]) -> dict[str, int | float | None]:
-    return dict(counts)
-
-
 def figures(user: Actor, day: dt.date) -> list[Any]:
     """Persons in home isolation and in home health monitoring by township, reports missed
     today (the windows closed so far), open and overdue service requests, households
@@ -405,25 +398,19 @@ def figures(user: Actor, day: dt.date) -> list[Any]:
         _open_requests(user), "area__path", open=Count("pk"),
         overdue=Count("pk", filter=Q(due_at__lt=now)),
     )  # fmt: skip
-    placement, placement_t = township_counts(
-        EligibilityAssessment.objects.visible_to(user).filter(
-            placement_state=PlacementState.AWAITING
-        ),
-        "area__path",
-        n=Count("pk"),
-    )
+    placement, placement_t = township_counts(awaiting_placement(user), "area__path", n=Count("pk"))
     return [
         Figure("home.isolation", _("Persons in home isolation"), home["iso"],
-               by_township=_numbers(home_t["iso"]), url=reverse("home_isolation:households")),
+               by_township=home_t["iso"], url=reverse("home_isolation:households")),
         Figure("home.monitoring", _("Persons in home health monitoring"),
-               home["mon"], by_township=_numbers(home_t["mon"])),
+               home["mon"], by_township=home_t["mon"]),
         Figure("home.missed_today", _("Health reports missed today"), missed,
                url=reverse("home_isolation:missed"), note=_("In the report windows closed so far.")),
         Figure("home.requests_open", _("Open service requests"), req["open"],
-               by_township=_numbers(req_t["open"]), url=reverse("home_isolation:requests")),
+               by_township=req_t["open"], url=reverse("home_isolation:requests")),
         Figure("home.requests_overdue", _("Overdue service requests"), req["overdue"],
-               by_township=_numbers(req_t["overdue"]), url=reverse("home_isolation:board")),
+               by_township=req_t["overdue"], url=reverse("home_isolation:board")),
         Figure("home.awaiting_placement", _("Households awaiting centralized placement"),
-               placement["n"], by_township=_numbers(placement_t["n"]),
+               placement["n"], by_township=placement_t["n"],
                url=reverse("home_isolation:placement")),
     ]  # fmt: skip
