@@ -5,6 +5,7 @@ Every error is ``{"error": {"code", "message", "fields"}}`` with the right statu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -107,13 +108,19 @@ class Page(PageNumberPagination):
 
 
 def filter_list(
-    request: HttpRequest, filterset_class: Any, params: Any = None, *, queryset: Any = None
+    request: HttpRequest,
+    filterset_class: Any,
+    params: Any = None,
+    *,
+    queryset: Any = None,
+    total: Callable[[], int] | None = None,
 ) -> QuerySet:
     """A list endpoint's rows: ``queryset`` (by default every row of the filter set's model)
     limited to the user's areas, then filtered by the app's filter set (the one its list
     page uses) with ``params`` (the endpoint's query schema or a dict; empty values are no
     filter). A value the filter set refuses, such as another area's id, is a 422 naming the
-    field."""
+    field. ``total``: the whole list's length when no filter is set (a ``core.counts``
+    count the list page keeps too), given to the pager instead of a COUNT."""
     if params is None:
         data: dict[str, Any] = {}
     elif isinstance(params, dict):
@@ -127,7 +134,7 @@ def filter_list(
         fields = {k: [str(m) for m in v] for k, v in fs.errors.items()}
         first = next(iter(fields.values()))[0]
         raise ValidationFailed(first, fields=fields)
-    return fs.qs
+    return fs.qs if total is None or data else counts.total(fs.qs, total)
 
 
 def error_response(api: NinjaAPI, request: HttpRequest, status: int, body: dict) -> HttpResponse:

@@ -10,7 +10,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fangkong.areas.models import Area
-from fangkong.core import audit, counts
+from fangkong.core import audit
 from fangkong.core.actors import Actor, AuthedRequest
 from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
 from fangkong.core.errors import ValidationFailed
@@ -284,11 +284,8 @@ def list_persons(request: AuthedRequest, query: Query[PersonQuery]):
     require(request.user, "person.view")
     user = request.user
     persons = selectors.persons_for(user)
-    qs = filter_list(request, filters.PersonFilter, query, queryset=persons).order_by("pk")
-    if not any(v not in (None, "") for v in query.dict().values()):
-        # the whole list: its length is the page's cached total, not a count of the county
-        qs = counts.total(qs, lambda: selectors.persons_total(user))
-    return qs
+    return filter_list(request, filters.PersonFilter, query, queryset=persons,
+                       total=lambda: selectors.persons_total(user)).order_by("pk")  # fmt: skip
 
 
 @router.get(
@@ -359,10 +356,8 @@ def list_households(request: AuthedRequest, query: Query[HouseholdQuery]):
     require(request.user, "person.view")
     user = request.user
     households = selectors.households_for(user)
-    qs = filter_list(request, filters.HouseholdFilter, query, queryset=households).order_by("pk")
-    if not any(v not in (None, "") for v in query.dict().values()):
-        qs = counts.total(qs, lambda: selectors.households_total(user))
-    return qs
+    return filter_list(request, filters.HouseholdFilter, query, queryset=households,
+                       total=lambda: selectors.households_total(user)).order_by("pk")  # fmt: skip
 
 
 @router.get(
