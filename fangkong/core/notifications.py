@@ -33,18 +33,37 @@ def recipients(permission: str, area: Any) -> QuerySet[User]:
     )
 
 
+# Who holds which roles in which areas, and who is active: what decides ``recipients``.
+RECIPIENTS = "core.recipients"
+
+
+def recipient_ids(permission: str, area: Any) -> list[int]:
+    """The ids of ``recipients(permission, area)``, computed once per change of the users'
+    roles, areas or activity (``core.signals`` retires them): a service that tells a village
+    of every pre-registration does not join users, roles and areas each time."""
+    from fangkong.core import counts
+
+    return counts.cached(
+        RECIPIENTS,
+        (permission, area.path),
+        lambda: sorted(recipients(permission, area).values_list("pk", flat=True)),
+    )
+
+
 def notify(
-    users: Iterable[User], *, kind: str, title: str, url: str = "", area: Any = None
+    users: Iterable[User | int], *, kind: str, title: str, url: str = "", area: Any = None
 ) -> list[Notice]:
-    """A notice for each of ``users`` (each once). ``title`` is shown as written: pass it
-    already translated into the recipients' language (the county works in Chinese)."""
+    """A notice for each of ``users`` (users or their ids; each once). ``title`` is shown
+    as written: pass it already translated into the recipients' language (the county works
+    in Chinese)."""
     seen: set[int] = set()
     notices = []
     for u in users:
-        if u.pk in seen:
+        pk = u if isinstance(u, int) else u.pk
+        if pk in seen:
             continue
-        seen.add(u.pk)
-        notices.append(Notice(user=u, kind=kind, title=str(title)[:200], url=url, area=area))
+        seen.add(pk)
+        notices.append(Notice(user_id=pk, kind=kind, title=str(title)[:200], url=url, area=area))
     return Notice.objects.bulk_create(notices)
 
 

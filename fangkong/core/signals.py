@@ -1,11 +1,14 @@
-"""Sign-ins and sign-outs go to the audit log too; a new password ends the API tokens."""
+"""Sign-ins and sign-outs go to the audit log too; a new password ends the API tokens; a
+change of a user's roles, areas or activity retires the cached notice recipients."""
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from fangkong.core import audit
+from fangkong.core import audit, counts
+from fangkong.core.models import User, UserRole
+from fangkong.core.notifications import RECIPIENTS
 
 
 @receiver(user_logged_in)
@@ -40,3 +43,16 @@ def _password_changed(sender, instance, created, **kwargs):
         from fangkong.core.services.tokens import revoke_live_tokens
 
         revoke_live_tokens(instance, by=None, detail="revoked: password changed")
+
+
+@receiver(post_save, sender=User, dispatch_uid="core.recipients.user")
+@receiver(post_delete, sender=User, dispatch_uid="core.recipients.user_deleted")
+@receiver(post_save, sender=UserRole, dispatch_uid="core.recipients.role")
+@receiver(post_delete, sender=UserRole, dispatch_uid="core.recipients.role_deleted")
+@receiver(m2m_changed, sender=User.areas.through, dispatch_uid="core.recipients.areas")
+def _recipients_changed(sender, **kwargs):
+    if not kwargs.get("action", "post_").startswith("post_"):
+        return  # the m2m change's pre_ half
+    if set(kwargs.get("update_fields") or ()) == {"last_login"}:
+        return  # a sign-in
+    counts.changed(RECIPIENTS)

@@ -213,3 +213,28 @@ def test_throttled_per_address(county, origins, settings):
     assert 'data-testid="public-error"' in r.content.decode()
     other = Client(REMOTE_ADDR="10.0.0.9")
     assert post_form(other, county, id_number=OTHER_ID).status_code == 200
+
+
+def test_who_is_told_follows_the_users_roles_and_areas_as_they_change(
+    county, origins, staff, make_user
+):
+    """The recipients of a village's hand-overs are kept between registrations (a return
+    wave registers hundreds a second); a cadre added, moved or switched off is seen by the
+    very next registration."""
+    from fangkong.core.roles import Role
+
+    def told(user):
+        return Notice.objects.filter(user=user, kind="arrival_handover").count()
+
+    services.preregister(arrival_data(county))
+    newcomer = make_user(Role.VILLAGE_CADRE, county.village_a, username="village_a2")
+    services.preregister(arrival_data(county, id_number=OTHER_ID))
+    assert (told(staff["village_a"]), told(newcomer)) == (2, 1)
+    staff["village_a"].areas.set([county.village_b])  # moved to the other village
+    newcomer.is_active = False
+    newcomer.save()
+    services.preregister(arrival_data(county, id_number="11010519491231002X"))
+    assert (told(staff["village_a"]), told(newcomer)) == (2, 1)
+    services.preregister(arrival_data(county, id_number="513101198201130030",
+                                      area_id=county.village_b.pk))  # fmt: skip
+    assert told(staff["village_a"]) == 3 and told(staff["village_b"]) == 1

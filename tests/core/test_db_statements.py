@@ -55,6 +55,38 @@ def test_fetch_gives_what_the_queryset_gives(users, county):
                 assert got and all(not p._state.adding for p in got)
 
 
+def test_fetch_by_text_values_gives_what_the_queryset_gives(users, county):
+    """Look-ups by a string (an address, a blind index) are re-bound like primary keys;
+    none, or a list longer than the cache keeps, still answer as the queryset does."""
+    from fangkong.people.models import Person
+
+    people = [PersonFactory(area=county.village_a) for _ in range(3)]
+    names = sorted(p.name for p in people)
+
+    def by_name(values):
+        return Person.objects.filter(name__in=values).select_related("area").order_by("pk")
+
+    for chosen in (names[:1], names, names[1:], [], ["无此人"], names[::-1]):
+        for _ in range(2):
+            got = fastsql.fetch("test.by_name", by_name, chosen)
+            assert [(p.pk, p.area.name) for p in got] == [
+                (p.pk, p.area.name) for p in by_name(chosen)
+            ]
+    many = [f"无此人{i}" for i in range(fastsql.FETCH_CACHED_UP_TO)] + names[:1]
+    assert [p.pk for p in fastsql.fetch("test.by_name", by_name, many)] == [
+        p.pk for p in by_name(many)
+    ]
+
+
+def test_insert_reads_back_the_primary_key_when_asked(users, county):
+    row = audit.build(audit.Action.CREATE, by=users["county"], object_type="x", detail="one")
+    fastsql.insert(row, pk=True)
+    assert row.pk and AuditLog.objects.get(pk=row.pk).detail == "one"
+    other = audit.build(audit.Action.CREATE, by=users["county"], object_type="x", detail="two")
+    fastsql.insert(other)
+    assert other.pk is None and AuditLog.objects.filter(detail="two").count() == 1
+
+
 def test_update_counts_the_rows_it_changed(users, county):
     episode = start_episode(
         PersonFactory(area=county.village_a), "close_contact", start_date=NOV_23, by=None

@@ -37,7 +37,8 @@ from fangkong.arrivals.services._common import Errors, clean_text
 from fangkong.checkpoints.decisions import table_for
 from fangkong.core import audit
 from fangkong.core.actors import Actor
-from fangkong.core.notifications import notify
+from fangkong.core.db import statements
+from fangkong.core.notifications import notify, recipient_ids
 from fangkong.core.pii import blind_index
 from fangkong.people.choices import DocType, PersonStatus
 from fangkong.people.idnumber import IdNumberError, normalise_id, parse_resident_id, validate_phone
@@ -94,8 +95,24 @@ def ack_due(arrival_date: dt.date, now: dt.datetime | None = None) -> dt.datetim
 def receiving_areas(ids: set[int]) -> dict[int, Area]:
     """The areas among ``ids`` an arrival may be handed to: villages, communities and
     below (estates, groups, buildings) of the county."""
-    found = Area.objects.filter(pk__in=ids)
+    found = statements.fetch("arrivals.receiving_areas", _areas, sorted(ids))
     return {a.pk: a for a in found if a.level >= AreaLevel.VILLAGE}
+
+
+# The look-ups below run on every pre-registration (hundreds a second in a return wave):
+# compiled once through core.db.statements.fetch, then only re-bound.
+def _areas(ids: list[int]) -> Any:
+    return Area.objects.filter(pk__in=ids)
+
+
+def _persons(indexes: list[str]) -> Any:
+    return Person.objects.filter(
+        id_number_index__in=indexes, status=PersonStatus.ACTIVE
+    ).select_related("household__area")
+
+
+def _homes(addresses: list[str]) -> Any:
+    return Household.objects.filter(address__in=addresses).select_related("area").order_by("pk")
 
 
 def clean_id(errors: Errors, doc_type: str, value: Any, field: str = "id_number") -> str:
@@ -204,15 +221,13 @@ def resolve_places(values: list[dict[str, Any]]) -> None:
     """The person (by document number, anywhere in the county) and the household (the
     person's, else one at the same address in the receiving village) of each arrival; the
     arrival's area becomes the household's (a group or building under the village)."""
-    indexes = {blind_index(v["id_number"]) for v in values if v.get("id_number")}
+    indexes = sorted({blind_index(v["id_number"]) for v in values if v.get("id_number")})
     persons: dict[str, Person] = {}
-    for p in Person.objects.filter(
-        id_number_index__in=indexes, status=PersonStatus.ACTIVE
-    ).select_related("household__area"):
+    for p in statements.fetch("arrivals.persons", _persons, indexes):
         persons.setdefault(p.id_number_index, p)
-    addresses = {v["address"] for v in values}
+    addresses = sorted({v["address"] for v in values})
     homes: dict[str, list[Household]] = defaultdict(list)
-    for h in Household.objects.filter(address__in=addresses).select_related("area").order_by("pk"):
+    for h in statements.fetch("arrivals.homes", _homes, addresses):
         homes[h.address].append(h)
     for v in values:
         person = persons.get(blind_index(v["id_number"]))
@@ -228,33 +243,14 @@ def resolve_places(values: list[dict[str, Any]]) -> None:
             v["area"] = household.area
 
 
-def _recipients(areas: list[Area]) -> dict[int, list[Any]]:
-    """The users to tell of a hand-over to each area (``recipients("arrival.acknowledge",
-    area)``), for all the areas in one query."""
-    from fangkong.core.models import User
-    from fangkong.core.roles import roles_with
-
-    step = Area.steplen
-    prefixes = {a.path[:i] for a in areas for i in range(step, len(a.path) + 1, step)}
-    rows = (
-        User.objects.filter(is_active=True, role_set__role__in=roles_with("arrival.acknowledge"),
-                            areas__path__in=prefixes)
-        .values_list("pk", "areas__path")
-        .distinct()
-    )  # fmt: skip
-    found = list(rows)
-    users = {u.pk: u for u in User.objects.filter(pk__in={pk for pk, _p in found})}
-    return {a.pk: [users[pk] for pk, path in found if a.path.startswith(path)] for a in areas}
-
-
 def _notify_villages(arrivals: list[Arrival]) -> None:
     by_area: dict[int, list[Arrival]] = defaultdict(list)
     for a in arrivals:
         by_area[a.area_id].append(a)
-    told = _recipients([items[0].area for items in by_area.values()])
     for items in by_area.values():
         area = items[0].area
-        if not told[area.pk]:
+        told = recipient_ids("arrival.acknowledge", area)
+        if not told:
             continue
         url = (
             items[0].get_absolute_url()
@@ -267,7 +263,7 @@ def _notify_villages(arrivals: list[Arrival]) -> None:
             "area": area.name,
             "due": timezone.localtime(min(a.ack_due_at for a in items)).strftime("%m-%d %H:%M"),
         }
-        notify(told[area.pk], kind="arrival_handover", title=title, url=url, area=area)
+        notify(told, kind="arrival_handover", title=title, url=url, area=area)
 
 
 def _write_one(values: dict[str, Any], source: str, by: Actor | None) -> tuple[Arrival, bool]:
@@ -276,8 +272,10 @@ def _write_one(values: dict[str, Any], source: str, by: Actor | None) -> tuple[A
     try:
         with transaction.atomic():
             arrival = Arrival(reference=new_reference(), source=source, created_by=actor, **values)
-            arrival.save()
-            audit.record(audit.Action.CREATE, arrival, by=by, after=audit.snapshot(arrival))
+            # one statement each, built once: a return wave writes hundreds a second
+            statements.insert(arrival, pk=True)
+            audit.insert(audit.build(audit.Action.CREATE, arrival, by=by,
+                                     after=audit.snapshot(arrival)))  # fmt: skip
             return arrival, True
     except IntegrityError:
         pass  # a pending entry for this number exists (or was written concurrently)

@@ -4,7 +4,8 @@
   only place, with the rest of ``core.db``, where code opens a cursor);
 - ``statement(key, build)``: a statement text built once per database vendor (an app's
   ``sql.py`` builds its statements from the models' table names through it);
-- ``fetch``: a queryset compiled once per shape and connection, then only re-bound;
+- ``fetch``: a queryset compiled once per shape and connection, then only re-bound (its
+  look-up values: primary keys, or strings such as a blind index or an address);
 - ``update`` / ``update_sql``: an UPDATE by primary keys from a cached statement, with
   conditions (``=``, ``>=``, ``in``: a state machine's ``sources(target)``) and, on
   PostgreSQL, another data-modifying statement run in the same round trip.
@@ -65,8 +66,18 @@ def query_one(
 
 # Stand-ins bound when a queryset is compiled: each compiled parameter equal to one of them
 # is replaced by the matching value at run time; every other parameter is a constant of
-# the query (a status literal, ...).
+# the query (a status literal, ...). Integers for integer look-ups, strings no real value
+# holds (a NUL inside) for text ones.
 _SENTINEL_BASE = -7_340_000_000_000
+
+
+FETCH_CACHED_UP_TO = 64
+
+
+def _sentinels(kind: type, n: int) -> list[Any]:
+    if kind is str:
+        return [f"\x00fangkong-lookup-{i}\x00" for i in range(n)]
+    return [_SENTINEL_BASE - i for i in range(n)]
 
 
 def _cache(conn: Any) -> dict:
@@ -82,21 +93,28 @@ M = TypeVar("M", bound=models.Model)
 
 def fetch(
     key: str,
-    make: Callable[[list[int]], QuerySet[M]],
-    values: Sequence[int],
+    make: Callable[[list[Any]], QuerySet[M]],
+    looked_up: Sequence[int] | Sequence[str],
     *,
     using: str = DEFAULT_DB_ALIAS,
 ) -> list[M]:
-    """``list(make(values))``, with ``make``'s SQL compiled once per ``key`` and number of
-    values. ``values`` are distinct integers (primary keys); ``make`` must use them only as
-    lookup values (``pk__in=values``, ...) and may not depend on anything else that changes
-    between calls (no dates, no user)."""
-    values = list(values)
+    """``list(make(looked_up))``, with ``make``'s SQL compiled once per ``key``, number and
+    kind of values. ``looked_up`` are distinct integers (primary keys) or distinct strings;
+    ``make`` must use them only as lookup values (``pk__in=values``,
+    ``address__in=values``, ...) and may not depend on anything else that changes between
+    calls (no dates, no user)."""
+    values: list[Any] = list(looked_up)
+    if not values or len(values) > FETCH_CACHED_UP_TO:
+        # none: the queryset knows it matches nothing (it cannot be compiled); a long
+        # list's compile is small beside its rows, and caching every length would grow the
+        # connection's cache with each batch size
+        return list(make(values))
+    kind = str if isinstance(values[0], str) else int
     conn = connections[using]
     cache = _cache(conn)
-    entry = cache.get((key, len(values)))
+    entry = cache.get((key, kind, len(values)))
     if entry is None:
-        entry = cache[(key, len(values))] = _compile(make, len(values), using)
+        entry = cache[(key, kind, len(values))] = _compile(make, kind, len(values), using)
     if entry is False:  # not cacheable: run it as it is
         return list(make(values))
     compiler, sql, slots = entry
@@ -128,14 +146,15 @@ def fetch(
     return out
 
 
-def insert(obj: models.Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
-    """Insert ``obj`` (its primary key left to the database and not read back) with a
-    statement built once per model and connection: for a row written on a hot path, where
-    ``save()``'s per-call compile costs more than the database does."""
+def insert(obj: models.Model, *, pk: bool = False, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Insert ``obj`` with a statement built once per model and connection: for a row
+    written on a hot path, where ``save()``'s per-call compile costs more than the database
+    does. Its primary key is left to the database, and read back (``RETURNING``, which
+    both databases have) when ``pk``."""
     conn = connections[using]
     model = type(obj)
     cache = _cache(conn)
-    entry = cache.get(("insert", model))
+    entry = cache.get(("insert", model, pk))
     if entry is None:
         qn = conn.ops.quote_name
         fields = [
@@ -145,17 +164,21 @@ def insert(obj: models.Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
         ]
         cols = ", ".join(qn(f.column) for f in fields)
         sql = f"INSERT INTO {qn(model._meta.db_table)} ({cols}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
-        entry = cache[("insert", model)] = (sql, fields)
+        if pk:
+            sql += f" RETURNING {qn(model._meta.pk.column)}"
+        entry = cache[("insert", model, pk)] = (sql, fields)
     sql, fields = entry
     params = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
     with prepared(), conn.cursor() as cursor:
         cursor.execute(sql, params)
+        if pk:
+            obj.pk = cursor.fetchone()[0]
     obj._state.adding = False
     obj._state.db = using
 
 
-def _compile(make: Callable[[list[int]], QuerySet], n: int, using: str) -> Any:
-    sentinels = [_SENTINEL_BASE - i for i in range(n)]
+def _compile(make: Callable[[list[Any]], QuerySet], kind: type, n: int, using: str) -> Any:
+    sentinels = _sentinels(kind, n)
     qs = make(sentinels)
     if (
         qs._prefetch_related_lookups  # type: ignore[attr-defined]
@@ -166,7 +189,7 @@ def _compile(make: Callable[[list[int]], QuerySet], n: int, using: str) -> Any:
     compiler = qs.query.get_compiler(using=using)
     sql, params = compiler.as_sql()
     index = {s: i for i, s in enumerate(sentinels)}
-    slots: list[Any] = [index[p] if type(p) is int and p in index else (p,) for p in params]
+    slots: list[Any] = [index[p] if type(p) is kind and p in index else (p,) for p in params]
     if sorted(s for s in slots if isinstance(s, int)) != sorted(set(range(n))) and n:
         return False  # a value was changed or dropped on the way: do not guess
     return compiler, sql, slots
