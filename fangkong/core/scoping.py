@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import NotVisible
@@ -93,14 +94,22 @@ def covered_areas_q(user: MaybeActor) -> Q | None:
 
 def area_q(user: MaybeActor, scope_field: str) -> Q | None:
     """A Q limiting ``scope_field`` to the user's areas and below; None when nothing is visible."""
-    q = covered_areas_q(user)
-    if q is None:
+    if user is None or not user.is_authenticated or not user.is_active or not user.area_paths:
         return None
-    from fangkong.areas.models import Area
-
     # A subquery on the (small) area table rather than a join: the database resolves the
-    # area ids once and then uses the index on the scoped table's area column.
-    return Q(**{f"{scope_field}__in": Area.objects.filter(q).values("pk")})
+    # area ids once and then uses the index on the scoped table's area column. Written as
+    # SQL (the subtree rule's ``subtree_sql``), not as a queryset: every scoped read builds
+    # one, and a page of counts (the county's home: 20) spent a fifth of its time building
+    # and compiling the same subquery.
+    return Q(**{f"{scope_field}__in": _areas_within(user.area_paths)})
+
+
+def _areas_within(paths: Iterable[str]) -> RawSQL:
+    from fangkong.areas.models import Area
+    from fangkong.core.db.vendor import table
+
+    cond, params = subtree_sql('"path"', paths)  # the paths are bound parameters
+    return RawSQL(f'SELECT "id" FROM {table(Area)} WHERE {cond}', params)  # noqa: S608, S611
 
 
 _MARK = "fangkong_visible_to"  # on the queryset's Query, which every clone copies
