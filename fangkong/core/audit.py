@@ -140,3 +140,12 @@ def record_many_created(
         ],
         batch_size=2000,
     )
+
+
+WRITES = (Action.CREATE, Action.UPDATE, Action.DELETE, Action.IMPORT, Action.MERGE)
+
+
+def acted_since(user: Actor, at: dt.datetime) -> bool:
+    """Whether ``user`` changed anything after ``at`` (a change-log row of theirs): a
+    figure counted before must be counted again for them."""
+    return AuditLog.objects.filter(actor_id=user.pk, at__gt=at, action__in=WRITES).exists()

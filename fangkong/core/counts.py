@@ -87,6 +87,15 @@ def recent(name: str, scope: Hashable, compute: Callable[[], T], seconds: int) -
     return _once(f"recent:{name}:{period}:{_digest(scope)}", compute, seconds)
 
 
+def refresh(name: str, scope: Hashable, compute: Callable[[], T], seconds: int) -> T:
+    """``recent``'s value computed now and kept for the rest of its period (someone who
+    just changed the data it counts must not be shown the count from before)."""
+    period = int(time.time() // seconds)
+    found = compute()
+    cache.set(f"recent:{name}:{period}:{_digest(scope)}", found, seconds)
+    return found
+
+
 def _digest(scope: Hashable) -> str:
     return hashlib.sha1(repr(scope).encode(), usedforsecurity=False).hexdigest()
 

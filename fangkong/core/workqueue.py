@@ -210,42 +210,59 @@ def township_table(user: Actor, now: dt.datetime | None = None) -> TownshipTable
 # --- the home page -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Overview:
-    """A home page's work: the user's items (counted on every view), the table per
-    township above township level (else None) and when that table was counted."""
+    """A home page's work: the user's items, the table per township above township level
+    (else None), when they were counted (None: for this view) and today's figures."""
 
     items: list[Item]
     table: TownshipTable | None
     counted_at: dt.datetime | None = None
+    figures: list[Any] = field(default_factory=list)  # today's headline numbers
 
 
 def overview(user: Actor, now: dt.datetime | None = None) -> Overview:
-    """The home page's work. The user's own list is counted on every view (what they just
-    handled is gone from it). The table per township, the county's overview of every
-    township's work (a grouped query per queue: half of the county home's 49 statements),
-    is counted once per web process every ``FANGKONG_OVERVIEW_SECONDS`` for the queues and
-    areas it covers, and the page says when."""
+    """The home page's work. A user within a township (a village's cadre, a township's
+    officers, a site's staff) has it counted on every view. Above township level (the
+    county's command centre, its dispatchers) it is the county's overview, every queue
+    county-wide and per township (19 aggregates and as many grouped queries): counted once
+    per web process every ``FANGKONG_OVERVIEW_SECONDS`` for the queues and areas it covers,
+    the list and the table from the same moment (their totals agree), and the page says
+    when. Either way what a user just handled is gone from their list: one who has changed
+    anything since the last count has it counted again (and the others see that count)."""
     from django.conf import settings
 
-    from fangkong.core import counts
+    from fangkong.core import audit, counts
+    from fangkong.core.selectors import today_figures
 
     now = now or timezone.now()
-    items = items_for(user, now)
     seconds = settings.FANGKONG_OVERVIEW_SECONDS
     if not seconds or not spans_townships(user):
-        return Overview(items, township_table(user, now))
+        return Overview(items_for(user, now), township_table(user, now), None, today_figures(user))
     by_key = {q.key: q for q in queues_for(user)}
 
-    def count() -> tuple[dt.datetime, Any]:
+    def count() -> tuple[dt.datetime, Any, Any, Any]:
+        # keys and numbers only: the queues (their labels, translated per request) stay here
+        items = [(i.key, i.count, i.due, i.url) for i in items_for(user, now)]
+        figures = today_figures(user)
         table = township_table(user, now)
         if table is None:
-            return now, None
-        return now, ([q.key for q in table.queues], [(r.area, r.counts) for r in table.rows])
+            return now, items, None, figures
+        cells = ([q.key for q in table.queues], [(r.area, r.counts) for r in table.rows])
+        return now, items, cells, figures
 
-    # what decides the table: the queues shown (by role) and the areas
-    scope = (tuple(by_key), counts.scope_of(user))
-    at, rows = counts.recent("workqueue.townships", scope, count, seconds)
-    if rows is None:
-        return Overview(items, None)
-    keys, cells = rows
-    table = TownshipTable([by_key[k] for k in keys], [TownshipRow(a, c) for a, c in cells])
-    return Overview(items, table, at)
+    # what decides them: the queues shown and the figures (by role), and the areas
+    scope = (tuple(by_key), tuple(sorted(user.role_codes)), counts.scope_of(user))
+    at, listed, cells, figures = counts.recent("workqueue.overview", scope, count, seconds)
+    if audit.acted_since(user, at):
+        at, listed, cells, figures = counts.refresh("workqueue.overview", scope, count, seconds)
+    items = sorted(
+        (
+            Item(k, by_key[k].label, n, due, url, due is not None and due < now)
+            for k, n, due, url in listed
+        ),
+        key=_urgency,
+    )
+    if cells is None:
+        return Overview(items, None, at, figures)
+    keys, rows = cells
+    table = TownshipTable([by_key[k] for k in keys], [TownshipRow(a, c) for a, c in rows])
+    return Overview(items, table, at, figures)

@@ -418,9 +418,10 @@ def test_every_role_has_its_domain_and_no_home_says_it_is_awaited(users, login):
         assert 'data-testid="work-awaiting"' not in page
 
 
-def test_the_checkpoint_officer_has_a_domain_now(users, login):
+def test_the_checkpoint_officer_has_a_domain_now(users, login, settings):
     from fangkong.checkpoints import services as checkpoints
 
+    settings.FANGKONG_OVERVIEW_SECONDS = 0  # the county's officer: each step seen at once
     officer = users["checkpoint"]
     page = login(officer).get("/").content.decode()
     assert 'data-testid="work-awaiting"' not in page
@@ -477,10 +478,17 @@ def test_follow_up_deadlines_come_from_the_setting(world, users, settings):
     assert work.due == oldest + dt.timedelta(hours=4)
 
 
-def test_the_county_table_is_counted_once_a_period_and_says_when_but_own_work_each_view(
-    world, users, login, settings, county
+def test_the_county_overview_is_counted_once_a_period_and_says_when_a_townships_each_view(
+    world, users, login, settings, county, monkeypatch, make_user
 ):
+    """Above township level the list and the table are the county's overview, counted
+    together once a period (their totals agree); a township's officers, who handle the
+    items themselves, have theirs counted on every view."""
+    from fangkong.checkpoints import services as checkpoints
+    from fangkong.core import counts
+
     settings.FANGKONG_OVERVIEW_SECONDS = 30
+    monkeypatch.setattr(counts.time, "time", lambda: 1_800_000_000.0)  # within one period
     client = login(users["county"])
     page = client.get("/").content.decode()
     cells = re.findall(r'data-township="(\d+)">(.*?)</tr>', page)
@@ -488,13 +496,26 @@ def test_the_county_table_is_counted_once_a_period_and_says_when_but_own_work_ea
     with CaptureQueriesContext(connection) as ctx:
         again = client.get("/").content.decode()
     assert re.findall(r'data-township="(\d+)">(.*?)</tr>', again) == cells
-    grouped = [q for q in ctx.captured_queries if "_township" in q["sql"]]
-    assert not grouped  # the table from the last count: no grouped query per queue
-    assert work_on(again) == work_on(page)  # the user's own list is counted all the same
-    assert "SELECT" in " ".join(q["sql"] for q in ctx.captured_queries)
+    assert work_on(again) == work_on(page)
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "testing_retesttask" not in sql and "checkpoints_checkpoint" not in sql
+    # new work by another: the township's checkpoint officer sees it at once, the county's
+    # user at the next count
+    colleague = make_user(Role.COUNTY_COMMAND, county.county, username="county2")
+    checkpoints.create_checkpoint(checkpoints.CheckpointData(
+        name="G65", area=county.town_a, location="出口"), by=colleague)  # fmt: skip
+    assert (
+        work_on(login(users["checkpoint_a"]).get("/").content.decode())["checkpoints.unstaffed"]
+        == 2
+    )
+    assert work_on(client.get("/").content.decode())["checkpoints.unstaffed"] == 2
+    # what the user changed themselves is counted again at once, for the others too
+    checkpoints.create_checkpoint(checkpoints.CheckpointData(
+        name="G75", area=county.town_b, location="出口"), by=users["county"])  # fmt: skip
+    assert work_on(client.get("/").content.decode())["checkpoints.unstaffed"] == 4
+    assert work_on(login(colleague).get("/").content.decode())["checkpoints.unstaffed"] == 4
     settings.FANGKONG_OVERVIEW_SECONDS = 0  # counted on every view, no time shown
-    with CaptureQueriesContext(connection) as ctx:
-        live = client.get("/").content.decode()
-    assert [q for q in ctx.captured_queries if "_township" in q["sql"]]
+    live = client.get("/").content.decode()
+    assert work_on(live)["checkpoints.unstaffed"] == 4
     assert 'data-testid="counted-at"' not in live
     assert 'data-testid="counted-at"' not in login(users["township_a"]).get("/").content.decode()

@@ -5,7 +5,6 @@ from django.utils import timezone
 
 from fangkong.core import workqueue
 from fangkong.core.roles import ROLE_DESCRIPTIONS, Role
-from fangkong.core.selectors import today_figures
 from fangkong.core.services.two_factor import confirmed_device
 
 
@@ -23,7 +22,7 @@ def home(request):
             "roles": roles,
             "areas": areas,
             "has_2fa": confirmed_device(user) is not None,
-            "figures": today_figures(user),
+            "figures": work.figures,
             "work": work.items,
             "queues": workqueue.queues_for(user),
             "awaiting": workqueue.awaiting_domains(user),
