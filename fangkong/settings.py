@@ -137,6 +137,8 @@ TEMPLATES = [
     },
 ]
 
+FORM_RENDERER = "fangkong.core.widgets.FormRenderer"
+
 # --- Database -------------------------------------------------------------------------------
 SQLITE_PATH = Path(os.environ.get("FANGKONG_SQLITE_PATH", VAR_DIR / "fangkong.sqlite3"))
 if os.environ.get("DATABASE_URL"):
