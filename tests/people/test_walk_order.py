@@ -45,6 +45,25 @@ def test_a_township_sorted_by_name_sees_only_its_own_people(users, login, people
     assert names_on(client, "/people/persons/?sort=name") == ["李四"]
 
 
+def test_with_no_order_chosen_the_list_is_by_name_and_read_the_same_way(
+    users, login, people, county
+):
+    """The default order is the name, walked for a county or a township like ``sort=name``
+    (by registration order PostgreSQL read a late township from the county's first person):
+    the same names, in the same order, with ties kept in registration order."""
+    twin = PersonFactory(area=county.village_a, name="王五")  # same name, registered later
+    for who in ("county", "township_a", "township_b"):
+        client = login(users[who])
+        assert names_on(client, "/people/persons/") == names_on(
+            client, "/people/persons/?sort=name"
+        )
+    client = login(users["township_a"])
+    page = client.get("/people/persons/").content.decode()
+    ids = [int(i) for i in re.findall(r'href="/people/persons/(\d+)/"', page)]
+    wang = [i for i in ids if Person.objects.get(pk=i).name == "王五"]
+    assert wang == sorted(wang) and twin.pk == wang[-1]
+
+
 def test_a_filter_with_the_name_order_still_filters(users, login, people, county):
     client = login(users["county"])
     url = f"/people/persons/?sort=name&area={county.town_b.pk}"

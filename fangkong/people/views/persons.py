@@ -38,7 +38,10 @@ class PersonListView(ObjectListView):
     filterset_class = PersonFilter
     export_permission = "person.export"
     export_name = "persons"
-    default_order = "pk"
+    # By name, read in the name index's order for a county or a township (the walk): by
+    # registration order, PostgreSQL walked the primary key from the county's first
+    # person, and a township registered late read ~800,000 of them for a page (0.55 s)
+    default_order = ("name", "pk")
     create_url = reverse_lazy("people:person_create")
     columns = [
         Column("name", _("Name"), order_by="name", link=True),
@@ -48,7 +51,7 @@ class PersonListView(ObjectListView):
         AreaColumn("area", _("Area")),
     ]
 
-    walk_orders = frozenset({"name"})
+    walk_orders = frozenset({"", "name"})
 
     def get_queryset(self):
         # scoped by the view (``visible_to``, or the ordered walk of a county by name)
