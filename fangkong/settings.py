@@ -269,8 +269,8 @@ FANGKONG_RETENTION_DAYS = int(os.environ.get("FANGKONG_RETENTION_DAYS", "180"))
 
 # --- Abuse limits -----------------------------------------------------------------------------
 # Per user and action: at most (count, in seconds) — fangkong/core/ratelimit.py. The counts
-# are kept in the "ratelimit" cache: the database on PostgreSQL (shared by every process and
-# machine), process memory on the embedded SQLite (there each web process counts its own).
+# are rows of one table on PostgreSQL (shared by every process and machine), process memory
+# on the embedded SQLite (there each web process counts its own: the cache "ratelimit").
 FANGKONG_RATE_LIMITS = {
     "pii.reveal": (int(os.environ.get("FANGKONG_REVEAL_LIMIT", "60")), 600),
     "person.search": (int(os.environ.get("FANGKONG_SEARCH_LIMIT", "300")), 600),
@@ -284,16 +284,10 @@ FANGKONG_RATE_LIMITS = {
 }
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "ratelimit": (
-        {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "fangkong_ratelimit_cache",  # created by core's migration 0003
-            "TIMEOUT": 600,  # at least the longest window: the database cache re-sets on incr
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
-        }
-        if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
-    ),
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ratelimit",
+    },
 }
 
 # --- I18N -----------------------------------------------------------------------------------

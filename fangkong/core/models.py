@@ -465,6 +465,25 @@ class Notice(models.Model):
         return self.title
 
 
+class RateCount(models.Model):
+    """One user's (or client address's) count of one action in one window of
+    ``core.ratelimit``, on PostgreSQL: one row per key, counted by one statement that every
+    web process and machine shares."""
+
+    key = models.CharField(_("key"), max_length=200, primary_key=True)
+    count = models.IntegerField(_("count"), default=0)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    scope_field = None  # bookkeeping: no one's data
+
+    class Meta:
+        verbose_name = _("rate-limit count")
+        verbose_name_plural = _("rate-limit counts")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
 class Generation(models.Model):
     """A counter bumped after each change to a kind of data (``core.counts``): cached
     figures computed from that data are keyed by it, so a change retires them everywhere,

@@ -112,3 +112,30 @@ def test_page_searches_over_the_limit_get_429_with_the_message(users, person_a, 
     assert "张三" not in response.content.decode()
     # the same page without a search still opens
     assert client.get("/people/persons/").status_code == 200
+
+
+def test_on_postgresql_a_count_is_one_shared_row_and_old_windows_are_swept(
+    users, clock, monkeypatch
+):
+    """On PostgreSQL each user's count of a window is one row counted by one statement, so
+    a count another web process made is seen here; rows of ended windows are deleted by
+    the counting itself now and then."""
+    from django.db import connection
+
+    from fangkong.core.errors import RateLimited
+    from fangkong.core.models import RateCount
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite counts in each process's memory")
+    user = users["county"]
+    ratelimit.hit(user, "person.search")
+    ratelimit.hit(user, "person.search")
+    row = RateCount.objects.get()
+    assert row.count == 2 and str(user.pk) in row.key
+    RateCount.objects.filter(pk=row.pk).update(count=3)  # another process's third search
+    with pytest.raises(RateLimited):
+        ratelimit.hit(user, "person.search")
+    clock["t"] += WINDOW  # the next window, and a sweep on this count
+    monkeypatch.setattr(ratelimit, "PURGE_EVERY", 1)
+    ratelimit.hit(user, "person.search")
+    assert list(RateCount.objects.values_list("count", flat=True)) == [1]

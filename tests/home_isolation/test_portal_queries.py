@@ -11,12 +11,12 @@ URL = "/api/v1/home-isolation/portal/reports"
 
 def _ours(ctx) -> list[str]:
     """The report's own statements: the link with its phase and latest report, the policy
-    stamp, the insert (the rate limit's own cache rows on PostgreSQL, savepoints and the
-    transaction aside)."""
+    stamp, the insert (the rate limit's count on PostgreSQL, savepoints and the transaction
+    aside)."""
     return [
         q["sql"]
         for q in ctx.captured_queries
-        if "ratelimit_cache" not in q["sql"]
+        if "core_ratecount" not in q["sql"]
         and "SAVEPOINT" not in q["sql"]
         and q["sql"] not in ("BEGIN", "COMMIT")
     ]
