@@ -343,9 +343,11 @@ LOGGING = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FANGKONG_PAGE_SIZE = 50
-# The county home's table of work per township is counted at most this often per web
-# process (every user's own work list is counted on every view). 0: on every view.
+# A home page's work is counted at most this often per web process (the page says when; a
+# user's own change is counted at once): above township level, the county's overview with
+# its table per township; within a township, the user's list. 0: on every view.
 FANGKONG_OVERVIEW_SECONDS = int(os.environ.get("FANGKONG_OVERVIEW_SECONDS", "30"))
+FANGKONG_WORK_SECONDS = int(os.environ.get("FANGKONG_WORK_SECONDS", "10"))
 # A search counts its matches no further than this: past it the list says "more than N"
 # (a common surname county-wide matches 60,000 persons; counting them took 0.7 s).
 FANGKONG_SEARCH_COUNT_BOUND = int(os.environ.get("FANGKONG_SEARCH_COUNT_BOUND", "1000"))

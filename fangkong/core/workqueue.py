@@ -217,25 +217,29 @@ class Overview:
     table: TownshipTable | None
     counted_at: dt.datetime | None = None
     figures: list[Any] = field(default_factory=list)  # today's headline numbers
+    every: int = 0  # seconds between counts (0: counted for this view)
 
 
 def overview(user: Actor, now: dt.datetime | None = None) -> Overview:
-    """The home page's work. A user within a township (a village's cadre, a township's
-    officers, a site's staff) has it counted on every view. Above township level (the
-    county's command centre, its dispatchers) it is the county's overview, every queue
-    county-wide and per township (19 aggregates and as many grouped queries): counted once
-    per web process every ``FANGKONG_OVERVIEW_SECONDS`` for the queues and areas it covers,
-    the list and the table from the same moment (their totals agree), and the page says
-    when. Either way what a user just handled is gone from their list: one who has changed
-    anything since the last count has it counted again (and the others see that count)."""
+    """The home page's work, counted once per web process and period for the queues,
+    roles and areas it covers, and the page says when: every ``FANGKONG_WORK_SECONDS``
+    for a user within a township (a village's cadre, a township's officers, a site's staff:
+    shared by the colleagues of one area); above township level (the county's command
+    centre, its dispatchers) every ``FANGKONG_OVERVIEW_SECONDS``, as the county's
+    overview: every queue county-wide and per township (19 aggregates and as many grouped
+    queries), the list and the table from the same moment (their totals agree). What a
+    user just handled is gone from their list all the same: one who has changed anything
+    since the last count has it counted again (and their colleagues see that count). A
+    period of 0 counts on every view."""
     from django.conf import settings
 
     from fangkong.core import audit, counts
     from fangkong.core.selectors import today_figures
 
     now = now or timezone.now()
-    seconds = settings.FANGKONG_OVERVIEW_SECONDS
-    if not seconds or not spans_townships(user):
+    wide = spans_townships(user)
+    seconds = settings.FANGKONG_OVERVIEW_SECONDS if wide else settings.FANGKONG_WORK_SECONDS
+    if not seconds:
         return Overview(items_for(user, now), township_table(user, now), None, today_figures(user))
     by_key = {q.key: q for q in queues_for(user)}
 
@@ -262,7 +266,7 @@ def overview(user: Actor, now: dt.datetime | None = None) -> Overview:
         key=_urgency,
     )
     if cells is None:
-        return Overview(items, None, at, figures)
+        return Overview(items, None, at, figures, seconds)
     keys, rows = cells
     table = TownshipTable([by_key[k] for k in keys], [TownshipRow(a, c) for a, c in rows])
-    return Overview(items, table, at, figures)
+    return Overview(items, table, at, figures, seconds)

@@ -515,7 +515,38 @@ def test_the_county_overview_is_counted_once_a_period_and_says_when_a_townships_
     assert work_on(client.get("/").content.decode())["checkpoints.unstaffed"] == 4
     assert work_on(login(colleague).get("/").content.decode())["checkpoints.unstaffed"] == 4
     settings.FANGKONG_OVERVIEW_SECONDS = 0  # counted on every view, no time shown
+    settings.FANGKONG_WORK_SECONDS = 0
     live = client.get("/").content.decode()
     assert work_on(live)["checkpoints.unstaffed"] == 4
     assert 'data-testid="counted-at"' not in live
     assert 'data-testid="counted-at"' not in login(users["township_a"]).get("/").content.decode()
+
+
+def test_a_townships_list_is_shared_by_its_officers_and_counted_again_for_who_acted(
+    world, users, login, settings, county, monkeypatch, make_user
+):
+    """Within a township the list is counted once per FANGKONG_WORK_SECONDS for everyone
+    with the same roles and areas; an officer's own change is counted at once (and their
+    colleague sees that count)."""
+    from fangkong.checkpoints import services as checkpoints
+    from fangkong.core import counts
+
+    settings.FANGKONG_WORK_SECONDS = 10
+    monkeypatch.setattr(counts.time, "time", lambda: 1_800_000_000.0)  # within one period
+    officer = users["checkpoint_a"]
+    colleague = make_user(Role.CHECKPOINT_OFFICER, county.town_a, username="cp_a2")
+    page = login(officer).get("/").content.decode()
+    assert 'data-testid="counted-at"' in page and "every 10 seconds" in page
+    assert work_on(page)["checkpoints.unstaffed"] == 1
+    with CaptureQueriesContext(connection) as ctx:
+        login(colleague).get("/")
+    assert not [q for q in ctx.captured_queries if "checkpoints_checkpoint" in q["sql"]]
+    cp, _other = (checkpoints.create_checkpoint(checkpoints.CheckpointData(
+        name=name, area=county.town_a, location="出口"), by=users["county"])
+        for name in ("G65", "G75"))  # fmt: skip
+    assert work_on(login(colleague).get("/").content.decode())["checkpoints.unstaffed"] == 1
+    checkpoints.start_shift(cp, by=officer)  # the officer handles one: counted again
+    assert work_on(login(officer).get("/").content.decode())["checkpoints.unstaffed"] == 2
+    shift_started = login(colleague).get("/").content.decode()
+    assert work_on(shift_started)["checkpoints.unstaffed"] == 2
+    assert 'data-township="' not in shift_started  # no table within a township

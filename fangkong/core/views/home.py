@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
@@ -28,6 +27,6 @@ def home(request):
             "awaiting": workqueue.awaiting_domains(user),
             "townships": work.table,
             "counted_at": work.counted_at,
-            "counted_every": settings.FANGKONG_OVERVIEW_SECONDS,
+            "counted_every": work.every,
         },
     )
