@@ -1,5 +1,7 @@
 """The navigation a user sees depends on what their roles may do."""
 
+import functools
+
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +63,15 @@ NAV = [
 ]
 
 
+@functools.cache
+def _url(name: str) -> str | None:
+    # the addresses do not change while the process runs: reversed once, not on every page
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -69,9 +80,8 @@ def navigation(request):
     for label, name, perm in NAV:
         if perm and not user.can(perm):
             continue
-        try:
-            url = reverse(name)
-        except NoReverseMatch:
+        url = _url(name)
+        if url is None:
             continue
         items.append({"label": label, "url": url, "active": False})
     # the item whose address is the longest prefix of the page's: /testing/retests/ lights
