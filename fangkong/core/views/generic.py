@@ -174,12 +174,23 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         capped = False
         if known is None and self.walked:  # counted the plain way: by the area index
             known = self.scoped_queryset().count()
+        first: list[Any] | None = None
+        if known is None and request.GET.get("page", "1") in ("", "1"):
+            # the first page of a search: read one row more than a page, and when that is
+            # all there is, the page gives the length (most searches find a few people)
+            first = list(qs[: self.page_size + 1])
+            if len(first) <= self.page_size:
+                known = len(first)
         if known is None:  # a search counts no further than its bound (core.counts)
             known, capped = counts.length(qs)
         paginator.count = known  # the paginator's cached property, filled without its COUNT
         page = paginator.get_page(request.GET.get("page"))
         columns = self.get_columns()
-        objects = list(page.object_list)
+        objects = (
+            first[: self.page_size]
+            if first is not None and page.number == 1
+            else list(page.object_list)
+        )
         for column in columns:
             column.prepare(objects)
         query = request.GET.copy()
