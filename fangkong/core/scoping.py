@@ -181,6 +181,35 @@ def scoped(source: type[models.Model] | QuerySet, user: MaybeActor) -> QuerySet:
 WALK_DEPTH = 2  # townships and above
 
 
+def from_first_in_scope(qs: _QS, user: MaybeActor) -> _QS:
+    """``qs`` (already scoped, read in primary-key order) limited to the keys from the first
+    row of the user's areas on: the same rows in the same order. A county's rows are
+    registered township by township, so for a township read by key PostgreSQL walks the
+    primary key from the county's first row, filtering: the first page of the last
+    township read ~800,000 persons (757 ms). The first key of each area comes from an
+    index on (area, id), one look-up per area of the user's. Only for a township-sized
+    scope whose model's area is a column of its own; a county's list starts at its start."""
+    from fangkong.areas.models import Area
+    from fangkong.core.db import statements
+    from fangkong.core.db.vendor import qn, table
+
+    field = getattr(qs.model, "scope_field", None)
+    paths = getattr(user, "area_paths", ()) if user is not None else ()
+    if not field or "__" in field or not large_scope(user):
+        return qs
+    if any(len(p) < Area.steplen * WALK_DEPTH for p in paths):
+        return qs  # the county: its first row is the table's
+    column = qn(qs.model._meta.get_field(field).column)
+    cond, params = subtree_sql('a."path"', paths)
+    row = statements.query_one(
+        f"SELECT MIN((SELECT t.{qn('id')} FROM {table(qs.model)} t WHERE t.{column} = a.{qn('id')} "  # noqa: S608
+        f"ORDER BY t.{qn('id')} LIMIT 1)) FROM {table(Area)} a WHERE {cond}",
+        params,
+    )
+    first = row[0] if row else None
+    return qs.filter(pk__gte=first) if first is not None else qs.none()
+
+
 def large_scope(user: MaybeActor) -> bool:
     """Whether each of the user's areas is a township or larger (a county, a township's
     officers): areas that hold a large share of the county's rows."""

@@ -16,7 +16,7 @@ from fangkong.core.api import ErrorOut, Page, StrictSchema, filter_list
 from fangkong.core.errors import ValidationFailed
 from fangkong.core.permissions import require
 from fangkong.core.pii import may_reveal
-from fangkong.core.scoping import get_visible_or_404
+from fangkong.core.scoping import from_first_in_scope, get_visible_or_404
 from fangkong.core.uploads import read_upload
 from fangkong.core.versioning import etag, expected_version
 from fangkong.people import duplicates, filters, selectors, services
@@ -284,8 +284,9 @@ def list_persons(request: AuthedRequest, query: Query[PersonQuery]):
     require(request.user, "person.view")
     user = request.user
     persons = selectors.persons_for(user)
-    return filter_list(request, filters.PersonFilter, query, queryset=persons,
-                       total=lambda: selectors.persons_total(user)).order_by("pk")  # fmt: skip
+    listed = filter_list(request, filters.PersonFilter, query, queryset=persons,
+                         total=lambda: selectors.persons_total(user))  # fmt: skip
+    return from_first_in_scope(listed, user).order_by("pk")
 
 
 @router.get(
@@ -356,8 +357,9 @@ def list_households(request: AuthedRequest, query: Query[HouseholdQuery]):
     require(request.user, "person.view")
     user = request.user
     households = selectors.households_for(user)
-    return filter_list(request, filters.HouseholdFilter, query, queryset=households,
-                       total=lambda: selectors.households_total(user)).order_by("pk")  # fmt: skip
+    listed = filter_list(request, filters.HouseholdFilter, query, queryset=households,
+                         total=lambda: selectors.households_total(user))  # fmt: skip
+    return from_first_in_scope(listed, user).order_by("pk")
 
 
 @router.get(

@@ -58,7 +58,11 @@ class Household(BaseModel):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         # the county's household list sorted by address reads this index in order
-        indexes = [models.Index(fields=["address"], name="people_household_address")]
+        indexes = [
+            models.Index(fields=["address"], name="people_household_address"),
+            # each area's first household by key (scoping.from_first_in_scope)
+            models.Index(fields=["area", "id"], name="people_household_area_id"),
+        ]
 
     def __str__(self) -> str:
         return self.address
@@ -120,6 +124,8 @@ class Person(BaseModel):
             models.Index(fields=["name", "birth_date"]),
             # a township's list counts its active persons from the index alone
             models.Index(fields=["area", "status"]),
+            # each area's first person by key (scoping.from_first_in_scope)
+            models.Index(fields=["area", "id"], name="people_person_area_id"),
         ]
 
     def __str__(self) -> str:
