@@ -83,17 +83,19 @@ def cached(name: str, scope: Hashable, compute: Callable[[], T]) -> T:
 def recent(name: str, scope: Hashable, compute: Callable[[], T], seconds: int) -> T:
     """``compute()`` for ``scope``, at most ``seconds`` old (computed once per process and
     period): for an overview of many people's work whose every writer cannot retire it."""
-    period = int(time.time() // seconds)
-    return _once(f"recent:{name}:{period}:{_digest(scope)}", compute, seconds)
+    return _once(_recent_key(name, scope, seconds), compute, seconds)
 
 
 def refresh(name: str, scope: Hashable, compute: Callable[[], T], seconds: int) -> T:
     """``recent``'s value computed now and kept for the rest of its period (someone who
     just changed the data it counts must not be shown the count from before)."""
-    period = int(time.time() // seconds)
     found = compute()
-    cache.set(f"recent:{name}:{period}:{_digest(scope)}", found, seconds)
+    cache.set(_recent_key(name, scope, seconds), found, seconds)
     return found
+
+
+def _recent_key(name: str, scope: Hashable, seconds: int) -> str:
+    return f"recent:{name}:{int(time.time() // seconds)}:{_digest(scope)}"
 
 
 def _digest(scope: Hashable) -> str:

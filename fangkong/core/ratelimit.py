@@ -84,10 +84,11 @@ def _counted(key: str, expires: float) -> int:
     )
     row = statements.query_one(sql, [key, dt.datetime.fromtimestamp(expires, tz=dt.UTC)])
     if random.random() < 1 / PURGE_EVERY:  # noqa: S311 (housekeeping, not security)
-        statements.execute(
-            f'DELETE FROM {table(RateCount)} WHERE "expires_at" < %s',  # noqa: S608
-            [dt.datetime.fromtimestamp(_now(), tz=dt.UTC)],
+        sweep = statements.statement(
+            "core.ratelimit.sweep",
+            lambda: f'DELETE FROM {table(RateCount)} WHERE "expires_at" < %s',  # noqa: S608
         )
+        statements.execute(sweep, [dt.datetime.fromtimestamp(_now(), tz=dt.UTC)])
     assert row is not None
     return int(row[0])
 

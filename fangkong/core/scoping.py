@@ -81,27 +81,31 @@ def subtree_sql(column: str, roots: Iterable[str]) -> tuple[str, list[str]]:
     return f"({cond})", esc
 
 
+def _visible_paths(user: MaybeActor) -> tuple[str, ...]:
+    """The paths of the user's areas; none for an anonymous, inactive or area-less user."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ()
+    return tuple(user.area_paths)
+
+
 def covered_areas_q(user: MaybeActor) -> Q | None:
     """A Q on the area table: the user's areas and everything below (path prefixes); None
     when the user may see nothing."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    paths = user.area_paths
-    if not paths:
-        return None
-    return subtree_q(paths)
+    paths = _visible_paths(user)
+    return subtree_q(paths) if paths else None
 
 
 def area_q(user: MaybeActor, scope_field: str) -> Q | None:
     """A Q limiting ``scope_field`` to the user's areas and below; None when nothing is visible."""
-    if user is None or not user.is_authenticated or not user.is_active or not user.area_paths:
+    paths = _visible_paths(user)
+    if not paths:
         return None
     # A subquery on the (small) area table rather than a join: the database resolves the
     # area ids once and then uses the index on the scoped table's area column. Written as
     # SQL (the subtree rule's ``subtree_sql``), not as a queryset: every scoped read builds
     # one, and a page of counts (the county's home: 20) spent a fifth of its time building
     # and compiling the same subquery.
-    return Q(**{f"{scope_field}__in": _areas_within(user.area_paths)})
+    return Q(**{f"{scope_field}__in": _areas_within(paths)})
 
 
 def _areas_within(paths: Iterable[str]) -> RawSQL:
@@ -194,20 +198,25 @@ def from_first_in_scope(qs: _QS, user: MaybeActor) -> _QS:
     from fangkong.core.db.vendor import qn, table
 
     field = getattr(qs.model, "scope_field", None)
-    paths = getattr(user, "area_paths", ()) if user is not None else ()
-    if not field or "__" in field or not large_scope(user):
+    if not field or "__" in field or not large_scope(user) or spans_townships(user):
         return qs
-    if any(len(p) < Area.steplen * WALK_DEPTH for p in paths):
-        return qs  # the county: its first row is the table's
     column = qn(qs.model._meta.get_field(field).column)
-    cond, params = subtree_sql('a."path"', paths)
+    key, area_key = qn(qs.model._meta.pk.column), qn(Area._meta.pk.column)
+    cond, params = subtree_sql('a."path"', _visible_paths(user))
     row = statements.query_one(
-        f"SELECT MIN((SELECT t.{qn('id')} FROM {table(qs.model)} t WHERE t.{column} = a.{qn('id')} "  # noqa: S608
-        f"ORDER BY t.{qn('id')} LIMIT 1)) FROM {table(Area)} a WHERE {cond}",
+        f"SELECT MIN((SELECT t.{key} FROM {table(qs.model)} t WHERE t.{column} = a.{area_key} "  # noqa: S608
+        f"ORDER BY t.{key} LIMIT 1)) FROM {table(Area)} a WHERE {cond}",
         params,
     )
     first = row[0] if row else None
     return qs.filter(pk__gte=first) if first is not None else qs.none()
+
+
+def spans_townships(user: MaybeActor) -> bool:
+    """Whether one of the user's areas lies above township level (the county)."""
+    from fangkong.areas.models import Area
+
+    return any(len(p) < Area.steplen * WALK_DEPTH for p in _visible_paths(user))
 
 
 def large_scope(user: MaybeActor) -> bool:
@@ -229,15 +238,11 @@ def scoped_for_walk(source: type[models.Model] | QuerySet, user: MaybeActor) -> 
     about 1/26 of the county, so a page of 50 comes up within ~1,300 rows of the index; in
     a village (1/3,400) it would be read for long before a page of its rows came up."""
     qs = source._default_manager.all() if isinstance(source, type) else source
-    q = covered_areas_q(user)
-    if q is None:
+    paths = _visible_paths(user)
+    if not paths:
         return mark_visible(qs.none(), user)
-    from fangkong.areas.models import Area
-
     field: str = getattr(qs.model, "scope_field")  # noqa: B009 (every scoped model names it)
-    walked = qs.alias(_walk_area=F(field) + 0).filter(
-        _walk_area__in=Area.objects.filter(q).values("pk")
-    )
+    walked = qs.alias(_walk_area=F(field) + 0).filter(_walk_area__in=_areas_within(paths))
     return mark_visible(walked, user)
 
 

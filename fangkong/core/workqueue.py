@@ -28,6 +28,7 @@ from django.utils.module_loading import autodiscover_modules
 
 from fangkong.core.actors import Actor
 from fangkong.core.roles import roles_with
+from fangkong.core.scoping import spans_townships
 
 TOWNSHIP_DEPTH = 2
 
@@ -179,14 +180,6 @@ class TownshipTable:
     @property
     def totals(self) -> list[int]:
         return [sum(r.counts[i] for r in self.rows) for i in range(len(self.queues))]
-
-
-def spans_townships(user: Actor) -> bool:
-    """Whether one of the user's areas lies above township level (the county)."""
-    from fangkong.areas.models import Area
-
-    step = Area.steplen
-    return any(len(p) // step < TOWNSHIP_DEPTH for p in getattr(user, "area_paths", ()))
 
 
 def township_table(user: Actor, now: dt.datetime | None = None) -> TownshipTable | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -101,17 +102,17 @@ def receiving_areas(ids: set[int]) -> dict[int, Area]:
 
 # The look-ups below run on every pre-registration (hundreds a second in a return wave):
 # compiled once through core.db.statements.fetch, then only re-bound.
-def _areas(ids: list[int]) -> Any:
+def _areas(ids: list[int]) -> QuerySet[Area]:
     return Area.objects.filter(pk__in=ids)
 
 
-def _persons(indexes: list[str]) -> Any:
+def _persons(indexes: list[str]) -> QuerySet[Person]:
     return Person.objects.filter(
         id_number_index__in=indexes, status=PersonStatus.ACTIVE
     ).select_related("household__area")
 
 
-def _homes(addresses: list[str]) -> Any:
+def _homes(addresses: list[str]) -> QuerySet[Household]:
     return Household.objects.filter(address__in=addresses).select_related("area").order_by("pk")
 
 
