@@ -65,3 +65,15 @@ def test_the_bound_keeps_every_row_and_a_township_without_rows_gets_none(county,
     county_user = UserFactory(roles=["county_command"], areas=[county.county])
     whole = Person.objects.visible_to(county_user)
     assert from_first_in_scope(whole, county_user) is whole  # a county starts at the start
+
+
+def test_a_townships_household_page_by_key_is_its_own_in_order(users, login, registered):
+    """Any list read by key (the household page's default) starts at the areas' first row
+    through the generic list view: the same households, in order, none of another township."""
+    import re
+
+    for who in ("township_a", "township_b"):
+        page = login(users[who]).get("/people/households/").content.decode()
+        listed = [int(i) for i in re.findall(r'href="/people/households/(\d+)/"', page)]
+        assert listed == [h.pk for h in selectors.households_for(users[who]).order_by("pk")]
+        assert listed

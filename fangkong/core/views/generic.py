@@ -33,6 +33,7 @@ from fangkong.core import audit, counts, ratelimit
 from fangkong.core.errors import DomainError, RateLimited, ValidationFailed
 from fangkong.core.export import xlsx_stream_response
 from fangkong.core.scoping import (
+    from_first_in_scope,
     get_visible_or_404,
     large_scope,
     scoped,
@@ -154,6 +155,8 @@ class ObjectListView(ScopedViewMixin, PermissionMixin, View):
         allowed = {c.order_by for c in self.get_columns() if c.order_by}
         default = self.default_order
         order = (sort,) if key in allowed else (default,) if isinstance(default, str) else default
+        if order == ("pk",) and not self.area_free:  # read by key: from the areas' first row
+            qs = from_first_in_scope(qs, self.request.user)
         qs = qs.order_by(*order)
         return fs, qs
 

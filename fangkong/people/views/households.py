@@ -2,7 +2,6 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.columns import AreaColumn
-from fangkong.core.scoping import from_first_in_scope
 from fangkong.core.timeline import timeline_of
 from fangkong.core.views.generic import (
     Column,
@@ -36,12 +35,6 @@ class HouseholdListView(ObjectListView):
     def get_queryset(self):
         return Household.objects.select_related("area")
 
-    def filtered(self):
-        fs, qs = super().filtered()
-        if not self.request.GET.get("sort"):  # read by key: from the areas' first household
-            qs = from_first_in_scope(qs, self.request.user)
-        return fs, qs
-
     def unfiltered_count(self):
         return selectors.households_total(self.request.user)
 
@@ -56,12 +49,6 @@ class HouseholdDetailView(ObjectDetailView):
 
     def get_queryset(self):
         return Household.objects.select_related("area")
-
-    def filtered(self):
-        fs, qs = super().filtered()
-        if not self.request.GET.get("sort"):  # read by key: from the areas' first household
-            qs = from_first_in_scope(qs, self.request.user)
-        return fs, qs
 
     def get_context(self, obj):
         user = self.request.user
