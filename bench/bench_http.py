@@ -1,5 +1,6 @@
 """The county under load, from outside: the real server (gunicorn, as deployed) on the
-synthetic county, a county and a township user signed in, every list, search, board and
+synthetic county, a county and a township user signed in (the largest township, and the
+lists read by key for the township registered last too), every list, search, board and
 API list endpoint driven by 1 and by 8 concurrent clients; p50, p95 and max per endpoint,
 and each endpoint's ratio to its own raw SQL (the statements the endpoint runs, captured
 once in this process and replayed through a bare cursor).
@@ -47,7 +48,11 @@ def endpoints(town_code: str, name: str, initials: str, number: str) -> list[tup
         "/api/v1/control/episodes?limit=50", "/api/v1/sites/capacity",
         f"/api/v1/persons?q={name}",
     ]  # fmt: skip
-    return [(who, quote(p, safe="/?=&")) for who in ("county", "township") for p in pages + api]
+    # the township registered last: lists read by key start far into the table for it
+    late = ["/people/persons/", "/people/households/", "/api/v1/persons?limit=50",
+            "/api/v1/households?limit=50"]  # fmt: skip
+    out = [(who, p) for who in ("county", "township") for p in pages + api]
+    return [(who, quote(p, safe="/?=&")) for who, p in out + [("late", p) for p in late]]
 
 
 def sessions() -> dict[str, str]:
@@ -64,8 +69,20 @@ def sessions() -> dict[str, str]:
     county, _ = User.objects.get_or_create(username="bench_county")
     UserRole.objects.get_or_create(user=county, role="county_command")
     county.areas.set([Area.objects.get(depth=1)])
+    from fangkong.people.models import Person
+
+    last = max(
+        Area.objects.filter(depth=2),
+        key=lambda a: Person.objects.filter(area__path__startswith=a.path).order_by("pk")
+        .values_list("pk", flat=True).first() or 0,
+    )  # fmt: skip
+    late, _ = User.objects.get_or_create(username="bench_late_township")
+    UserRole.objects.get_or_create(user=late, role="township_officer")
+    late.areas.set([last])
     out = {}
-    for who, user in (("county", User.objects.get(pk=county.pk)), ("township", town_user)):
+    users = (("county", User.objects.get(pk=county.pk)), ("township", town_user),
+             ("late", User.objects.get(pk=late.pk)))  # fmt: skip
+    for who, user in users:
         c = Client()
         c.force_login(user)
         out[who] = c.cookies[settings.SESSION_COOKIE_NAME].value
@@ -172,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="endpoints whose path contains one of these (comma-separated; =PATH: exactly)",
     )
-    p.add_argument("--who", choices=["county", "township"], default=None, help="one user only")
+    p.add_argument(
+        "--who", choices=["county", "township", "late"], default=None, help="one user only"
+    )
     args = p.parse_args(argv)
     # Eight clients signed in as one user search far more than one person would: the
     # per-user search limit (300 in 10 minutes, shared by every worker on PostgreSQL's
